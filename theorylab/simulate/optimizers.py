@@ -1,0 +1,251 @@
+r"""DSGD, DCSGD and DSignSGD, batched over replicas and agents (MATH.md §2).
+
+With ``x`` the server iterate of each replica (shape ``(R, d)``) and per-agent arrays of shape
+``(R, N, d)`` (replicas, agents, coordinates), one step is
+
+- DSGD:     ``x ← x − (η/N) Σ_i (∇f_i(x) + Z_i)``;
+- DCSGD:    ``x ← x − (η/N) Σ_i C_i(∇f_i(x) + Z_i)``, compressors independent across agents
+  and replicas (one compressor for every agent, or one per agent);
+- DSignSGD: ``x ← x − (η/N) Σ_i sign(∇f_i(x) + Z_i)``.
+
+There is no Python loop over replicas or agents, only over steps (and over the *distinct*
+compressors when agents use different ones). Randomness comes from one explicit generator.
+
+Rand-k fast path: ``C(v) = (d/k) Σ_{j∈S} v_j e_j`` only reads ``v`` on its support ``S``, so
+the noise (and the gradient) is drawn/computed only on the ``k`` kept coordinates
+(``sample_support``) and scattered back with one ``bincount``. The law of the iterates is the
+same as the dense path (``C`` applied to ``∇f_i + Z_i`` on all ``d`` coordinates).
+
+Memory does not grow with the number of steps: a :class:`~theorylab.simulate.record.Recorder`
+keeps subsampled curves and block sums, and detects divergence (the first step at which a
+replica's gap is non-finite or explodes, and the fraction of replicas that did).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable
+
+import numpy as np
+
+from ..backend import backend_name, default_rng, get_xp
+from ..errors import InvalidParameterError
+from .noise import Noise
+from .problems import Problem
+from .progress import progress_bar
+from .record import Recorder, Trajectory, explode_threshold
+
+__all__ = ["METHODS", "OptimizerRun", "run_optimizer", "dsgd", "dcsgd", "dsignsgd", "resolve_compressors"]
+
+METHODS: tuple[str, ...] = ("dsgd", "dcsgd", "dsignsgd")
+
+
+@dataclass
+class OptimizerRun:
+    """A simulated optimizer: its :class:`Trajectory` and what produced it."""
+
+    method: str
+    trajectory: Trajectory
+    params: dict[str, Any]
+    seed: Any
+    backend: str
+    path: str  # "dense", "rand-k fast path", "sign"
+    wall_time: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InvalidParameterError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def resolve_compressors(compressor: Any, n_agents: int) -> list[Any] | None:
+    """Normalise ``compressor`` to a list of N compressor objects (or None for no compression).
+
+    Accepts a compressor object (the same law for every agent, applied independently), a spec
+    string (``"randk:k=5"``, parsed by :func:`theorylab.compressors.from_spec`), or a sequence of
+    N objects/specs (one per agent).
+    """
+    if compressor is None:
+        return None
+    if isinstance(compressor, (str, bytes)) or not isinstance(compressor, Sequence):
+        one = _one_compressor(compressor)
+        return [one] * n_agents
+    comps = [_one_compressor(c) for c in compressor]
+    if len(comps) != n_agents:
+        raise InvalidParameterError(f"got {len(comps)} compressors for {n_agents} agents; give one or one per agent")
+    return comps
+
+
+def _one_compressor(c: Any) -> Any:
+    if isinstance(c, str):
+        from ..compressors import from_spec
+
+        return from_spec(c)
+    if not callable(c):
+        raise InvalidParameterError(f"a compressor must be callable as C(x, rng) or a spec string, got {c!r}")
+    return c
+
+
+def _groups(comps: list[Any]) -> list[tuple[Any, list[int]]]:
+    """Agents grouped by equal compressor (same object or same spec)."""
+    out: list[tuple[Any, list[int]]] = []
+    keys: list[Any] = []
+    for i, c in enumerate(comps):
+        key = getattr(c, "spec", None) or id(c)
+        if key in keys:
+            out[keys.index(key)][1].append(i)
+        else:
+            keys.append(key)
+            out.append((c, [i]))
+    return out
+
+
+def _is_randk(c: Any) -> bool:
+    return hasattr(c, "sample_support") and hasattr(c, "scale") and hasattr(c, "k")
+
+
+def _direction_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] | None, replicas: int,
+                  xp: ModuleType, fast: bool) -> tuple[Callable[[Any, Any], Any], str]:
+    """The function ``(x, rng) -> (1/N) Σ_i update_i`` of one step, and the name of the path taken."""
+    n, d = problem.n_agents, problem.d
+    shape = (replicas, n, d)
+    noise.scales(n)  # validates per-agent sigma length
+
+    if method == "dsgd":
+        def direction(x: Any, rng: Any) -> Any:
+            return xp.mean(problem.agent_grads(x) + noise.sample(shape, rng, xp), axis=1)
+        return direction, "dense"
+
+    if method == "dsignsgd":
+        def direction(x: Any, rng: Any) -> Any:
+            return xp.mean(xp.sign(problem.agent_grads(x) + noise.sample(shape, rng, xp)), axis=1)
+        return direction, "sign"
+
+    if method != "dcsgd":
+        raise InvalidParameterError(f"unknown method {method!r}; expected one of {METHODS}")
+    if comps is None:
+        raise InvalidParameterError("dcsgd needs a compressor (e.g. 'randk:k=5'); use dsgd for no compression")
+    groups = _groups(comps)
+    if fast and all(_is_randk(c) for c, _ in groups):
+        offsets = xp.arange(replicas)[:, None, None] * d
+
+        def scatter(idx: Any, vals: Any) -> Any:
+            flat = (offsets + idx).ravel()
+            return xp.bincount(flat, weights=vals.ravel(), minlength=replicas * d).reshape(replicas, d)
+
+        if len(groups) == 1:
+            c = groups[0][0]
+            k = int(c.k)
+            scale = float(c.scale(d))
+
+            def direction(x: Any, rng: Any) -> Any:
+                idx = c.sample_support((replicas, n), d, rng)
+                vals = problem.agent_grads_at(x, idx) + noise.sample((replicas, n, k), rng, xp)
+                return scatter(idx, vals) * (scale / n)
+            return direction, "rand-k fast path"
+
+        scales = noise.scales(n)
+
+        def direction(x: Any, rng: Any) -> Any:
+            out = xp.zeros((replicas, d))
+            g = problem.agent_grads(x)
+            for c, agents in groups:
+                idx = c.sample_support((replicas, len(agents)), d, rng)
+                z = noise.standard(idx.shape, rng, xp) * xp.asarray(scales[agents])[:, None]
+                vals = (xp.take_along_axis(g[:, agents, :], idx, axis=-1) + z) * float(c.scale(d))
+                out += _scatter_rows(xp, idx, vals, d)
+            return out / n
+        return direction, "rand-k fast path (per-agent groups)"
+
+    def direction(x: Any, rng: Any) -> Any:
+        v = problem.agent_grads(x) + noise.sample(shape, rng, xp)
+        if len(groups) == 1:
+            return xp.mean(groups[0][0](v, rng), axis=1)
+        out = xp.zeros((replicas, d))
+        for c, agents in groups:
+            out += xp.sum(c(v[:, agents, :], rng), axis=1)
+        return out / n
+    return direction, "dense"
+
+
+def _scatter_rows(xp: ModuleType, idx: Any, vals: Any, d: int) -> Any:
+    """``Σ_agents`` of the sparse rows ``(idx, vals)`` of shape ``(R, m, k)`` into ``(R, d)``."""
+    r = idx.shape[0]
+    flat = (xp.arange(r)[:, None, None] * d + idx).ravel()
+    return xp.bincount(flat, weights=vals.ravel(), minlength=r * d).reshape(r, d)
+
+
+def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, steps: int, replicas: int,
+                  compressor: Any = None, seed: Any = 0, backend: str | ModuleType = "numpy",
+                  x0: Any = None, points: int = 200, blocks: int = 100, observe_every: int = 1,
+                  explode: float | None = None, progress: bool | None = False, fast: bool = True) -> OptimizerRun:
+    """Simulate ``replicas`` independent runs of ``method`` for ``steps`` steps of size ``eta``.
+
+    ``compressor``: for ``dcsgd``, a compressor, a spec string, or one per agent.
+    ``observe_every``: the gap is evaluated every this many steps (and at every record step);
+    block means use those steps. ``explode``: gap above which a replica counts as diverged
+    (default ``1e12 · max(f(x0) − f*, 1)``). ``fast``: use the Rand-k fast path when possible.
+    Returns an :class:`OptimizerRun`; ``trajectory.times = steps · eta``.
+    """
+    import time
+
+    method = method.lower()
+    if method not in METHODS:
+        raise InvalidParameterError(f"unknown method {method!r}; expected one of {METHODS}")
+    if not (isinstance(eta, (int, float, np.floating)) and math.isfinite(eta) and eta > 0):
+        raise InvalidParameterError(f"learning rate eta must be a finite number > 0, got {eta!r}")
+    steps = _check_positive_int("steps", steps)
+    replicas = _check_positive_int("replicas", replicas)
+    observe_every = _check_positive_int("observe_every", observe_every)
+    xp = get_xp(backend) if not isinstance(backend, ModuleType) else backend
+    comps = resolve_compressors(compressor, problem.n_agents) if method == "dcsgd" else None
+    if method != "dcsgd" and compressor is not None:
+        raise InvalidParameterError(f"{method} takes no compressor (got {compressor!r}); use dcsgd")
+    rng = default_rng(seed, xp)
+    direction, path = _direction_fn(method, problem, noise, comps, replicas, xp, fast)
+
+    x = problem.initial(replicas, xp) if x0 is None else xp.broadcast_to(
+        xp.asarray(x0, dtype=xp.float64), (replicas, problem.d)).copy()
+    x_reset = problem.initial(1, xp)[0]
+    gap = problem.gap(x)
+    thr = explode if explode is not None else explode_threshold(float(np.max(np.asarray(
+        gap.get() if hasattr(gap, "get") else gap))))
+    rec = Recorder(steps, replicas, xp, points=points, blocks=blocks, explode=thr, dt=float(eta))
+    rec.observe(0, gap)
+    t0 = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"), progress_bar(steps, f"{method}", progress) as bar:
+        for k in range(1, steps + 1):
+            x -= eta * direction(x, rng)
+            if k % observe_every == 0 or rec.wants(k):
+                dead = rec.observe(k, problem.gap(x))
+                if dead is not None:
+                    x[dead] = x_reset
+            bar.advance()
+    wall = time.perf_counter() - t0
+    params = {"method": method, "eta": float(eta), "steps": steps, "replicas": replicas,
+              "compressor": None if comps is None else ([getattr(c, "spec", repr(c)) for c in comps]
+                                                        if len(_groups(comps)) > 1 else
+                                                        getattr(comps[0], "spec", repr(comps[0]))),
+              "observe_every": observe_every, **problem.describe(), **noise.describe()}
+    return OptimizerRun(method, rec.result(), params, seed if not hasattr(seed, "bit_generator") else None,
+                        backend_name(xp), path, wall)
+
+
+def dsgd(problem: Problem, noise: Noise, **kwargs: Any) -> OptimizerRun:
+    """DSGD: :func:`run_optimizer` with ``method="dsgd"``."""
+    return run_optimizer("dsgd", problem, noise, **kwargs)
+
+
+def dcsgd(problem: Problem, noise: Noise, compressor: Any, **kwargs: Any) -> OptimizerRun:
+    """DCSGD with ``compressor`` (one law for all agents, or one per agent)."""
+    return run_optimizer("dcsgd", problem, noise, compressor=compressor, **kwargs)
+
+
+def dsignsgd(problem: Problem, noise: Noise, **kwargs: Any) -> OptimizerRun:
+    """DSignSGD: :func:`run_optimizer` with ``method="dsignsgd"``."""
+    return run_optimizer("dsignsgd", problem, noise, **kwargs)

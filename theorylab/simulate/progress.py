@@ -1,0 +1,40 @@
+"""A progress bar for long runs (rich), updated in coarse chunks so that it costs nothing."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+__all__ = ["progress_bar"]
+
+
+class _Bar:
+    def __init__(self, progress: object | None, task: object | None, total: int) -> None:
+        self._progress, self._task, self._total = progress, task, total
+        self._chunk = max(1, total // 200)
+        self._pending = 0
+
+    def advance(self, n: int = 1) -> None:
+        if self._progress is None:
+            return
+        self._pending += n
+        if self._pending >= self._chunk:
+            self._progress.update(self._task, advance=self._pending)  # type: ignore[attr-defined]
+            self._pending = 0
+
+
+@contextmanager
+def progress_bar(total: int, description: str, enabled: bool | None = None) -> Iterator[_Bar]:
+    """Yield an object with ``advance(n)``. ``enabled=None``: on when stderr is a terminal."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield _Bar(None, None, total)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        yield _Bar(progress, task, total)
