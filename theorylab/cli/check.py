@@ -1,4 +1,7 @@
-"""CLI commands: check (filled in by its issue)."""
+"""CLI command ``theorylab check``: every claim of the sources as a check with a verdict.
+
+A thin shell over :mod:`proofs_checks.cli` (the same arguments as ``python -m proofs_checks``).
+"""
 
 from __future__ import annotations
 
@@ -6,4 +9,21 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
-    """Add this module's commands to the theorylab parser."""
+    """Add ``theorylab check`` to the theorylab parser."""
+    p = sub.add_parser(
+        "check",
+        help="run every claim of the source papers as a check and print the verdicts",
+        description="Run the proofs_checks claims (symbolic proofs, exact checks, Monte Carlo) "
+        "and print a table of verdicts: proved, holds, refuted, inconclusive, error. "
+        "Exit status 1 when a check errors; refuted claims are results (exit 0).",
+    )
+    from proofs_checks.cli import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from proofs_checks.cli import run_from_args
+
+    return run_from_args(args)
