@@ -1,0 +1,120 @@
+"""Named assumptions of theorems and derivations.
+
+An :class:`Assumption` has a short ``name`` (what an :class:`~theorylab.errors.AssumptionError`
+reports), a human statement, and, when it is a condition on the parameters, a sympy relation
+that :meth:`Assumption.check` evaluates. Hypotheses on ``f`` that no parameter value can
+violate (PL, L-smooth, the noise model) have ``relation=None``: they are stated, not checked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from ..errors import AssumptionError, InvalidParameterError
+
+__all__ = ["Assumption", "check_assumptions", "parse_value", "validate_params", "plain"]
+
+
+def plain(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with every symbol replaced by an assumption-free symbol of the same name."""
+    return expr.xreplace({s: sp.Symbol(str(s)) for s in expr.free_symbols})
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A named hypothesis: ``relation`` (sympy, in the paper's symbols) or ``None`` if stated only."""
+
+    name: str
+    statement: str
+    relation: sp.Basic | None = None
+    kind: str = "parameter"  # "parameter" (checked on values), "hypothesis" (on f / noise), "inequality" (a proof step)
+    definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+
+    def check(self, values: Mapping[sp.Symbol, Any]) -> bool | None:
+        """True/False when ``relation`` can be decided at ``values``; None when it does not apply.
+
+        Symbols are matched by name, so relations may be written with assumption-free copies
+        of the paper's symbols (``Gt(nu, 0)`` with a positive ``nu`` would be ``True`` at once).
+        """
+        if self.relation is None:
+            return None
+        by_name = {str(s): v for s, v in values.items()}
+        rel = self.relation
+        defs = {sp.Symbol(str(s_)): e for s_, e in self.definitions.items()}
+        for _ in range(3):  # definitions may refer to each other (Delta -> ell -> nu)
+            rel = rel.xreplace({s_: defs[sp.Symbol(str(s_))] for s_ in rel.free_symbols
+                                if sp.Symbol(str(s_)) in defs})
+        if not {str(s_) for s_ in rel.free_symbols} <= set(by_name):
+            return None
+        try:
+            out = rel.xreplace({s_: by_name[str(s_)] for s_ in rel.free_symbols})
+            if out in (sp.true, sp.false):
+                return bool(out)
+            diff = sp.N(out.lhs - out.rhs, 30)
+        except (ValueError, TypeError, ZeroDivisionError):
+            return None
+        if not diff.is_extended_real:
+            return None
+        return bool(type(out)(diff, 0))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "statement": self.statement,
+            "relation": None if self.relation is None else sp.sstr(self.relation),
+            "kind": self.kind,
+        }
+
+
+def check_assumptions(assumptions: tuple[Assumption, ...], values: Mapping[sp.Symbol, Any]) -> None:
+    """Raise :class:`AssumptionError` naming the first assumption that ``values`` violate."""
+    for a in assumptions:
+        ok = a.check(values)
+        if ok is False:
+            names = {str(s) for s in a.relation.free_symbols} if a.relation is not None else set()
+            for e in a.definitions.values():
+                names |= {str(s) for s in e.free_symbols}
+            shown = {str(s): values[s] for s in sorted(values, key=str) if str(s) in names}
+            raise AssumptionError(a.name, f"{a.statement} does not hold at {shown}", value=shown)
+
+
+def parse_value(text: str | float | int) -> sp.Expr:
+    """A number for substitution: ``"inf"``/``"oo"`` -> ``oo``; ``"0.01"`` -> Float; ``"1/3"`` -> Rational."""
+    if isinstance(text, (int, float)):
+        if isinstance(text, float) and math.isnan(text):
+            raise InvalidParameterError("a parameter value is NaN; expected a number")
+        if isinstance(text, float) and math.isinf(text):
+            return sp.oo if text > 0 else -sp.oo
+        return sp.Integer(text) if isinstance(text, int) else sp.Float(text)
+    if isinstance(text, sp.Basic):
+        return text
+    s = str(text).strip().lower()
+    if s in ("inf", "+inf", "oo", "infinity"):
+        return sp.oo
+    if s in ("-inf", "-oo"):
+        return -sp.oo
+    try:
+        val = sp.sympify(text, rational=False)
+    except (sp.SympifyError, SyntaxError, TypeError) as exc:
+        raise InvalidParameterError(f"cannot read {text!r} as a number (expected e.g. 0.01, 3, 1/3, inf)") from exc
+    if not val.is_number:
+        raise InvalidParameterError(f"{text!r} is not a number (expected e.g. 0.01, 3, 1/3, inf)")
+    if val is sp.nan:
+        raise InvalidParameterError("a parameter value is NaN; expected a number")
+    return val
+
+
+def validate_params(values: Mapping[sp.Symbol, sp.Expr]) -> None:
+    """Check each value against its symbol's declared domain (positive, non-negative, integer)."""
+    for s, v in values.items():
+        if v is sp.nan or (v.is_number and v.is_extended_real is False):
+            raise InvalidParameterError(f"{s} = {v} is not a real number")
+        if s.is_positive and v.is_extended_positive is False:
+            raise InvalidParameterError(f"{s} must be > 0, got {s} = {v}")
+        if s.is_nonnegative and v.is_extended_nonnegative is False:
+            raise InvalidParameterError(f"{s} must be >= 0, got {s} = {v}")
