@@ -20,6 +20,9 @@ CASES = {
     "lecture.compressed-sgd-rate": ("proved", {"at_omega0": "sigma/sqrt(K) + 1/K"}, "refuted"),
     "lecture.compression-needs-more-rounds": ("proved", {"extra": "omega*(L/mu)*log(1/epsilon)"}, "refuted"),
     "lecture.local-steps-iid-quadratics": ("proved", {"gain": "(L/mu)*log(1/epsilon)"}, "refuted"),
+    # the printed chain is wrong (finding); with Jensen's 1/n and H = 2n it is proved
+    "lecture.descent-chain": ("refuted", {"n_power": 1, "hetero": "2*n"}, "proved"),
+    "lecture.descent-chain-corrected": ("holds", {"young": "1/2"}, "refuted"),
 }
 
 # checks whose wrong-claim test lives in another test module (named there)
@@ -50,3 +53,11 @@ def test_top1_tie_rule_matters_when_the_top_entry_ties():
     v = c.run("quick", a_vectors=((1, 1, 0), (0, 1, 1), (1, 0, 1)))
     assert v.status == "refuted"
     assert "tie" in v.found or "ray" in v.found
+
+
+def test_descent_chain_findings_are_the_two_known_steps():
+    v = registry()["lecture.descent-chain"].run("quick")
+    assert set(v.counterexample) == {"T2<=T3", "T7<=T8"}
+    assert v.numbers["end_to_end_T0<=T8"] == "violated"
+    w = registry()["lecture.descent-chain-corrected"].run("quick", tight_n_power=2)
+    assert w.status == "refuted" and "tight bound" in w.counterexample
