@@ -1,0 +1,109 @@
+"""Derivations of Theorems 2-4 and the scaling rules, checked by sympy."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from theorylab.symbolic.bounds import get_bound
+from theorylab.symbolic.derivations import (
+    randk_derivation,
+    theorem2_derivation,
+    theorem3_derivation,
+    theorem4_derivation,
+    xi_concavity,
+    xi_ratio_decreasing,
+)
+from theorylab.symbolic.rules import (
+    SEED_DCSGD_ROWS,
+    level_ratio,
+    rule_table,
+    scaling_condition,
+    verify_rule,
+)
+from theorylab.symbolic.symbols import L, N, alpha, beta, delta, eta, kappa, mu, omega
+
+
+def test_theorem3_derived_equals_stated() -> None:
+    dv = theorem3_derivation()
+    assert dv.matches_target and dv.verdict == "proved"
+    assert sp.simplify(dv.result - get_bound("dcsgd").expr) == 0
+    # every step was either proved by sympy or is a named assumption
+    assert all(s.check.startswith(("proved", "assumed")) for s in dv.steps)
+    named = {s.assumption.name for s in dv.steps if s.assumption is not None}
+    assert {"L-smooth", "trace bound", "mu-PL"} <= named
+
+
+def test_theorem3_derivation_detects_a_wrong_statement() -> None:
+    """The final comparison can fail: a bound with (1 + omega) replaced by omega differs."""
+    dv = theorem3_derivation()
+    wrong = get_bound("dcsgd").expr.subs(1 + omega, omega)
+    assert sp.simplify(dv.result - wrong) != 0
+
+
+@pytest.mark.parametrize("candidate", ["A", "B"])
+def test_theorem4_plateau_derived(candidate: str) -> None:
+    dv = theorem4_derivation(candidate)
+    assert dv.matches_target
+    assert sp.simplify(dv.extra["plateau"] - get_bound("dsignsgd", candidate).asymptotic) == 0
+    # candidate A's drift bound is refuted (Xi concave), candidate B's is proved
+    refuted = [s for s in dv.steps if s.check.startswith("refuted")]
+    if candidate == "A":
+        assert dv.verdict == "approximation" and len(refuted) == 1
+    else:
+        assert dv.verdict == "proved" and not refuted
+
+
+def test_xi_concavity_and_ratio_monotone() -> None:
+    _, concave = xi_concavity()
+    assert concave
+    assert xi_ratio_decreasing()
+
+
+def test_theorem2_and_randk_derivations() -> None:
+    assert theorem2_derivation().verdict == "proved"
+    assert randk_derivation().verdict == "proved"
+
+
+# ----------------------------------------------------------------------------- scaling rules
+
+
+def test_dcsgd_condition() -> None:
+    assert sp.simplify(level_ratio("dcsgd") - kappa * (1 + beta * omega) / (alpha * delta)) == 0
+    cond = scaling_condition("dcsgd")
+    assert sp.simplify(cond.lhs - cond.rhs - (kappa * (1 + beta * omega) - alpha * delta)) == 0
+
+
+def test_seed_six_rows_reproduced() -> None:
+    tb = rule_table("dcsgd")
+    assert len(tb.rows) == 6 and tb.all_reproduced
+    got = [(r.variable, sp.simplify(r.expr)) for r in tb.rows]
+    want = [(v, e) for v, e, _, _ in SEED_DCSGD_ROWS]
+    for (gv, ge), (wv, we) in zip(got, want, strict=True):
+        assert gv == wv and sp.simplify(ge - we) == 0
+    implications = [r.implication for r in tb.rows]
+    assert implications == ["CR ↑ ⇒ Agents ↑", "LR ↑ ⇒ Agents ↑", "BS ↑ ⇒ Agents ↓", "CR ↑ ⇒ LR ↓",
+                            "CR ↑ ⇒ BS ↑", "BS ↑ ⇒ LR ↑"]
+
+
+def test_exact_rule_tends_to_approximate() -> None:
+    tb = rule_table("dcsgd", exact=True)
+    exact_alpha = tb.exact.rhs
+    assert sp.simplify(exact_alpha.subs(eta, 0) - kappa * (1 + beta * omega) / delta) == 0
+    assert sp.simplify(exact_alpha - kappa * (1 + beta * omega) / delta
+                       - kappa * eta * L**2 * beta * omega / (2 * mu * N)) == 0
+    assert all(r.implication_agrees for r in tb.rows)
+
+
+def test_dsignsgd_rule() -> None:
+    tb = rule_table("dsignsgd")
+    assert sp.simplify(tb.condition.rhs - alpha * sp.sqrt(delta)) == 0
+    assert tb.extra["seed_rule_reproduced"] == sp.true
+
+
+def test_wrong_rules_are_refuted() -> None:
+    bad = verify_rule("dcsgd", alpha, beta * omega, {kappa: 1, delta: 1})  # 1 + beta omega -> beta omega
+    assert bad.verdict == "refuted" and bad.ratio_at_counterexample != pytest.approx(1.0)
+    assert verify_rule("dcsgd", alpha, 1 + beta * omega, {kappa: 1, delta: 1}).verdict == "holds"
+    assert verify_rule("dsignsgd", kappa, alpha * delta).verdict == "refuted"
+    assert verify_rule("dsignsgd", kappa, alpha * sp.sqrt(delta)).verdict == "holds"
