@@ -30,6 +30,8 @@ CASES = {
     "poster.xi-derivative-bound": ("proved", {"bound": "M(nu)/2"}, "refuted"),
     "poster.scaling-rules-dcsgd": ("proved", {"rows": [("alpha", "beta*omega", "beta", (1, 1))]}, "refuted"),
     "poster.scaling-rule-dsignsgd": ("proved", {"rule": "alpha*delta"}, "refuted"),
+    "poster.randk-covariance": ("proved", {"diag_claim": "omega*g_j**2 + omega*sigma**2/B"}, "refuted"),
+    "lecture.optimal-complexity-log-placement": ("holds", {"log_power": 0.5}, "refuted"),
 }
 
 # checks whose wrong-claim test lives in another test module (named there)
