@@ -98,7 +98,7 @@ def test_exact_rule_tends_to_approximate() -> None:
 def test_dsignsgd_rule() -> None:
     tb = rule_table("dsignsgd")
     assert sp.simplify(tb.condition.rhs - alpha * sp.sqrt(delta)) == 0
-    assert tb.extra["seed_rule_reproduced"] == sp.true
+    assert tb.extra["seed_rule_reproduced"] is True
 
 
 def test_wrong_rules_are_refuted() -> None:

@@ -11,6 +11,8 @@ the expressions here. This package never imports :mod:`theorylab.simulate`.
 - :mod:`.rules`: scaling rules derived from the asymptotic levels.
 - :mod:`.classes`: compressor classes of Beznosikov et al., conversions proved or refuted.
 - :mod:`.render`: LaTeX, Markdown, text and JSON for every object; ``regenerate``.
+- :mod:`.lecture`, :mod:`.communication`: the lecture's rates and communication costs (their
+  own helper's modules, re-exported as submodules because their short symbol names clash).
 """
 
 from __future__ import annotations
@@ -35,6 +37,38 @@ from .sde import (
 )
 from .symbols import SYMBOLS, SymbolInfo, agent_symbols, grad_symbols, symbol, symbol_info
 from .xi import M, Xi, m_numeric, numeric_functions, t_density, xi_hyper, xi_numeric
+from .derivations import (
+    Derivation,
+    Step,
+    all_derivations,
+    randk_derivation,
+    theorem2_derivation,
+    theorem3_derivation,
+    theorem4_derivation,
+)
+from .rules import RuleCheck, RuleRow, RuleTable, exact_rule, level_ratio, rule_table, scaling_condition, verify_rule
+from .classes import (
+    B1,
+    B2,
+    B3,
+    U,
+    ClassTable,
+    CompressorClass,
+    ComplexityResult,
+    Contractive,
+    Conversion,
+    ConversionResult,
+    FiniteCompressor,
+    cgd_complexity,
+    class_facts,
+    class_tables,
+    conversion_results,
+    rand_k,
+    random_scaling,
+    top_k,
+    verify_conversion,
+)
+from . import communication, lecture  # written by the lecture/communication helper; symbols kept namespaced
 
 __all__ = [
     "Assumption",
@@ -76,4 +110,40 @@ __all__ = [
     "t_density",
     "xi_hyper",
     "xi_numeric",
+    "Derivation",
+    "Step",
+    "all_derivations",
+    "randk_derivation",
+    "theorem2_derivation",
+    "theorem3_derivation",
+    "theorem4_derivation",
+    "RuleCheck",
+    "RuleRow",
+    "RuleTable",
+    "exact_rule",
+    "level_ratio",
+    "rule_table",
+    "scaling_condition",
+    "verify_rule",
+    "B1",
+    "B2",
+    "B3",
+    "U",
+    "ClassTable",
+    "CompressorClass",
+    "ComplexityResult",
+    "Contractive",
+    "Conversion",
+    "ConversionResult",
+    "FiniteCompressor",
+    "cgd_complexity",
+    "class_facts",
+    "class_tables",
+    "conversion_results",
+    "rand_k",
+    "random_scaling",
+    "top_k",
+    "verify_conversion",
+    "communication",
+    "lecture",
 ]

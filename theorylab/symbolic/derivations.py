@@ -344,7 +344,7 @@ def theorem2_derivation() -> Derivation:
     second = 1 - (2 * Xi(nu, g / s)) ** 2
     steps.append(Step(sp.Eq(sp.Symbol("E_xi2"), second), "sign^2 = 1, so E[xi^2] = 1 - (E sign)^2 = 1 - 4 Xi_nu^2: "
                       "the diagonal of Sigma-bar", "proved (variance of a +-1 variable)"))
-    result = sp.Matrix([2 * Xi(nu, g / s), second])
+    result = sp.ImmutableMatrix([2 * Xi(nu, g / s), second])
     return Derivation(
         name="theorem2", title="Theorem 2 (DSignSGD): Student-t drift and diffusion from the general form",
         source="Compagnoni et al. 2025, Theorem 2 (Cor C.10); MATH.md §2",
@@ -383,7 +383,7 @@ def randk_derivation() -> Derivation:
     return Derivation(
         name="randk_covariance", title="Rand-k covariance E[Phi Phi^T] of Theorem 1, derived",
         source="Compagnoni et al. 2025, Theorem 1; MATH.md §1-2", steps=tuple(steps),
-        result=sp.Matrix([D, c]), target=sp.Matrix([D, c]), matches_target=lead,
+        result=sp.ImmutableMatrix([D, c]), target=sp.ImmutableMatrix([D, c]), matches_target=lead,
     )
 
 

@@ -80,7 +80,7 @@ def _symbols_of(doc: Document) -> dict[str, dict[str, str]]:
     found: set[str] = set()
 
     def visit(c: Cell) -> None:
-        if isinstance(c, sp.Basic):
+        if isinstance(c, (sp.Basic, sp.MatrixBase)):
             found.update(str(s) for s in c.free_symbols)
 
     for _, e in doc.equations:
@@ -210,6 +210,8 @@ def _w_text(doc: Document) -> str:
 
 
 def _jsonable(c: Any) -> Any:
+    if isinstance(c, sp.MatrixBase):
+        c = sp.ImmutableMatrix(c)
     if isinstance(c, sp.Basic):
         return {"expr": expr_text(c), "latex": expr_latex(c)}
     if isinstance(c, dict):
@@ -226,7 +228,8 @@ def document_dict(doc: Document) -> dict[str, Any]:
         "name": doc.name,
         "title": doc.title,
         "source": doc.source,
-        "equations": [{"label": lbl, **_jsonable(e)} if isinstance(e, sp.Basic) else {"label": lbl, "text": e}
+        "equations": [{"label": lbl, **_jsonable(e)} if isinstance(e, (sp.Basic, sp.MatrixBase))
+                      else {"label": lbl, "text": e}
                       for lbl, e in doc.equations],
         "assumptions": [a.as_dict() for a in doc.assumptions],
         "notes": list(doc.notes),

@@ -144,7 +144,7 @@ class RuleTable:
     exact: sp.Basic | None
     rows: tuple[RuleRow, ...]
     notes: tuple[str, ...] = ()
-    extra: Mapping[str, sp.Basic] = field(default_factory=dict)
+    extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def all_reproduced(self) -> bool:
@@ -207,7 +207,7 @@ def rule_table(method: str = "dcsgd", exact: bool = False) -> RuleTable:
     cond = scaling_condition(method, exact)
     if method == "dsignsgd":
         reproduced = bool(sp.simplify(cond.rhs - SEED_DSIGNSGD_RULE.rhs) == 0)
-        extra = {"seed_rule_reproduced": sp.true if reproduced else sp.false}
+        extra = {"seed_rule_reproduced": reproduced}
     return RuleTable(method=method, condition=cond,
                      exact=sp.Eq(alpha, exact_rule("dcsgd", alpha)) if method == "dcsgd" else None,
                      rows=tuple(rows), notes=notes, extra=extra)
