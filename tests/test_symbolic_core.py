@@ -301,3 +301,31 @@ def test_cli_sde_and_bounds_formats(fmt: str, capsys: pytest.CaptureFixture[str]
     assert cli_main(["bounds", "dsignsgd", "--ell", "B", "--format", fmt]) == 0
     out = capsys.readouterr().out
     assert "Xi" in out or r"\Xi" in out
+
+
+def test_symbolic_never_imports_simulate() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, theorylab.symbolic, theorylab.cli.symbolic; "
+            "bad = [m for m in sys.modules if m.startswith('theorylab.simulate')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.gpu
+def test_lambdify_cupy_matches_numpy() -> None:
+    import cupy
+
+    g = np.linspace(-3, 3, 24).reshape(2, 12)
+    for name, params in [("dsignsgd", dict(eta=0.01, N=4, sigma=1, B=1, nu=3)),
+                         ("dsignsgd", dict(eta=0.01, N=4, sigma=1, B=1, nu="inf")),
+                         ("dcsgd", dict(eta=0.01, N=4, sigma=1, B=1, omega=3, d=12))]:
+        cpu = get_sde(name).lambdify("numpy", **params)
+        gpu = get_sde(name).lambdify("cupy", **params)
+        gg = cupy.asarray(g)
+        assert np.allclose(cupy.asnumpy(gpu.drift(gg)), cpu.drift(g), rtol=1e-12, atol=1e-14)
+        if cpu.diagonal:
+            assert np.allclose(cupy.asnumpy(gpu.diffusion(gg)), cpu.diffusion(g), rtol=1e-12, atol=1e-14)
+        else:
+            assert np.allclose(cupy.asnumpy(gpu.covariance(gg)), cpu.covariance(g), rtol=1e-12, atol=1e-14)
