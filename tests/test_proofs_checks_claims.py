@@ -32,6 +32,11 @@ CASES = {
     "poster.scaling-rule-dsignsgd": ("proved", {"rule": "alpha*delta"}, "refuted"),
     "poster.randk-covariance": ("proved", {"diag_claim": "omega*g_j**2 + omega*sigma**2/B"}, "refuted"),
     "lecture.optimal-complexity-log-placement": ("holds", {"log_power": 0.5}, "refuted"),
+    "poster.theorem3-derivation": ("proved", {"target_factor": "1/2"}, "refuted"),
+    # finding: candidate A's drift lower bound fails (concavity); candidate B's derivation goes through
+    "poster.theorem4-derivation-ellA": ("refuted", {"candidate": "B"}, "proved"),
+    "poster.theorem4-derivation-ellB": ("proved", {"target_factor": 2}, "refuted"),
+    "poster.theorem2-student-t-form": ("proved", {"target_factor": "1/2"}, "refuted"),
 }
 
 # checks whose wrong-claim test lives in another test module (named there)
