@@ -329,3 +329,17 @@ def test_lambdify_cupy_matches_numpy() -> None:
             assert np.allclose(cupy.asnumpy(gpu.diffusion(gg)), cpu.diffusion(g), rtol=1e-12, atol=1e-14)
         else:
             assert np.allclose(cupy.asnumpy(gpu.covariance(gg)), cpu.covariance(g), rtol=1e-12, atol=1e-14)
+
+
+def test_dsignsgd_general_form_reduces_to_student_t_form() -> None:
+    """Theorem 2's general form with the t CDF (scale sigma/sqrt(B)) equals the Student-t form numerically."""
+    g = np.linspace(-4, 4, 17)[None, :]
+    sigma_, b_, nu_ = 2.0, 4.0, 3.0
+    scale = sigma_ / math.sqrt(b_)
+    general = get_sde("dsignsgd-general").lambdify(
+        functions={"F": lambda z: scipy.stats.t.cdf(z / scale, nu_)}, eta=0.01, N=4)
+    student = get_sde("dsignsgd").lambdify(eta=0.01, N=4, sigma=sigma_, B=b_, nu=nu_)
+    assert np.allclose(general.drift(g), student.drift(g), atol=1e-14)
+    assert np.allclose(general.diffusion(g), student.diffusion(g), atol=1e-14)
+    with pytest.raises(InvalidParameterError, match="functions"):
+        get_sde("dsignsgd-general").lambdify(eta=0.01, N=4)

@@ -50,6 +50,7 @@ __all__ = [
     "dsgd_sde",
     "dcsgd_sde",
     "dsignsgd_sde",
+    "dsignsgd_general_sde",
     "sgd_sde",
     "signsgd_sde",
     "get_sde",
@@ -292,11 +293,14 @@ class SDE:
             extra={kk: v.subs(values) for kk, v in self.extra.items()},
         )
 
-    def lambdify(self, backend: str = "numpy", **params: Any) -> NumericSDE:
+    def lambdify(self, backend: str = "numpy", functions: Mapping[str, Callable[..., Any]] | None = None,
+                 **params: Any) -> NumericSDE:
         """Numeric SDE with ``params`` fixed (by name: ``eta=0.01, N=4, ...``; ``nu=inf``: Gaussian).
 
         A per-agent family ``omega_1..omega_n`` may be given as one sequence ``omega=[...]``.
         Every parameter must be given; values are checked against their domains.
+        ``functions`` supplies array implementations of undefined functions (``{"F": cdf}`` for
+        ``dsignsgd-general``).
         """
         from ..backend import get_xp
 
@@ -332,7 +336,12 @@ class SDE:
         validate_params(values)
         dim = int(values[d]) if d in values else None
         exprs = [sp.sympify(e).subs(values) for e in (self.drift, self.cov_diag, self.cov_outer)]
-        modules = [numeric_functions(xp.__name__), xp.__name__]
+        undefined = sorted({str(f.func) for e in exprs for f in e.atoms(sp.core.function.AppliedUndef)}
+                           - set(numeric_functions(xp.__name__)) - set(functions or {}))
+        if undefined:
+            raise InvalidParameterError(
+                f"{self.name}: give array implementations of {', '.join(undefined)} via functions={{...}}")
+        modules = [{**numeric_functions(xp.__name__), **(functions or {})}, xp.__name__]
         funcs = [sp.lambdify([gj], e, modules=modules) for e in exprs]
         return NumericSDE(
             name=self.name,
@@ -359,6 +368,14 @@ def _agents(n_agents: int | None, base: str, default: sp.Symbol) -> tuple[tuple[
 
 def _mean(terms: list[sp.Expr], n_terms: int) -> sp.Expr:
     return sp.Add(*terms) / n_terms
+
+
+def _general_sigma_tilde() -> sp.Expr:
+    """Theorem 1's ``Sigma~ = (1/N) sum_i (E[Phi_i Phi_i^T] + Sigma_i/B)`` for any compressors (rendering)."""
+    i = sp.Symbol("i", integer=True, positive=True)
+    phi2 = sp.IndexedBase("EPhiPhiT")
+    sig = sp.IndexedBase("Sigma")
+    return sp.Sum(phi2[i] + sig[i] / B, (i, 1, N)) / N
 
 
 @functools.cache
@@ -395,7 +412,8 @@ def dcsgd_sde(agents: int | None = None, exact: bool = True) -> SDE:
             "The diagonal of Sigma~ is exactly omega g_j^2 + (1+omega) sigma^2/B; the exact covariance has "
             "the off-diagonal term -omega/(d-1) g_i g_j, so Tr Sigma~ = omega ||g||^2 + (1+omega) d sigma^2/B.",
         ),
-        extra={"Sigma_tilde_diag": sp.simplify(D), "Sigma_tilde_outer": c},
+        extra={"Sigma_tilde_diag": sp.simplify(D), "Sigma_tilde_outer": c,
+               "Sigma_tilde_general": _general_sigma_tilde()},
     )
 
 
@@ -469,7 +487,32 @@ def signsgd_sde(nu_: Any = sp.oo) -> SDE:
                s.drift, s.cov_diag, s.cov_outer, base.assumptions[1:], base.notes, s.extra)
 
 
-SDE_NAMES: tuple[str, ...] = ("dsgd", "dcsgd", "dcsgd-diag", "dsignsgd", "dsignsgd-gauss", "sgd", "signsgd")
+@functools.cache
+def dsignsgd_general_sde() -> SDE:
+    r"""Theorem 2, general form, identical agents, noise coordinates i.i.d. with CDF ``F`` (per sample / batch).
+
+    ``b(g_j) = -(1 - 2 P(g_j + Z_j < 0)) = -(1 - 2 F(-g_j))``,
+    ``(G G^T)_jj = (eta/N) E[xi_j^2] = (eta/N)(1 - (1 - 2 F(-g_j))^2)`` (``sign^2 = 1``).
+    ``F`` is an undefined function: pass its array implementation to ``lambdify(functions={"F": ...})``.
+    """
+    Fz = sp.Function("F")
+    e_sign = 1 - 2 * Fz(-gj)
+    return SDE(
+        name="dsignsgd-general",
+        title="SDE of DSignSGD, general form (noise CDF F)",
+        source="Compagnoni et al. 2025, Theorem 2, general form; MATH.md §2",
+        drift=-e_sign,
+        cov_diag=eta / N * (1 - e_sign**2),
+        cov_outer=sp.S.Zero,
+        assumptions=(HOMOGENEOUS, Assumption("noise model", "Z_j i.i.d. across coordinates and agents with CDF F "
+                                             "(after batching)", kind="hypothesis")),
+        notes=("With F = t_nu CDF of scale sigma/sqrt(B) this is the Student-t form: 1 - 2F(-g) = 2 Xi_nu(sqrt(B) g/sigma) "
+               "(derivation theorem2).",),
+    )
+
+
+SDE_NAMES: tuple[str, ...] = ("dsgd", "dcsgd", "dcsgd-diag", "dsignsgd", "dsignsgd-gauss", "dsignsgd-general",
+                              "sgd", "signsgd")
 
 
 def get_sde(name: str, agents: int | None = None) -> SDE:
@@ -484,6 +527,10 @@ def get_sde(name: str, agents: int | None = None) -> SDE:
         return dsignsgd_sde(nu, agents)
     if name == "dsignsgd-gauss":
         return dsignsgd_sde(sp.oo, agents)
+    if name == "dsignsgd-general":
+        if agents is not None:
+            raise InvalidParameterError("dsignsgd-general has identical agents; agents must be None")
+        return dsignsgd_general_sde()
     if agents is not None:
         raise InvalidParameterError(f"{name} is a single-agent SDE; agents must be None")
     if name == "sgd":
