@@ -37,6 +37,11 @@ CASES = {
     "poster.theorem4-derivation-ellA": ("refuted", {"candidate": "B"}, "proved"),
     "poster.theorem4-derivation-ellB": ("proved", {"target_factor": 2}, "refuted"),
     "poster.theorem2-student-t-form": ("proved", {"target_factor": "1/2"}, "refuted"),
+    # findings: two printed conversions are wrong; the others are proved
+    "beznosikov.class-conversions": ("refuted", {"labels": ["U -> B1", "B3 -> B2", "B2 -> B3"]}, "proved"),
+    "beznosikov.class-facts": ("proved", {"randk_zeta_factor": "99/100"}, "refuted"),
+    "beznosikov.definition1-misprint": ("refuted", {"reading": "expectation"}, "proved"),
+    "beznosikov.cgd-complexity": ("proved", {"claimed": {"B1": "beta*L/(alpha*mu)"}}, "refuted"),
 }
 
 # checks whose wrong-claim test lives in another test module (named there)
