@@ -107,3 +107,10 @@ def test_wrong_rules_are_refuted() -> None:
     assert verify_rule("dcsgd", alpha, 1 + beta * omega, {kappa: 1, delta: 1}).verdict == "holds"
     assert verify_rule("dsignsgd", kappa, alpha * delta).verdict == "refuted"
     assert verify_rule("dsignsgd", kappa, alpha * sp.sqrt(delta)).verdict == "holds"
+
+
+def test_heterogeneous_agents_trace_uses_mean_omega() -> None:
+    from theorylab.symbolic.derivations import heterogeneous_trace
+
+    _, ok = heterogeneous_trace(3)
+    assert ok

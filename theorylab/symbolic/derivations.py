@@ -40,6 +40,7 @@ __all__ = [
     "theorem2_derivation",
     "randk_derivation",
     "all_derivations",
+    "heterogeneous_trace",
     "G2",
     "F",
 ]
@@ -385,6 +386,24 @@ def randk_derivation() -> Derivation:
         source="Compagnoni et al. 2025, Theorem 1; MATH.md §1-2", steps=tuple(steps),
         result=sp.ImmutableMatrix([D, c]), target=sp.ImmutableMatrix([D, c]), matches_target=lead,
     )
+
+
+@functools.cache
+def heterogeneous_trace(n_agents: int = 3) -> tuple[sp.Expr, bool]:
+    """Tr Sigma~ of the Rand-k SDE with per-agent ``omega_i, sigma_i``: ``varpi ||g||^2 + (1/N) sum (1+omega_i) d sigma_i^2/B``.
+
+    So the proof of Theorem 3 goes through with ``omega`` replaced by the mean ``varpi`` in ``Delta``
+    (and ``(1+omega) sigma^2`` by the mean of ``(1+omega_i) sigma_i^2`` in the level).
+    """
+    from .symbols import agent_symbols
+
+    sde = dcsgd_sde(n_agents, True)
+    diag = sp.expand((sde.cov_diag + sde.cov_outer * gj**2) * n_agents / eta)  # Sigma~_jj
+    tr = sp.simplify(diag.coeff(gj, 2) * G2 + d * diag.coeff(gj, 0))
+    oms, sgs = agent_symbols("omega", n_agents), agent_symbols("sigma", n_agents)
+    varpi = sp.Add(*oms) / n_agents
+    want = varpi * G2 + sp.Add(*[(1 + o) * d * s_**2 / B for o, s_ in zip(oms, sgs, strict=True)]) / n_agents
+    return tr, _zero(tr - want)
 
 
 def all_derivations() -> list[Derivation]:
