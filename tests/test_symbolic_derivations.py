@@ -114,3 +114,18 @@ def test_heterogeneous_agents_trace_uses_mean_omega() -> None:
 
     _, ok = heterogeneous_trace(3)
     assert ok
+
+
+def test_multivariate_t_signs_are_correlated() -> None:
+    """Finding: with one shared chi-square scale the off-diagonal of Sigma-bar is not 0 (nu = 3, y = (1, 1))."""
+    import numpy as np
+
+    from theorylab.symbolic.derivations import sign_covariance_multivariate_t
+    from theorylab.symbolic.xi import xi_numeric
+
+    m1, m2, cov = sign_covariance_multivariate_t(3.0, 1.0, 1.0)
+    assert m1 == pytest.approx(2 * float(xi_numeric(3.0, np.float64(1.0))), abs=1e-10)
+    assert cov > 0.03  # measured 0.0365, against a diagonal entry 1 - 4 Xi^2 = 0.629
+    # opposite signs of the gradient coordinates give negative correlation; y = 0 gives none
+    assert sign_covariance_multivariate_t(3.0, 1.0, -1.0)[2] < -0.03
+    assert abs(sign_covariance_multivariate_t(3.0, 0.0, 1.0)[2]) < 1e-12

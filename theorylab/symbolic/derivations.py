@@ -41,6 +41,7 @@ __all__ = [
     "randk_derivation",
     "all_derivations",
     "heterogeneous_trace",
+    "sign_covariance_multivariate_t",
     "G2",
     "F",
 ]
@@ -404,6 +405,28 @@ def heterogeneous_trace(n_agents: int = 3) -> tuple[sp.Expr, bool]:
     varpi = sp.Add(*oms) / n_agents
     want = varpi * G2 + sp.Add(*[(1 + o) * d * s_**2 / B for o, s_ in zip(oms, sgs, strict=True)]) / n_agents
     return tr, _zero(tr - want)
+
+
+def sign_covariance_multivariate_t(nu_: float, y1: float, y2: float) -> tuple[float, float, float]:
+    """Sign moments under *multivariate* t noise ``T = Z/W``, ``W = sqrt(V/nu)``, ``V ~ chi^2_nu`` shared by coordinates.
+
+    Returns ``(E sign(y1 + T_1), E sign(y2 + T_2), Cov(sign(y1 + T_1), sign(y2 + T_2)))`` by quadrature over
+    ``W`` (given W the coordinates are independent Gaussians: ``E[sign(y + Z/W) | W] = erf(W y/sqrt 2)``).
+    The means equal ``2 Xi_nu(y)`` (the t marginals); the covariance is not 0, so Theorem 2's diagonal
+    ``Sigma~`` is exact only for noise with independent coordinates.
+    """
+    from scipy import integrate, special, stats
+
+    def pdf(w: float) -> float:
+        return float(stats.chi.pdf(w * np.sqrt(nu_), nu_) * np.sqrt(nu_))
+
+    def e(f):  # type: ignore[no-untyped-def]
+        return integrate.quad(lambda w: pdf(w) * f(w), 0, np.inf, epsabs=1e-13, epsrel=1e-12)[0]
+
+    m1 = e(lambda w: special.erf(w * y1 / np.sqrt(2)))
+    m2 = e(lambda w: special.erf(w * y2 / np.sqrt(2)))
+    m12 = e(lambda w: special.erf(w * y1 / np.sqrt(2)) * special.erf(w * y2 / np.sqrt(2)))
+    return m1, m2, m12 - m1 * m2
 
 
 def all_derivations() -> list[Derivation]:
