@@ -114,7 +114,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
                        description="Print a bound, or evaluate it with --at SYMBOL=VALUE ... (t=inf: asymptotic level).")
     p.add_argument("name", choices=BOUND_NAMES)
     _add_format(p)
-    p.add_argument("--at", nargs="+", default=[], metavar="SYMBOL=VALUE",
+    p.add_argument("--at", nargs="+", action="extend", default=[], metavar="SYMBOL=VALUE",
                    help="substitute and evaluate, e.g. --at eta=0.01 L=1 mu=1 d=20 N=4 sigma=1 B=1 omega=3 t=inf")
     p.add_argument("--ell", default="A", choices=["A", "B", "a", "b", "free"],
                    help="definition of ell_nu for dsignsgd/signsgd: A = 2 M_nu, B = 2 Xi_nu(R)/R, free = symbol")
