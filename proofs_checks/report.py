@@ -50,6 +50,14 @@ def _cut(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def short_source(source: str) -> str:
+    """A compact form of a source for the table (``seed 003, slide 'X'`` → ``003 X``)."""
+    s = source
+    for a, b in (("seed ", ""), ("poster ", ""), ("slides ", ""), ("slide ", ""), ("'", ""), ("MATH.md", "M")):
+        s = s.replace(a, b)
+    return s
+
+
 def _rows(results: Sequence[Result], width: Mapping[str, int] | None) -> list[list[str]]:
     w = width or {}
     rows = []
@@ -57,7 +65,7 @@ def _rows(results: Sequence[Result], width: Mapping[str, int] | None) -> list[li
         rows.append(
             [
                 r.id,
-                _cut(r.source, w.get("source", 10**6)),
+                _cut(short_source(r.source), w.get("source", 10**6)),
                 r.method,
                 r.verdict.status.upper() if r.verdict.status in ("refuted", "error") else r.verdict.status,
                 f"{r.seconds:.2f}s",
@@ -132,7 +140,7 @@ def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick",
         return "\n".join(lines) + "\n"
     if fmt != "text":
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
-    rows = _rows(results, {"source": 34, "numbers": 70})
+    rows = _rows(results, {"source": 40, "numbers": 70})
     widths = [max([len(HEADER[i])] + [len(r[i]) for r in rows]) for i in range(len(HEADER))]
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()
