@@ -42,6 +42,7 @@ CASES = {
     "beznosikov.class-facts": ("proved", {"randk_zeta_factor": "99/100"}, "refuted"),
     "beznosikov.definition1-misprint": ("refuted", {"reading": "expectation"}, "proved"),
     "beznosikov.cgd-complexity": ("proved", {"claimed": {"B1": "beta*L/(alpha*mu)"}}, "refuted"),
+    "horvath.induced-omega": ("proved", {"claimed_omega": "omega*(1 - delta)/2"}, "refuted"),
 }
 
 # checks whose wrong-claim test lives in another test module (named there)
