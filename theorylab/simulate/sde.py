@@ -1,0 +1,186 @@
+r"""Integrate the SDEs of the symbolic layer, batched over paths.
+
+The SDE ``dX = b(∇f(X)) dt + G(∇f(X)) dW`` is given as a
+:class:`theorylab.symbolic.sde.NumericSDE` (drift and diffusion lambdified from the sympy
+expressions; nothing is retyped here) together with a problem that supplies ``∇f``.
+
+Schemes (step ``h``):
+
+- ``"euler"``: Euler–Maruyama ``X ← X + b h + G ΔW``, ``ΔW ~ N(0, h I)``; weak order 1.
+  Diagonal SDEs (``G = diag(s)``) use ``s ⊙ ΔW``; otherwise ``G`` is a factor of the
+  covariance ``G Gᵀ`` (Cholesky; a symmetric square root via ``eigh`` when the covariance is
+  only semi-definite).
+- ``"richardson"``: Talay–Tubaro extrapolation ``2 E g(X^{h/2}) − E g(X^{h})`` of two
+  Euler–Maruyama runs driven by the *same* Brownian path (the coarse increment is the sum of
+  two fine ones), combined path by path; weak order 2 for smooth test functions.
+
+Brownian increments can be injected (``brownian=``): an array of shape
+``(n_increments, paths, d)`` of increments of variance ``h`` (the fine ``h`` for
+Richardson), or a callable ``(i, shape) -> increments``. This allows a path-by-path
+comparison with another integrator driven by the same increments.
+
+Times: one optimizer step of size ``η`` is SDE time ``η``; the run lasts ``steps·η`` with
+``substeps`` Euler steps per ``η`` and records on the same grid as the optimizer
+(``steps``, ``points``, ``blocks``), so curves can be compared point by point.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable
+
+import numpy as np
+
+from ..backend import backend_name, default_rng, get_xp
+from ..errors import InvalidParameterError
+from .problems import Problem
+from .progress import progress_bar
+from .record import Divergence, Recorder, Trajectory, explode_threshold
+
+__all__ = ["SDERun", "integrate", "euler_step", "richardson_combine", "SCHEMES"]
+
+SCHEMES: tuple[str, ...] = ("euler", "richardson")
+
+
+@dataclass
+class SDERun:
+    """An integrated SDE: its :class:`Trajectory` and settings."""
+
+    name: str
+    trajectory: Trajectory
+    params: dict[str, Any]
+    seed: Any
+    backend: str
+    wall_time: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _factor(cov: Any, xp: ModuleType) -> Any:
+    """A matrix ``G`` with ``G Gᵀ = cov`` for a batch ``(..., d, d)`` of PSD matrices."""
+    try:
+        fac = xp.linalg.cholesky(cov)
+        if bool(xp.all(xp.isfinite(fac))):  # cupy returns NaN instead of raising
+            return fac
+    except Exception:  # numpy.linalg.LinAlgError: not positive definite
+        pass
+    w, v = xp.linalg.eigh(cov)
+    return v * xp.sqrt(xp.maximum(w, 0.0))[..., None, :]
+
+
+def euler_step(sde: Any, problem: Problem, x: Any, h: float, dw: Any, xp: ModuleType) -> Any:
+    """One Euler–Maruyama step ``x + b(∇f(x)) h + G(∇f(x)) dw`` (returns a new array)."""
+    g = problem.grad(x)
+    drift = sde.drift(g)
+    if sde.diagonal:
+        return x + drift * h + sde.diffusion(g) * dw
+    fac = _factor(sde.covariance(g), xp)
+    return x + drift * h + xp.matmul(fac, dw[..., None])[..., 0]
+
+
+def richardson_combine(fine: Trajectory, coarse: Trajectory) -> Trajectory:
+    """Path-by-path ``2·fine − coarse`` (both on the same record grid and Brownian paths)."""
+    if fine.values.shape != coarse.values.shape or not np.array_equal(fine.steps, coarse.steps):
+        raise InvalidParameterError("richardson_combine needs two trajectories on the same grid and paths")
+    alive = fine.alive & coarse.alive
+    values = 2 * fine.values - coarse.values
+    values[:, ~alive] = np.nan
+    firsts = [s for s in (fine.divergence.first_step, coarse.divergence.first_step) if s is not None]
+    n_dead = int((~alive).sum())
+    div = Divergence(min(firsts) if firsts else None, n_dead / alive.size, n_dead, fine.divergence.threshold)
+    return Trajectory(steps=fine.steps, times=fine.times, values=values,
+                      block_sums=2 * fine.block_sums - coarse.block_sums, block_counts=fine.block_counts,
+                      block_edges=fine.block_edges, divergence=div, n_steps=fine.n_steps, alive=alive)
+
+
+def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int, substeps: int = 1,
+              scheme: str = "euler", seed: Any = 0, backend: str | ModuleType = "numpy", x0: Any = None,
+              brownian: Any = None, points: int = 200, blocks: int = 100, explode: float | None = None,
+              progress: bool | None = False, name: str | None = None) -> SDERun:
+    """Integrate ``sde`` (a NumericSDE) on ``problem`` over ``[0, steps·eta]`` with ``paths`` paths.
+
+    ``substeps`` Euler steps of size ``h = eta/substeps`` per optimizer step. See the module
+    docstring for ``scheme`` and ``brownian``. The gap ``f(X) − f*`` is recorded every ``eta``.
+    """
+    if scheme not in SCHEMES:
+        raise InvalidParameterError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")
+    for nm, v in (("steps", steps), ("paths", paths), ("substeps", substeps)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise InvalidParameterError(f"{nm} must be a positive integer, got {v!r}")
+    if not (math.isfinite(eta) and eta > 0):
+        raise InvalidParameterError(f"eta must be a finite number > 0, got {eta!r}")
+    xp = get_xp(backend) if not isinstance(backend, ModuleType) else backend
+    if getattr(sde, "backend", xp.__name__) != xp.__name__:
+        raise InvalidParameterError(f"the SDE was lambdified for {sde.backend} but the run uses {xp.__name__}")
+    d = problem.d
+    rng = default_rng(seed, xp)
+    h = eta / substeps
+    rich = scheme == "richardson"
+    hf = h / 2 if rich else h
+    n_inc = steps * substeps * (2 if rich else 1)
+
+    if brownian is None:
+        sq = math.sqrt(hf)
+
+        def draw(i: int) -> Any:
+            return rng.standard_normal((paths, d)) * sq
+    elif callable(brownian):
+        def draw(i: int) -> Any:
+            return brownian(i, (paths, d))
+    else:
+        if tuple(brownian.shape) != (n_inc, paths, d):
+            raise InvalidParameterError(
+                f"injected Brownian increments must have shape {(n_inc, paths, d)} (increments, paths, d), "
+                f"got {tuple(brownian.shape)}")
+
+        def draw(i: int) -> Any:
+            return brownian[i]
+
+    def start() -> Any:
+        if x0 is None:
+            return problem.initial(paths, xp)
+        return xp.broadcast_to(xp.asarray(x0, dtype=xp.float64), (paths, d)).copy()
+
+    x = start()
+    x_reset = problem.initial(1, xp)[0]
+    gap0 = problem.gap(x)
+    thr = explode if explode is not None else explode_threshold(float(np.max(np.asarray(
+        gap0.get() if hasattr(gap0, "get") else gap0))))
+    recs = [Recorder(steps, paths, xp, points=points, blocks=blocks, explode=thr, dt=float(eta))]
+    states = [x]
+    if rich:
+        recs.append(Recorder(steps, paths, xp, points=points, blocks=blocks, explode=thr, dt=float(eta)))
+        states.append(start())
+    for r, s in zip(recs, states):
+        r.observe(0, gap0)
+    i_inc = 0
+    t0 = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"), progress_bar(steps, name or "sde", progress) as bar:
+        for kstep in range(1, steps + 1):
+            for _ in range(substeps):
+                if rich:
+                    dw1, dw2 = draw(i_inc), draw(i_inc + 1)
+                    i_inc += 2
+                    states[0] = euler_step(sde, problem, states[0], hf, dw1, xp)
+                    states[0] = euler_step(sde, problem, states[0], hf, dw2, xp)
+                    states[1] = euler_step(sde, problem, states[1], h, dw1 + dw2, xp)
+                else:
+                    states[0] = euler_step(sde, problem, states[0], h, draw(i_inc), xp)
+                    i_inc += 1
+            for j, r in enumerate(recs):
+                dead = r.observe(kstep, problem.gap(states[j]))
+                if dead is not None:
+                    states[j][dead] = x_reset
+            bar.advance()
+    wall = time.perf_counter() - t0
+    traj = recs[0].result() if not rich else richardson_combine(recs[0].result(), recs[1].result())
+    params = {"sde": name or getattr(sde, "name", "sde"), "eta": float(eta), "steps": int(steps),
+              "paths": int(paths), "substeps": int(substeps), "h": h, "scheme": scheme,
+              "sde_params": dict(getattr(sde, "params", {}))}
+    return SDERun(name or getattr(sde, "name", "sde"), traj, params,
+                  seed if not hasattr(seed, "bit_generator") else None, backend_name(xp), wall)
+
+
+BrownianSource = Callable[[int, tuple[int, ...]], Any]
