@@ -35,7 +35,7 @@ def _fmt_value(v: Any) -> str:
             return f"{v:.4g}"
         return f"{v:.3e}"
     if isinstance(v, (list, dict)):
-        return json.dumps(v, separators=(",", ":"))
+        return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
     return str(v)
 
 

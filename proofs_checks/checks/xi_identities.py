@@ -195,7 +195,7 @@ def xi_bounded(mode: str = "quick", *, bound: float | str = "1/2") -> Verdict:
 
     v = combine(f"|Ξ_ν| < {bound}", parts, notes="Numerically, float64 rounds Ξ_ν(x) to ±1/2 for large |x| with light "
                 "tails (e.g. ν = ∞, |x| > 8.3), so the array diffusion 1 − 4Ξ² can be exactly 0 there, never negative.")
-    return dataclasses.replace(v, numbers={"max_abs_Xi_grid": mx, "min_1-4Xi^2": float(diag.min())})
+    return dataclasses.replace(v, numbers={"1/2 - max|Xi| (grid)": b - mx, "min_1-4Xi^2": float(diag.min())})
 
 
 @check(
