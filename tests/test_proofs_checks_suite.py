@@ -1,0 +1,80 @@
+"""One quick run of every check: none errors, and each verdict is the documented one.
+
+This is the only test that runs the whole quick suite (its cost is the suite's quick run).
+The expected verdicts are the findings of the closing note: a change in any of them is a
+change in what theorylab reports about the sources, and must be deliberate.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from proofs_checks import collect, render, run_checks
+
+EXPECTED = {
+    "beznosikov.cgd-complexity": "proved",
+    "beznosikov.class-conversions": "refuted",  # B1->B2(α, β²) and U->B3(1/ζ) misprinted
+    "beznosikov.class-facts": "proved",
+    "beznosikov.definition1-misprint": "refuted",  # C(x) = x printed for E[C(x)] = x
+    "beznosikov.top1-divergence": "proved",
+    "beznosikov.top1-example-constants": "proved",
+    "horvath.induced-omega": "proved",
+    "lecture.compressed-sgd-rate": "proved",
+    "lecture.compression-needs-more-rounds": "proved",
+    "lecture.compression-saves-when-noise-dominates": "proved",
+    "lecture.descent-chain": "refuted",  # two printed steps fail
+    "lecture.descent-chain-corrected": "holds",
+    "lecture.local-sgd-vs-psgd": "proved",
+    "lecture.local-steps-iid-quadratics": "proved",
+    "lecture.minibatch-vs-local-sgd": "proved",
+    "lecture.optimal-complexity-log-placement": "holds",
+    "lecture.scaffold-rates": "proved",
+    "lecture.tcc-algebra": "proved",
+    "poster.randk-covariance": "proved",
+    "poster.scaling-rule-dsignsgd": "proved",
+    "poster.scaling-rules-dcsgd": "proved",
+    "poster.theorem2-sde-tracks-dsignsgd": "holds",
+    "poster.theorem2-diagonal-diffusion": "refuted",  # multivariate t: signs correlated, Σ̃ not diagonal
+    "poster.theorem2-student-t-form": "proved",
+    "poster.theorem3-derivation": "proved",
+    "poster.theorem4-derivation-ellA": "refuted",  # drift lower bound fails away from the optimum
+    "poster.theorem4-derivation-ellB": "proved",
+    "poster.theorem4-plateau-ellA": "holds",
+    "poster.theorem4-trajectory-ellA": "refuted",  # not a bound in the transient
+    "poster.theorem4-trajectory-ellB": "holds",
+    "poster.xi-bounded": "holds",
+    "poster.xi-derivative-bound": "proved",
+    "poster.xi-gaussian-limit": "holds",
+    "poster.xi-is-t-cdf": "holds",
+    "poster.xi-sign-expectation": "holds",
+}
+
+
+@pytest.fixture(scope="module")
+def quick_results():
+    checks, failures = collect(None)
+    return run_checks(checks, "quick", failures=failures, progress=False)
+
+
+def test_no_check_errors(quick_results):
+    errors = {r.id: r.verdict.found for r in quick_results if r.verdict.status == "error"}
+    assert not errors, errors
+
+
+def test_every_check_has_its_documented_verdict(quick_results):
+    got = {r.id: r.verdict.status for r in quick_results}
+    assert set(got) == set(EXPECTED), (set(got) ^ set(EXPECTED))
+    diff = {k: (EXPECTED[k], got[k]) for k in EXPECTED if got[k] != EXPECTED[k]}
+    assert not diff, diff
+
+
+def test_refuted_claims_carry_counterexamples_and_render(quick_results):
+    for r in quick_results:
+        if r.verdict.status == "refuted":
+            assert r.verdict.counterexample, r.id
+    text = render(quick_results, "text")
+    assert "REFUTED CLAIMS" in text
+    js = json.loads(render(quick_results, "json"))
+    assert js["summary"]["total"] == len(EXPECTED) and js["summary"]["error"] == 0
