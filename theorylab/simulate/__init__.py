@@ -5,6 +5,11 @@
 - :mod:`.optimizers`: the batched optimizers (state ``(replicas, agents, d)``), Rand-k fast path.
 - :mod:`.record`: bounded-memory trajectories (subsampled curves, block sums, divergence).
 - :mod:`.estimate`: mean curves and stationary levels with confidence intervals.
+- :mod:`.sde`: Euler–Maruyama and Richardson integration of the symbolic SDEs.
+- :mod:`.models`: which symbolic SDE and bound describe a simulation, with which values.
+- :mod:`.verdict`: holds / violated / inconclusive against a bound, pointwise or along a trajectory.
+- :mod:`.experiment`: :func:`simulate`, one experiment end to end (text and JSON output).
+- :mod:`.plot`: matplotlib figures (imported on demand).
 """
 
 from .estimate import Curve, Estimate, mean_curve, mser_truncation, stationary_level, t_interval
@@ -12,6 +17,10 @@ from .noise import NOISES, Noise, gaussian, noise_from_spec, student_t
 from .optimizers import METHODS, OptimizerRun, dcsgd, dsgd, dsignsgd, resolve_compressors, run_optimizer
 from .problems import PROBLEMS, Problem, Quadratic, SinPL, problem_from_spec, quadratic, sin_pl, sin_pl_mu
 from .record import Divergence, Recorder, Trajectory, record_steps
+from .sde import SCHEMES, SDERun, euler_step, integrate, richardson_combine
+from .models import BoundSetting, bound_for, compressor_omegas, sde_for, sde_name_for
+from .verdict import HOLDS, INCONCLUSIVE, VIOLATED, TrajectoryVerdict, Verdict, trajectory_verdict, verdict
+from .experiment import Simulation, simulate
 
 __all__ = [
     "Curve", "Estimate", "mean_curve", "mser_truncation", "stationary_level", "t_interval",
@@ -19,4 +28,8 @@ __all__ = [
     "METHODS", "OptimizerRun", "dcsgd", "dsgd", "dsignsgd", "resolve_compressors", "run_optimizer",
     "PROBLEMS", "Problem", "Quadratic", "SinPL", "problem_from_spec", "quadratic", "sin_pl", "sin_pl_mu",
     "Divergence", "Recorder", "Trajectory", "record_steps",
+    "SCHEMES", "SDERun", "euler_step", "integrate", "richardson_combine",
+    "BoundSetting", "bound_for", "compressor_omegas", "sde_for", "sde_name_for",
+    "HOLDS", "INCONCLUSIVE", "VIOLATED", "TrajectoryVerdict", "Verdict", "trajectory_verdict", "verdict",
+    "Simulation", "simulate",
 ]
