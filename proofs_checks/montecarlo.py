@@ -1,10 +1,11 @@
 """Monte Carlo verdicts: a simulated mean (with its interval) against a claimed bound.
 
-The convention of :mod:`theorylab.simulate`: an upper bound *holds* when it lies above the
-upper confidence limit, is *violated* when it lies below the lower limit, and otherwise the
-comparison is *inconclusive* (more samples needed). Along a curve, the pointwise intervals
-use a Bonferroni correction, so the family-wise false-alarm rate over all time points is the
-stated one. Replicas are independent, so intervals across replicas are valid at each time.
+The decisions are :mod:`theorylab.simulate.verdict`'s: an upper bound *holds* when it lies
+above the upper confidence limit, is *violated* when it lies below the lower limit, and
+otherwise the comparison is *inconclusive* (more samples needed); along a curve the
+pointwise intervals are Bonferroni-corrected, so the family-wise false-alarm rate over all
+times is the stated one. This module adapts them to check verdicts and adds the two-sided
+"matches within a tolerance" claim.
 """
 
 from __future__ import annotations
@@ -14,63 +15,50 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["curve_vs_bound", "level_vs_bound", "lambdify_bound_curve"]
 
 
-def _t_half(vals: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray, int]:
-    n = vals.shape[1]
-    mean = vals.mean(axis=1)
-    if n < 2:
-        return mean, np.full_like(mean, np.inf), n
-    q = stats.t.ppf(0.5 + confidence / 2, n - 1)
-    return mean, q * vals.std(axis=1, ddof=1) / math.sqrt(n), n
+def curve_vs_bound(traj: Any, bound: Callable[[np.ndarray], np.ndarray], *, false_alarm: float = 1e-3) -> dict[str, Any]:
+    """Compare a simulated trajectory with ``bound(times)`` by
+    :func:`theorylab.simulate.verdict.trajectory_verdict` (joint confidence ``1 − false_alarm``,
+    Bonferroni over the record times) and summarise it for a check's verdict.
 
-
-def curve_vs_bound(times: np.ndarray, values: np.ndarray, bound: Callable[[np.ndarray], np.ndarray], *,
-                   false_alarm: float = 1e-3, skip_first: bool = True) -> dict[str, Any]:
-    """Compare per-replica gaps ``values`` (times × replicas) with ``bound(times)``.
-
-    Returns ``status`` (``holds``/``violated``/``inconclusive``), the worst time (largest
-    ``(lower − bound)/bound`` if violated, else smallest slack), and the numbers behind it.
+    Returns ``status`` (``holds``/``violated``/``inconclusive``), the worst time (first
+    violation, or the tightest time) and the numbers behind it.
     """
-    vals = np.asarray(values, dtype=float)
-    alive = np.all(np.isfinite(vals), axis=0)
-    vals = vals[:, alive]
-    sl = slice(1, None) if skip_first else slice(None)
-    t_ = np.asarray(times, dtype=float)[sl]
-    vals = vals[sl]
-    b = np.asarray(bound(t_), dtype=float) * np.ones_like(t_)
-    conf = 1 - false_alarm / max(1, len(t_))
-    mean, half, n = _t_half(vals, conf)
-    lower, upper = mean - half, mean + half
-    viol = (lower - b) / b
-    i = int(np.argmax(viol))
-    out = {"n_replicas": int(n), "points": int(len(t_)), "family_false_alarm": false_alarm,
-           "worst_t": float(t_[i]), "mean_at_worst": float(mean[i]), "lower_at_worst": float(lower[i]),
-           "upper_at_worst": float(upper[i]), "bound_at_worst": float(b[i])}
-    if viol[i] > 0:
-        out["status"] = "violated"
-        return out
-    slack = (b - upper) / b
-    j = int(np.argmin(slack))
-    out.update(status="holds" if slack[j] >= 0 else "inconclusive", tightest_t=float(t_[j]),
-               tightest_mean=float(mean[j]), tightest_upper=float(upper[j]), tightest_bound=float(b[j]),
-               min_relative_slack=float(slack[j]))
+    from theorylab.simulate.verdict import HOLDS, VIOLATED, trajectory_verdict
+
+    times = np.asarray(traj.times, dtype=float)
+    b = np.asarray(bound(times), dtype=float) * np.ones_like(times)
+    tv = trajectory_verdict(traj, b, confidence=1 - false_alarm)
+    status = "violated" if tv.status == VIOLATED else ("holds" if tv.status == HOLDS else "inconclusive")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        excess = (tv.lower - b) / b
+        slack = (b - tv.upper) / b
+    i = int(np.nanargmax(excess)) if status == "violated" else int(np.nanargmin(np.where(times > 0, slack, np.inf)))
+    out = {"status": status, "n_replicas": int(np.sum(traj.alive)), "points": int(len(times)),
+           "family_false_alarm": false_alarm, "worst_t": float(times[i]), "mean_at_worst": float(tv.mean[i]),
+           "lower_at_worst": float(tv.lower[i]), "upper_at_worst": float(tv.upper[i]), "bound_at_worst": float(b[i]),
+           "worst_mean_over_bound": tv.worst_ratio, "first_violation": tv.first_violation}
+    if status != "violated":
+        out.update(tightest_t=float(times[i]), tightest_mean=float(tv.mean[i]), tightest_upper=float(tv.upper[i]),
+                   tightest_bound=float(b[i]), min_relative_slack=float(slack[i]))
     return out
 
 
 def level_vs_bound(est: Any, bound: float, *, two_sided_tol: float | None = None) -> str:
-    """``holds``/``violated``/``inconclusive`` for a stationary estimate against an upper bound, or,
-    with ``two_sided_tol``, for the claim ``|level/bound − 1| <= tol``."""
+    """``holds``/``violated``/``inconclusive`` for a stationary estimate against an upper bound
+    (:func:`theorylab.simulate.verdict.verdict`), or, with ``two_sided_tol``, for the claim
+    ``|level/bound − 1| <= tol`` (the interval inside ``[1 − tol, 1 + tol]·bound``)."""
+    from theorylab.simulate.verdict import HOLDS, VIOLATED, verdict
+
     lo, hi = float(est.lower), float(est.upper)
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return "inconclusive"
     if two_sided_tol is None:
-        if hi <= bound:
-            return "holds"
-        return "violated" if lo > bound else "inconclusive"
+        st = verdict(est, float(bound)).status
+        return "holds" if st == HOLDS else ("violated" if st == VIOLATED else "inconclusive")
     a, b = bound * (1 - two_sided_tol), bound * (1 + two_sided_tol)
     if a <= lo and hi <= b:
         return "holds"

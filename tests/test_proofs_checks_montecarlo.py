@@ -35,17 +35,20 @@ def test_planted_wrong_claim(cid):
 
 
 def test_curve_vs_bound_statuses():
+    from types import SimpleNamespace
+
     rng = np.random.default_rng(0)
-    t = np.linspace(0, 1, 20)
-    vals = 1.0 + 0.01 * rng.standard_normal((20, 200))
-    assert curve_vs_bound(t, vals, lambda tt: 2.0 + 0 * tt)["status"] == "holds"
-    assert curve_vs_bound(t, vals, lambda tt: 0.5 + 0 * tt)["status"] == "violated"
-    assert curve_vs_bound(t, vals, lambda tt: 1.0 + 0 * tt)["status"] == "inconclusive"
+    traj = SimpleNamespace(times=np.linspace(0.1, 1, 20), values=1.0 + 0.01 * rng.standard_normal((20, 200)),
+                           alive=np.ones(200, dtype=bool))
+    assert curve_vs_bound(traj, lambda tt: 2.0 + 0 * tt)["status"] == "holds"
+    assert curve_vs_bound(traj, lambda tt: 0.5 + 0 * tt)["status"] == "violated"
+    assert curve_vs_bound(traj, lambda tt: 1.0 + 0 * tt)["status"] == "inconclusive"
 
 
 def test_level_vs_bound():
-    class E:
-        lower, upper = 0.9, 1.1
+    from types import SimpleNamespace
+
+    E = SimpleNamespace(value=1.0, lower=0.9, upper=1.1, confidence=0.99)
 
     assert level_vs_bound(E, 1.2) == "holds" and level_vs_bound(E, 0.8) == "violated"
     assert level_vs_bound(E, 1.0) == "inconclusive"

@@ -104,7 +104,7 @@ def _trajectory(mode: str, ell: str, level_factor: float, seed: int, false_alarm
         vals["R"] = R_obs
     b = get_bound("dsignsgd", ell=ell)
     fb = lambdify_bound_curve(b, **vals)
-    res = curve_vs_bound(traj.times, traj.values, lambda tt: level_factor * fb(tt), false_alarm=false_alarm)
+    res = curve_vs_bound(traj, lambda tt: level_factor * fb(tt), false_alarm=false_alarm)
     claimed = (f"E f(x_k) − f* <= {'' if level_factor == 1 else f'{level_factor:g} × '}Theorem 4 bound(t = kη) "
                f"at every k, ℓ = candidate {ell}")
     setting = (f"isotropic quadratic d={D}, N={N_AGENTS}, σ=1, Gaussian noise, x0={x0}·1 (gap0={gap0:.4g}), "
