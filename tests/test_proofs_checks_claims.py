@@ -45,6 +45,8 @@ CASES = {
     "horvath.induced-omega": ("proved", {"claimed_omega": "omega*(1 - delta)/2"}, "refuted"),
     # finding: with the poster's multivariate t noise the signs are correlated; with independent coordinates not
     "poster.theorem2-diagonal-diffusion": ("refuted", {"noise": "independent"}, "holds"),
+    "lecture.local-sgd-drift": ("proved", {"claimed_drift_free_K": (1, 2, 5, 10, 20)}, "refuted"),
+    "lecture.independent-vs-shared-mask": ("proved", {"shared_factor": "1/N"}, "refuted"),
 }
 
 # checks whose wrong-claim test lives in another test module (named there)

@@ -26,6 +26,8 @@ EXPECTED = {
     "lecture.compression-saves-when-noise-dominates": "proved",
     "lecture.descent-chain": "refuted",  # two printed steps fail
     "lecture.descent-chain-corrected": "holds",
+    "lecture.independent-vs-shared-mask": "proved",
+    "lecture.local-sgd-drift": "proved",
     "lecture.local-sgd-vs-psgd": "proved",
     "lecture.local-steps-iid-quadratics": "proved",
     "lecture.minibatch-vs-local-sgd": "proved",
