@@ -47,6 +47,7 @@ CASES = {
     "poster.theorem2-diagonal-diffusion": ("refuted", {"noise": "independent"}, "holds"),
     "lecture.local-sgd-drift": ("proved", {"claimed_drift_free_K": (1, 2, 5, 10, 20)}, "refuted"),
     "lecture.independent-vs-shared-mask": ("proved", {"shared_factor": "1/N"}, "refuted"),
+    "lecture.dsgd-consensus-vs-spectral-gap": ("proved", {"claimed_direction": "shrinks"}, "refuted"),
 }
 
 # checks whose wrong-claim test lives in another test module (named there)

@@ -26,6 +26,7 @@ EXPECTED = {
     "lecture.compression-saves-when-noise-dominates": "proved",
     "lecture.descent-chain": "refuted",  # two printed steps fail
     "lecture.descent-chain-corrected": "holds",
+    "lecture.dsgd-consensus-vs-spectral-gap": "proved",
     "lecture.independent-vs-shared-mask": "proved",
     "lecture.local-sgd-drift": "proved",
     "lecture.local-sgd-vs-psgd": "proved",

@@ -18,6 +18,7 @@ import itertools
 from fractions import Fraction as Q
 from math import comb
 
+import numpy as np
 import sympy as sp
 
 from ..check import check
@@ -130,3 +131,50 @@ def independent_vs_shared(mode: str = "quick", *, independent_factor: str = "1/N
                                                                                           "exact": str(got), "claimed": str(want)}))
     return combine("independence averages compression noise; a shared mask does not", parts,
                    notes="g = (3, −1, 2, 1), Rand-k scaled, every joint mask outcome enumerated.")
+
+
+def ring_mixing(n: int) -> sp.Matrix:
+    """Symmetric doubly stochastic ring: w_ii = 1/3, w_{i,i±1} = 1/3 (exact rationals)."""
+    W = sp.zeros(n, n)
+    for i in range(n):
+        W[i, i] = sp.Rational(1, 3)
+        W[i, (i + 1) % n] += sp.Rational(1, 3)
+        W[i, (i - 1) % n] += sp.Rational(1, 3)
+    return W
+
+
+@check(
+    id="lecture.dsgd-consensus-vs-spectral-gap",
+    source="seed 004 (lecture), 'Decentralized SGD'; MATH.md §3a ('DSGD's consensus error grows as the spectral gap "
+    "1 − ρ shrinks')",
+    statement="For DSGD x ← Wx − γ∇F(x) on heterogeneous quadratics f_i = ½(x − c_i)², the fixed point's consensus "
+    "error grows as the spectral gap 1 − ρ of the ring shrinks (n = 4, 8, 16, 32)",
+    expression="consensus(x_fix(W_n)) increasing in n while 1 - rho(W_n) decreasing; x_fix = gamma (I - W + gamma I)^{-1} c",
+    method="exact",
+    cost=(1.0, 2.0),
+)
+def dsgd_consensus(mode: str = "quick", *, claimed_direction: str = "grows") -> Verdict:
+    gamma = sp.Rational(1, 20)
+    rows = []
+    for n in (4, 8, 16, 32):
+        W = ring_mixing(n)
+        c = sp.Matrix([1 if i < n // 2 else -1 for i in range(n)])  # two halves: b² = 1 for every n
+        xfix = (sp.eye(n) - W + gamma * sp.eye(n)).LUsolve(gamma * c)
+        # fixed point of the iteration, checked by one exact step
+        assert (W * xfix - gamma * (xfix - c) - xfix).applyfunc(sp.simplify) == sp.zeros(n, 1)
+        mean = sum(xfix) / n
+        cons = sum((v - mean) ** 2 for v in xfix) / n
+        J = sp.ones(n, n) / n
+        rho = float(np.max(np.abs(np.linalg.eigvalsh(np.array((W - J).tolist(), dtype=float)))))
+        rows.append((n, float(1 - rho), float(cons)))
+    gaps = [r[1] for r in rows]
+    cons = [r[2] for r in rows]
+    grows = all(b > a for a, b in zip(cons, cons[1:], strict=False)) and all(b < a for a, b in zip(gaps, gaps[1:], strict=False))
+    claim = f"consensus error {claimed_direction} as the spectral gap shrinks"
+    ok = grows if claimed_direction == "grows" else not grows
+    txt = "; ".join(f"n={n}: 1−ρ={g:.4g}, consensus={cval:.4g}" for n, g, cval in rows)
+    nums = {f"gap_n={n}": g for n, g, _ in rows} | {f"consensus_n={n}": cval for n, _, cval in rows}
+    if ok:
+        return proved(claim, txt + " (exact fixed points)", numbers=nums,
+                      notes="Ring W (1/3 on self and neighbours), c = (1,…,1,−1,…,−1), γ = 1/20; exact rational solves.")
+    return refuted(claim, txt, counterexample={"rows": rows}, numbers=nums)
