@@ -10,8 +10,9 @@ For an upper bound ``b`` on ``E[f − f*]`` and an interval ``[lo, hi]`` at conf
 A wrong verdict has probability at most ``1 − c`` (one-sided: ``(1 − c)/2``) when the interval
 is valid. Along a trajectory (:func:`trajectory_verdict`) the per-point intervals are widened
 by Bonferroni so that the *whole* curve's verdict has false-alarm rate ``≤ 1 − c``. Points
-where every replica has the same value (``t = 0``) have a zero-width interval; there the bound
-is compared with a relative tolerance ``rtol`` for rounding ("holds" when equal).
+where every replica has the same value (``t = 0``) have an interval of zero width (up to
+rounding); there a bound equal to the value within the relative tolerance ``rtol`` "holds"
+(the bound is attained, as Theorems 3 and 4 are at ``t = 0``).
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ class Verdict:
 def _status(lo: float, hi: float, bound: float, rtol: float) -> str:
     if math.isnan(lo) or math.isnan(hi):
         return INCONCLUSIVE
-    if hi == lo and math.isclose(bound, hi, rel_tol=rtol, abs_tol=0.0):
-        return HOLDS
+    mid = 0.5 * (lo + hi)
+    if hi - lo <= 2 * rtol * abs(mid) and math.isclose(bound, mid, rel_tol=rtol, abs_tol=0.0):
+        return HOLDS  # a deterministic point (t = 0) equal to the bound up to rounding
     if bound > hi:
         return HOLDS
     if bound < lo:
