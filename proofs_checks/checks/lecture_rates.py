@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theorylab.symbolic.lecture import K, R, b, epsilon, get_rate, n, s, tau
-from theorylab.symbolic.symbols import L, mu, omega, sigma
+from theorylab.symbolic.symbols import L, mu, omega
 
 from ..check import check
 from ..claims import equal, nonnegative, parse
@@ -139,5 +139,3 @@ def local_steps_quadratics(mode: str = "quick", *, gain: sp.Expr | str = (1 - 1 
                                   claimed_text="SCAFFOLD's rounds on non-IID quadratics = local SGD's on IID ones"),
     })
 
-
-_ = (n, sigma)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theorylab.symbolic.sde import randk_phi_moment, randk_phi_moment_bruteforce, randk_sigma_tilde
-from theorylab.symbolic.symbols import B, d, gj, k, omega, sigma
+from theorylab.symbolic.symbols import d, gj, k
 
 from ..check import check
 from ..claims import equal, parse
@@ -59,5 +59,3 @@ def randk_covariance(mode: str = "quick", *, diag_claim: sp.Expr | str = "omega*
     return dataclasses.replace(v, numbers={"diag": str(diag_exact), "offdiag_coef": str(sp.simplify(c)),
                                            "enumerated_cases": len(cases)})
 
-
-_ = (B, omega, sigma)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import sympy as sp
 
 from theorylab.simulate import dcsgd, dsgd, dsignsgd, gaussian, quadratic, stationary_level, student_t
@@ -144,5 +143,3 @@ def heavy_tails(mode: str = "quick", *, method: str = "dcsgd", max_ratio: float 
                 "infinite (noise variance infinite), so it is not simulated as a level.")
     return dataclasses.replace(v, numbers=nums)
 
-
-_ = np

@@ -20,7 +20,7 @@ from theorylab.symbolic import get_bound
 
 from ..check import check
 from ..montecarlo import curve_vs_bound, lambdify_bound_curve, level_vs_bound
-from ..verdict import Verdict, combine, holds, inconclusive, refuted
+from ..verdict import Verdict, holds, inconclusive, refuted
 
 SRC = "seed 000, poster Theorem 3; MATH.md §2"
 D, N_AGENTS, K = 20, 4, 5
@@ -115,5 +115,3 @@ def theorem3_trajectory(mode: str = "quick", *, level_factor: float = 1.0, rate_
     return inconclusive(claimed, f"tightest at t = {res['tightest_t']:.3g}", needs="more replicas", numbers=nums,
                         notes=setting)
 
-
-_ = combine

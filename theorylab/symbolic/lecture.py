@@ -171,5 +171,3 @@ def get_rate(name: str) -> Rate:
 
         raise InvalidParameterError(f"unknown lecture rate {name!r}; known: {', '.join(RATES)}") from None
 
-
-_ = d  # d is re-exported for communication formulas
