@@ -87,3 +87,19 @@ def test_student_t_sde_needs_finite_variance_for_dcsgd() -> None:
         sde_for("dcsgd", P, student_t(2.0), 0.01, [RandK(5)] * 4)
     s = sde_for("dsignsgd", P, student_t(1.0), 0.01)  # DSignSGD's SDE exists for Cauchy noise
     assert s.diagonal and s.params["nu"] == 1.0
+
+
+def test_per_agent_sdes_lambdify() -> None:
+    """Heterogeneous agents (omega_i, sigma_i) use the symbolic SDE with per-agent symbols."""
+    from theorylab.simulate import student_t
+
+    comps = [RandK(5), RandK(5), RandK(10), RandK(2)]
+    sde = sde_for("dcsgd", P, gaussian([1.0, 2.0, 1.0, 0.5]), 0.01, comps)
+    assert sde.params["omega_3"] == 0.0 and sde.params["omega_4"] == 4.0 and sde.params["sigma_2"] == 2.0
+    g = np.zeros((3, 10))
+    # at g = 0 the variance is (eta/N) mean_i (1 + omega_i) sigma_i^2 (exact Rand-k covariance, B = 1)
+    om, s2 = np.array([1.0, 1.0, 0.0, 4.0]), np.array([1.0, 4.0, 1.0, 0.25])
+    np.testing.assert_allclose(sde.variance(g), 0.01 / 4 * np.mean((1 + om) * s2), rtol=1e-12)
+    s = sde_for("dsignsgd", P, student_t(3.0, [1.0, 2.0, 1.0, 1.0]), 0.01)
+    np.testing.assert_allclose(s.drift(g), 0.0, atol=1e-15)
+    np.testing.assert_allclose(s.diffusion(g), np.sqrt(0.01 / 4), rtol=1e-12)

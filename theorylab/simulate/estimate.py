@@ -114,7 +114,8 @@ class Estimate:
     ``method``: ``"replicas"`` or ``"batch-means"``; ``n``: number of independent samples used;
     ``median``: median of the per-replica time averages; ``top_share``: largest replica's share
     of the total (heavy-tail diagnostic); ``lag1``: lag-1 autocorrelation of the batch means
-    (batch-means method only); ``warnings``: what the reader must know.
+    (batch-means method only); ``warnings``: what the reader must know; ``stationary``: False
+    when burn-in detection found no stationary stretch (MSER's truncation reached half the run).
     """
 
     value: float
@@ -129,6 +130,7 @@ class Estimate:
     top_share: float
     lag1: float | None
     warnings: tuple[str, ...]
+    stationary: bool = True
 
     def describe(self) -> dict[str, Any]:
         def num(v: float | None) -> float | None:
@@ -137,7 +139,8 @@ class Estimate:
         return {"value": num(self.value), "lower": num(self.lower), "upper": num(self.upper),
                 "confidence": self.confidence, "n": self.n, "method": self.method, "burn_in_steps": self.burn_in,
                 "burn_in_detected": self.burn_in_detected, "median": num(self.median),
-                "top_share": num(self.top_share), "lag1": num(self.lag1), "warnings": list(self.warnings)}
+                "top_share": num(self.top_share), "lag1": num(self.lag1), "warnings": list(self.warnings),
+                "stationary": self.stationary}
 
     def __str__(self) -> str:
         return (f"{self.value:.6g} [{self.lower:.6g}, {self.upper:.6g}] ({100 * self.confidence:g}% CI, "
@@ -165,10 +168,12 @@ def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | 
         return Estimate(math.nan, math.nan, math.nan, confidence, 0, "none", 0, False, math.nan, math.nan, None,
                         tuple(warnings + ["every replica diverged: no estimate"]))
     nb = means.shape[0]
+    stationary = True
     if burn_in is None:
         j = mser_truncation(means.mean(axis=1))
         detected = True
-        if j >= nb // 2:
+        if j >= int(0.5 * nb):
+            stationary = False
             warnings.append("burn-in detection hit its limit (half the run): the run may not have reached "
                             "stationarity; run longer")
     else:
@@ -200,7 +205,7 @@ def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | 
         if nbat < 2:
             return Estimate(float(series.mean()), -math.inf, math.inf, confidence, 1, "batch-means", burn,
                             detected, median, top_share, None,
-                            tuple(warnings + ["too few blocks after burn-in for an interval"]))
+                            tuple(warnings + ["too few blocks after burn-in for an interval"]), stationary)
         groups = np.array_split(np.arange(series.size), nbat)
         bm = np.array([np.average(series[g], weights=w[g]) for g in groups])
         value, lo, hi, n = t_interval(bm, confidence)
@@ -212,4 +217,5 @@ def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | 
             if lag1 > 0.3:
                 warnings.append(f"batch means are correlated (lag-1 {lag1:.2f}): the interval is too narrow; "
                                 "run longer or use more replicas")
-    return Estimate(value, lo, hi, confidence, n, method, burn, detected, median, top_share, lag1, tuple(warnings))
+    return Estimate(value, lo, hi, confidence, n, method, burn, detected, median, top_share, lag1, tuple(warnings),
+                    stationary)

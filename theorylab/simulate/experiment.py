@@ -99,6 +99,9 @@ class Simulation:
             lines.append(f"  verdict (trajectory): {self.trajectory_verdict}")
         div = self.run.trajectory.divergence
         lines.append(f"  divergence: {div.message()}")
+        lines += [f"  warning (optimizer estimate): {w}" for w in self.level.warnings]
+        if self.sde_level is not None:
+            lines += [f"  warning (SDE estimate): {w}" for w in self.sde_level.warnings]
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 

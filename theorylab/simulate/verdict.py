@@ -5,7 +5,8 @@ For an upper bound ``b`` on ``E[f − f*]`` and an interval ``[lo, hi]`` at conf
 
 - ``"holds"`` when ``b > hi``;
 - ``"violated"`` when ``b < lo``;
-- ``"inconclusive, need more samples"`` otherwise.
+- ``"inconclusive, need more samples"`` otherwise, and always when the stationary estimate
+  is flagged as not stationary (run longer).
 
 A wrong verdict has probability at most ``1 − c`` (one-sided: ``(1 − c)/2``) when the interval
 is valid. Along a trajectory (:func:`trajectory_verdict`) the per-point intervals are widened
@@ -78,7 +79,7 @@ def verdict(estimate: Estimate, bound: float, name: str = "bound", rtol: float =
     """Compare a stationary :class:`Estimate` with the bound's value (see the module docstring)."""
     if not isinstance(bound, (int, float, np.floating)) or math.isnan(bound):
         raise InvalidParameterError(f"bound must be a number, got {bound!r}")
-    if math.isnan(estimate.value):
+    if math.isnan(estimate.value) or not estimate.stationary:  # no estimate, or the run had not settled
         return Verdict(INCONCLUSIVE, estimate.value, estimate.lower, estimate.upper, float(bound),
                        estimate.confidence, name)
     return Verdict(_status(estimate.lower, estimate.upper, float(bound), rtol), estimate.value, estimate.lower,
