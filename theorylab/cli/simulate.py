@@ -82,6 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--substeps", type=_positive_int("--substeps"), default=1, help="SDE steps per eta (default 1)")
     p.add_argument("--bound", action="store_true", help="compare with Theorem 3 (dsgd/dcsgd) or 4 (dsignsgd)")
     p.add_argument("--ell", choices=("A", "B"), default="A", help="l_nu candidate of Theorem 4 (default A)")
+    p.add_argument("--radius", type=_positive_float("--radius"), default=None,
+                   help="R of candidate B (|Sigma^-1/2 grad f| <= R along the run); default from x0")
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--burn-in", type=_burn_in, default=None,
                    help="steps (int) or fraction (<1) to discard; default: detected (MSER)")
@@ -114,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.compressor is not None:
         raise InvalidParameterError(f"{args.method} takes no --compressor (got {args.compressor!r}); use dcsgd")
     sim = simulate(args.method, problem, noise, eta=args.eta, steps=args.steps, replicas=args.replicas,
-                   compressor=compressor, sde=args.sde, bound=args.bound, ell=args.ell, seed=args.seed,
+                   compressor=compressor, sde=args.sde, bound=args.bound, ell=args.ell, R=args.radius, seed=args.seed,
                    backend=args.backend, confidence=args.confidence, burn_in=args.burn_in, points=args.points,
                    substeps=args.substeps, scheme=args.scheme, progress=args.progress)
     if sim.bound_error is not None:

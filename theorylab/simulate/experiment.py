@@ -89,7 +89,8 @@ class Simulation:
             lines.append(f"  SDE ({self.sde_run.params['sde']}, {self.sde_run.params['scheme']}, "
                          f"h={self.sde_run.params['h']:g}): {self.sde_level}")
         if self.bound is not None:
-            lines.append(f"  bound {self.bound.bound.title}: level {self.bound.level:.6g}")
+            extra = f" (R = {self.bound.values['R']:.6g})" if "R" in self.bound.values else ""
+            lines.append(f"  bound {self.bound.bound.title}{extra}: level {self.bound.level:.6g}")
             lines += [f"    note: {n}" for n in self.bound.notes]
         if self.bound_error is not None:
             lines.append(f"  bound not applicable: {self.bound_error}")
