@@ -54,8 +54,8 @@ def level_vs_bound(est: Any, bound: float, *, two_sided_tol: float | None = None
     from theorylab.simulate.verdict import HOLDS, VIOLATED, verdict
 
     lo, hi = float(est.lower), float(est.upper)
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "inconclusive"
+    if not (math.isfinite(lo) and math.isfinite(hi)) or not getattr(est, "stationary", True):
+        return "inconclusive"  # no interval, or the run had not settled (burn-in detection failed)
     if two_sided_tol is None:
         st = verdict(est, float(bound)).status
         return "holds" if st == HOLDS else ("violated" if st == VIOLATED else "inconclusive")

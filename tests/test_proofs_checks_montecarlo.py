@@ -48,9 +48,12 @@ def test_curve_vs_bound_statuses():
 def test_level_vs_bound():
     from types import SimpleNamespace
 
-    E = SimpleNamespace(value=1.0, lower=0.9, upper=1.1, confidence=0.99)
+    E = SimpleNamespace(value=1.0, lower=0.9, upper=1.1, confidence=0.99, stationary=True)
 
     assert level_vs_bound(E, 1.2) == "holds" and level_vs_bound(E, 0.8) == "violated"
     assert level_vs_bound(E, 1.0) == "inconclusive"
     assert level_vs_bound(E, 1.0, two_sided_tol=0.2) == "holds"
     assert level_vs_bound(E, 2.0, two_sided_tol=0.1) == "violated"
+    unsettled = SimpleNamespace(value=1.0, lower=0.9, upper=1.1, confidence=0.99, stationary=False)
+    assert level_vs_bound(unsettled, 2.0) == "inconclusive"
+    assert level_vs_bound(unsettled, 1.0, two_sided_tol=0.2) == "inconclusive"
