@@ -58,6 +58,16 @@ def short_source(source: str) -> str:
     return s
 
 
+def _status_cell(r: Result) -> str:
+    """``REFUTED``/``ERROR`` in capitals; ``holds`` with its confidence when it is statistical."""
+    v = r.verdict
+    if v.status in ("refuted", "error"):
+        return v.status.upper()
+    if v.status == "holds" and v.confidence is not None:
+        return f"holds@{100 * v.confidence:.4g}%"
+    return v.status
+
+
 def _rows(results: Sequence[Result], width: Mapping[str, int] | None) -> list[list[str]]:
     w = width or {}
     rows = []
@@ -67,7 +77,7 @@ def _rows(results: Sequence[Result], width: Mapping[str, int] | None) -> list[li
                 r.id,
                 _cut(short_source(r.source), w.get("source", 10**6)),
                 r.method,
-                r.verdict.status.upper() if r.verdict.status in ("refuted", "error") else r.verdict.status,
+                _status_cell(r),
                 f"{r.seconds:.2f}s",
                 format_numbers(r.verdict.numbers, w.get("numbers", 10**6)),
             ]

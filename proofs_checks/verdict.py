@@ -221,6 +221,7 @@ def combine(claimed: str, parts: Mapping[str, Verdict], *, notes: str = "") -> V
     if worst == "error":
         return Verdict("error", claimed, found + "; " + "; ".join(f"{k}: {v.found}" for k, v in bad.items()))
     if worst == "holds":
-        conf = min(v.confidence or 1.0 for v in parts.values() if v.status == "holds")
+        confs = [v.confidence for v in parts.values() if v.status == "holds" and v.confidence is not None]
+        conf = min(confs) if confs else None  # None: deterministic evidence only
         return holds(claimed, found, confidence=conf, numbers={k: v.status for k, v in parts.items()}, notes=notes)
     return proved(claimed, found, numbers={k: v.status for k, v in parts.items()}, notes=notes)

@@ -50,7 +50,9 @@ def test_combine_worst_part_wins_and_names_it():
     assert v.status == "refuted"
     assert v.counterexample == {"b": {"x": 2}}
     assert "b: bad" in v.found
-    assert combine("all", {"a": proved("a", "ok"), "b": holds("b", "ok", confidence=0.9)}).status == "holds"
+    mixed = combine("all", {"a": proved("a", "ok"), "b": holds("b", "ok", confidence=0.9)})
+    assert mixed.status == "holds" and mixed.confidence == 0.9
+    assert combine("all", {"a": holds("a", "exact search", confidence=None)}).confidence is None
 
 
 def test_verdict_to_dict_is_json_ready():
