@@ -48,6 +48,8 @@ CASES = {
     "lecture.local-sgd-drift": ("proved", {"claimed_drift_free_K": (1, 2, 5, 10, 20)}, "refuted"),
     "lecture.independent-vs-shared-mask": ("proved", {"shared_factor": "1/N"}, "refuted"),
     "lecture.dsgd-consensus-vs-spectral-gap": ("proved", {"claimed_direction": "shrinks"}, "refuted"),
+    # "no floor" (factor 0) is refuted; the closed-form floor holds (Monte Carlo, cheap)
+    "lecture.client-sampling-floor": ("holds", {"floor_factor": 0.0}, "refuted"),
 }
 
 # checks whose wrong-claim test lives in another test module (named there)

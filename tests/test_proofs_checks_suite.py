@@ -21,6 +21,7 @@ EXPECTED = {
     "beznosikov.top1-divergence": "proved",
     "beznosikov.top1-example-constants": "proved",
     "horvath.induced-omega": "proved",
+    "lecture.client-sampling-floor": "holds",
     "lecture.compressed-sgd-rate": "proved",
     "lecture.compression-needs-more-rounds": "proved",
     "lecture.compression-saves-when-noise-dominates": "proved",

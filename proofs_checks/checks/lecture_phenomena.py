@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 
 from ..check import check
-from ..verdict import Verdict, combine, proved, refuted
+from ..verdict import Verdict, combine, holds, proved, refuted
 
 SRC = "seed 004 (lecture), slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; MATH.md §3, §3a"
 
@@ -178,3 +178,77 @@ def dsgd_consensus(mode: str = "quick", *, claimed_direction: str = "grows") -> 
         return proved(claim, txt + " (exact fixed points)", numbers=nums,
                       notes="Ring W (1/3 on self and neighbours), c = (1,…,1,−1,…,−1), γ = 1/20; exact rational solves.")
     return refuted(claim, txt, counterexample={"rows": rows}, numbers=nums)
+
+
+def _sampling_runs(n: int, s: int, K: int, eta: float, rounds: int, reps: int, seed: int,
+                   algorithm: str) -> np.ndarray:
+    """Final errors x − x* of FedAvg or SCAFFOLD (option II, global step 1) with s of n clients sampled
+    uniformly per round, on f_i = ½(x − c_i)² (same curvature: no client drift, only sampling), batched
+    over replicas."""
+    rng = np.random.default_rng(seed)
+    c = np.linspace(-1.0, 1.0, n)
+    xstar = c.mean()
+    x = np.zeros(reps)
+    ci = np.zeros((reps, n))
+    cg = np.zeros(reps)
+    rows = np.arange(reps)[:, None]
+    for _ in range(rounds):
+        S = np.argsort(rng.random((reps, n)), axis=1)[:, :s]  # uniform s-subsets, one per replica
+        cs = c[S]
+        y = np.repeat(x[:, None], s, axis=1)
+        for _k in range(K):
+            g = y - cs
+            if algorithm == "scaffold":
+                g = g - ci[rows, S] + cg[:, None]
+            y = y - eta * g
+        if algorithm == "scaffold":
+            new = ci[rows, S] - cg[:, None] + (x[:, None] - y) / (K * eta)
+            delta_c = (new - ci[rows, S]).sum(axis=1) / n
+            ci[rows, S] = new
+            cg = cg + delta_c
+        x = y.mean(axis=1)
+    return x - xstar
+
+
+@check(
+    id="lecture.client-sampling-floor",
+    source="seed 004 (lecture), slides 'Client sampling', 'Scaffold'; MATH.md §3 ('client sampling adds a floor "
+    "that SCAFFOLD removes')",
+    statement="With s < n clients sampled per round, FedAvg stalls at an error floor E(x − x*)² = (1−q)V/(1+q) "
+    "(q = (1−η)^K, V = Var(c̄_S)) even without client drift; SCAFFOLD converges to x*",
+    expression="E e_FedAvg^2 -> (1-q)*V/(1+q) > 0; max |e_SCAFFOLD| -> 0",
+    method="monte-carlo",
+    cost=(1.5, 10.0),
+)
+def client_sampling_floor(mode: str = "quick", *, floor_factor: float = 1.0, seed: int = 0,
+                          false_alarm: float = 1e-3) -> Verdict:
+    from scipy import stats
+
+    n, s, K, eta = 6, 2, 2, 0.2
+    rounds, reps = (200, 4000) if mode == "quick" else (400, 40000)
+    c = np.linspace(-1.0, 1.0, n)
+    pop_var = float(np.var(c))
+    V = pop_var / s * (n - s) / (n - 1)  # variance of the mean of a uniform s-subset (finite population)
+    q = (1 - eta) ** K
+    floor = floor_factor * (1 - q) * V / (1 + q)
+    e_f = _sampling_runs(n, s, K, eta, rounds, reps, seed, "fedavg")
+    e_s = _sampling_runs(n, s, K, eta, rounds, reps, seed + 1, "scaffold")
+    m = float(np.mean(e_f**2))
+    half = float(stats.norm.ppf(1 - false_alarm / 4) * np.std(e_f**2, ddof=1) / np.sqrt(reps))
+    parts: dict[str, Verdict] = {}
+    key = f"FedAvg floor = {floor_factor:g}·(1−q)V/(1+q)"
+    txt = f"E e² = {m:.5g} ± {half:.2g} vs {floor:.5g}"
+    parts[key] = (holds(key, txt, confidence=1 - false_alarm / 2) if abs(m - floor) <= half else
+                  refuted(key, txt, counterexample={"n": n, "s": s, "K": K, "eta": eta, "estimate": m, "half_width": half,
+                                                    "claimed": floor, "seed": seed}))
+    worst = float(np.max(np.abs(e_s)))
+    key = "SCAFFOLD reaches x* (every replica)"
+    parts[key] = (proved(key, f"max |x − x*| over {reps} replicas after {rounds} rounds = {worst:.2e}")
+                  if worst < 1e-9 else
+                  refuted(key, f"max |x − x*| = {worst:.3e}", counterexample={"max_abs_error": worst, "seed": seed + 1}))
+    import dataclasses
+
+    v = combine("client sampling: FedAvg floor, SCAFFOLD none", parts,
+                notes=f"f_i = ½(x − c_i)², c = linspace(−1, 1, {n}), s = {s}, K = {K}, η = {eta}, global step 1; "
+                "SCAFFOLD option II control variates; replicas batched.")
+    return dataclasses.replace(v, numbers={"fedavg_Ee2": m, "predicted_floor": floor, "scaffold_max_err": worst})
