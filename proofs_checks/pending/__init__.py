@@ -11,7 +11,6 @@ PENDING_MC_CASES = {
     "poster.theorem3-plateau": ({"level_factor": 0.5}, "refuted"),
     "poster.theorem3-trajectory": ({"level_factor": 0.5}, "refuted"),
     "poster.theorem1-sde-tracks-dcsgd": ({"omega_scale": 3.0}, "refuted"),
-    "poster.heavy-tails": ({"max_ratio": 1.0}, "refuted"),
     "poster.scaling-rules-measured": ({"alpha_rule": "beta*omega"}, "refuted"),
     "beznosikov.error-feedback-fixes-top1": ({"algorithms": ("cgd",)}, "refuted"),
     "lecture.per-round-bound-randk": ({"bound": "d/(1+omega)**2"}, "refuted"),
@@ -19,7 +18,6 @@ PENDING_MC_CASES = {
 PENDING_EXPECTED = {
     "beznosikov.error-feedback-fixes-top1": "holds",
     "lecture.per-round-bound-randk": "proved",
-    "poster.heavy-tails": "holds",
     "poster.scaling-rules-measured": "holds",
     "poster.theorem1-sde-tracks-dcsgd": "holds",
     "poster.theorem3-plateau": "holds",
