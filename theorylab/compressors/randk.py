@@ -1,0 +1,98 @@
+"""Rand-k: keep a uniformly random k-subset of the coordinates (MATH.md §1).
+
+- :class:`RandK` (scaled): ``C(x) = (d/k) Σ_{j∈S} x_j e_j``, ``S`` a uniform k-subset.
+  ``E[C(x)] = x`` and ``E‖C(x) − x‖² = (d/k − 1)‖x‖²`` for *every* x: U(d/k − 1), tight.
+- :class:`RandKUnscaled`: ``C(x) = Σ_{j∈S} x_j e_j``; ``E‖C(x) − x‖² = (1 − k/d)‖x‖²``:
+  C(k/d), tight.
+
+Each row draws its own subset: ``d`` uniform keys per row, and the k smallest keys mark the
+subset (``partition`` along the last axis), so there is no Python loop over rows. Ties
+between float64 keys have probability about ``d²·2⁻⁵³`` per row and are ignored.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..backend import get_xp
+from ..errors import InvalidParameterError
+from ._base import Compressor, ceil_log2, positive_int, rng_uniform
+
+__all__ = ["RandK", "RandKUnscaled"]
+
+
+def _support_mask(keys: Any, k: int, xp: ModuleType) -> Any:
+    kth = xp.partition(keys, k - 1, axis=-1)[..., k - 1 : k]
+    return keys <= kth
+
+
+class _RandKBase(Compressor):
+    params = ("k",)
+
+    def __init__(self, k: int) -> None:
+        self.k = positive_int("k", k)
+
+    def _check_dim(self, d: int) -> None:
+        if self.k > d:
+            raise InvalidParameterError(f"{self.spec}: k = {self.k} must be <= d = {d}")
+
+    def _scale(self, d: int) -> float:
+        return 1.0
+
+    def _apply(self, x: Any, rng: Any, xp: ModuleType) -> Any:
+        d = x.shape[-1]
+        mask = _support_mask(rng_uniform(rng, x.shape, xp), self.k, xp)
+        return xp.where(mask, x * self._scale(d), xp.zeros((), dtype=x.dtype))
+
+    def sample_support(self, batch_shape: tuple[int, ...], d: int, rng: Any) -> Any:
+        """Indices of the kept coordinates: int array ``(*batch_shape, k)``, each row a
+        uniform k-subset of ``{0, …, d−1}`` (in no particular order), drawn from ``rng``."""
+        self._check_dim(int(d))
+        xp = get_xp("cupy") if type(rng).__module__.startswith("cupy") else np
+        keys = rng_uniform(rng, (*tuple(batch_shape), int(d)), xp)
+        return xp.argpartition(keys, self.k - 1, axis=-1)[..., : self.k]
+
+    def _bits(self, d: sp.Expr) -> sp.Expr:
+        # k fp32 values and k indices of ceil(log2 d) bits (32k alone with a shared seed)
+        return 32 * self.k + self.k * ceil_log2(d)
+
+
+class RandK(_RandKBase):
+    """Scaled Rand-k, ``(d/k) Σ_{j∈S} x_j e_j``: unbiased, U(d/k − 1) with equality for every x.
+
+    ``scale(d) = d/k`` and :meth:`sample_support` let a simulation draw noise only on the kept
+    coordinates.
+    """
+
+    name = "randk"
+    unbiased = True
+
+    def scale(self, d: int) -> float:
+        """The factor ``d/k`` applied to the kept coordinates."""
+        self._check_dim(int(d))
+        return int(d) / self.k
+
+    def _scale(self, d: int) -> float:
+        return d / self.k
+
+    def _omega(self, d: sp.Expr) -> sp.Expr:
+        return d / sp.Integer(self.k) - 1
+
+
+class RandKUnscaled(_RandKBase):
+    """Unscaled Rand-k, ``Σ_{j∈S} x_j e_j``: biased, C(k/d) with equality for every x."""
+
+    name = "randk_unscaled"
+    unbiased = False
+
+    def scale(self, d: int) -> float:
+        """The factor (1) applied to the kept coordinates."""
+        self._check_dim(int(d))
+        return 1.0
+
+    def _delta(self, d: sp.Expr) -> sp.Expr:
+        return sp.Integer(self.k) / d
