@@ -14,6 +14,12 @@ import pytest
 from proofs_checks import collect, render, run_checks
 
 EXPECTED = {
+    "beznosikov.error-feedback-fixes-top1": "holds",
+    "lecture.per-round-bound-randk": "proved",
+    "poster.scaling-rules-measured": "holds",
+    "poster.theorem1-sde-tracks-dcsgd": "holds",
+    "poster.theorem3-plateau": "holds",
+    "poster.theorem3-trajectory": "holds",
     "beznosikov.cgd-complexity": "proved",
     "beznosikov.class-conversions": "refuted",  # B1->B2(α, β²) and U->B3(1/ζ) misprinted
     "beznosikov.class-facts": "proved",

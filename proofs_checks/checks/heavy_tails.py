@@ -30,20 +30,6 @@ from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
 
 SRC = "seed 000, poster 'Contributions' 2 and 'Noise Resilience'; MATH.md §2"
 
-
-def _default_method() -> str:
-    """``dcsgd`` (Rand-5, ω = 3) when the compressor catalogue is installed; otherwise ``dsgd``, which is
-    DCSGD with the identity compressor (ω = 0), a member of the same family with the same ν/(ν−2) law."""
-    try:
-        from theorylab.compressors import from_spec
-
-        from_spec("randk:k=5")
-        return "dcsgd"
-    except Exception:  # the catalogue (issue 2) has not landed
-        return "dsgd"
-
-
-DEFAULT_METHOD = _default_method()
 D, N_AGENTS = 20, 4
 
 
@@ -83,14 +69,13 @@ def _ratio_ci(a, b) -> tuple[float, float, float]:
     id="poster.heavy-tails",
     source=SRC,
     statement="DCSGD's stationary level grows like ν/(ν−2) (→ ∞ as ν → 2) and like σ²; DSignSGD's stays within a "
-    "factor max_ratio of its Gaussian level for every ν (Cauchy included) and grows like σ "
-    f"(DCSGD run as: {DEFAULT_METHOD})",
+    "factor max_ratio of its Gaussian level for every ν (Cauchy included) and grows like σ",
     expression="level_dcsgd(nu)/level_dcsgd(oo) = nu/(nu-2); level_dsign(nu)/level_dsign(oo) = M_oo/M_nu <= max_ratio; "
     "slopes d log level/d log sigma = 2 (DCSGD), 1 (DSignSGD)",
     method="monte-carlo",
     cost=(15.0, 150.0),
 )
-def heavy_tails(mode: str = "quick", *, method: str = DEFAULT_METHOD, max_ratio: float = 2.0, tol: float = 0.15,
+def heavy_tails(mode: str = "quick", *, method: str = "dcsgd", max_ratio: float = 2.0, tol: float = 0.15,
                 sigma_slopes: tuple[float, float] = (2.0, 1.0), slope_tol: float = 0.25, seed: int = 0,
                 false_alarm: float = 1e-3) -> Verdict:
     quick = mode == "quick"
