@@ -26,7 +26,7 @@ EXPECTED = {
     "beznosikov.definition1-misprint": "refuted",  # C(x) = x printed for E[C(x)] = x
     "beznosikov.top1-divergence": "proved",
     "beznosikov.top1-example-constants": "proved",
-    "horvath.induced-omega": "proved",
+    "horvath.induced-omega": "holds",
     "lecture.client-sampling-floor": "holds",
     "lecture.compressed-sgd-rate": "proved",
     "lecture.compression-needs-more-rounds": "proved",
