@@ -10,6 +10,7 @@ import concurrent.futures as cf
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ class Result:
     expression: str
     verdict: Verdict
     seconds: float
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,18 +43,26 @@ class Result:
             "expression": self.expression,
             "seconds": round(self.seconds, 3),
             **self.verdict.to_dict(),
+            "warnings": list(self.warnings),
         }
 
 
 def run_check(c: Check, mode: Mode = "quick") -> Result:
-    """Run one check; an exception becomes an ``error`` verdict with the exception's text."""
+    """Run one check; an exception becomes an ``error`` verdict with the exception's text.
+
+    Python warnings raised during the check (e.g. numpy overflow on deliberately huge inputs)
+    are collected into ``Result.warnings`` (distinct messages) instead of cluttering stderr.
+    """
     t0 = time.perf_counter()
-    try:
-        v = c.run(mode=mode)
-    except Exception as exc:  # reported, never swallowed silently
-        tb = traceback.format_exc(limit=-3)
-        v = errored(c.statement, f"{type(exc).__name__}: {exc}\n{tb}")
-    return Result(c.id, c.source, c.method, c.statement, c.expression, v, time.perf_counter() - t0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            v = c.run(mode=mode)
+        except Exception as exc:  # reported, never swallowed silently
+            tb = traceback.format_exc(limit=-3)
+            v = errored(c.statement, f"{type(exc).__name__}: {exc}\n{tb}")
+    msgs = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    return Result(c.id, c.source, c.method, c.statement, c.expression, v, time.perf_counter() - t0, msgs)
 
 
 def _import_failure_result(f: ImportFailure) -> Result:

@@ -105,6 +105,20 @@ def test_runner_turns_exceptions_into_error_rows():
     assert run_check(_fake("t.type", wrong_type)).verdict.status == "error"
 
 
+def test_runner_collects_warnings_instead_of_printing(recwarn):
+    import warnings
+
+    def noisy(mode="quick"):
+        warnings.warn("overflow on a huge input", RuntimeWarning)
+        return proved("c", "f")
+
+    r = run_check(_fake("t.noisy", noisy))
+    assert r.verdict.status == "proved"
+    assert r.warnings == ("RuntimeWarning: overflow on a huge input",)
+    assert r.to_dict()["warnings"] == ["RuntimeWarning: overflow on a huge input"]
+    assert len(recwarn) == 0
+
+
 def _ok(mode="quick"):
     return proved("c", "f", numbers={"k": 1})
 
