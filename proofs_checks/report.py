@@ -64,7 +64,8 @@ def _status_cell(r: Result) -> str:
     if v.status in ("refuted", "error"):
         return v.status.upper()
     if v.status == "holds" and v.confidence is not None:
-        return f"holds@{100 * v.confidence:.4g}%"
+        miss = 1 - v.confidence
+        return f"holds@{100 * v.confidence:.4g}%" if miss >= 1e-4 else f"holds@1-{miss:.0e}"
     return v.status
 
 
