@@ -76,3 +76,15 @@ class SharedMaskPerCallRandK(FixedMaskRandK):
         mask = np.zeros(self.d, dtype=bool)
         mask[rng.choice(self.d, self.k, replace=False)] = True
         return np.where(mask, x * (self.d / self.k), 0.0)
+
+
+class QSGDDroppingSmallEntries(QSGD):
+    """QSGD that silently zeroes every entry below 1/4 of the largest: biased, but its
+    dropped coordinates never vary, so only the flat-coordinate test sees the bias."""
+
+    name = "defect_qsgd_drop"
+
+    def _apply(self, x, rng, xp):
+        y = super()._apply(x, rng, xp)
+        keep = xp.abs(x) >= 0.25 * xp.abs(x).max(axis=-1, keepdims=True)
+        return xp.where(keep, y, 0.0)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from helpers_compressors import (
     FixedMaskRandK,
+    QSGDDroppingSmallEntries,
     QSGDOmegaQuarter,
     SharedMaskPerCallRandK,
     TernGradOmegaZero,
@@ -110,6 +111,7 @@ def test_deterministic_compressors_are_checked_exactly():
         (lambda: TopKByValue(1), {"delta"}),
         (lambda: FixedMaskRandK(8, 64), {"unbiased", "omega"}),
         (lambda: SharedMaskPerCallRandK(8, 64), {"unbiased"}),
+        (lambda: QSGDDroppingSmallEntries(1), {"unbiased"}),
     ],
 )
 def test_planted_defects_are_refuted_with_default_settings(make, refuted):

@@ -35,9 +35,15 @@ Statistics (a refutation is a statement at confidence ``1 − false_alarm``):
   default ``n_draws``, need more draws). Its range term ``7 R ln(4/a)/(3(n−1))`` makes it
   strictly more conservative than a CLT z-test, which under-covers skewed variables at
   these small levels.
-  A coordinate whose errors never varied over the draws of a random compressor is not
-  tested (its mean may rest on an outcome too rare to be observed; no range is known); the
-  report counts such coordinates. The test draws are made in 4 separate calls, so a
+  A coordinate whose errors never varied over the draws of a random compressor cannot be
+  tested this way (its mean may rest on an outcome too rare to be observed). When ω is
+  claimed too, these *flat* coordinates are tested jointly with it: an outcome that none of
+  ``n`` draws shows has, for all coordinates at once with probability ``≥ 1 − a/2``,
+  probability ``q ≤ q* = ln(2d/a)/n``, and a mean shift ``b_j`` hidden in such an outcome
+  needs ``b_j² ≤ q*/(1−q*) Var_j``; since ``Σ Var_j ≤ ω‖x‖²`` under U(ω), the claim
+  is refuted when ``Σ_flat b_j² > q*/(1−q*) ω ‖x‖²``. (The level for unbiasedness is
+  split: ``a/(2d)`` per coordinate, ``a/2`` for the flat test.) Without an ω claim flat
+  coordinates are counted in the report and not tested. The test draws are made in 4 separate calls, so a
   "random" mask shared by all rows of a call still varies between calls.
 - **Exact where possible.** If two pilot calls with different seeds return identical
   outputs on every input (a deterministic compressor: Top-k, scaled sign, identity, or a
@@ -365,7 +371,7 @@ def _verdicts(
     n_claims = int(unb) + int(omega is not None) + int(delta is not None)
     a_claim = false_alarm / max(1, n_claims)
     a_in = a_claim / n_in
-    a_coord = a_in / d
+    a_coord = a_in / (2 * d)  # unbiasedness: half per coordinate, half to the flat-coordinate test
     conf = 1.0 - false_alarm
 
     # ---- variance ratio per input
@@ -392,7 +398,18 @@ def _verdicts(
         # mean may rest on an outcome too rare to be seen in n draws (no range is known).
         half = np.where(spread > 0, half, np.inf)
     bias_z = (np.abs(Ebar) / half).max(axis=1)
-    n_flat = 0 if deterministic else int((~np.isfinite(half)).sum())
+    flat = ~np.isfinite(half)
+    n_flat = int(flat.sum())
+    # Flat coordinates under U(omega): an outcome unseen in n draws has probability
+    # q <= q* = ln(d/(a/2))/n (all coordinates at once, prob. >= 1 - a/2), and then
+    # b_j^2 <= q*/(1-q*) Var_j, so sum_flat b_j^2 <= q*/(1-q*) omega ||x||^2.
+    flat_stat = np.zeros(n_in)
+    flat_bound = math.inf
+    if n_flat and omega is not None:
+        qs = min(1.0, math.log(2 * d / a_in) / n)
+        flat_bound = qs / (1 - qs) * omega if qs < 1 else math.inf
+        xsq = ((Xf / m[:, None]) ** 2).sum(axis=1)
+        flat_stat = np.where(flat, Ebar**2, 0.0).sum(axis=1) / xsq
     xn = np.linalg.norm(Xf / m[:, None], axis=1)
     bias = np.linalg.norm(Ebar, axis=1) / xn
 
@@ -410,13 +427,34 @@ def _verdicts(
     if unb:
         i = int(np.argmax(bias_z))
         ref = bool(bias_z[i] > 1.0)
+        i_flat = int(np.argmax(flat_stat - flat_bound))
+        flat_ref = bool(flat_stat[i_flat] > flat_bound * (1 + 1e-9) + 64 * out_eps)
+        if flat_ref and not ref:
+            i = i_flat
         j = int(np.argmax(np.abs(Ebar[i]) / half[i]))
         detail = (
             f"at {labels[i]!r}, coordinate {j}: mean error {Ebar[i, j] * m[i]:.6g} "
             f"(x_j = {Xf[i, j]:.6g}), {bias_z[i]:.3g} x its {'tolerance' if deterministic else 'confidence half-width'}; "
             f"relative bias ||E C(x) - x||/||x|| = {bias[i]:.3g}"
-            + (f"; {n_flat} (input, coordinate) pairs never varied and were not tested" if n_flat else "")
+            + (
+                f"; {n_flat} (input, coordinate) pairs never varied: tested jointly with omega "
+                f"(sum of their squared bias / ||x||^2 = {flat_stat[i_flat]:.3g} at {labels[i_flat]!r}, "
+                f"allowed {flat_bound:.3g})"
+                if n_flat and omega is not None
+                else f"; {n_flat} (input, coordinate) pairs never varied and were not tested (no omega claimed)"
+                if n_flat
+                else ""
+            )
         )
+        if flat_ref and not ref:
+            jf = int(np.argmax(np.where(flat[i], np.abs(Ebar[i]), -1.0)))
+            detail = (
+                f"at {labels[i]!r}: coordinates that never varied over {n} draws carry a bias "
+                f"(e.g. coordinate {jf}: C(x)_j = {Y[i, 0, jf]:.6g} always, x_j = {Xf[i, jf]:.6g}); "
+                f"sum of squared bias / ||x||^2 = {flat_stat[i]:.3g} exceeds {flat_bound:.3g}, the most "
+                f"an outcome rarer than {math.log(2 * d / a_in) / n:.3g} could hide under omega = {omega:.6g}"
+            )
+        ref = ref or flat_ref
         verdicts.append(
             ClaimVerdict(
                 "unbiased", None, None, "refuted" if ref else "holds", conf, method, float(bias_z[i]), None,
