@@ -33,7 +33,7 @@ import tracemalloc
 import numpy as np
 
 from theorylab.backend import default_rng, get_xp
-from theorylab.compressors.randk import RandK
+from theorylab.compressors import RandK
 from theorylab.simulate import gaussian, problem_from_spec, run_optimizer
 from theorylab.simulate.models import sde_for
 from theorylab.simulate.sde import integrate

@@ -58,3 +58,30 @@ def test_clear_errors(capsys, argv, msg) -> None:
         rc = exc.code
     err = capsys.readouterr().err
     assert rc == 2 and msg in err, err
+
+
+def test_unparsable_compressor_spec(capsys) -> None:
+    rc, _, err = _run(capsys, "dcsgd", "--compressor", "randk:k=", "--steps", "5", "--replicas", "2")
+    assert rc == 2 and "cannot parse compressor spec" in err
+
+
+def test_delta_nonpositive_with_bound_warns_and_still_simulates(capsys) -> None:
+    # Delta = 1 - eta L^2 omega/(2 mu N) = 1 - 0.1 * 1 * 3/(2 * 0.1 * 1) < 0
+    rc, out, err = _run(capsys, "dcsgd", "--problem", "quadratic:mu=0.1,L=1", "--agents", "1", "--compressor",
+                        "randk:k=5", "--eta", "0.1", "--steps", "100", "--replicas", "10", "--bound", "--format",
+                        "json")
+    assert rc == 0 and "Delta > 0" in err and "simulated anyway" in err
+    data = json.loads(out)
+    assert "Delta > 0" in data["bound_error"] and "bound" not in data and data["stationary"]["value"] is not None
+
+
+def test_per_agent_compressors_and_biased_compressor(capsys) -> None:
+    rc, out, err = _run(capsys, "dcsgd", "--compressor", "randk:k=5;randk:k=10", "--agents", "2", "--steps", "50",
+                        "--replicas", "5", "--sde", "--bound", "--format", "json")
+    data = json.loads(out)
+    assert rc == 0 and data["parameters"]["compressor"] == ["randk:k=5", "randk:k=10"]
+    assert data["bound"]["values"]["omega"] == 2.0  # mean of omega_i = 3 and 1
+    assert "sde" in data
+    rc, out, err = _run(capsys, "dcsgd", "--compressor", "topk:k=5", "--steps", "50", "--replicas", "5", "--sde",
+                        "--bound")
+    assert rc == 0 and "biased" in err and "Rand-k only" in err and "stationary level" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theorylab.compressors.randk import RandK
+from theorylab.compressors import RandK
 from theorylab.simulate import HOLDS, gaussian, problem_from_spec, simulate, student_t
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from theorylab.compressors.randk import RandK
+from theorylab.compressors import RandK
 from theorylab.errors import InvalidParameterError
 from theorylab.simulate import (gaussian, problem_from_spec, run_optimizer, stationary_level, student_t)
 from theorylab.simulate.record import Recorder

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from theorylab.compressors.randk import RandK
+from theorylab.compressors import RandK
 from theorylab.errors import InvalidParameterError
 from theorylab.simulate import gaussian, integrate, problem_from_spec, sde_for, stationary_level
 from theorylab.simulate.sde import _factor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from theorylab.compressors.randk import RandK
+from theorylab.compressors import RandK
 from theorylab.simulate import (HOLDS, INCONCLUSIVE, VIOLATED, bound_for, gaussian, problem_from_spec,
                                 run_optimizer, stationary_level, trajectory_verdict, verdict)
 from theorylab.simulate.estimate import Estimate

@@ -122,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
     if sim.bound_error is not None:
         print(f"theorylab: warning: the bound does not apply: {sim.bound_error} (simulated anyway)",
               file=sys.stderr)
+    if sim.sde_error is not None:
+        print(f"theorylab: warning: no SDE for this setting: {sim.sde_error} (simulated the optimizer only)",
+              file=sys.stderr)
     if args.plot:
         plot_simulation(sim, args.plot)
     if args.format == "json":

@@ -39,6 +39,7 @@ class Simulation:
     sde_level: Estimate | None = None
     bound: BoundSetting | None = None
     bound_error: str | None = None
+    sde_error: str | None = None
     verdict: Verdict | None = None
     trajectory_verdict: TrajectoryVerdict | None = None
     seed: Any = None
@@ -72,6 +73,8 @@ class Simulation:
             out["bound"] = b
         if self.bound_error is not None:
             out["bound_error"] = self.bound_error
+        if self.sde_error is not None:
+            out["sde_error"] = self.sde_error
         if self.verdict is not None:
             out["verdict"] = self.verdict.describe()
         if self.trajectory_verdict is not None:
@@ -88,6 +91,8 @@ class Simulation:
         if self.sde_level is not None:
             lines.append(f"  SDE ({self.sde_run.params['sde']}, {self.sde_run.params['scheme']}, "
                          f"h={self.sde_run.params['h']:g}): {self.sde_level}")
+        if self.sde_error is not None:
+            lines.append(f"  SDE not available: {self.sde_error}")
         if self.bound is not None:
             extra = f" (R = {self.bound.values['R']:.6g})" if "R" in self.bound.values else ""
             lines.append(f"  bound {self.bound.bound.title}{extra}: level {self.bound.level:.6g}")
@@ -117,7 +122,8 @@ def simulate(method: str, problem: Problem, noise: Noise, *, eta: float, steps: 
 
     The seed feeds a ``numpy.random.SeedSequence`` spawning independent streams for the
     optimizer and the SDE. A bound whose assumptions fail (``Δ ≤ 0``, ``ν ≤ 2`` for Theorem 3)
-    is reported in ``bound_error`` and the simulation still runs.
+    is reported in ``bound_error`` and the simulation still runs; likewise ``sde_error`` when the
+    symbolic layer has no SDE for the setting (a compressor other than Rand-k, ``ν ≤ 2`` for DCSGD).
     """
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
@@ -140,12 +146,16 @@ def simulate(method: str, problem: Problem, noise: Noise, *, eta: float, steps: 
         if problem.heterogeneous:
             warnings.append("the symbolic SDEs assume homogeneous agents (state g = grad f); this problem is "
                             "heterogeneous, so the SDE is a model of the mean gradient only")
-        nsde = sde_for(method, problem, noise, eta, comps, backend=backend, exact=exact_sde)
-        srun = integrate(nsde, problem, eta=eta, steps=steps, paths=sde_paths or replicas, substeps=substeps,
-                         scheme=scheme, seed=s_sde, backend=backend, points=points, progress=progress)
-        sim.sde_run = srun
-        sim.sde_curve = mean_curve(srun.trajectory, confidence)
-        sim.sde_level = stationary_level(srun.trajectory, confidence, burn_in)
+        try:
+            nsde = sde_for(method, problem, noise, eta, comps, backend=backend, exact=exact_sde)
+        except (AssumptionError, InvalidParameterError) as exc:
+            sim.sde_error = str(exc)
+        else:
+            srun = integrate(nsde, problem, eta=eta, steps=steps, paths=sde_paths or replicas, substeps=substeps,
+                             scheme=scheme, seed=s_sde, backend=backend, points=points, progress=progress)
+            sim.sde_run = srun
+            sim.sde_curve = mean_curve(srun.trajectory, confidence)
+            sim.sde_level = stationary_level(srun.trajectory, confidence, burn_in)
     if bset is not None:
         sim.verdict = verdict(level, bset.level, name=bset.bound.title)
         sim.trajectory_verdict = trajectory_verdict(run.trajectory, bset.curve(run.trajectory.times),

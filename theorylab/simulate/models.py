@@ -58,7 +58,7 @@ def sde_name_for(method: str, noise: Noise, comps: list[Any] | None, exact: bool
         if comps is None:
             raise InvalidParameterError("dcsgd needs a compressor")
         if not all(_is_randk(c) for c in comps):
-            bad = [getattr(c, "spec", repr(c)) for c in comps if not _is_randk(c)]
+            bad = sorted({getattr(c, "spec", repr(c)) for c in comps if not _is_randk(c)})
             raise InvalidParameterError(
                 f"the symbolic DCSGD SDE (Theorem 1) is derived for Rand-k only; no SDE for {bad}")
         return "dcsgd" if exact else "dcsgd-diag"

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compressors.randk import RandK
+from ..compressors import RandK
 from .estimate import mean_curve, stationary_level
 from .models import bound_for, sde_for
 from .noise import Noise, gaussian, student_t
