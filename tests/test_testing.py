@@ -154,12 +154,11 @@ def test_plain_functions_and_user_claims():
     assert rep.passed and rep.deterministic
     assert check_compressor(half, 8, delta=0.76).verdict("delta") == "refuted"
     assert check_compressor(half, 8, unbiased=True).verdict("unbiased") == "refuted"
-    # 0.5 * 5e-324 underflows to 0: in floating point the claim fails at subnormal inputs
+    # 0.5 * 5e-324 underflows to 0: the ratio there is 1, but at that scale the float grid
+    # (one ulp = the input itself) cannot tell it from rounding, so the claim is not refuted
     under = check_compressor(lambda x, rng: 0.5 * x, 8, delta=0.75)
-    assert under.verdict("delta") == "refuted" and under.claims[0].label in ("subnormal",) + tuple(
-        f"search_{i}" for i in range(4)
-    )
-    assert _at(under, "subnormal").ratio == 1.0
+    assert under.passed and _at(under, "subnormal").ratio == 1.0
+    assert _at(under, "one_hot").ratio == 0.25
     # sign is in no class: a claimed omega fails on tiny inputs
     assert check_compressor(Sign(), 8).claims == []
     assert check_compressor(Sign(), 8, omega=10.0).verdict("omega") == "refuted"

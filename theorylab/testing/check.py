@@ -51,7 +51,12 @@ Statistics (a refutation is a statement at confidence ``1 − false_alarm``):
   the exact values, up to floating-point rounding (``tol``).
 - **A claim of ω = 0** (or δ = 1) means ``C(x) = x`` almost surely: any single draw with
   ``‖C(x) − x‖² > tol`` refutes it exactly.
-- **Rounding.** Comparisons allow ``tol = 16 (d + 1) ε_mach (1 + B)`` (ε of the output dtype).
+- **Rounding.** Outputs are floats: a bias or excess below rounding is not evidence. With
+  ``ε`` the machine epsilon of the dtype and ``u = 8 ulp(max|C(x)|)/max|x|`` the output grid
+  in units of ``max|x|`` (it matters for subnormal inputs, where the grid is coarse and no
+  compressor can be exactly unbiased), a coordinate's mean error is compared with its
+  half-width plus ``64 ε (1 + |x_j|/max|x|) + u``, and the ratio with ``B`` plus
+  ``16 (d + 1) ε (1 + B) + 2 u √(dB)/‖x̂‖ + d u²/‖x̂‖²`` (``x̂ = x/max|x|``).
 
 A random compressor that reuses one fixed mask on every call is caught either way: it is
 deterministic (exact check: ``E[C(x)] = C(x) ≠ x``), or, if the mask is redrawn per call but
@@ -358,14 +363,14 @@ def check_compressor(
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return _verdicts(
-            C, d, labels, Xf, Y, n, cut, deterministic, unb, omega, delta, false_alarm, n_in, out_eps, t0,
+            C, d, labels, Xf, Y, n, cut, deterministic, unb, omega, delta, false_alarm, n_in, out_eps, t0, dtype,
             {"seed": seed, "n_pilot": n_pilot, "search": search, "backend": backend, "dtype": np.dtype(dtype).name},
         )
 
 
 def _verdicts(
     C: Any, d: int, labels: list[str], Xf: np.ndarray, Y: np.ndarray, n: int, cut: np.ndarray, deterministic: bool,
-    unb: bool, omega: float | None, delta: float | None, false_alarm: float, n_in: int, out_eps: float, t0: float,
+    unb: bool, omega: float | None, delta: float | None, false_alarm: float, n_in: int, out_eps: float, t0: float, dtype_out: Any,
     extra: dict[str, Any],
 ) -> CompressorReport:
     n_claims = int(unb) + int(omega is not None) + int(delta is not None)
@@ -388,7 +393,10 @@ def _verdicts(
     m = np.abs(Xf).max(axis=1)
     E = (Y - Xf[:, None, :]) / m[:, None, None]
     Ebar = E.mean(axis=1)
-    tol_mean = 64.0 * out_eps * (1.0 + np.abs(Xf / m[:, None]))
+    ymax = np.maximum(np.abs(Y).max(axis=(1, 2)), m).astype(dtype_out)
+    ugrid = 8.0 * np.spacing(ymax).astype(np.float64) / m  # output grid in units of max|x|
+    tol_mean = 64.0 * out_eps * (1.0 + np.abs(Xf / m[:, None])) + ugrid[:, None]
+    xhat = np.linalg.norm(Xf / m[:, None], axis=1)
     if deterministic:
         half = tol_mean
     else:
@@ -467,19 +475,21 @@ def _verdicts(
     ):
         if value is None:
             continue
-        tol = 16.0 * (d + 1) * out_eps * (1.0 + bound)
+        tol_in = 16.0 * (d + 1) * out_eps * (1.0 + bound) + 2 * ugrid * np.sqrt(d * bound) / xhat + d * (ugrid / xhat) ** 2
+        tol = float(tol_in.max()) if bound == 0.0 else tol_in
         if bound == 0.0:
             # C(x) = x almost surely: any draw off x refutes exactly
             rmax = r.max(axis=1)
-            i = int(np.argmax(rmax))
-            ref = bool(rmax[i] > tol)
+            i = int(np.argmax(rmax - tol_in))
+            ref = bool(rmax[i] > tol_in[i])
+            tol = float(tol_in[i])
             how = "exact (any draw with C(x) != x refutes a bound of 0)"
             detail = f"at {labels[i]!r}: largest per-draw ratio {rmax[i]:.6g} (bound 0, tolerance {tol:.2g})"
             est, lo_i = float(ratio[i]), float(rmax[i])
         else:
             margin = lower - bound
-            i = int(np.argmax(margin)) if np.any(margin > tol) else worst_i
-            ref = bool(lower[i] > bound + tol)
+            i = int(np.argmax(margin - tol)) if np.any(margin > tol) else worst_i
+            ref = bool(lower[i] > bound + tol[i])
             how = method
             detail = (
                 f"at {labels[i]!r}: ratio {ratio[i]:.6g}, lower confidence limit {lower[i]:.6g} "
