@@ -239,3 +239,53 @@ def test_strategies_compose_and_are_valid(x):
     assert x.shape == (8,) and x.dtype == np.float64 and np.all(np.isfinite(x)) and np.any(x != 0)
     for c in (RandK(3), NaturalCompression(), TernGrad()):
         assert np.all(np.isfinite(c(x, default_rng(0))))
+
+
+# ----------------------------------------------------------------------------- closed forms
+def _qsgd_ratio(x, s, norm):
+    a = np.abs(x)
+    nrm = np.linalg.norm(x) if norm == "l2" else a.max()
+    u = a / nrm
+    lev = np.floor(s * u)
+    v = (u - lev / s) * ((lev + 1) / s - u)
+    return nrm**2 * v.sum() / (x @ x)
+
+
+def _natural_ratio(x):
+    a = np.abs(x[x != 0])
+    lo = 2.0 ** np.floor(np.log2(a))
+    return ((2 * lo - a) * (a - lo)).sum() / (x @ x)
+
+
+CLOSED_FORMS = {
+    "randk:k=3": lambda x: 16 / 3 - 1,
+    "bernoulli:p=0.25": lambda x: 3.0,
+    "terngrad": _terngrad_ratio,
+    "qsgd:s=1,norm=l2": lambda x: _qsgd_ratio(x, 1, "l2"),
+    "qsgd:s=3,norm=linf": lambda x: _qsgd_ratio(x, 3, "linf"),
+    "natural": _natural_ratio,
+}
+
+
+@pytest.mark.parametrize("spec", list(CLOSED_FORMS))
+def test_estimates_bracket_the_closed_form_on_every_input(spec):
+    # the implementation and the kit's intervals agree with the exact E||C(x)-x||^2/||x||^2
+    rep = check_compressor(from_spec(spec), 16, search=False)
+    assert rep.passed
+    for r in rep.inputs:
+        x = np.asarray(r.x)
+        if np.abs(x).max() < 1e-290 or np.abs(x).max() > 1e290:
+            continue  # closed forms in plain float arithmetic would under/overflow
+        exact = CLOSED_FORMS[spec](x)
+        slack = 1e-9 * (1 + exact)
+        assert r.ratio_lower - slack <= exact <= r.ratio_upper + slack, (r.label, exact, r)
+
+
+@pytest.mark.slow
+def test_no_false_alarm_over_seeds():
+    # 10 seeds x 3 dimensions x the whole catalogue: at false_alarm = 1e-6 none may fail
+    for d in (4, 16, 64):
+        for spec in catalogue_specs(d):
+            for seed in range(1, 11):
+                rep = check_compressor(from_spec(spec), d, seed=seed)
+                assert rep.passed, rep.text()
