@@ -289,3 +289,16 @@ def test_no_false_alarm_over_seeds():
             for seed in range(1, 11):
                 rep = check_compressor(from_spec(spec), d, seed=seed)
                 assert rep.passed, rep.text()
+
+
+def test_hypothesis_driven_search_and_float32():
+    # the hypothesis-target search also refutes a planted defect, and finds TernGrad's worst region
+    rep = check_compressor(QSGDOmegaQuarter(4), 64, search="hypothesis")
+    assert rep.verdict("omega") == "refuted"
+    rep = check_compressor(TernGrad(), 16, search="hypothesis")
+    assert rep.passed and max(r.ratio for r in rep.inputs if r.label.startswith("search")) > 1.2
+    # float32: inputs that do not fit (1e300) are left out; claims still checked
+    rep = check_compressor(RandK(4), 16, dtype=np.float32)
+    assert rep.passed and rep.settings["dtype"] == "float32"
+    assert "huge" not in {r.label for r in rep.inputs}
+    assert check_compressor(UnscaledRandKClaimingUnbiased(4), 16, dtype=np.float32).verdict("unbiased") == "refuted"

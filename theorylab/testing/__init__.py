@@ -23,7 +23,7 @@ from .check import (
     assert_variance_bound,
     check_compressor,
 )
-from .search import estimate_ratios, search_worst_inputs
+from .search import estimate_ratios, search_worst_inputs, search_worst_inputs_hypothesis
 from .strategies import adversarial_inputs, adversarial_vectors
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "assert_variance_bound",
     "assert_contractive",
     "search_worst_inputs",
+    "search_worst_inputs_hypothesis",
     "estimate_ratios",
     "adversarial_inputs",
     "adversarial_vectors",

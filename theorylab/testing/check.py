@@ -78,7 +78,7 @@ from ..backend import default_rng, get_xp, to_numpy
 from ..compressors._base import ClassNotApplicableError
 from ..errors import InvalidParameterError
 from ._stats import eb_lower, eb_width
-from .search import search_worst_inputs
+from .search import search_worst_inputs, search_worst_inputs_hypothesis
 from .strategies import adversarial_inputs
 
 __all__ = [
@@ -281,7 +281,7 @@ def check_compressor(
     n_draws: int = 2000,
     n_pilot: int = 256,
     inputs: Sequence[np.ndarray] | None = None,
-    search: bool = True,
+    search: bool | str = True,
     search_generations: int = 12,
     backend: str = "numpy",
     dtype: Any = np.float64,
@@ -295,8 +295,10 @@ def check_compressor(
     unless ``unbiased=False`` or ``C.unbiased`` is False.
 
     Inputs tried: the labelled adversarial set of :func:`~theorylab.testing.strategies.adversarial_inputs`,
-    the given ``inputs``, and (``search=True``) the worst inputs found by
-    :func:`~theorylab.testing.search.search_worst_inputs` on independent draws. Each input
+    the given ``inputs``, and the worst inputs found on independent draws by
+    :func:`~theorylab.testing.search.search_worst_inputs` (``search=True`` or ``"evolution"``,
+    the default) or by the hypothesis-``target`` search
+    :func:`~theorylab.testing.search.search_worst_inputs_hypothesis` (``search="hypothesis"``). Each input
     gets ``n_pilot`` pilot draws (two calls, different seeds: determinism and truncation
     level) and ``n_draws`` test draws. Everything is seeded from ``seed``: a report replays.
     The statistics, their confidence and the Bonferroni split of ``false_alarm`` are in the
@@ -324,10 +326,21 @@ def check_compressor(
         if x.shape != (d,) or not np.all(np.isfinite(x)) or not np.any(x != 0):
             raise InvalidParameterError(f"inputs[{i}] must be a finite, non-zero vector of shape ({d},)")
         cand.append((f"input_{i}", x))
-    if search:
+    # inputs not representable in dtype (1e300 in float32) are left out
+    fin = np.finfo(dtype)
+    cand = [
+        (lab, x) for lab, x in cand
+        if np.all(np.abs(x) <= fin.max) and np.any(x.astype(dtype) != 0)
+    ]
+    if search not in (True, False, "evolution", "hypothesis"):
+        raise InvalidParameterError(f"search must be True/'evolution', 'hypothesis' or False, got {search!r}")
+    if search == "hypothesis":
+        found = search_worst_inputs_hypothesis(C, d, seed=s_search, backend=backend, dtype=dtype)
+    elif search:
         found = search_worst_inputs(
             C, d, [x for _, x in cand], seed=s_search, generations=search_generations, backend=backend, dtype=dtype
         )
+    if search:
         cand += [(f"search_{i}", x) for i, (x, _) in enumerate(found)]
     labels = [lab for lab, _ in cand]
     X = np.stack([x for _, x in cand]).astype(dtype)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..backend import default_rng, get_xp, to_numpy
 
-__all__ = ["search_worst_inputs", "estimate_ratios"]
+__all__ = ["search_worst_inputs", "search_worst_inputs_hypothesis", "estimate_ratios"]
 
 
 def estimate_ratios(C: Callable, X: np.ndarray, n_draws: int, rng: Any, xp: Any) -> np.ndarray:
@@ -95,7 +95,12 @@ def search_worst_inputs(
     order = np.argsort(-fit)[:parents]
     pop, fit = pop[order], fit[order]
     for _ in range(generations):
-        kids = np.stack([_mutate(pop[i % len(pop)], mrng) for i in range(parents * children)])
+        par = np.arange(parents * children) % len(pop)
+        kids = np.stack([_mutate(pop[i], mrng) for i in par])
+        with np.errstate(over="ignore"):
+            kd = kids.astype(dtype)
+        ok = np.all(np.isfinite(kd), axis=1) & np.any(kd != 0, axis=1)
+        kids = np.where(ok[:, None], kids, pop[par])
         kfit = estimate_ratios(C, kids.astype(dtype), n_draws, crng, xp)
         allx = np.concatenate([pop, kids])
         allf = np.concatenate([fit, kfit])
@@ -107,3 +112,54 @@ def search_worst_inputs(
         if not any(np.array_equal(x, y) for y, _ in out):
             out.append((x, float(f)))
     return out[:keep]
+
+
+def search_worst_inputs_hypothesis(
+    C: Callable,
+    d: int,
+    *,
+    seed: Any = 0,
+    max_examples: int = 200,
+    n_draws: int = 64,
+    keep: int = 4,
+    backend: str = "numpy",
+    dtype: Any = np.float64,
+) -> list[tuple[np.ndarray, float]]:
+    """The same search driven by hypothesis: ``target(ratio)`` over :func:`adversarial_vectors`.
+
+    Runs derandomized (no example database), so it is deterministic; the compressor's draws
+    come from a generator seeded by ``seed``. Do not call it from inside a ``@given`` test
+    (hypothesis does not nest); use :func:`search_worst_inputs` there.
+    """
+    from hypothesis import HealthCheck, Phase, given, settings, target
+
+    from .strategies import adversarial_vectors
+
+    xp = get_xp(backend)
+    crng = default_rng(seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed), xp)
+    seen: list[tuple[np.ndarray, float]] = []
+
+    @settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=(Phase.explicit, Phase.generate, Phase.target),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(adversarial_vectors(d))
+    def probe(x: np.ndarray) -> None:
+        f = float(estimate_ratios(C, x[None, :].astype(dtype), n_draws, crng, xp)[0])
+        if np.isfinite(f):
+            target(min(f, 1e300), label="variance ratio")
+            seen.append((x.copy(), f))
+
+    probe()
+    seen.sort(key=lambda t: -t[1])
+    out: list[tuple[np.ndarray, float]] = []
+    for x, f in seen:
+        if not any(np.array_equal(x, y) for y, _ in out):
+            out.append((x, f))
+        if len(out) == keep:
+            break
+    return out
