@@ -26,6 +26,7 @@ EXPECTED = {
     "beznosikov.definition1-misprint": "refuted",  # C(x) = x printed for E[C(x)] = x
     "beznosikov.top1-divergence": "proved",
     "beznosikov.top1-example-constants": "proved",
+    "catalogue.declared-constants": "holds",
     "horvath.induced-omega": "holds",
     "lecture.client-sampling-floor": "holds",
     "lecture.compressed-sgd-rate": "proved",
@@ -89,3 +90,16 @@ def test_refuted_claims_carry_counterexamples_and_render(quick_results):
     assert "REFUTED CLAIMS" in text
     js = json.loads(render(quick_results, "json"))
     assert js["summary"]["total"] == len(EXPECTED) and js["summary"]["error"] == 0
+
+
+def test_claims_table_agrees_with_documented_verdicts():
+    """The claims-test table records each check's verdict on the source's claim; it must match."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).with_name("test_proofs_checks_claims.py")
+    spec = importlib.util.spec_from_file_location("_pc_claims_cases", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    diff = {k: (v[0], EXPECTED.get(k)) for k, v in mod.CASES.items() if EXPECTED.get(k) != v[0]}
+    assert not diff, diff

@@ -77,7 +77,8 @@ def _ratio_ci(a, b) -> tuple[float, float, float]:
 )
 def heavy_tails(mode: str = "quick", *, method: str = "dcsgd", max_ratio: float = 2.0, tol: float = 0.15,
                 sigma_slopes: tuple[float, float] = (2.0, 1.0), slope_tol: float = 0.25, seed: int = 0,
-                false_alarm: float = 1e-3) -> Verdict:
+                false_alarm: float = 1e-3, sections: tuple[str, ...] = ("dcsgd", "dsignsgd", "sigma")) -> Verdict:
+    """``sections`` restricts the run (ν sweep of DCSGD, ν sweep of DSignSGD, σ slopes)."""
     quick = mode == "quick"
     eta_c, eta_s = 0.01, 2e-3
     steps_c, steps_s, reps = (1200, 1500, 100) if quick else (6000, 8000, 500)
@@ -95,47 +96,50 @@ def heavy_tails(mode: str = "quick", *, method: str = "dcsgd", max_ratio: float 
     parts["Thm 3 level → ∞ as ν → 2⁺"] = (proved("DCSGD level diverges as ν → 2⁺", f"limit = {lim}") if lim == sp.oo else
                                           refuted("DCSGD level diverges as ν → 2⁺", f"limit = {lim}",
                                                   counterexample={"limit": str(lim)}))
-    ref_c = _run(method, math.inf, 1.0, eta_c, steps_c, reps, seed, conf)
-    for i, nu in enumerate(nus_c):
-        est = _run(method, nu, 1.0, eta_c, steps_c, reps, seed + 10 + i, conf)
-        r, lo, hi = _ratio_ci(est, ref_c)
-        pred = nu / (nu - 2)
-        key = f"{method} ν={nu:g}: ratio ≈ ν/(ν−2) = {pred:.3g}"
-        nums[f"{method}_ratio_nu{nu:g}"] = r
-        txt = f"ratio {r:.3f} [{lo:.3f}, {hi:.3f}]"
-        if pred * (1 - tol) <= lo and hi <= pred * (1 + tol):
-            parts[key] = holds(key, txt, confidence=conf)
-        elif hi < pred * (1 - tol) or lo > pred * (1 + tol):
-            parts[key] = refuted(key, txt, counterexample={"nu": nu, "ratio": r, "interval": [lo, hi], "predicted": pred})
-        else:
-            parts[key] = inconclusive(key, txt, needs="more replicas")
-    ref_s = _run("dsignsgd", math.inf, 1.0, eta_s, steps_s, reps, seed + 20, conf)
-    for i, nu in enumerate(nus_s):
-        est = _run("dsignsgd", nu, 1.0, eta_s, steps_s, reps, seed + 30 + i, conf)
-        r, lo, hi = _ratio_ci(est, ref_s)
-        pred = m_numeric(math.inf) / m_numeric(nu)
-        key = f"DSignSGD ν={nu:g}: ratio <= {max_ratio:g}"
-        nums[f"dsign_ratio_nu{nu:g}"] = r
-        txt = f"ratio {r:.3f} [{lo:.3f}, {hi:.3f}] (candidate-A prediction M_∞/M_ν = {pred:.3f})"
-        parts[key] = (holds(key, txt, confidence=conf) if hi <= max_ratio else
-                      refuted(key, txt, counterexample={"nu": nu, "ratio": r, "interval": [lo, hi]}) if lo > max_ratio else
-                      inconclusive(key, txt, needs="more replicas"))
-    # sigma scaling: slope of log level vs log sigma between sigma = 0.5 and 2 (Gaussian)
-    for (m_, eta, steps, want) in ((method, eta_c, steps_c, sigma_slopes[0]),
-                                   ("dsignsgd", eta_s / 2, 2 * steps_s, sigma_slopes[1])):
-        lo_e = _run(m_, math.inf, sigmas[0], eta, steps, reps, seed + 40, conf)
-        hi_e = _run(m_, math.inf, sigmas[1], eta, steps, reps, seed + 41, conf)
-        span = math.log(sigmas[1] / sigmas[0])
-        s = math.log(hi_e.value / lo_e.value) / span
-        s_lo = math.log(hi_e.lower / lo_e.upper) / span
-        s_hi = math.log(hi_e.upper / lo_e.lower) / span
-        key = f"{m_} level ∝ σ^{want:g}"
-        nums[f"{m_}_sigma_slope"] = s
-        txt = f"slope {s:.3f} [{s_lo:.3f}, {s_hi:.3f}]"
-        parts[key] = (holds(key, txt, confidence=conf) if want - slope_tol <= s_lo and s_hi <= want + slope_tol
-                      else refuted(key, txt, counterexample={"slope": s, "interval": [s_lo, s_hi], "claimed": want})
-                      if (s_hi < want - slope_tol or s_lo > want + slope_tol) else
-                      inconclusive(key, txt, needs="more replicas"))
+    if "dcsgd" in sections:
+        ref_c = _run(method, math.inf, 1.0, eta_c, steps_c, reps, seed, conf)
+        for i, nu in enumerate(nus_c):
+            est = _run(method, nu, 1.0, eta_c, steps_c, reps, seed + 10 + i, conf)
+            r, lo, hi = _ratio_ci(est, ref_c)
+            pred = nu / (nu - 2)
+            key = f"{method} ν={nu:g}: ratio ≈ ν/(ν−2) = {pred:.3g}"
+            nums[f"{method}_ratio_nu{nu:g}"] = r
+            txt = f"ratio {r:.3f} [{lo:.3f}, {hi:.3f}]"
+            if pred * (1 - tol) <= lo and hi <= pred * (1 + tol):
+                parts[key] = holds(key, txt, confidence=conf)
+            elif hi < pred * (1 - tol) or lo > pred * (1 + tol):
+                parts[key] = refuted(key, txt, counterexample={"nu": nu, "ratio": r, "interval": [lo, hi], "predicted": pred})
+            else:
+                parts[key] = inconclusive(key, txt, needs="more replicas")
+    if "dsignsgd" in sections:
+        ref_s = _run("dsignsgd", math.inf, 1.0, eta_s, steps_s, reps, seed + 20, conf)
+        for i, nu in enumerate(nus_s):
+            est = _run("dsignsgd", nu, 1.0, eta_s, steps_s, reps, seed + 30 + i, conf)
+            r, lo, hi = _ratio_ci(est, ref_s)
+            pred = m_numeric(math.inf) / m_numeric(nu)
+            key = f"DSignSGD ν={nu:g}: ratio <= {max_ratio:g}"
+            nums[f"dsign_ratio_nu{nu:g}"] = r
+            txt = f"ratio {r:.3f} [{lo:.3f}, {hi:.3f}] (candidate-A prediction M_∞/M_ν = {pred:.3f})"
+            parts[key] = (holds(key, txt, confidence=conf) if hi <= max_ratio else
+                          refuted(key, txt, counterexample={"nu": nu, "ratio": r, "interval": [lo, hi]}) if lo > max_ratio else
+                          inconclusive(key, txt, needs="more replicas"))
+    if "sigma" in sections:
+        # sigma scaling: slope of log level vs log sigma between sigma = 1 and 3 (Gaussian)
+        for (m_, eta, steps, want) in ((method, eta_c, steps_c, sigma_slopes[0]),
+                                       ("dsignsgd", eta_s / 2, 2 * steps_s, sigma_slopes[1])):
+            lo_e = _run(m_, math.inf, sigmas[0], eta, steps, reps, seed + 40, conf)
+            hi_e = _run(m_, math.inf, sigmas[1], eta, steps, reps, seed + 41, conf)
+            span = math.log(sigmas[1] / sigmas[0])
+            s = math.log(hi_e.value / lo_e.value) / span
+            s_lo = math.log(hi_e.lower / lo_e.upper) / span
+            s_hi = math.log(hi_e.upper / lo_e.lower) / span
+            key = f"{m_} level ∝ σ^{want:g}"
+            nums[f"{m_}_sigma_slope"] = s
+            txt = f"slope {s:.3f} [{s_lo:.3f}, {s_hi:.3f}]"
+            parts[key] = (holds(key, txt, confidence=conf) if want - slope_tol <= s_lo and s_hi <= want + slope_tol
+                          else refuted(key, txt, counterexample={"slope": s, "interval": [s_lo, s_hi], "claimed": want})
+                          if (s_hi < want - slope_tol or s_lo > want + slope_tol) else
+                          inconclusive(key, txt, needs="more replicas"))
     import dataclasses
 
     v = combine("heavy tails: DCSGD sensitive, DSignSGD robust", parts,

@@ -8,6 +8,9 @@ stated tolerance at the stated confidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sympy as sp
 
 from theorylab.simulate import dcsgd, dsgd, dsignsgd, gaussian, quadratic, stationary_level
@@ -46,9 +49,11 @@ def _ratio_verdict(name: str, est, ref, tol: float) -> tuple[str, float, float, 
     cost=(12.0, 120.0),
 )
 def scaling_rules_measured(mode: str = "quick", *, alpha_rule: sp.Expr | str = 1 + beta * omega, tol: float = 0.1,
-                           seed: int = 0, false_alarm: float = 1e-3) -> Verdict:
+                           seed: int = 0, false_alarm: float = 1e-3,
+                           methods: tuple[str, ...] = ("dcsgd", "dsignsgd")) -> Verdict:
     """Rows measured: α = 1 + βω (agents, β = 1) and δ = 1 + βω (batch) for DCSGD with Rand-5 (ω = 3);
-    (2η, 4B, N) for DSignSGD. ``alpha_rule`` can be replaced to feed a wrong rule (e.g. ``beta*omega``)."""
+    (2η, 4B, N) for DSignSGD. ``alpha_rule`` can be replaced to feed a wrong rule (e.g. ``beta*omega``);
+    ``methods`` restricts the run to one method's rules."""
     quick = mode == "quick"
     d, n, eta, k = 20, 4, 0.01, 5
     w = d / k - 1
@@ -57,11 +62,32 @@ def scaling_rules_measured(mode: str = "quick", *, alpha_rule: sp.Expr | str = 1
     # start near the reference level (f(x0) = ηdσ²/(4N)) to shorten the burn-in
     p = lambda agents, x0=(2 * eta * d / (4 * n) / d) ** 0.5: quadratic(d, agents, 1.0, 1.0, x0=x0)  # noqa: E731
     noise = lambda b: gaussian(1.0, b)  # noqa: E731
+    parts: dict[str, Verdict] = {}
+    nums: dict[str, float] = {}
+    if "dcsgd" in methods:
+        _dcsgd_rows(parts, nums, p, noise, alpha_rule, tol, conf, d, n, eta, k, w, steps, reps, seed, false_alarm)
+    if "dsignsgd" in methods:
+        _dsignsgd_rows(parts, nums, p, noise, tol, conf, d, n, quick, seed, false_alarm)
+    if not parts:
+        raise ValueError(f"methods must name 'dcsgd' and/or 'dsignsgd', got {methods!r}")
+    import dataclasses
+
+    v = combine("scaling rules keep the level; breaking them does not", parts,
+                notes=f"isotropic quadratic d={d}, N={n}, σ=1, Gaussian, DCSGD Rand-{k} (ω={w:g}) η={eta}, {steps} steps, "
+                f"{reps} replicas; DSignSGD η=1e-3; ratio intervals combine the two {conf:.5f} intervals.")
+    return dataclasses.replace(v, numbers=nums)
+
+
+def _dcsgd_rows(parts: dict[str, Verdict], nums: dict[str, float], p: Callable, noise: Callable, alpha_rule: Any,
+                tol: float, conf: float, d: int, n: int, eta: float, k: int, w: float, steps: int, reps: int, seed: int,
+                false_alarm: float) -> None:
+    """DCSGD rows (α = rule, δ = 1 + βω) and the unscaled contrast, against DSGD(η, B, N)."""
     ref = _level(dsgd(p(n), noise(1), eta=eta, steps=steps, replicas=reps, seed=seed), conf)
     a = float(parse(alpha_rule).subs({beta: 1, omega: w}))
     if a * n != round(a * n) or a <= 0:
-        return refuted(f"α = {alpha_rule}", f"α·N = {a * n} is not a positive whole number of agents",
-                       counterexample={"alpha": a, "N": n})
+        parts[f"α = {alpha_rule}"] = refuted(f"α = {alpha_rule}", f"α·N = {a * n} is not a positive whole number of agents",
+                                             counterexample={"alpha": a, "N": n})
+        return
     runs = {
         f"DCSGD N→{int(round(a * n))} (α = {alpha_rule})": dcsgd(p(int(round(a * n))), noise(1), f"randk:k={k}", eta=eta,
                                                                steps=steps, replicas=reps, seed=seed + 1),
@@ -69,8 +95,7 @@ def scaling_rules_measured(mode: str = "quick", *, alpha_rule: sp.Expr | str = 1
                                                   replicas=reps, seed=seed + 2),
     }
     unscaled = _level(dcsgd(p(n), noise(1), f"randk:k={k}", eta=eta, steps=steps, replicas=reps, seed=seed + 3), conf)
-    parts: dict[str, Verdict] = {}
-    nums: dict[str, float] = {"ref_DSGD": ref.value}
+    nums["ref_DSGD"] = ref.value
     for name, run in runs.items():
         est = _level(run, conf)
         st, r, lo, hi = _ratio_verdict(name, est, ref, tol)
@@ -86,7 +111,12 @@ def scaling_rules_measured(mode: str = "quick", *, alpha_rule: sp.Expr | str = 1
                                  refuted("unscaled differs", f"unscaled ratio {r:.3f} within tolerance",
                                          counterexample={"ratio": r}) if st == "holds" else
                                  inconclusive("unscaled differs", f"ratio {r:.3f}", needs="more replicas"))
-    # DSignSGD: reference (η', B, N) vs (2η', 4B, N) (κ = 2 = α√δ) and (η', B/4 → σ doubled... use 4B alone, κ = 1)
+
+
+def _dsignsgd_rows(parts: dict[str, Verdict], nums: dict[str, float], p: Callable, noise: Callable, tol: float,
+                   conf: float, d: int, n: int, quick: bool, seed: int, false_alarm: float) -> None:
+    """DSignSGD: κ = α√δ kept by (2η, 4B, N), broken by (η, 4B, N)."""
+    # reference (η, B, N) vs (2η, 4B, N) (κ = 2 = α√δ, keeps the level) and (η, 4B, N) (κ = 1 ≠ α√δ = 2)
     eta_s = 1e-3
     s_steps, s_reps = (3000, 500) if quick else (20000, 2000)
     xs0 = (2 * eta_s * d / (4 * n) / 0.8 / d) ** 0.5  # f(x0) ≈ Theorem 4's level (ℓ ≈ 0.8)
@@ -102,10 +132,3 @@ def scaling_rules_measured(mode: str = "quick", *, alpha_rule: sp.Expr | str = 1
         parts[name] = (holds(name, txt, confidence=1 - false_alarm) if good else
                        refuted(name, txt, counterexample={"ratio": r, "interval": [lo, hi]}) if bad else
                        inconclusive(name, txt, needs="more replicas"))
-    import dataclasses
-
-    v = combine("scaling rules keep the level; breaking them does not", parts,
-                notes=f"isotropic quadratic d={d}, N={n}, σ=1, Gaussian, DCSGD Rand-{k} (ω={w:g}) η={eta}; DSignSGD "
-                f"η={eta_s}; {steps} steps, {reps} replicas; ratio intervals combine the two {conf:.5f} intervals.")
-    return dataclasses.replace(v, numbers=nums)
-
