@@ -304,6 +304,17 @@ def check_compressor(
     The statistics, their confidence and the Bonferroni split of ``false_alarm`` are in the
     module docstring.
     """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return _check(
+            C, d, omega, delta, unbiased, claims, seed, false_alarm, n_draws, n_pilot, inputs, search,
+            search_generations, backend, dtype,
+        )
+
+
+def _check(
+    C: Any, d: Any, omega: Any, delta: Any, unbiased: Any, claims: Any, seed: int, false_alarm: float, n_draws: int,
+    n_pilot: int, inputs: Any, search: Any, search_generations: int, backend: str, dtype: Any,
+) -> CompressorReport:
     t0 = time.perf_counter()
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
         raise InvalidParameterError(f"d must be a positive integer, got {d!r}")
