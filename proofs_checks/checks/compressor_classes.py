@@ -107,6 +107,7 @@ def definition1(mode: str = "quick", *, reading: str = "printed") -> Verdict:
         if bad:
             return refuted(claim, "Rand-1's outputs differ from x, so it is not in the printed class; only the identity is",
                            counterexample={"x": [1, 0], "outputs": [[str(v) for v in o] for o in bad]},
+                           numbers={"outputs": len(outs), "outputs != x": len(bad)},
                            notes="Misprint: Definition 1 means E[C(x)] = x (MATH.md).")
         return proved(claim, "every output equals x")
     mean = sum(outs, sp.zeros(dim, 1)) / len(outs)
