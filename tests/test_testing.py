@@ -159,6 +159,14 @@ def test_plain_functions_and_user_claims():
     under = check_compressor(lambda x, rng: 0.5 * x, 8, delta=0.75)
     assert under.passed and _at(under, "subnormal").ratio == 1.0
     assert _at(under, "one_hot").ratio == 0.25
+    class Attr:  # constants as plain attributes
+        unbiased = True
+        omega = 0.0
+
+        def __call__(self, x, rng):
+            return 2 * x
+
+    assert {c.claim for c in check_compressor(Attr(), 8).refuted} == {"unbiased", "omega"}
     # sign is in no class: a claimed omega fails on tiny inputs
     assert check_compressor(Sign(), 8).claims == []
     assert check_compressor(Sign(), 8, omega=10.0).verdict("omega") == "refuted"

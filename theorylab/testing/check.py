@@ -196,6 +196,8 @@ class CompressorReport:
 # ----------------------------------------------------------------------------- claims
 def _declared(C: Any, what: str, d: int) -> float | None:
     f = getattr(C, what, None)
+    if isinstance(f, (int, float, np.integer, np.floating)) and not isinstance(f, bool):
+        return float(f)  # a plain number attribute (user objects)
     if not callable(f):
         return None
     try:
