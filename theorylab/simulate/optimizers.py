@@ -143,10 +143,17 @@ def _direction_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] 
             k = int(c.k)
             scale = float(c.scale(d))
 
+            hetero = problem.heterogeneous
+            agent_rows = xp.arange(n)[:, None]
+
             def direction(x: Any, rng: Any) -> Any:
                 idx = c.sample_support((replicas, n), d, rng)
-                vals = problem.agent_grads_at(x, idx) + noise.sample((replicas, n, k), rng, xp)
-                return scatter(idx, vals) * (scale / n)
+                flat = offsets + idx  # one flat index serves the gather and the scatter
+                vals = problem.grad(x).reshape(-1)[flat] + noise.sample((replicas, n, k), rng, xp)
+                if hetero:
+                    vals += problem._on("tilts", xp)[agent_rows, idx]
+                out = xp.bincount(flat.reshape(-1), weights=vals.reshape(-1), minlength=replicas * d)
+                return out.reshape(replicas, d) * (scale / n)
             return direction, "rand-k fast path"
 
         scales = noise.scales(n)
