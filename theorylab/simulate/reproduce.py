@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 
 from ..compressors import RandK
-from .estimate import mean_curve, stationary_level
+from .estimate import stationary_level
 from .models import bound_for, sde_for
-from .noise import Noise, gaussian, student_t
+from .noise import gaussian, student_t
 from .optimizers import run_optimizer
-from .problems import Problem, problem_from_spec
+from .problems import problem_from_spec
 from .sde import integrate
 from .verdict import trajectory_verdict, verdict
 

@@ -30,7 +30,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -182,5 +182,3 @@ def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int,
     return SDERun(name or getattr(sde, "name", "sde"), traj, params,
                   seed if not hasattr(seed, "bit_generator") else None, backend_name(xp), wall)
 
-
-BrownianSource = Callable[[int, tuple[int, ...]], Any]
