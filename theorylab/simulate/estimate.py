@@ -8,6 +8,9 @@
   burn-in is one independent sample and the interval is Student-t across replicas; with fewer
   than 5 replicas the time averages of the replica-averaged series are grouped into 10 batch
   means instead (autocorrelation handled by batching, lag-1 correlation reported).
+- Stationarity: the kept stretch is split in halves; if their means differ at the two-sided
+  1e-3 level (paired over the independent replicas) the estimate is flagged
+  ``stationary=False`` and no verdict is drawn from it.
 
 Heavy tails: when the noise has no variance (``ν ≤ 2``) the stationary mean may be infinite and a
 t-interval means nothing. Each estimate reports ``top_share``, the share of the largest replica
@@ -115,7 +118,8 @@ class Estimate:
     ``median``: median of the per-replica time averages; ``top_share``: largest replica's share
     of the total (heavy-tail diagnostic); ``lag1``: lag-1 autocorrelation of the batch means
     (batch-means method only); ``warnings``: what the reader must know; ``stationary``: False
-    when burn-in detection found no stationary stretch (MSER's truncation reached half the run).
+    when the mean still drifts after burn-in: the first and second halves of the kept stretch
+    differ at the two-sided 1e-3 level (paired over replicas), i.e. the run has not settled.
     """
 
     value: float
@@ -148,6 +152,32 @@ class Estimate:
                 f"{' detected' if self.burn_in_detected else ' stated'})")
 
 
+TREND_Z = float(stats.norm.ppf(1 - 0.5e-3))  # two-sided 1e-3 false-alarm rate of the drift test
+
+
+def _halves_z(sums: np.ndarray, counts: np.ndarray) -> float | None:
+    """z statistic of (first-half mean − second-half mean) of the post-burn-in blocks.
+
+    With at least 5 replicas: paired across independent replicas (exact standard error).
+    Otherwise: the replica-averaged block means of each half, Welch's z with the blocks as
+    samples (blocks are autocorrelated, so this is only indicative). None when too short.
+    """
+    nb = sums.shape[0]
+    if nb < 4:
+        return None
+    h = nb // 2
+    a = sums[:h].sum(0) / counts[:h].sum(0)
+    b = sums[nb - h:].sum(0) / counts[nb - h:].sum(0)
+    if a.size >= 5:
+        diff = a - b
+        sd = diff.std(ddof=1)
+        return float(diff.mean() / (sd / math.sqrt(diff.size))) if sd > 0 else 0.0
+    m = (sums / counts).mean(axis=1)
+    sa, sb = m[:h], m[nb - h:]
+    se = math.sqrt(sa.var(ddof=1) / sa.size + sb.var(ddof=1) / sb.size)
+    return float((sa.mean() - sb.mean()) / se) if se > 0 else 0.0
+
+
 def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | float | None = None,
                      batches: int = 10) -> Estimate:
     """The stationary mean gap of ``traj`` with its interval (see the module docstring).
@@ -173,9 +203,7 @@ def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | 
         j = mser_truncation(means.mean(axis=1))
         detected = True
         if j >= int(0.5 * nb):
-            stationary = False
-            warnings.append("burn-in detection hit its limit (half the run): the run may not have reached "
-                            "stationarity; run longer")
+            warnings.append("burn-in detection hit its limit (half the run)")
     else:
         if isinstance(burn_in, float) and not isinstance(burn_in, bool) and 0 <= burn_in < 1:
             steps_out = int(round(burn_in * traj.n_steps))
@@ -188,6 +216,11 @@ def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | 
         detected = False
     burn = int(edges[j])
     per_rep = sums[j:].sum(axis=0) / counts[j:].sum(axis=0)
+    trend_z = _halves_z(sums[j:], counts[j:])
+    if trend_z is not None and abs(trend_z) > TREND_Z:
+        stationary = False
+        warnings.append(f"the mean still drifts after burn-in (first vs second half: z = {trend_z:.1f}); "
+                        "the run has not reached stationarity: run longer")
     total = float(np.sum(np.abs(per_rep)))
     top_share = float(np.max(np.abs(per_rep)) / total) if total > 0 else math.nan
     median = float(np.median(per_rep))
