@@ -72,6 +72,40 @@ def test_randk_support_and_exact_error():
     assert np.all(np.abs(counts - n * p) < 6 * np.sqrt(n * p * (1 - p)))
 
 
+
+def _subset_pvalue(rows: np.ndarray, d: int, k: int) -> float:
+    """Chi-square p-value of the rows (each a k-subset of range(d)) against the uniform law on
+    all C(d, k) subsets."""
+    from itertools import combinations
+
+    from scipy import stats
+
+    codes = {s: i for i, s in enumerate(combinations(range(d), k))}
+    counts = np.bincount([codes[tuple(sorted(r))] for r in rows.tolist()], minlength=len(codes))
+    return float(stats.chisquare(counts).pvalue)
+
+
+@pytest.mark.parametrize("d,k", [(6, 2), (6, 3), (6, 4), (5, 1), (4, 4)])
+def test_randk_support_is_uniform_over_subsets(d, k):
+    """Both samplers (Floyd for k <= d/2, key partition above) give every k-subset probability
+    1/C(d, k): chi-square over all subsets, 40000 draws, false-alarm rate 1e-6 per case."""
+    rows = RandK(k).sample_support((200, 200), d, default_rng(11))
+    assert rows.shape == (200, 200, k)
+    rows = rows.reshape(-1, k)
+    assert all(len(set(r)) == k for r in rows[:2000].tolist())
+    if k < d:
+        assert _subset_pvalue(rows, d, k) > 1e-6
+
+
+def test_subset_uniformity_test_can_fail():
+    """The same chi-square rejects a sampler with the right marginals (each j kept with
+    probability k/d) but the wrong joint law: a random cyclic window t, t+1, …, t+k−1."""
+    d, k = 6, 3
+    t = default_rng(11).integers(0, d, size=(40000, 1))
+    rows = (t + np.arange(k)) % d
+    assert np.allclose(np.bincount(rows.ravel(), minlength=d) / rows.size, 1 / d, atol=0.01)
+    assert _subset_pvalue(rows, d, k) < 1e-6
+
 def test_declared_constants_numeric_and_symbolic():
     d = sp.Symbol("d", positive=True, integer=True)
     assert RandK(4).omega(16) == 3.0

@@ -27,6 +27,7 @@ __all__ = [
     "Compressor",
     "ClassNotApplicableError",
     "check_input",
+    "require_rng",
     "rng_uniform",
     "row_norm",
 ]
@@ -228,12 +229,17 @@ def check_input(x: Any, who: str = "compressor") -> tuple[Any, ModuleType]:
     return x, xp
 
 
-def rng_uniform(rng: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
-    """Uniform ``[0, 1)`` draws of ``shape`` from the explicit generator ``rng``, on ``xp``."""
+def require_rng(rng: Any) -> None:
+    """Raise a clear error unless ``rng`` is a generator (not ``None`` or a bare seed)."""
     if rng is None or isinstance(rng, (int, np.integer)):
         raise InvalidParameterError(
             "compressors need an explicit generator: pass rng = theorylab.backend.default_rng(seed, xp)"
         )
+
+
+def rng_uniform(rng: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
+    """Uniform ``[0, 1)`` draws of ``shape`` from the explicit generator ``rng``, on ``xp``."""
+    require_rng(rng)
     u = rng.random(shape)
     if array_namespace(u) is not xp:
         u = xp.asarray(u)

@@ -5,9 +5,18 @@
 - :class:`RandKUnscaled`: ``C(x) = Σ_{j∈S} x_j e_j``; ``E‖C(x) − x‖² = (1 − k/d)‖x‖²``:
   C(k/d), tight.
 
-Each row draws its own subset: ``d`` uniform keys per row, and the k smallest keys mark the
-subset (``partition`` along the last axis), so there is no Python loop over rows. Ties
-between float64 keys have probability about ``d²·2⁻⁵³`` per row and are ignored.
+Each row draws its own subset, with no Python loop over rows:
+
+- ``C(x)`` on a dense input draws ``d`` uniform keys per row and keeps the k
+  smallest (``partition`` along the last axis). Ties between float64 keys have probability
+  about ``d²·2⁻⁵³`` per row and are ignored.
+- ``sample_support`` (indices only, used by the simulation's fast path) runs
+  Floyd's algorithm, batched over rows: for ``j = d−k, …, d−1`` draw ``t ~ U{0, …, j}`` and add
+  ``t`` to the subset, or ``j`` if ``t`` is already in it. Every k-subset comes out with
+  probability ``1/C(d, k)`` (Floyd's induction: after step ``j`` the subset is uniform among the
+  ``(j−d+k+1)``-subsets of ``{0, …, j}``), from exactly ``k`` random integers per row, the
+  minimum a k-subset needs, instead of ``d`` keys. The Python loop is over the ``k`` steps; for
+  ``k > d/2`` the key partition is cheaper and is used instead.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import sympy as sp
 
 from ..backend import get_xp
 from ..errors import InvalidParameterError
-from ._base import Compressor, ceil_log2, positive_int, rng_uniform
+from ._base import Compressor, ceil_log2, positive_int, require_rng, rng_uniform
 
 __all__ = ["RandK", "RandKUnscaled"]
 
@@ -28,6 +37,27 @@ __all__ = ["RandK", "RandKUnscaled"]
 def _support_mask(keys: Any, k: int, xp: ModuleType) -> Any:
     kth = xp.partition(keys, k - 1, axis=-1)[..., k - 1 : k]
     return keys <= kth
+
+
+def _floyd(batch_shape: tuple[int, ...], d: int, k: int, rng: Any, xp: ModuleType) -> Any:
+    """Floyd's uniform k-subset of ``{0, …, d−1}`` for every row of ``batch_shape``: ``(*batch_shape, k)``.
+
+    Membership is one flat boolean table of ``rows·d`` entries; each of the k steps draws one
+    integer per row, gathers, and scatters (all rows at once).
+    """
+    rows = int(np.prod(batch_shape, dtype=np.int64))
+    require_rng(rng)
+    base = xp.arange(rows, dtype=xp.int64) * d
+    taken = xp.zeros(rows * d, dtype=bool)
+    out = xp.empty((k, rows), dtype=xp.int64)
+    for i in range(k):
+        j = d - k + i
+        t = xp.asarray(rng.integers(0, j + 1, size=rows), dtype=xp.int64) + base
+        pick = xp.where(taken[t], base + j, t)
+        taken[pick] = True
+        out[i] = pick
+    out -= base
+    return xp.ascontiguousarray(out.T).reshape(*batch_shape, k)
 
 
 class _RandKBase(Compressor):
@@ -51,10 +81,14 @@ class _RandKBase(Compressor):
     def sample_support(self, batch_shape: tuple[int, ...], d: int, rng: Any) -> Any:
         """Indices of the kept coordinates: int array ``(*batch_shape, k)``, each row a
         uniform k-subset of ``{0, …, d−1}`` (in no particular order), drawn from ``rng``."""
-        self._check_dim(int(d))
+        d, k = int(d), self.k
+        self._check_dim(d)
+        batch_shape = tuple(int(b) for b in batch_shape)
         xp = get_xp("cupy") if type(rng).__module__.startswith("cupy") else np
-        keys = rng_uniform(rng, (*tuple(batch_shape), int(d)), xp)
-        return xp.argpartition(keys, self.k - 1, axis=-1)[..., : self.k]
+        if 2 * k > d:
+            keys = rng_uniform(rng, (*batch_shape, d), xp)
+            return xp.argpartition(keys, k - 1, axis=-1)[..., :k]
+        return _floyd(batch_shape, d, k, rng, xp)
 
     def _bits(self, d: sp.Expr) -> sp.Expr:
         # k fp32 values and k indices of ceil(log2 d) bits (32k alone with a shared seed)
