@@ -8,16 +8,23 @@
    Target >= 20x.
 2. Large setting (d=1000, N=10, R=1000, Rand-100): throughput as a fraction of the random-number
    floor, the time to draw the random numbers one step needs, measured in the same run:
-   (a) what this implementation draws: R·N·k Gaussian noise values + R·N·d uniform keys for the
-   k-subsets (Rand-k's ``sample_support``); (b) the noise alone (R·N·k normals), a floor that a
-   support sampler drawing O(k) numbers per row could approach. Target >= 50% of (a).
+   (a) what this implementation draws: R·N·k Gaussian noise values + R·N·k integers for the
+   k-subsets (Rand-k's ``sample_support`` runs Floyd's algorithm: k integers per row, the least
+   a uniform k-subset needs); (b) the noise alone (R·N·k normals). Target >= 50% of (a). The
+   previous sampler (d uniform keys per row + argpartition) is timed beside it.
 3. SDE integrator against ``torchsde.sdeint`` (Euler, float64, CPU, same SDE lambdified from the
    same sympy expressions, same paths and steps, ``BrownianInterval`` with fixed dt), plus a
    path-by-path agreement check with torchsde's Brownian increments injected into ours.
 4. Memory: peak resident memory (ru_maxrss) at the largest setting, and the tracemalloc peak of
    the large setting run for S and 4S steps (must not grow with the number of steps).
 
-No timing is asserted anywhere; this script only reports.
+No timing is asserted anywhere; this script only reports. It times the ``theorylab`` that Python
+imports (an editable install, ``pip install -e .``, times the working tree).
+
+The large setting allocates ~8 MB work arrays every step. With glibc's default malloc some of
+them go back to the OS and come back as fresh pages each step; on a VM those page faults cost a
+noticeable share of a step. ``MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296``
+in the environment keeps them in the heap; run once with and once without to see the effect.
 """
 
 from __future__ import annotations
@@ -102,37 +109,6 @@ def bench_reference(xp_name: str, quick: bool) -> dict:
 # ---------------------------------------------------------------------------- 2. large setting
 
 
-class RandKFirstDistinct(RandK):
-    """What-if (benchmark only): Rand-k whose support is the first k *distinct* values of a
-    sequence of i.i.d. uniform indices. By exchangeability of the labels this set is a uniform
-    k-subset (the same law as RandK.sample_support), but it needs about k + k²/(2d) random
-    integers per row instead of d uniform keys and an argpartition. Rows with fewer than k distinct
-    values (probability ~1e-15 with the margin used) fall back to RandK's sampler."""
-
-    def sample_support(self, batch_shape, d, rng):
-        k = self.k
-        rows = int(np.prod(batch_shape))
-        dup = k * k / (2 * d)
-        m = k + int(np.ceil(dup + 8 * np.sqrt(dup + 1)))
-        if m >= d // 2:
-            return super().sample_support(batch_shape, d, rng)
-        v = rng.integers(0, d, size=(rows, m))
-        order = np.argsort(v, axis=1, kind="stable")
-        sv = np.take_along_axis(v, order, 1)
-        first = np.ones(sv.shape, dtype=bool)
-        first[:, 1:] = sv[:, 1:] != sv[:, :-1]
-        mask = np.empty_like(first)
-        np.put_along_axis(mask, order, first, 1)
-        cs = np.cumsum(mask, axis=1)
-        ok = cs[:, -1] >= k
-        out = np.empty((rows, k), dtype=np.int64)
-        out[ok] = v[ok][(mask & (cs <= k))[ok]].reshape(-1, k)
-        bad = np.flatnonzero(~ok)
-        if bad.size:
-            out[bad] = super().sample_support((bad.size,), d, rng)
-        return out.reshape(*tuple(batch_shape), k)
-
-
 def bench_large(xp_name: str, quick: bool) -> dict:
     d, n, r, k = 1000, 10, 1000, 100
     steps = 5 if quick else 20
@@ -150,7 +126,8 @@ def bench_large(xp_name: str, quick: bool) -> dict:
         rng = default_rng(3, xp)
         for _ in range(steps):
             rng.standard_normal((r, n, k))
-            rng.random((r, n, d))
+            for j in range(d - k, d):  # Floyd's k integers per row, the least a k-subset needs
+                rng.integers(0, j + 1, size=r * n)
         sync(xp)
 
     def floor_noise() -> None:
@@ -165,32 +142,23 @@ def bench_large(xp_name: str, quick: bool) -> dict:
             comp.sample_support((r, n), d, rng)
         sync(xp)
 
-    def method_whatif() -> None:
-        run_optimizer("dcsgd", problem, noise, eta=0.01, steps=steps, replicas=r, compressor=RandKFirstDistinct(k),
-                      seed=2, backend=xp_name)
-
-    def floor_whatif() -> None:
+    def support_by_keys() -> None:  # the previous sampler: d uniform keys per row + argpartition
         rng = default_rng(3, xp)
-        m = k + int(np.ceil(k * k / (2 * d) + 8 * np.sqrt(k * k / (2 * d) + 1)))
         for _ in range(steps):
-            rng.standard_normal((r, n, k))
-            rng.integers(0, d, size=(r * n, m))
+            xp.argpartition(rng.random((r, n, d)), k - 1, axis=-1)[..., :k]
         sync(xp)
 
     t_m = best_of(method, 2)
-    t_w = best_of(method_whatif, 2) if xp_name == "numpy" else float("nan")
-    t_fw = best_of(floor_whatif, 2)
     t_f = best_of(floor_full, 2)
     t_n = best_of(floor_noise, 2)
     t_s = best_of(support_only, 2)
+    t_k = best_of(support_by_keys, 2)
     work = r * n * d * steps
     return {"setting": f"d={d}, N={n}, R={r}, Rand-{k}, {steps} steps", "method_s": t_m,
-            "throughput": work / t_m, "floor_s_noise_plus_support_keys": t_f, "floor_s_noise_only": t_n,
+            "throughput": work / t_m, "floor_s_noise_plus_support_ints": t_f, "floor_s_noise_only": t_n,
             "sample_support_s": t_s, "fraction_of_floor": t_f / t_m, "fraction_of_noise_only_floor": t_n / t_m,
             "share_of_time_in_sample_support": t_s / t_m, "target": ">= 0.5 of floor (a)",
-            "whatif_first_distinct_sampler_method_s": t_w,
-            "whatif_first_distinct_floor_s (noise + ~k+k^2/2d integers)": t_fw,
-            "whatif_fraction_of_its_floor": t_fw / t_w, "whatif_speedup_vs_current": t_m / t_w}
+            "support_by_keys_s (previous sampler)": t_k, "floyd_speedup_vs_keys": t_k / t_s}
 
 
 # ---------------------------------------------------------------------------- 3. torchsde
