@@ -17,7 +17,7 @@ import pytest
 from theorylab.compressors import RandK
 from theorylab.errors import InvalidParameterError
 from theorylab.simulate import gaussian, integrate, problem_from_spec, sde_for, stationary_level
-from theorylab.simulate.sde import _factor
+from theorylab.symbolic.sde import _psd_factor
 
 P = problem_from_spec("quadratic:mu=1,L=1", 10, 4)
 
@@ -68,15 +68,55 @@ def test_injected_increments_give_the_same_paths() -> None:
         integrate(sde, P, eta=eta, steps=steps, paths=paths, brownian=dw[:-1])
 
 
-def test_factor_of_semidefinite_covariances() -> None:
+def test_psd_factor_of_semidefinite_covariances() -> None:
     rng = np.random.default_rng(3)
     a = rng.standard_normal((5, 4, 2))
     cov = a @ np.swapaxes(a, -1, -2)  # rank 2: Cholesky fails, eigh fallback
-    g = _factor(cov, np)
+    g = _psd_factor(cov, np)
     np.testing.assert_allclose(g @ np.swapaxes(g, -1, -2), cov, atol=1e-12)
     spd = cov + np.eye(4)
-    g = _factor(spd, np)
+    g = _psd_factor(spd, np)
     np.testing.assert_allclose(g @ np.swapaxes(g, -1, -2), spd, atol=1e-12)
+
+
+def _factor_of(sde, g: np.ndarray) -> np.ndarray:
+    """The matrix G that ``sde.diffuse(g, .)`` applies: column i is ``diffuse(g, e_i)``."""
+    d = g.shape[-1]
+    return sde.diffuse(np.broadcast_to(g, (d, d)), np.eye(d)).T
+
+
+@pytest.mark.parametrize("sigma", [1.0, 0.0])
+def test_diffuse_is_a_factor_of_the_rand_k_covariance(sigma) -> None:
+    """``diffuse`` (O(d), diag + rank one) applies a G with G G^T = covariance(g) exactly:
+    random gradients, gradients with zeros, g = 0, and sigma = 0 (D = 0 where g = 0)."""
+    sde = sde_for("dcsgd", P, gaussian(sigma), 0.05, [RandK(3)] * 4)
+    assert not sde.diagonal
+    rng = np.random.default_rng(5)
+    gs = [rng.standard_normal(10), np.r_[rng.standard_normal(4), np.zeros(6)], np.zeros(10), 1e3 * rng.standard_normal(10)]
+    for g in gs:
+        G = _factor_of(sde, g)
+        cov = sde.covariance(g)
+        np.testing.assert_allclose(G @ G.T, cov, atol=1e-12 * max(1.0, np.abs(cov).max()))
+    # batched: one G per path, same as path by path
+    g = rng.standard_normal((6, 10))
+    dw = rng.standard_normal((6, 10))
+    by_path = np.array([_factor_of(sde, g[i]) @ dw[i] for i in range(6)])
+    np.testing.assert_allclose(sde.diffuse(g, dw), by_path, rtol=1e-12)
+
+
+def test_diffuse_dense_fallback_and_indefinite_error() -> None:
+    """c > 0 with D_j = 0 where g_j != 0 takes the dense factor; an indefinite covariance
+    (1 + c|u|^2 < 0) is a clear error, never a NaN."""
+    import dataclasses
+
+    base = sde_for("dcsgd", P, gaussian(1.0), 0.05, [RandK(3)] * 4)
+    g = np.r_[1.0, 2.0, np.zeros(8)]
+    plus = dataclasses.replace(base, _cov_diag=lambda g: 0.0 * g, _cov_outer=lambda g: 0.5 + 0.0 * g)
+    G = _factor_of(plus, g)
+    np.testing.assert_allclose(G @ G.T, plus.covariance(g), atol=1e-12)
+    minus = dataclasses.replace(base, _cov_diag=lambda g: 1.0 + 0.0 * g, _cov_outer=lambda g: -1.0 + 0.0 * g)
+    with pytest.raises(InvalidParameterError, match="not positive semi-definite"):
+        minus.diffuse(g, np.ones(10))
 
 
 def test_student_t_sde_needs_finite_variance_for_dcsgd() -> None:

@@ -7,9 +7,9 @@ expressions; nothing is retyped here) together with a problem that supplies ``�
 Schemes (step ``h``):
 
 - ``"euler"``: Euler–Maruyama ``X ← X + b h + G ΔW``, ``ΔW ~ N(0, h I)``; weak order 1.
-  Diagonal SDEs (``G = diag(s)``) use ``s ⊙ ΔW``; otherwise ``G`` is a factor of the
-  covariance ``G Gᵀ`` (Cholesky; a symmetric square root via ``eigh`` when the covariance is
-  only semi-definite).
+  Diagonal SDEs (``G = diag(s)``) use ``s ⊙ ΔW``; otherwise ``G ΔW`` for the factor
+  ``G = D^{1/2}(I + β u uᵀ)`` of ``G Gᵀ = diag(D) + c g gᵀ`` (:meth:`NumericSDE.diffuse`),
+  O(d) per path and step, no ``d × d`` matrix.
 - ``"richardson"``: Talay–Tubaro extrapolation ``2 E g(X^{h/2}) − E g(X^{h})`` of two
   Euler–Maruyama runs driven by the *same* Brownian path (the coarse increment is the sum of
   two fine ones), combined path by path; weak order 2 for smooth test functions.
@@ -58,26 +58,10 @@ class SDERun:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _factor(cov: Any, xp: ModuleType) -> Any:
-    """A matrix ``G`` with ``G Gᵀ = cov`` for a batch ``(..., d, d)`` of PSD matrices."""
-    try:
-        fac = xp.linalg.cholesky(cov)
-        if bool(xp.all(xp.isfinite(fac))):  # cupy returns NaN instead of raising
-            return fac
-    except Exception:  # numpy.linalg.LinAlgError: not positive definite
-        pass
-    w, v = xp.linalg.eigh(cov)
-    return v * xp.sqrt(xp.maximum(w, 0.0))[..., None, :]
-
-
-def euler_step(sde: Any, problem: Problem, x: Any, h: float, dw: Any, xp: ModuleType) -> Any:
+def euler_step(sde: Any, problem: Problem, x: Any, h: float, dw: Any) -> Any:
     """One Euler–Maruyama step ``x + b(∇f(x)) h + G(∇f(x)) dw`` (returns a new array)."""
     g = problem.grad(x)
-    drift = sde.drift(g)
-    if sde.diagonal:
-        return x + drift * h + sde.diffusion(g) * dw
-    fac = _factor(sde.covariance(g), xp)
-    return x + drift * h + xp.matmul(fac, dw[..., None])[..., 0]
+    return x + sde.drift(g) * h + sde.diffuse(g, dw)
 
 
 def richardson_combine(fine: Trajectory, coarse: Trajectory) -> Trajectory:
@@ -163,11 +147,11 @@ def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int,
                 if rich:
                     dw1, dw2 = draw(i_inc), draw(i_inc + 1)
                     i_inc += 2
-                    states[0] = euler_step(sde, problem, states[0], hf, dw1, xp)
-                    states[0] = euler_step(sde, problem, states[0], hf, dw2, xp)
-                    states[1] = euler_step(sde, problem, states[1], h, dw1 + dw2, xp)
+                    states[0] = euler_step(sde, problem, states[0], hf, dw1)
+                    states[0] = euler_step(sde, problem, states[0], hf, dw2)
+                    states[1] = euler_step(sde, problem, states[1], h, dw1 + dw2)
                 else:
-                    states[0] = euler_step(sde, problem, states[0], h, draw(i_inc), xp)
+                    states[0] = euler_step(sde, problem, states[0], h, draw(i_inc))
                     i_inc += 1
             for j, r in enumerate(recs):
                 dead = r.observe(kstep, problem.gap(states[j]))

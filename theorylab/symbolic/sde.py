@@ -164,8 +164,9 @@ def randk_sigma_tilde(exact: bool = True) -> tuple[sp.Expr, sp.Expr]:
 class NumericSDE:
     """Array form of an :class:`SDE` with its parameters fixed (see docs/architecture.md).
 
-    ``drift(g) -> (..., d)``; if ``diagonal``: ``diffusion(g) -> (..., d)`` (per-coordinate
-    standard deviation), else ``covariance(g) -> (..., d, d)`` (``G G^T``).
+    ``drift(g) -> (..., d)``; ``diffuse(g, dw) -> (..., d)`` (``G(g) dw``, O(d) per path); if
+    ``diagonal``: ``diffusion(g) -> (..., d)`` (per-coordinate standard deviation), else
+    ``covariance(g) -> (..., d, d)`` (``G G^T``).
     """
 
     name: str
@@ -205,6 +206,36 @@ class NumericSDE:
             return base
         return base + _broadcast(self._cov_outer(g[..., :1]), g[..., :1]) * g * g
 
+    def diffuse(self, g: Any, dw: Any) -> Any:
+        r"""``G(g) dw`` for one factor ``G`` of ``G G^T = diag(D(g)) + c g g^T``, shape ``(..., d)``.
+
+        Diagonal SDEs: ``sqrt(D) * dw``. Otherwise ``O(d)`` per path, with no ``d x d`` matrix:
+        ``G = D^{1/2}(I + beta u u^T)``, ``u = D^{-1/2} g`` and
+        ``beta = c / (1 + sqrt(1 + c |u|^2))``, the root of ``2 beta + beta^2 |u|^2 = c``, so
+        ``(I + beta u u^T)^2 = I + c u u^T`` and ``G G^T = D + c g g^T``. The covariance is
+        positive semi-definite iff ``1 + c |u|^2 >= 0``; a value below ``-1e-9`` is an error
+        (rounding above it is clamped). Paths with ``D_j = 0`` where ``g_j != 0`` (possible only
+        for ``c > 0``) use a dense factor (Cholesky, or ``eigh`` when only semi-definite).
+        """
+        self._check(g)
+        xp = _xp(g)
+        s = xp.sqrt(xp.maximum(_broadcast(self._cov_diag(g), g), 0.0))
+        if self.diagonal:
+            return s * dw
+        c = _broadcast(self._cov_outer(g[..., :1]), g[..., :1])
+        pos = s > 0
+        if not bool(xp.all(pos | (g == 0))):
+            return xp.matmul(_psd_factor(self.covariance(g), xp), dw[..., None])[..., 0]
+        u = xp.where(pos, g / xp.where(pos, s, 1.0), 0.0)
+        disc = 1.0 + c * xp.sum(u * u, axis=-1, keepdims=True)
+        worst = float(xp.min(disc))
+        if worst < -1e-9:
+            raise InvalidParameterError(
+                f"{self.name}: the covariance diag(D) + c g g^T is not positive semi-definite "
+                f"(1 + c |D^(-1/2) g|^2 = {worst:.3g} < 0); check the SDE's parameters")
+        beta = c / (1.0 + xp.sqrt(xp.maximum(disc, 0.0)))
+        return s * (dw + beta * u * xp.sum(u * dw, axis=-1, keepdims=True))
+
     def covariance(self, g: Any) -> Any:
         """``G G^T = diag(D(g)) + c g g^T``, shape ``(..., d, d)``."""
         self._check(g)
@@ -216,6 +247,19 @@ class NumericSDE:
             c = _broadcast(self._cov_outer(g[..., :1]), g[..., :1])[..., :, None]
             cov = cov + c * g[..., :, None] * g[..., None, :]
         return cov
+
+
+def _psd_factor(cov: Any, xp: Any) -> Any:
+    """A matrix ``G`` with ``G G^T = cov`` for a batch ``(..., d, d)`` of PSD matrices
+    (Cholesky; a symmetric square root via ``eigh`` when only semi-definite)."""
+    try:
+        fac = xp.linalg.cholesky(cov)
+        if bool(xp.all(xp.isfinite(fac))):  # cupy returns NaN instead of raising
+            return fac
+    except Exception:  # numpy.linalg.LinAlgError: not positive definite
+        pass
+    w, v = xp.linalg.eigh(cov)
+    return v * xp.sqrt(xp.maximum(w, 0.0))[..., None, :]
 
 
 def _xp(a: Any) -> Any:
