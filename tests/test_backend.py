@@ -39,3 +39,18 @@ def test_rng_is_reproducible(xp):
 
 def test_array_namespace(xp):
     assert array_namespace(xp.zeros(2)) is xp
+
+
+def test_positive_int_is_the_one_integer_validator():
+    """``theorylab.errors.positive_int`` (used by problems, noise, optimizers, SDE integration and
+    the compressor kit): Python and numpy integers >= 1 pass; bools, floats, strings, 0 and
+    negatives are clear errors naming the parameter."""
+    import numpy as np
+    import pytest
+
+    from theorylab.errors import InvalidParameterError, positive_int
+
+    assert positive_int("k", 3) == 3 and positive_int("k", np.int32(7)) == 7
+    for bad in (True, 2.0, "3", 0, -1, None):
+        with pytest.raises(InvalidParameterError, match=r"^steps must be a positive integer, got"):
+            positive_int("steps", bad)

@@ -13,6 +13,7 @@ __all__ = [
     "BackendUnavailableError",
     "DivergenceError",
     "SpecError",
+    "positive_int",
 ]
 
 
@@ -55,3 +56,13 @@ class DivergenceError(TheorylabError, RuntimeError):
         super().__init__(message)
         self.step = step
         self.fraction = fraction
+
+
+def positive_int(name: str, value: object) -> int:
+    """``value`` as an ``int`` if it is an integer >= 1 (a Python or numpy integer, not a bool);
+    otherwise :class:`InvalidParameterError` ``"<name> must be a positive integer, got <value>"``."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise InvalidParameterError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)

@@ -22,6 +22,7 @@ import sympy as sp
 
 from ..backend import array_namespace
 from ..errors import InvalidParameterError
+from ..errors import positive_int as _positive_int
 
 __all__ = [
     "Compressor",
@@ -181,15 +182,11 @@ def _fmt(v: Any) -> str:
 
 # --------------------------------------------------------------------------- helpers
 def positive_int(name: str, value: Any) -> int:
-    """Validate a positive integer parameter (``k``, ``s``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise InvalidParameterError(f"{name} must be a positive integer, got {value!r}")
-    if value <= 0:
-        raise InvalidParameterError(f"{name} must be a positive integer (>= 1), got {value}")
-    return int(value)
+    """Validate a positive integer parameter (``k``, ``s``); an integral float (``k=4.0`` from a
+    spec) is accepted as that integer."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _positive_int(name, value)
 
 
 def probability(name: str, value: Any) -> float:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import backend_name
-from ..errors import InvalidParameterError, SpecError
+from ..errors import InvalidParameterError, SpecError, positive_int
 from ._spec import parse_spec, reject_unknown, spec_float
 
 __all__ = ["Noise", "gaussian", "student_t", "noise_from_spec", "NOISES"]
@@ -44,8 +44,7 @@ class Noise:
         if not (self.nu > 0):
             raise InvalidParameterError(
                 f"Student-t degrees of freedom nu must be > 0 (nu = inf for Gaussian), got nu={self.nu}")
-        if isinstance(self.batch, bool) or not isinstance(self.batch, (int, np.integer)) or self.batch < 1:
-            raise InvalidParameterError(f"batch size B must be a positive integer, got {self.batch!r}")
+        positive_int("batch size B", self.batch)
         if len(self.sigma) == 0 or any(not (math.isfinite(s) and s >= 0) for s in self.sigma):
             raise InvalidParameterError(f"noise scale sigma must be finite and >= 0, got {self.sigma}")
 

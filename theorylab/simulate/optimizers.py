@@ -32,7 +32,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..backend import backend_name, default_rng, get_xp
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, positive_int
 from .noise import Noise
 from .problems import Problem
 from .progress import progress_bar
@@ -55,12 +55,6 @@ class OptimizerRun:
     path: str  # "dense", "rand-k fast path", "sign"
     wall_time: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidParameterError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def resolve_compressors(compressor: Any, n_agents: int) -> list[Any] | None:
@@ -206,9 +200,9 @@ def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, st
         raise InvalidParameterError(f"unknown method {method!r}; expected one of {METHODS}")
     if not (isinstance(eta, (int, float, np.floating)) and math.isfinite(eta) and eta > 0):
         raise InvalidParameterError(f"learning rate eta must be a finite number > 0, got {eta!r}")
-    steps = _check_positive_int("steps", steps)
-    replicas = _check_positive_int("replicas", replicas)
-    observe_every = _check_positive_int("observe_every", observe_every)
+    steps = positive_int("steps", steps)
+    replicas = positive_int("replicas", replicas)
+    observe_every = positive_int("observe_every", observe_every)
     xp = get_xp(backend) if not isinstance(backend, ModuleType) else backend
     comps = resolve_compressors(compressor, problem.n_agents) if method == "dcsgd" else None
     if method != "dcsgd" and compressor is not None:

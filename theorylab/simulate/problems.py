@@ -27,17 +27,15 @@ from typing import Any
 import numpy as np
 
 from ..backend import array_namespace, get_xp
-from ..errors import InvalidParameterError, SpecError
+from ..errors import InvalidParameterError, SpecError, positive_int
 from ._spec import parse_spec, reject_unknown, spec_bool, spec_float, spec_int
 
 __all__ = ["Problem", "Quadratic", "SinPL", "problem_from_spec", "quadratic", "sin_pl", "sin_pl_mu", "PROBLEMS"]
 
 
 def _check_dims(d: int, n_agents: int) -> None:
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise InvalidParameterError(f"dimension d must be a positive integer, got {d!r}")
-    if isinstance(n_agents, bool) or not isinstance(n_agents, (int, np.integer)) or n_agents < 1:
-        raise InvalidParameterError(f"number of agents must be a positive integer, got {n_agents!r}")
+    positive_int("dimension d", d)
+    positive_int("number of agents", n_agents)
 
 
 def _tilts(u: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import backend_name, default_rng, get_xp
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, positive_int
 from .problems import Problem
 from .progress import progress_bar
 from .record import Divergence, Recorder, Trajectory, explode_threshold
@@ -91,8 +91,7 @@ def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int,
     if scheme not in SCHEMES:
         raise InvalidParameterError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")
     for nm, v in (("steps", steps), ("paths", paths), ("substeps", substeps)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise InvalidParameterError(f"{nm} must be a positive integer, got {v!r}")
+        positive_int(nm, v)
     if not (math.isfinite(eta) and eta > 0):
         raise InvalidParameterError(f"eta must be a finite number > 0, got {eta!r}")
     xp = get_xp(backend) if not isinstance(backend, ModuleType) else backend

@@ -76,7 +76,7 @@ import numpy as np
 
 from ..backend import default_rng, get_xp, to_numpy
 from ..compressors._base import ClassNotApplicableError
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, positive_int
 from ._stats import eb_lower, eb_width
 from .search import search_worst_inputs, search_worst_inputs_hypothesis
 from .strategies import adversarial_inputs
@@ -318,9 +318,7 @@ def _check(
     n_pilot: int, inputs: Any, search: Any, search_generations: int, backend: str, dtype: Any,
 ) -> CompressorReport:
     t0 = time.perf_counter()
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise InvalidParameterError(f"d must be a positive integer, got {d!r}")
-    d = int(d)
+    d = positive_int("d", d)
     if not (0 < false_alarm < 1):
         raise InvalidParameterError(f"false_alarm must be in (0, 1), got {false_alarm}")
     if n_draws < 16 or n_pilot < 4:
