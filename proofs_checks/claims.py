@@ -36,11 +36,14 @@ def _namespace() -> dict[str, sp.Symbol]:
 NAMESPACE: dict[str, sp.Symbol] = _namespace()
 
 
-def parse(claim: Any) -> sp.Expr:
+def parse(claim: Any, **names: Any) -> sp.Expr:
     """A claim given as a sympy expression or a string, with the canonical symbols
-    (``"d*sigma**2/(mu*n*epsilon)"`` uses the same ``d``, ``sigma``... as the library)."""
+    (``"d*sigma**2/(mu*n*epsilon)"`` uses the same ``d``, ``sigma``... as the library).
+
+    ``names`` bind further names, or rebind canonical ones, for a check's own symbols
+    (``parse("omega*(1 - delta)", omega=w, delta=dl)``)."""
     if isinstance(claim, str):
-        return sp.sympify(claim, locals=NAMESPACE)
+        return sp.sympify(claim, locals={**NAMESPACE, **names})
     return sp.sympify(claim)
 
 

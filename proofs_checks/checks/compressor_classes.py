@@ -18,7 +18,7 @@ import sympy as sp
 from theorylab.symbolic import classes as cl
 
 from ..check import check
-from ..claims import differing_point
+from ..claims import differing_point, parse
 from ..verdict import Verdict, combine, proved, refuted
 
 SRC = "seed 003, poster tables 'scaling parameter λ' and 'Complexity'"
@@ -148,7 +148,7 @@ def cgd_complexity(mode: str = "quick", *, claimed: dict[str, sp.Expr | str] | N
         key = str(r.cls).split("(")[0]
         seed = r.seed
         if claimed and key in claimed:
-            seed = sp.sympify(claimed[key], locals={s.name: s for s in r.complexity.free_symbols | r.seed.free_symbols})
+            seed = parse(claimed[key], **{s.name: s for s in r.complexity.free_symbols | r.seed.free_symbols})
         same = sp.simplify(r.complexity - seed) == 0
         label = f"{r.cls}: {seed}"
         if r.certificate_ok and same:

@@ -20,6 +20,7 @@ import sympy as sp
 from theorylab.symbolic import classes as cl
 
 from ..check import check
+from ..claims import parse
 from ..verdict import Verdict, combine, holds, proved, refuted
 
 SRC = "seed 001 (abstract, 'induced compressor'); MATH.md §1"
@@ -46,7 +47,7 @@ def induced(c1: cl.FiniteCompressor, c2: cl.FiniteCompressor) -> cl.FiniteCompre
 def induced_omega(mode: str = "quick", *, claimed_omega: sp.Expr | str = w_s * (1 - d_s), seed: int = 0,
                   false_alarm: float = 1e-6) -> Verdict:
     n_draws = 200_000 if mode == "quick" else 2_000_000
-    claim = sp.sympify(claimed_omega, locals={"omega": w_s, "delta": d_s}) if isinstance(claimed_omega, str) else claimed_omega
+    claim = parse(claimed_omega, omega=w_s, delta=d_s)
     cases = ((3, 1, 1), (4, 1, 2)) if mode == "quick" else ((3, 1, 1), (4, 1, 2), (4, 2, 1), (5, 2, 3))
     parts: dict[str, Verdict] = {}
     nums: dict[str, str] = {}

@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from ..check import check
+from ..claims import parse
 from ..verdict import Verdict, combine, holds, proved, refuted
 
 SRC = "seed 004 (lecture), slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; MATH.md §3, §3a"
@@ -121,8 +122,8 @@ def independent_vs_shared(mode: str = "quick", *, independent_factor: str = "1/N
         ind /= comb(d, k) ** N
         shared = sum(err(comp(S)) for S in masks) / comb(d, k)
         Ns = sp.Symbol("N")
-        fi = Q(str(sp.Rational(sp.sympify(independent_factor, locals={"N": Ns}).subs(Ns, N))))
-        fs = Q(str(sp.Rational(sp.sympify(shared_factor, locals={"N": Ns}).subs(Ns, N))))
+        fi = Q(str(sp.Rational(parse(independent_factor, N=Ns).subs(Ns, N))))
+        fs = Q(str(sp.Rational(parse(shared_factor, N=Ns).subs(Ns, N))))
         for name, got, fac in (("independent", ind, fi), ("shared", shared, fs)):
             key = f"{name}, k={k}, N={N}"
             want = omega * g2 * fac

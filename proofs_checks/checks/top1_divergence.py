@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from ..check import check
+from ..claims import parse
 from ..verdict import Verdict, combine, proved, refuted
 
 SOURCE = "seed 003, slide 'Exponential Divergence with Biased Compressor'"
@@ -88,7 +89,7 @@ def one_step(a_vectors: Sequence[Sequence[int]] = A_VECTORS) -> dict:
 )
 def top1_divergence(mode: str = "quick", *, factor: sp.Expr | str = 1 + sp.Rational(11, 6) * eta,
                     a_vectors: Sequence[Sequence[int]] = A_VECTORS) -> Verdict:
-    claimed_phi = sp.sympify(factor, locals={"eta": eta}) if isinstance(factor, str) else sp.sympify(factor)
+    claimed_phi = parse(factor, eta=eta)
     claimed = f"x^k = ({claimed_phi})^k x0 for all eta > 0 (a_i = {list(a_vectors)})"
     step = one_step(a_vectors)
     x = step["x"]
@@ -141,7 +142,7 @@ def top1_divergence(mode: str = "quick", *, factor: sp.Expr | str = 1 + sp.Ratio
 def top1_example_constants(mode: str = "quick", *, mu: sp.Expr | str = sp.Rational(7, 6),
                            L: sp.Expr | str = sp.Rational(103, 6),
                            a_vectors: Sequence[Sequence[int]] = A_VECTORS) -> Verdict:
-    mu_c, L_c = sp.nsimplify(sp.sympify(mu)), sp.nsimplify(sp.sympify(L))
+    mu_c, L_c = sp.nsimplify(parse(mu)), sp.nsimplify(parse(L))
     xs = sp.symbols("x1:4", real=True)
     X = sp.Matrix(xs)
     f = sum(((sp.Matrix(a).dot(X)) ** 2 + sp.Rational(1, 4) * X.dot(X) for a in a_vectors), sp.S.Zero) / len(a_vectors)

@@ -17,7 +17,7 @@ from theorylab.symbolic.bounds import ell_candidate
 from theorylab.symbolic.xi import M, Xi, m_numeric, t_density, xi_hyper, xi_numeric
 
 from ..check import check
-from ..claims import differing_point
+from ..claims import differing_point, parse
 from ..verdict import Verdict, combine, holds, proved, refuted
 
 SRC = "seed 000, poster Theorem 2 (Ξ_ν); MATH.md §2"
@@ -27,7 +27,7 @@ GRID = np.concatenate([-np.logspace(-3, 3, 40)[::-1], [0.0], np.logspace(-3, 3, 
 
 
 def _parse_x(e: sp.Expr | str) -> sp.Expr:
-    return sp.sympify(e, locals={"x": x, "nu": nu_s, "M": M, "Xi": Xi}) if isinstance(e, str) else e
+    return parse(e, x=x, nu=nu_s, M=M, Xi=Xi)
 
 
 @check(
