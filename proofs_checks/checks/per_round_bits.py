@@ -39,7 +39,6 @@ def per_round_bound(mode: str = "quick", *, bound: sp.Expr | str | None = None) 
     lb = per_round_lower_bound() if bound is None else parse(bound)
     parts: dict[str, Verdict] = {}
     # symbolic: d/(1+omega(d)) with the compressor's own symbolic omega
-    ksym = sp.Symbol("k", positive=True, integer=True)
     C5 = from_spec("randk:k=5")
     w5 = C5.omega(d_sym)
     val = sp.simplify(lb.subs(w_sym, w5))

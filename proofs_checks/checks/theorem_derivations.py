@@ -23,7 +23,6 @@ def _judge(dv: der.Derivation, target_factor: float | str, claimed: str) -> Verd
     fac = sp.nsimplify(target_factor)
     matches = dv.matches_target if fac == 1 else (
         dv.target is not None and sp.simplify(dv.result - fac * dv.target) == 0)
-    steps = {f"step {i + 1}": s.check for i, s in enumerate(dv.steps)}
     assumed = [s.justification for s in dv.steps if s.check.startswith("assumed")]
     bad = [(i + 1, s) for i, s in enumerate(dv.steps) if not s.ok]
     nums = {"steps": len(dv.steps), "assumed": len(assumed), "refuted_steps": len(bad),

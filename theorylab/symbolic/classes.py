@@ -411,7 +411,7 @@ def conversion_results() -> tuple[ConversionResult, ...]:
 def class_facts() -> tuple[tuple[str, str, bool], ...]:
     """``alpha <= beta^2`` in B1, ``gamma <= beta`` in B2, and the seed's Rand-k/Top-k memberships."""
     facts: list[tuple[str, str, bool]] = []
-    a, b, g = alpha_, beta_, gamma_
+    b = beta_
     # S (beta^2 G - S) = beta^2 J + (beta P - S)(beta P + S), all terms >= 0 -> S <= beta^2 G -> alpha <= beta^2
     lhs = S * (b**2 * G - S)
     rhs = b**2 * J + (b * P - S) * (b * P + S)
