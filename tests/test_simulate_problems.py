@@ -30,6 +30,10 @@ def test_gradient_matches_finite_differences(spec: str) -> None:
     np.testing.assert_allclose(p.agent_grads(x).mean(axis=-2), p.grad(x), atol=1e-12)
     idx = np.random.default_rng(1).integers(0, 6, size=(5, 3, 2))
     np.testing.assert_allclose(p.agent_grads_at(x, idx), np.take_along_axis(p.agent_grads(x), idx, -1))
+    # a subset of agents (the per-agent-group fast path): agents 2 and 0, in that order
+    sub = idx[:, :2]
+    np.testing.assert_allclose(p.agent_grads_at(x, sub, [2, 0]),
+                               np.take_along_axis(p.agent_grads(x)[:, [2, 0], :], sub, -1))
 
 
 def test_heterogeneous_quadratic_agents_have_their_own_optima() -> None:

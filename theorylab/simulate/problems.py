@@ -95,18 +95,19 @@ class Problem:
             return xp.broadcast_to(g, g.shape[:-2] + (self.n_agents, self.d))
         return g + self._on("tilts", xp)
 
-    def agent_grads_at(self, x: Any, idx: Any) -> Any:
-        """``∇f_i(x)`` on the coordinates ``idx``: ``x (..., d)``, ``idx (..., N, k)`` -> ``(..., N, k)``.
+    def agent_grads_at(self, x: Any, idx: Any, agents: Any = None) -> Any:
+        """``∇f_i(x)`` on the coordinates ``idx``: ``x (..., d)``, ``idx (..., m, k)`` -> ``(..., m, k)``,
+        for the agents ``i`` in ``agents`` (``m`` of them; default all ``N``).
 
         Used by the Rand-k fast path, which needs the gradient only where the compressor keeps
-        coordinates.
+        coordinates: O(m·k) per replica, never the dense ``(..., N, d)``.
         """
         xp = array_namespace(x)
         g = self.grad(x)[..., None, :]
         out = xp.take_along_axis(g, idx, axis=-1)
         if self.heterogeneous:
-            b = self._on("tilts", xp)
-            out = out + b[xp.arange(self.n_agents)[:, None], idx]
+            rows = xp.arange(self.n_agents) if agents is None else xp.asarray(agents)
+            out = out + self._on("tilts", xp)[rows[:, None], idx]
         return out
 
     def initial(self, replicas: int, xp: ModuleType | str = "numpy") -> Any:
