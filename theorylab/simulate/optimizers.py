@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..backend import backend_name, default_rng, get_xp
+from ..backend import backend_name, default_rng, get_xp, to_numpy
 from ..errors import InvalidParameterError, positive_int
 from .noise import Noise
 from .problems import Problem
@@ -211,8 +211,7 @@ def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, st
         xp.asarray(x0, dtype=xp.float64), (replicas, problem.d)).copy()
     x_reset = problem.initial(1, xp)[0]
     gap = problem.gap(x)
-    thr = explode if explode is not None else explode_threshold(float(np.max(np.asarray(
-        gap.get() if hasattr(gap, "get") else gap))))
+    thr = explode if explode is not None else explode_threshold(float(np.max(to_numpy(gap))))
     rec = Recorder(steps, replicas, xp, points=points, blocks=blocks, explode=thr, dt=float(eta))
     rec.observe(0, gap)
     t0 = time.perf_counter()

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import backend_name, default_rng, get_xp
+from ..backend import backend_name, default_rng, get_xp, to_numpy
 from ..errors import InvalidParameterError, positive_int
 from .problems import Problem
 from .progress import progress_bar
@@ -129,8 +129,7 @@ def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int,
     x = start()
     x_reset = problem.initial(1, xp)[0]
     gap0 = problem.gap(x)
-    thr = explode if explode is not None else explode_threshold(float(np.max(np.asarray(
-        gap0.get() if hasattr(gap0, "get") else gap0))))
+    thr = explode if explode is not None else explode_threshold(float(np.max(to_numpy(gap0))))
     recs = [Recorder(steps, paths, xp, points=points, blocks=blocks, explode=thr, dt=float(eta))]
     states = [x]
     if rich:
