@@ -5,7 +5,7 @@ decorator on its run function::
 
     @check(
         id="lecture.top1-divergence",
-        source="seed 003, slide 'Exponential Divergence with Biased Compressor'",
+        source="Beznosikov et al. (2020), slide 'Exponential Divergence with Biased Compressor'; docs/theory.md#top1-divergence",
         statement="Top-1 compressed GD on the 3-node example multiplies x by (1 + 11η/6) per step",
         expression="x^k = (1 + 11*eta/6)**k * x^0 for all eta > 0",
         method="symbolic",

@@ -51,9 +51,9 @@ def _cut(s: str, n: int) -> str:
 
 
 def short_source(source: str) -> str:
-    """A compact form of a source for the table (``seed 003, slide 'X'`` → ``003 X``)."""
+    """A compact form of a source for the table (``Beznosikov et al. (2020), slide 'X'; docs/theory.md#a`` → ``Beznosikov et al. (2020), X; theory.md#a``)."""
     s = source
-    for a, b in (("seed ", ""), ("poster ", ""), ("slides ", ""), ("slide ", ""), ("'", ""), ("MATH.md", "M")):
+    for a, b in (("seed ", ""), ("poster ", ""), ("slides ", ""), ("slide ", ""), ("'", ""), ("docs/theory.md", "theory.md")):
         s = s.replace(a, b)
     return s
 

@@ -38,7 +38,7 @@ EXPECTED = {
     "U -> B1": "proved",
     "U -> B2": "proved",
     "U -> B3": "refuted",
-    "U -> C (MATH.md)": "proved",
+    "U -> C": "proved",
 }
 
 

@@ -1,4 +1,4 @@
-"""Compressor classes of Beznosikov et al. (seed 003): conversion table, facts, CGD complexities.
+"""Compressor classes of Beznosikov et al. (2020; docs/theory.md#compressor-classes): conversion table, facts, CGD complexities.
 
 The algebra lives in :mod:`theorylab.symbolic.classes` (classes as inequalities in
 ``S = E‖C(x)‖², P = E⟨C(x), x⟩, G = ‖x‖²``; a conversion is proved by a sympy-checked
@@ -21,7 +21,8 @@ from ..check import check
 from ..claims import differing_point, parse
 from ..verdict import Verdict, combine, proved, refuted
 
-SRC = "seed 003, poster tables 'scaling parameter λ' and 'Complexity'"
+SRC = "Beznosikov et al. (2020), poster tables 'scaling parameter λ' and 'Complexity'"
+ANCHOR = "; docs/theory.md#compressor-classes"
 
 
 def _conv_verdict(r: cl.ConversionResult) -> Verdict:
@@ -40,9 +41,9 @@ def _conv_verdict(r: cl.ConversionResult) -> Verdict:
 
 @check(
     id="beznosikov.class-conversions",
-    source=SRC,
+    source=SRC + ANCHOR,
     statement="Every entry of the seed's class-conversion table holds for every compressor of the source class "
-    "(B1→B1, B1→B2, B1→B3, B2→B1, B2→B2, B2→B3, B3→B1, B3→B2, U→B1, U→B2, U→B3) plus MATH.md's C/(1+ω) ∈ C(1/(1+ω))",
+    "(B1→B1, B1→B2, B1→B3, B2→B1, B2→B2, B2→B3, B3→B1, B3→B2, U→B1, U→B2, U→B3) plus the rule C/(1+ω) ∈ C(1/(1+ω))",
     expression="C in K1  =>  lambda*C in K2, for each printed (K1, lambda, K2)",
     method="symbolic",
     cost=(3.0, 3.0),
@@ -60,14 +61,14 @@ def class_conversions(mode: str = "quick", *, labels: Sequence[str] | None = Non
 
     v = combine("every printed conversion holds", parts,
                 notes=(f"Refuted entries: {ref}. " if ref else "")
-                + "U → B3 was known (MATH.md: (1/ζ)C ∈ B3(ζ), not B3(1/ζ)); the corrected entries are proved.")
+                + "U → B3 is a known misprint ((1/ζ)C ∈ B3(ζ), not B3(1/ζ)); the corrected entries are proved.")
     return dataclasses.replace(v, numbers={"entries": len(parts), "proved": sum(p.status == "proved" for p in parts.values()),
                                            "refuted": len(ref), "refuted_entries": ref})
 
 
 @check(
     id="beznosikov.class-facts",
-    source="seed 003, definitions and 'Rand-k ∈ U(d/k), Top-k ∈ B1(k/d,1), B2(k/d,1), B3(d/k)'; MATH.md §0",
+    source="Beznosikov et al. (2020), Definitions 1–4 and 'Rand-k ∈ U(d/k), Top-k ∈ B1(k/d,1), B2(k/d,1), B3(d/k)'" + ANCHOR,
     statement="α ≤ β² in B1 and γ ≤ β in B2; Rand-k ∈ U(d/k) (tight); Top-k ∈ B1(k/d, 1), B2(k/d, 1), B3(d/k)",
     expression="B1(alpha,beta) nonempty => alpha <= beta**2; B2 => gamma <= beta; randk in U(d/k); topk in B1,B2,B3",
     method="symbolic",
@@ -89,7 +90,7 @@ def class_facts(mode: str = "quick", *, randk_zeta_factor: float | str = 1) -> V
 
 @check(
     id="beznosikov.definition1-misprint",
-    source="seed 003, Definition 1 (U(ζ)); MATH.md §0",
+    source="Beznosikov et al. (2020), Definition 1 (U(ζ))" + ANCHOR,
     statement="Definition 1 as printed reads C(x) = x (not E[C(x)] = x); under that reading Rand-k is not in U(d/k), "
     "contradicting the seed's own 'Rand-k ∈ U(d/k)'",
     expression="Rand-1 (d=2) satisfies C(x) == x for all x  [printed]  vs  E[C(x)] == x  [meant]",
@@ -108,7 +109,7 @@ def definition1(mode: str = "quick", *, reading: str = "printed") -> Verdict:
             return refuted(claim, "Rand-1's outputs differ from x, so it is not in the printed class; only the identity is",
                            counterexample={"x": [1, 0], "outputs": [[str(v) for v in o] for o in bad]},
                            numbers={"outputs": len(outs), "outputs != x": len(bad)},
-                           notes="Misprint: Definition 1 means E[C(x)] = x (MATH.md).")
+                           notes="Misprint: Definition 1 means E[C(x)] = x (docs/theory.md#compressor-classes).")
         return proved(claim, "every output equals x")
     mean = sum(outs, sp.zeros(dim, 1)) / len(outs)
     ok, why = cl.rand_k(dim, k).member(cl.U(sp.Rational(dim, k)))
@@ -134,7 +135,7 @@ def _randk_contraction(dim: int, k: int, L: Q) -> Q:
 
 @check(
     id="beznosikov.cgd-complexity",
-    source=SRC + " (CGD complexity row)",
+    source=SRC + " (CGD complexity row)" + ANCHOR,
     statement="CGD x+ = x − ηC(∇f) on L-smooth μ-PL f needs O(ζL/μ), O(β²L/(αμ)), O(βL/(γμ)), O(δL/μ) × log(1/ε) "
     "iterations for C in U(ζ), B1(α,β), B2(γ,β), B3(δ); the U rate is attained (Rand-k, isotropic quadratic)",
     expression="complexity/log(1/eps) == [zeta*L/mu, beta**2*L/(alpha*mu), beta*L/(gamma*mu), delta*L/mu]",

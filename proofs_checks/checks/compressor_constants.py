@@ -1,6 +1,6 @@
 """Every catalogue compressor's declared constant, checked with the property-testing kit.
 
-Source: MATH.md §1 (the table of compressors and their proven constants; seeds 001, 003, 004
+Source: the table of compressors and their proven constants in docs/theory.md#compressor-catalogue (each entry cites its paper
 for Rand-k, Top-k, QSGD, C_nat, induced). Each compressor of
 :func:`theorylab.compressors.catalogue_specs` declares ``unbiased``, ``omega(d)``, ``delta(d)``
 once; :func:`theorylab.testing.check_compressor` estimates bias and variance ratios on
@@ -17,7 +17,7 @@ from theorylab.testing import check_compressor
 from ..check import check
 from ..verdict import Verdict, combine, holds, inconclusive, refuted
 
-SRC = "MATH.md §1 (compressor table; seeds 001, 003, 004)"
+SRC = "the papers of each compressor (Alistarh et al. 2017, Horváth et al. 2019, Beznosikov et al. (2020), Horváth & Richtárik (2021)); docs/theory.md#compressor-catalogue"
 
 
 def _declared(C, d: int, what: str) -> float | None:

@@ -1,4 +1,4 @@
-"""The descent-lemma chain for distributed compressed SGD (lecture, seed 004).
+"""The descent-lemma chain for distributed compressed SGD (Yuan, lecture 'Distributed Machine Learning (Part II)'; docs/theory.md#descent-chain).
 
 Slide 'Distributed compressed SGD: convergence sketch'. With ``g_i = ∇f_i(x)`` (exact
 local gradients), independent unbiased compressors ``C_i ∈ U(ω)`` and
@@ -46,7 +46,8 @@ import sympy as sp
 from ..check import check
 from ..verdict import Verdict, combine, holds, proved, refuted
 
-SOURCE = "seed 004, slide 'Distributed compressed SGD: convergence sketch'"
+SOURCE = "Yuan, lecture 'Distributed Machine Learning (Part II)', slide 'Distributed compressed SGD: convergence sketch'"
+ANCHOR = "; docs/theory.md#descent-chain"
 STEPS = ("T0<=T1", "T1=T2", "T2<=T3", "T3=T4", "T4<=T5", "T5<=T6", "T6=T7", "T7<=T8")
 
 
@@ -224,7 +225,7 @@ def _params(n_power, young, hetero):
 
 @check(
     id="lecture.descent-chain",
-    source=SOURCE,
+    source=SOURCE + ANCHOR,
     statement="Each inequality of the slide's descent-lemma chain for compressed SGD with unbiased compressors "
     "(L-smooth, unbiased, bounded compression, Young, bounded heterogeneity) holds",
     expression="E f(x+) <= ... <= f - (gamma - 2(1+omega) gamma^2 L/n^2)||grad f||^2 + 2(1+omega) gamma^2 L b^2/n^2",
@@ -248,7 +249,7 @@ def descent_chain(mode: str = "quick", *, n_power: int = 2, young: int | str = 2
 
 @check(
     id="lecture.descent-chain-corrected",
-    source=SOURCE + " (corrected)",
+    source=SOURCE + " (corrected)" + ANCHOR,
     statement="The chain with Jensen's 1/n (p = 1) and H = 2n holds, and so does the tight independent-compressor "
     "bound E f(x+) <= f - γ(1 - (γL/2)(1 + ω/n))‖∇f‖² + γ²Lωb²/(2n) that yields the theorem's (1 + ω/n)/K term",
     expression="chain(p=1, c=2, H=2n) valid; E f(x+) <= f - gamma*(1 - gamma*L/2*(1 + omega/n))*|grad f|^2 + "

@@ -1,7 +1,7 @@
 """DCSGD's sensitivity and DSignSGD's robustness to heavy-tailed noise (poster contribution 2).
 
-Source: seed 000 ('DCSGD is highly sensitive to heavy-tailed noise, while DSignSGD is
-robust'); MATH.md §2. Noise ``Z = σ t_ν`` per coordinate (variance ``σ²ν/(ν−2)``, infinite
+Source: Compagnoni et al. (2025), poster ('DCSGD is highly sensitive to heavy-tailed noise, while DSignSGD is
+robust'); docs/theory.md#heavy-tails. Noise ``Z = σ t_ν`` per coordinate (variance ``σ²ν/(ν−2)``, infinite
 for ``ν <= 2``). Predictions from the bounds (:func:`theorylab.symbolic.get_bound`):
 
 - DCSGD (Theorem 3) with the variance ``σ²ν/(ν−2)``: level ∝ ``ν/(ν−2)``, → ∞ as ν → 2⁺,
@@ -28,7 +28,7 @@ from theorylab.symbolic.xi import m_numeric
 from ..check import check
 from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
 
-SRC = "seed 000, poster 'Contributions' 2 and 'Noise Resilience'; MATH.md §2"
+SRC = "Compagnoni et al. (2025), poster 'Contributions' 2 and 'Noise Resilience'; docs/theory.md#heavy-tails"
 
 D, N_AGENTS = 20, 4
 

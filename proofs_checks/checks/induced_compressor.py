@@ -1,4 +1,4 @@
-"""The induced compressor's constant (Horváth & Richtárik 2021; seed 001; MATH.md §1).
+"""The induced compressor's constant (Horváth & Richtárik 2021; docs/theory.md#induced-compressor).
 
 ``C_ind(x) = C₁(x) + C₂(x − C₁(x))`` with ``C₁ ∈ C(δ)`` and ``C₂ ∈ U(ω)`` independent is
 unbiased with ``E‖C_ind(x) − x‖² = E‖C₂(r) − r‖² <= ω‖r‖² <= ω(1−δ)‖x‖²`` (``r = x − C₁(x)``),
@@ -23,7 +23,7 @@ from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, holds, proved, refuted
 
-SRC = "seed 001 (abstract, 'induced compressor'); MATH.md §1"
+SRC = "Horváth & Richtárik (2021), abstract ('induced compressor'); docs/theory.md#induced-compressor"
 w_s, d_s = sp.symbols("omega delta", nonnegative=True)
 
 

@@ -1,12 +1,12 @@
-"""Phenomena of the lecture (seed 004) with closed forms on quadratics, checked exactly.
+"""Phenomena of the lecture (Yuan, lecture 'Distributed Machine Learning (Part II)'; docs/theory.md#lecture-phenomena) with closed forms on quadratics, checked exactly.
 
 - *Heterogeneity drift of local SGD.* With ``f_i(x) = (a_i/2)(x − c_i)²`` and K local GD steps
   of size η, one round maps ``x ↦ mean_i(c_i + q_i(x − c_i))``, ``q_i = (1 − ηa_i)^K``, whose fixed
   point ``x̄_K = Σc_i(1 − q_i)/Σ(1 − q_i)`` differs from ``x* = Σa_ic_i/Σa_i`` as soon as K >= 2
   (equal for K = 1: it is GD) and the drift grows with K. SCAFFOLD (option II control variates,
-  lecture slide 'Scaffold algorithm', MATH.md §3a) has ``x*`` as its fixed point.
+  lecture slide 'Scaffold algorithm') has ``x*`` as its fixed point.
   Exact rational arithmetic (sympy) and an exact SCAFFOLD iteration.
-- *Independent compressors vs one shared mask* (MATH.md §3): the average of N independent
+- *Independent compressors vs one shared mask* (the lecture's compression slides): the average of N independent
   Rand-k copies of the same vector has error ``E‖(1/N)ΣC_i(g) − g‖² = ω‖g‖²/N``; with one shared
   random mask it is ``ω‖g‖²`` — only independence averages the compression noise away.
   Exact enumeration of every joint outcome.
@@ -25,7 +25,7 @@ from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, holds, proved, refuted
 
-SRC = "seed 004 (lecture), slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; MATH.md §3, §3a"
+SRC = "Yuan, lecture 'Distributed Machine Learning (Part II)', slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; docs/theory.md#lecture-phenomena"
 
 
 def local_sgd_fixed_point(a, c, eta, K) -> sp.Rational:
@@ -98,7 +98,7 @@ def local_sgd_drift(mode: str = "quick", *, claimed_drift_free_K: tuple[int, ...
 
 @check(
     id="lecture.independent-vs-shared-mask",
-    source="MATH.md §3 (lecture: 'independent compressors across agents save communication where a shared random mask does not')",
+    source="Yuan, lecture 'Distributed Machine Learning (Part II)', compressed-communication slides (independent compressors across agents save communication where a shared random mask does not); docs/theory.md#lecture-phenomena",
     statement="Averaging N independent Rand-k compressions of the same vector divides the error by N "
     "(ω‖g‖²/N); one shared random mask does not (ω‖g‖²)",
     expression="E||mean_i C_i(g) - g||^2 == omega*||g||^2/N (independent), == omega*||g||^2 (shared mask)",
@@ -146,8 +146,8 @@ def ring_mixing(n: int) -> sp.Matrix:
 
 @check(
     id="lecture.dsgd-consensus-vs-spectral-gap",
-    source="seed 004 (lecture), 'Decentralized SGD'; MATH.md §3a ('DSGD's consensus error grows as the spectral gap "
-    "1 − ρ shrinks')",
+    source="Yuan, lecture 'Distributed Machine Learning (Part II)', slide 'Decentralized SGD' (DSGD's consensus error grows as the spectral gap "
+    "1 − ρ shrinks); docs/theory.md#lecture-phenomena",
     statement="For DSGD x ← Wx − γ∇F(x) on heterogeneous quadratics f_i = ½(x − c_i)², the fixed point's consensus "
     "error grows as the spectral gap 1 − ρ of the ring shrinks (n = 4, 8, 16, 32)",
     expression="consensus(x_fix(W_n)) increasing in n while 1 - rho(W_n) decreasing; x_fix = gamma (I - W + gamma I)^{-1} c",
@@ -213,8 +213,8 @@ def _sampling_runs(n: int, s: int, K: int, eta: float, rounds: int, reps: int, s
 
 @check(
     id="lecture.client-sampling-floor",
-    source="seed 004 (lecture), slides 'Client sampling', 'Scaffold'; MATH.md §3 ('client sampling adds a floor "
-    "that SCAFFOLD removes')",
+    source="Yuan, lecture 'Distributed Machine Learning (Part II)', slides 'Client sampling', 'Scaffold' (client sampling adds a floor "
+    "that SCAFFOLD removes); docs/theory.md#lecture-phenomena",
     statement="With s < n clients sampled per round, FedAvg stalls at an error floor E(x − x*)² = (1−q)V/(1+q) "
     "(q = (1−η)^K, V = Var(c̄_S)) even without client drift; SCAFFOLD converges to x*",
     expression="E e_FedAvg^2 -> (1-q)*V/(1+q) > 0; max |e_SCAFFOLD| -> 0",

@@ -1,4 +1,4 @@
-"""The lecture's rate comparisons (seed 004), from the sympy rates of
+"""The lecture's rate comparisons (Yuan, lecture 'Distributed Machine Learning (Part II)'; docs/theory.md#lecture-rates), from the sympy rates of
 :mod:`theorylab.symbolic.lecture`.
 
 Each check states one comparison the slides draw from the rates and proves it (limits,
@@ -16,7 +16,8 @@ from ..check import check
 from ..claims import equal, nonnegative, parse
 from ..verdict import Verdict, combine
 
-SRC = "seed 004"
+SRC = "Yuan, lecture 'Distributed Machine Learning (Part II)'"
+ANCHOR = "; docs/theory.md#lecture-rates"
 u = sp.Symbol("u", positive=True)  # epsilon = 1/(1+u) in (0, 1)
 v = sp.Symbol("v", nonnegative=True)  # K = (1+v)^2 >= 1
 
@@ -27,7 +28,7 @@ def _rate(name: str) -> sp.Expr:
 
 @check(
     id="lecture.local-sgd-vs-psgd",
-    source=SRC + ", slide 'Local SGD convergence'",
+    source=SRC + ", slide 'Local SGD convergence'" + ANCHOR,
     statement="With the same R rounds, local SGD's rate beats PSGD's: the ratio of the rates tends to "
     "1/√K as R → ∞, and without heterogeneity (b = 0) local SGD's rate is below PSGD's for every R",
     expression="limit(local_sgd/psgd_rounds, R, oo) == 1/sqrt(K); psgd_rounds - local_sgd|_{b=0} >= 0",
@@ -48,7 +49,7 @@ def local_vs_psgd(mode: str = "quick", *, limit_ratio: sp.Expr | str = 1 / sp.sq
 
 @check(
     id="lecture.minibatch-vs-local-sgd",
-    source=SRC + ", slide 'Local SGD v.s. mini-batch parallel SGD'",
+    source=SRC + ", slide 'Local SGD v.s. mini-batch parallel SGD'" + ANCHOR,
     statement="Local SGD's rate is worse than mini-batch PSGD's by the heterogeneity term b^{2/3}/R^{2/3}",
     expression="local_sgd - minibatch_psgd == b**(2/3)/R**(2/3) >= 0",
     method="symbolic",
@@ -64,7 +65,7 @@ def minibatch_vs_local(mode: str = "quick", *, gap: sp.Expr | str = b ** sp.Rati
 
 @check(
     id="lecture.scaffold-rates",
-    source=SRC + ", slides 'Scaffold convergence', 'Convergence comparison', 'Client sampling'",
+    source=SRC + ", slides 'Scaffold convergence', 'Convergence comparison', 'Client sampling'" + ANCHOR,
     statement="SCAFFOLD's rate equals mini-batch PSGD's (no superiority provable) and removes b; "
     "with client sampling s = n it reduces to full participation",
     expression="scaffold == minibatch_psgd; scaffold_sampling.subs(s, n) == scaffold",
@@ -86,7 +87,7 @@ def scaffold_rates(mode: str = "quick", *, scaffold: sp.Expr | str | None = None
 
 @check(
     id="lecture.compressed-sgd-rate",
-    source=SRC + ", slide 'Distributed compressed SGD: convergence property'",
+    source=SRC + ", slide 'Distributed compressed SGD: convergence property'" + ANCHOR,
     statement="Compressed SGD's rate reduces to PSGD's (T = K) without compression (ω = 0) and grows with ω",
     expression="compressed_sgd.subs(omega, 0) == psgd.subs(T, K); d/domega compressed_sgd >= 0",
     method="symbolic",
@@ -103,7 +104,7 @@ def compressed_sgd_rate(mode: str = "quick", *, at_omega0: sp.Expr | str | None 
 
 @check(
     id="lecture.compression-needs-more-rounds",
-    source=SRC + ", slide 'Compressed algorithms converge slower'",
+    source=SRC + ", slide 'Compressed algorithms converge slower'" + ANCHOR,
     statement="With unbiased compression the optimal number of rounds exceeds the uncompressed one by "
     "ω√(L/μ) ln(1/ε) (ε < 1)",
     expression="optimal_compressed - optimal_uncompressed == omega*sqrt(L/mu)*log(1/epsilon) >= 0",
@@ -122,7 +123,7 @@ def more_rounds(mode: str = "quick", *, extra: sp.Expr | str = omega * sp.sqrt(L
 
 @check(
     id="lecture.local-steps-iid-quadratics",
-    source=SRC + ", slide 'Provable benefits under additional assumptions'",
+    source=SRC + ", slide 'Provable benefits under additional assumptions'" + ANCHOR,
     statement="On IID quadratics local SGD with τ local steps needs fewer rounds than mini-batch SGD with batch τ "
     "(the optimisation term shrinks by τ); SCAFFOLD matches local SGD on non-IID quadratics",
     expression="quadratic_minibatch_sgd - quadratic_local_sgd == (1 - 1/tau)*(L/mu)*log(1/epsilon) >= 0",

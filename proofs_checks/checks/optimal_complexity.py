@@ -1,7 +1,7 @@
-"""Where the logarithm goes in the lecture's optimal complexity (seed 004; misprint).
+"""Where the logarithm goes in the lecture's optimal complexity (Yuan's lecture; misprint; docs/theory.md#lecture-rates).
 
 The lecture typesets the optimal complexity as ``σ²/(μnε) + (1+ω)√((L/μ) ln(1/ε))`` (log
-under the root); MATH.md (and the accelerated-methods literature) write
+under the root); the accelerated-methods literature writes
 ``(1+ω)√(L/μ) ln(1/ε)``. With ``σ = 0, ω = 0`` the term is the iteration count of an optimal
 first-order method: Nesterov's accelerated gradient on a quadratic with spectrum in
 ``[μ, L]``. Its count to relative accuracy ε grows like ``ln(1/ε)`` to the power 1 (log
@@ -18,7 +18,7 @@ from theorylab.symbolic.lecture import OPTIMAL_COMPRESSED_AS_TYPESET, get_rate
 from ..check import check
 from ..verdict import Verdict, holds, refuted
 
-SRC = "seed 004, slide 'Compressed algorithms converge slower'"
+SRC = "Yuan, lecture 'Distributed Machine Learning (Part II)', slide 'Compressed algorithms converge slower'; docs/theory.md#lecture-rates"
 
 
 def agd_iterations(kappa: float, eps: np.ndarray, d: int = 64, max_iter: int = 200_000) -> np.ndarray:
@@ -71,7 +71,7 @@ def _best_power(ln_inv_eps: np.ndarray, iters: np.ndarray) -> float:
 @check(
     id="lecture.optimal-complexity-log-placement",
     source=SRC,
-    statement="The optimisation term of the optimal complexity is √(L/μ)·ln(1/ε) (log outside the root, MATH.md); "
+    statement="The optimisation term of the optimal complexity is √(L/μ)·ln(1/ε) (log outside the root); "
     "the lecture typesets √((L/μ) ln(1/ε)). An optimal method's iteration count grows like ln(1/ε)^p with p = 1",
     expression="iterations(AGD, kappa, eps) ~ sqrt(kappa) * log(1/eps)**p, p = 1 (not 1/2)",
     method="exact",
@@ -94,7 +94,7 @@ def log_placement(mode: str = "quick", *, log_power: float = 1.0, tol: float = 0
             "iters(k=100,eps=1e-12)": int(its[kappas[0]][-1]) if mode == "quick" else int(its[kappas[0]][-1])}
     typeset = str(OPTIMAL_COMPRESSED_AS_TYPESET)
     stated = str(get_rate("optimal_compressed").expr)
-    note = (f"Lecture as typeset: {typeset}; MATH.md / theorylab.symbolic.lecture: {stated}. "
+    note = (f"Lecture as typeset: {typeset}; theorylab.symbolic.lecture: {stated}. "
             "Deterministic float64 iterations: the fit is exact arithmetic on measured counts, not a statistic.")
     if abs(p - log_power) <= tol and abs(kslope - 0.5) <= tol:
         return holds(claimed, f"fitted power of ln(1/ε): {p:.3f} (per κ: {slopes}); power of κ: {kslope:.3f}",

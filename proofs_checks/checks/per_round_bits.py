@@ -1,4 +1,4 @@
-"""The per-round lower bound ``Ω(d/(1+ω))`` is met by Rand-k (lecture, seed 004, Proposition 1).
+"""The per-round lower bound ``Ω(d/(1+ω))`` is met by Rand-k (Yuan's lecture, Proposition 1; docs/theory.md#communication-cost).
 
 He et al. (NeurIPS 2023), quoted by the lecture: any ``C ∈ U(ω)`` costs ``Ω(d/(1+ω))`` per
 round, and the bound is tight, achieved by Rand-k. With Rand-k's declared ``ω = d/k − 1``
@@ -21,7 +21,7 @@ from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, proved, refuted
 
-SRC = "seed 004, slide 'Optimal total communication cost' (Proposition 1)"
+SRC = "Yuan, lecture 'Distributed Machine Learning (Part II)', slide 'Optimal total communication cost' (Proposition 1); docs/theory.md#communication-cost"
 
 
 @check(

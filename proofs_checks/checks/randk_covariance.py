@@ -1,6 +1,6 @@
-"""The Rand-k compression covariance in Theorem 1's diffusion (poster Thm 1; MATH.md §2).
+"""The Rand-k compression covariance in Theorem 1's diffusion (Compagnoni et al. 2025, Theorem 1; docs/theory.md#sdes).
 
-For Rand-k (``ω = d/k − 1``) and isotropic noise, MATH.md states
+For Rand-k (``ω = d/k − 1``) and isotropic noise, docs/theory.md#sdes states
 ``Σ̃ = ω diag(∇f²) + (1+ω)σ²I/B`` "to leading order: derive and check it". The derivation is
 :func:`theorylab.symbolic.sde.randk_phi_moment` / :func:`randk_sigma_tilde` (from the
 indicator moments of a uniform k-subset); this check compares it with exact enumeration of
@@ -18,7 +18,7 @@ from ..check import check
 from ..claims import equal, parse
 from ..verdict import Verdict, combine, proved, refuted
 
-SRC = "seed 000, poster Theorem 1 (Σ̃ for Rand-k); MATH.md §2"
+SRC = "Compagnoni et al. (2025), Theorem 1 (Σ̃ for Rand-k); docs/theory.md#sdes"
 
 
 @check(

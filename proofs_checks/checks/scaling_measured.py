@@ -1,6 +1,6 @@
 """The measured effect of the scaling rules (poster 'Scaling Laws'), by Monte Carlo.
 
-Source: seed 000; MATH.md §2. The simulations come from :mod:`theorylab.simulate`
+Source: Compagnoni et al. (2025), poster 'Scaling Laws'; docs/theory.md#scaling-rules. The simulations come from :mod:`theorylab.simulate`
 (batched DSGD, DCSGD with the catalogue's Rand-k, DSignSGD); levels are stationary estimates
 with intervals; a rule "keeps the level" when the ratio to the reference level lies within a
 stated tolerance at the stated confidence.
@@ -20,7 +20,7 @@ from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, holds, inconclusive, refuted
 
-SRC = "seed 000, poster 'Scaling Laws: Preserving Performance'"
+SRC = "Compagnoni et al. (2025), poster 'Scaling Laws: Preserving Performance'"
 
 
 def _level(run, conf):
@@ -41,7 +41,7 @@ def _ratio_verdict(name: str, est, ref, tol: float) -> tuple[str, float, float, 
 
 @check(
     id="poster.scaling-rules-measured",
-    source=SRC + "; MATH.md §2 (measured effect)",
+    source=SRC + " (measured effect); docs/theory.md#scaling-rules",
     statement="Scaled by a rule, DCSGD reaches DSGD(η, B, N)'s stationary level (within ±10 %), while the unscaled "
     "compressed method does not; DSignSGD scaled by κ = α√δ keeps its level, a change breaking the rule does not",
     expression="level(scaled)/level(reference) in [0.9, 1.1]; level(unscaled)/level(reference) outside",

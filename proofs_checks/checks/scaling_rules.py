@@ -1,6 +1,6 @@
 """Scaling rules of DCSGD and DSignSGD (poster 'Scaling Laws: Preserving Performance').
 
-Source: seed 000; MATH.md §2. Symbolic side from :mod:`theorylab.symbolic.rules` (the
+Source: Compagnoni et al. (2025), poster 'Scaling Laws'; docs/theory.md#scaling-rules. Symbolic side from :mod:`theorylab.symbolic.rules` (the
 condition ``κ(1 + βω) = αδ`` derived from Theorem 3's level; rows solved for their variable;
 implications from derivative signs; :func:`verify_rule` for any proposed rule). The measured
 effect is in :mod:`proofs_checks.checks.scaling_measured`.
@@ -19,13 +19,14 @@ from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, inconclusive, proved, refuted
 
-SRC = "seed 000, poster 'Scaling Laws: Preserving Performance'"
+SRC = "Compagnoni et al. (2025), poster 'Scaling Laws: Preserving Performance'"
+ANCHOR = "; docs/theory.md#scaling-rules"
 FACTORS = (kappa, delta, beta, alpha)
 
 
 @check(
     id="poster.scaling-rules-dcsgd",
-    source=SRC + " (table, six rows)",
+    source=SRC + " (table, six rows)" + ANCHOR,
     statement="Each of the seed's six DCSGD rules (α = 1+βω, α = κ(1+ω), α = (1+ω)/δ, κ = 1/(1+βω), δ = 1+βω, "
     "κ = δ/(1+ω)) keeps DSGD(η, B, N)'s asymptotic level (Δ ≈ 1), with the stated implication",
     expression="level_ratio(dcsgd).subs(row, others = 1) == 1 for each row; sign(d var/d driver) as printed",
@@ -69,9 +70,9 @@ def scaling_rules_dcsgd(mode: str = "quick", *, rows: Sequence[tuple] | None = N
 
 @check(
     id="poster.scaling-rule-dsignsgd",
-    source=SRC + " (DSignSGD sentence)",
+    source=SRC + " (DSignSGD sentence)" + ANCHOR,
     statement="DSignSGD keeps its level when κ/(α√δ) = 1; the poster prints 'it is enough to ensure that "
-    "κ/(α√δ)' and drops the '= 1' (misprint noted in MATH.md)",
+    "κ/(α√δ)' and drops the '= 1' (a misprint; docs/theory.md#scaling-rules)",
     expression="level_ratio(dsignsgd).subs(kappa, alpha*sqrt(delta)) == 1",
     method="symbolic",
     cost=(0.5, 0.5),

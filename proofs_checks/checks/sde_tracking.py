@@ -2,8 +2,8 @@
 
 (DCSGD's check is in :mod:`proofs_checks.checks.sde_tracking_dcsgd`; the comparison is here.)
 
-Source: seed 000, poster Theorems 1–2 ('Visual Intuition - SDEs do Track the Optimizers');
-MATH.md §2: ``max_k |E g(x_k) − E g(X_{kη})| <= Cη``. The optimizers come from
+Source: Compagnoni et al. (2025), poster Theorems 1–2 ('Visual Intuition - SDEs do Track the Optimizers');
+docs/theory.md#sdes: ``max_k |E g(x_k) − E g(X_{kη})| <= Cη``. The optimizers come from
 :mod:`theorylab.simulate` (batched replicas × agents × d), the SDEs from
 :mod:`theorylab.symbolic.sde` lambdified and integrated by
 :func:`theorylab.simulate.sde.integrate` (Euler–Maruyama with substeps). Test function:
@@ -29,7 +29,7 @@ from theorylab.symbolic.sde import dsignsgd_sde
 from ..check import check
 from ..verdict import Verdict, holds, inconclusive, refuted
 
-SRC = "seed 000, poster Theorems 1–2; MATH.md §2 (weak order 1)"
+SRC = "Compagnoni et al. (2025), Theorems 1–2 (weak order 1); docs/theory.md#sdes"
 D, N_AGENTS = 20, 4
 
 

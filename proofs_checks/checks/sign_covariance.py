@@ -1,4 +1,4 @@
-"""Is DSignSGD's diffusion Σ̃ diagonal? (poster Theorem 2; MATH.md §2 adds the missing ``diag``.)
+"""Is DSignSGD's diffusion Σ̃ diagonal? (Compagnoni et al. 2025, Theorem 2; docs/theory.md#sdes adds the missing ``diag``.)
 
 Theorem 2's Student-t form has ``Σ̃ = I − (4/N) Σ_i diag(Ξ_ν(Σ_i^{-1/2}∇f))²``: the signs of
 different coordinates are uncorrelated. That holds when the noise coordinates are
@@ -21,7 +21,7 @@ from theorylab.symbolic.xi import xi_numeric
 from ..check import check
 from ..verdict import Verdict, holds, refuted
 
-SRC = "seed 000, poster Theorem 2 (Σ̃ of DSignSGD) and its noise model Z ~ σ t_ν(0, I_d); MATH.md §2"
+SRC = "Compagnoni et al. (2025), Theorem 2 (Σ̃ of DSignSGD) and its noise model Z ~ σ t_ν(0, I_d); docs/theory.md#sdes"
 
 
 @check(

@@ -1,6 +1,6 @@
 """Theorem 3 (DCSGD under bounded-variance noise) against Monte Carlo.
 
-Source: seed 000, poster Theorem 3; MATH.md §2 (reference: isotropic quadratic, d = 20,
+Source: Compagnoni et al. (2025), Theorem 3; docs/theory.md#pl-bounds (reference: isotropic quadratic, d = 20,
 N = 4, B = 1, σ = 1, Rand-5 so ω = 3, η = 0.01: stationary level 0.0505 vs the formula's
 0.0502; uncompressed 0.01259 vs 0.0125). The bound is
 :func:`theorylab.symbolic.get_bound` ``("dcsgd")``, lambdified; the runs are
@@ -22,7 +22,7 @@ from ..check import check
 from ..montecarlo import curve_vs_bound, lambdify_bound_curve, level_vs_bound
 from ..verdict import Verdict, holds, inconclusive, refuted
 
-SRC = "seed 000, poster Theorem 3; MATH.md §2"
+SRC = "Compagnoni et al. (2025), Theorem 3; docs/theory.md#pl-bounds"
 D, N_AGENTS, K = 20, 4, 5
 
 
@@ -34,7 +34,7 @@ def _vals(eta: float, omega: float, mu: float = 1.0, L: float = 1.0) -> dict:
     id="poster.theorem3-plateau",
     source=SRC,
     statement="Theorem 3's level ηLd/(4μN)·σ²/B·(1+ω)/Δ is DCSGD's stationary level on the isotropic quadratic "
-    "(Rand-5, ω = 3) and DSGD's with ω = 0 (MATH.md: 0.0505 vs 0.0502; 0.01259 vs 0.0125), within ±tol",
+    "(Rand-5, ω = 3) and DSGD's with ω = 0 (reference values: 0.0505 vs 0.0502; 0.01259 vs 0.0125), within ±tol",
     expression="|E f(x_oo)/level - 1| <= tol, level = eta*L*d/(4*mu*N)*sigma**2/B*(1+omega)/Delta",
     method="monte-carlo",
     cost=(4.0, 60.0),

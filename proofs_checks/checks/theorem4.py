@@ -1,11 +1,11 @@
 """Theorem 4 (DSignSGD under Student-t noise) against Monte Carlo, per ℓ_ν candidate.
 
-Source: seed 000, poster Theorem 4; MATH.md §2. The bound
+Source: Compagnoni et al. (2025), Theorem 4; docs/theory.md#pl-bounds. The bound
 ``E[f(X_t) − f*] <= gap0 e^{−2μΔt} + (1 − e^{−2μΔt}) (ηLd/(4μN)) (σ/√B)/ℓ_ν``,
 ``Δ = ℓ_ν√B/σ``, comes from :func:`theorylab.symbolic.get_bound` (``ell="A"``: ``2M_ν``;
 ``ell="B"``: ``2Ξ_ν(R)/R`` on the region ``|Σ^{−1/2}∇f| <= R``); the simulation from
 :func:`theorylab.simulate.dsignsgd` (batched replicas × agents × d). Setting: isotropic
-quadratic ``f = ½‖x‖²`` (μ = L = 1), d = 20, N = 4, B = 1, σ = 1 (MATH.md's reference).
+quadratic ``f = ½‖x‖²`` (μ = L = 1), d = 20, N = 4, B = 1, σ = 1 (the reference setting).
 
 Questions answered:
 
@@ -30,7 +30,7 @@ from ..check import check
 from ..montecarlo import curve_vs_bound, lambdify_bound_curve, level_vs_bound
 from ..verdict import Verdict, holds, inconclusive, refuted
 
-SRC = "seed 000, poster Theorem 4; MATH.md §2"
+SRC = "Compagnoni et al. (2025), Theorem 4; docs/theory.md#pl-bounds"
 D, N_AGENTS = 20, 4
 
 
@@ -46,7 +46,7 @@ def _values(nu: float, eta: float) -> dict:
     id="poster.theorem4-plateau-ellA",
     source=SRC,
     statement="With ℓ_ν = 2M_ν (candidate A), Theorem 4's level ηLd/(4μN)·σ/(√B ℓ_ν) is DSignSGD's stationary "
-    "level, for Gaussian (ν = ∞) and Cauchy (ν = 1) noise (MATH.md: 0.0015664 vs 0.0015666; 0.0019735 vs 0.0019635)",
+    "level, for Gaussian (ν = ∞) and Cauchy (ν = 1) noise (reference values: 0.0015664 vs 0.0015666; 0.0019735 vs 0.0019635)",
     expression="|E f(x_oo) / (eta*L*d/(4*mu*N) * sigma/sqrt(B) / (2*M(nu))) - 1| <= tol",
     method="monte-carlo",
     cost=(5.0, 60.0),

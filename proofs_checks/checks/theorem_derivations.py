@@ -1,4 +1,4 @@
-"""Theorems 2–4 re-derived by sympy (poster, seed 000), via :mod:`theorylab.symbolic.derivations`.
+"""Theorems 2–4 re-derived by sympy (Compagnoni et al. 2025), via :mod:`theorylab.symbolic.derivations`.
 
 Each derivation lists its steps (proved by sympy, a named assumption, or refuted with a
 counterexample) and whether its result equals the theorem's statement. The verdict here:
@@ -16,7 +16,7 @@ from theorylab.symbolic import derivations as der
 from ..check import check
 from ..verdict import Verdict, proved, refuted
 
-SRC = "seed 000, poster"
+SRC = "Compagnoni et al. (2025),"
 
 
 def _judge(dv: der.Derivation, target_factor: float | str, claimed: str) -> Verdict:
@@ -43,7 +43,7 @@ def _judge(dv: der.Derivation, target_factor: float | str, claimed: str) -> Verd
 
 @check(
     id="poster.theorem3-derivation",
-    source=SRC + " Theorem 3 (DCSGD PL bound)",
+    source=SRC + " Theorem 3 (DCSGD PL bound); docs/theory.md#pl-bounds",
     statement="Theorem 3 follows from Theorem 1's SDE: Itô's generator, PL, smoothness and the trace bound give "
     "m' <= −2μΔm + c, whose solution is the stated bound",
     expression="bound == gap0*exp(-2*mu*Delta*t) + (1 - exp(-2*mu*Delta*t))*eta*L*d/(4*mu*N)*sigma**2/B*(1+omega)/Delta",
@@ -56,7 +56,7 @@ def theorem3_derivation(mode: str = "quick", *, target_factor: float | str = 1) 
 
 @check(
     id="poster.theorem4-derivation-ellA",
-    source=SRC + " Theorem 4 (DSignSGD PL bound), ℓ_ν candidate A",
+    source=SRC + " Theorem 4 (DSignSGD PL bound), ℓ_ν candidate A; docs/theory.md#pl-bounds",
     statement="Theorem 4 with ℓ_ν = 2M_ν follows from Theorem 2's SDE (drift lower bound 2Ξ_ν(y)y >= ℓ_ν y² needed)",
     expression="2*Xi(nu, y)*y >= 2*M(nu)*y**2 for all y  =>  stated bound",
     method="symbolic",
@@ -69,7 +69,7 @@ def theorem4_derivation_A(mode: str = "quick", *, target_factor: float | str = 1
 
 @check(
     id="poster.theorem4-derivation-ellB",
-    source=SRC + " Theorem 4 (DSignSGD PL bound), ℓ_ν candidate B",
+    source=SRC + " Theorem 4 (DSignSGD PL bound), ℓ_ν candidate B; docs/theory.md#pl-bounds",
     statement="Theorem 4 with ℓ_ν = 2Ξ_ν(R)/R follows from Theorem 2's SDE on the region |Σ^{-1/2}∇f| <= R "
     "(Ξ_ν(y)/y decreasing, so 2Ξ_ν(y)y >= ℓ_ν y² there)",
     expression="2*Xi(nu, y)*y >= (2*Xi(nu, R)/R)*y**2 for |y| <= R  =>  stated bound",
@@ -82,7 +82,7 @@ def theorem4_derivation_B(mode: str = "quick", *, target_factor: float | str = 1
 
 @check(
     id="poster.theorem2-student-t-form",
-    source=SRC + " Theorem 2 (DSignSGD SDE)",
+    source=SRC + " Theorem 2 (DSignSGD SDE); docs/theory.md#sdes",
     statement="The Student-t form of Theorem 2 (drift −(2/N)ΣΞ_ν(Σ^{-1/2}∇f), diffusion I − (4/N)Σdiag(Ξ_ν²)) "
     "follows from its general form, per coordinate; Gaussian: erf",
     expression="1 - 2*P(g + sigma*Z < 0) == 2*Xi(nu, g/sigma); Var(sign) = 1 - 4*Xi**2",

@@ -1,7 +1,7 @@
 """Exponential divergence of Top-1 compressed GD on Beznosikov et al.'s 3-node example.
 
-Seed 003 (poster 'On Biased Compression for Distributed Learning', slide "Exponential
-Divergence with Biased Compressor"); MATH.md §3. With ``n = d = 3``,
+Beznosikov et al. (2020) (poster 'On Biased Compression for Distributed Learning', slide "Exponential
+Divergence with Biased Compressor"); docs/theory.md#top1-divergence. With ``n = d = 3``,
 ``f_i(x) = ⟨a_i, x⟩² + ¼‖x‖²``, ``a₁ = (−3,2,2)``, ``a₂ = (2,−3,2)``, ``a₃ = (2,2,−3)`` and
 ``x⁰ = (t,t,t)``, distributed compressed GD ``x⁺ = x − (η/n) Σ_i Top1(∇f_i(x))`` gives
 ``x^k = (1 + 11η/6)^k x⁰`` for every ``η > 0``, although ``f`` is strongly convex with
@@ -26,7 +26,7 @@ from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, proved, refuted
 
-SOURCE = "seed 003, slide 'Exponential Divergence with Biased Compressor'"
+SOURCE = "Beznosikov et al. (2020), slide 'Exponential Divergence with Biased Compressor'; docs/theory.md#top1-divergence"
 A_VECTORS: tuple[tuple[int, int, int], ...] = ((-3, 2, 2), (2, -3, 2), (2, 2, -3))
 
 eta = sp.Symbol("eta", positive=True)

@@ -1,4 +1,4 @@
-"""Total communication cost with and without compression (lecture, seed 004).
+"""Total communication cost with and without compression (Yuan, lecture 'Distributed Machine Learning (Part II)'; docs/theory.md#communication-cost).
 
 Formulas come from :mod:`theorylab.symbolic.communication` (per-round cost × rounds); this
 module checks the lecture's algebra and its conclusion that compression saves total
@@ -17,7 +17,7 @@ from ..check import check
 from ..claims import equal, nonnegative, parse
 from ..verdict import Verdict, combine
 
-SOURCE = "seed 004, slides 'Optimal total communication cost' and 'Compression v.s. non-compression'"
+SOURCE = "Yuan, lecture 'Distributed Machine Learning (Part II)', slides 'Optimal total communication cost' and 'Compression v.s. non-compression'; docs/theory.md#communication-cost"
 
 
 @check(

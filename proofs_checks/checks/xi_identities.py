@@ -1,6 +1,6 @@
 """Identities of ``Ξ_ν``, the drift function of DSignSGD under Student-t noise (poster Thm 2).
 
-Source: seed 000 (poster, Theorem 2), MATH.md §2. ``Ξ_ν`` and ``M_ν`` come from
+Source: Compagnoni et al. (2025), Theorem 2; docs/theory.md#xi. ``Ξ_ν`` and ``M_ν`` come from
 :mod:`theorylab.symbolic.xi` (the hypergeometric closed form ``xi_hyper`` and the array
 version ``xi_numeric``); the t CDF/density for comparison from scipy and sympy.
 """
@@ -20,7 +20,7 @@ from ..check import check
 from ..claims import differing_point, parse
 from ..verdict import Verdict, combine, holds, proved, refuted
 
-SRC = "seed 000, poster Theorem 2 (Ξ_ν); MATH.md §2"
+SRC = "Compagnoni et al. (2025), Theorem 2 (Ξ_ν); docs/theory.md#xi"
 x = sp.Symbol("x", real=True)
 nu_s = sp.Symbol("nu", positive=True)
 GRID = np.concatenate([-np.logspace(-3, 3, 40)[::-1], [0.0], np.logspace(-3, 3, 40)])

@@ -1,4 +1,4 @@
-"""Rand-k: keep a uniformly random k-subset of the coordinates (MATH.md §1).
+"""Rand-k: keep a uniformly random k-subset of the coordinates (docs/theory.md#compressor-catalogue).
 
 - :class:`RandK` (scaled): ``C(x) = (d/k) Σ_{j∈S} x_j e_j``, ``S`` a uniform k-subset.
   ``E[C(x)] = x`` and ``E‖C(x) − x‖² = (d/k − 1)‖x‖²`` for *every* x: U(d/k − 1), tight.

@@ -12,7 +12,7 @@ bound formula is written here; only the *translation of the noise model*:
 - Per-agent ``σ_i``: Theorem 3's hypothesis ``Tr Σ_i ≤ dσ²`` for every ``i`` holds with
   ``σ = max σ_i``; Theorem 4 likewise with ``σ = max σ_i``. The SDEs take the per-agent
   values themselves.
-- Per-agent ``ω_i``: Theorem 3 with ``ω`` read as the mean ``ϖ`` (MATH.md §2).
+- Per-agent ``ω_i``: Theorem 3 with ``ω`` read as the mean ``ϖ`` (docs/theory.md#sdes).
 - Candidate B of ``ℓ_ν`` needs a radius ``R ≥ |Σ^{-1/2}∇f(X_t)|_∞`` along the trajectory;
   by default ``R = √B ‖∇f(x₀)‖_∞ / min σ_i`` (the starting point), stated in the result.
 """
@@ -162,7 +162,7 @@ def bound_for(method: str, problem: Problem, noise: Noise, eta: float, comps: li
         om = compressor_omegas(comps, d) if method == "dcsgd" else [0.0]
         values["omega"] = float(np.mean(om))
         if len(set(om)) > 1:
-            notes.append("per-agent omega_i: omega read as their mean varpi (MATH.md §2)")
+            notes.append("per-agent omega_i: omega read as their mean varpi (docs/theory.md#sdes)")
     elif method == "dsignsgd":
         bound = get_bound("dsignsgd", ell=ell)
         sig = np.broadcast_to(np.asarray(noise.sigma, dtype=float), (n,))

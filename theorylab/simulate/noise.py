@@ -1,6 +1,6 @@
 """Gradient noise ``Z_i`` added to each agent's gradient: ``∇f_{γ_i}(x) = ∇f_i(x) + Z_i``.
 
-Convention of MATH.md §2 (a *model* for batches, not the law of a mean of t variables):
+Convention of docs/theory.md#conventions (a *model* for batches, not the law of a mean of t variables):
 
 - Gaussian: ``Z_i = (σ_i/√B) · N(0, I_d)``, per-coordinate variance ``σ_i²/B``;
 - Student-t(ν): ``Z_i = (σ_i/√B) · t_ν(0, I_d)`` with independent coordinates; per-coordinate

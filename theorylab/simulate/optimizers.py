@@ -1,4 +1,4 @@
-r"""DSGD, DCSGD and DSignSGD, batched over replicas and agents (MATH.md §2).
+r"""DSGD, DCSGD and DSignSGD, batched over replicas and agents (docs/theory.md#sdes).
 
 With ``x`` the server iterate of each replica (shape ``(R, d)``) and per-agent arrays of shape
 ``(R, N, d)`` (replicas, agents, coordinates), one step is

@@ -1,4 +1,4 @@
-r"""Long reproductions of MATH.md §2 (not run by the test suite).
+r"""Long reproductions of the reference numbers of docs/theory.md#pl-bounds (not run by the test suite).
 
     python -m theorylab.simulate.reproduce [a b c d e ...] [--quick] [--json FILE]
 

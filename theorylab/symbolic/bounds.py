@@ -224,7 +224,7 @@ def _dcsgd() -> Bound:
     return Bound(
         name="dcsgd",
         title="Theorem 3 (DCSGD, PL bound)",
-        source="Compagnoni et al. 2025, Theorem 3; MATH.md §2",
+        source="Compagnoni et al. 2025, Theorem 3; docs/theory.md#pl-bounds",
         rate=rate,
         level_display=level,
         assumptions=(
@@ -292,7 +292,7 @@ def _dsignsgd(choice: str | None, nu_: sp.Expr, n_agents: sp.Expr, name: str) ->
         title=("SignSGD PL bound (single agent, Gaussian noise)" if single else "Theorem 4 (DSignSGD, PL bound)")
         + f" [{label}]",
         source=("Compagnoni et al. 2025 (ICLR, arXiv 2411.15958); Theorem 4 with N = 1, nu = oo"
-                if single else "Compagnoni et al. 2025, Theorem 4; MATH.md §2"),
+                if single else "Compagnoni et al. 2025, Theorem 4; docs/theory.md#pl-bounds"),
         rate=rate,
         level_display=eta * L * d / (4 * mu * n_agents) * sigma / sp.sqrt(B) / ell,
         assumptions=tuple(ass),

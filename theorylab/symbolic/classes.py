@@ -8,7 +8,7 @@ inequalities in ``(S, P, G)`` ("slacks" that must be ``>= 0`` for every ``x``):
 - ``B1(alpha, beta)``: ``alpha G <= S <= beta P``.
 - ``B2(gamma, beta)``: ``max(gamma G, S/beta) <= P``.
 - ``B3(delta)``: ``S - 2P + G <= (1 - 1/delta) G``, ``delta >= 1``.
-- ``C(delta)`` (contractive, MATH.md convention): ``S - 2P + G <= (1 - delta) G``; ``C(delta) = B3(1/delta)``.
+- ``C(delta)`` (contractive, the convention of docs/theory.md#compressor-classes): ``S - 2P + G <= (1 - delta) G``; ``C(delta) = B3(1/delta)``.
 
 Every compressor also satisfies ``J = S G - P^2 >= 0`` (Cauchy-Schwarz and Jensen) and ``S >= 0``.
 Scaling by ``lambda`` maps ``(S, P) -> (lambda^2 S, lambda P)``.
@@ -148,7 +148,7 @@ def B3(d: sp.Expr) -> CompressorClass:  # noqa: N802
 
 
 def Contractive(d: sp.Expr) -> CompressorClass:  # noqa: N802
-    """``C(delta)`` of MATH.md: ``E||C - x||^2 <= (1 - delta) ||x||^2`` (equal to ``B3(1/delta)``)."""
+    """``C(delta)`` (docs/theory.md#compressor-classes): ``E||C - x||^2 <= (1 - delta) ||x||^2`` (equal to ``B3(1/delta)``)."""
     return CompressorClass("C", (sp.sympify(d),))
 
 
@@ -387,7 +387,7 @@ def _seed_conversions() -> tuple[Conversion, ...]:
             corrected=Conversion("U -> B3 (corrected)", U(z), 1 / z, B3(z), "(1/ζ)C ∈ B3(ζ)",
                                  certificate={"error": [(1 / z**2, "variance")]}),
         ),
-        Conversion("U -> C (MATH.md)", U(z), 1 / z, Contractive(1 / z), "C/(1+ω) ∈ C(1/(1+ω))",
+        Conversion("U -> C", U(z), 1 / z, Contractive(1 / z), "C/(1+ω) ∈ C(1/(1+ω))",
                    certificate={"error": [(1 / z**2, "variance")]}),
     ]
     return tuple(out)
@@ -398,7 +398,7 @@ SEED_CONVERSIONS: tuple[Conversion, ...] = ()  # filled lazily by conversion_res
 
 @functools.cache
 def conversion_results() -> tuple[ConversionResult, ...]:
-    """Verdicts on every entry of the seed's conversion table (and MATH.md's U -> C rule)."""
+    """Verdicts on every entry of the seed's conversion table (and the U -> C rule)."""
     global SEED_CONVERSIONS
     SEED_CONVERSIONS = _seed_conversions()
     return tuple(verify_conversion(c) for c in SEED_CONVERSIONS)
@@ -524,7 +524,7 @@ def class_tables() -> list[ClassTable]:
         conv_rows.append(row)
         summary[c.label] = r.verdict
     conv = ClassTable(
-        "classes_conversions", "Class conversions of Beznosikov et al. (seed 003), verified",
+        "classes_conversions", "Class conversions of Beznosikov et al. (2020), verified",
         ("Source class", "Seed's claim", "Verdict", "Certificate / counterexample", "Corrected claim"),
         tuple(conv_rows),
         notes=("Certificates: each target slack is a non-negative combination of the source slacks, "
@@ -542,7 +542,7 @@ def class_tables() -> list[ClassTable]:
         notes=("Descent lemma + class inequalities (certificate checked by sympy) + PL; iterations "
                "log(1/eps)/(2 mu phi(eta*)) with the decrease phi(eta*) ||grad f||^2 per step.",),
     )
-    facts = ClassTable("classes_facts", "Class facts and catalogue memberships (seed 003)",
+    facts = ClassTable("classes_facts", "Class facts and catalogue memberships (Beznosikov et al. 2020)",
                        ("Claim", "Argument", "Verified"),
                        tuple((a_, b_, "yes" if c_ else "NO") for a_, b_, c_ in class_facts()))
     return [conv, comp, facts]
@@ -552,7 +552,7 @@ def _table_doc(tb: ClassTable):  # type: ignore[no-untyped-def]
     from .render import Document
 
     return Document(kind="classes", name=tb.name, title=tb.title,
-                    source="Beznosikov, Horváth, Richtárik, Safaryan, JMLR 2023 (seed 003); MATH.md §0",
+                    source="Beznosikov, Horváth, Richtárik, Safaryan, JMLR 2023 (arXiv 2020); docs/theory.md#compressor-classes",
                     table=(list(tb.headers), [list(r) for r in tb.rows]), notes=list(tb.notes), data=tb.data)
 
 

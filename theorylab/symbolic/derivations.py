@@ -196,7 +196,7 @@ def theorem3_derivation() -> Derivation:
     return Derivation(
         name="theorem3",
         title="Derivation of Theorem 3 (DCSGD) from its SDE",
-        source="Compagnoni et al. 2025, Theorem 3; MATH.md §2",
+        source="Compagnoni et al. 2025, Theorem 3; docs/theory.md#pl-bounds",
         steps=tuple(steps),
         result=result,
         target=target,
@@ -313,7 +313,7 @@ def theorem4_derivation(candidate: str = "A") -> Derivation:
     return Derivation(
         name=f"theorem4_ell{candidate}",
         title=f"Derivation of Theorem 4's plateau (DSignSGD), ell candidate {candidate}",
-        source="Compagnoni et al. 2025, Theorem 4; MATH.md §2",
+        source="Compagnoni et al. 2025, Theorem 4; docs/theory.md#pl-bounds",
         steps=tuple(steps), result=result, target=bound.expr, matches_target=match,
         assumptions=(pl,), notes=tuple(notes),
         extra={"plateau": plateau, "ell": ell_expr},
@@ -349,7 +349,7 @@ def theorem2_derivation() -> Derivation:
     result = sp.ImmutableMatrix([2 * Xi(nu, g / s), second])
     return Derivation(
         name="theorem2", title="Theorem 2 (DSignSGD): Student-t drift and diffusion from the general form",
-        source="Compagnoni et al. 2025, Theorem 2 (Cor C.10); MATH.md §2",
+        source="Compagnoni et al. 2025, Theorem 2 (Cor C.10); docs/theory.md#sdes",
         steps=tuple(steps), result=result, target=result, matches_target=ok and okg,
         notes=("s = sigma_i/sqrt(B) (Sigma_i^{1/2} with Sigma_i = sigma_i^2 I/B).",
                "Off-diagonal entries of Sigma-bar vanish only for independent noise coordinates."),
@@ -384,7 +384,7 @@ def randk_derivation() -> Derivation:
     del k
     return Derivation(
         name="randk_covariance", title="Rand-k covariance E[Phi Phi^T] of Theorem 1, derived",
-        source="Compagnoni et al. 2025, Theorem 1; MATH.md §1-2", steps=tuple(steps),
+        source="Compagnoni et al. 2025, Theorem 1; docs/theory.md#sdes", steps=tuple(steps),
         result=sp.ImmutableMatrix([D, c]), target=sp.ImmutableMatrix([D, c]), matches_target=lead,
     )
 

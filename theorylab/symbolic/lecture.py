@@ -1,6 +1,6 @@
 """The convergence rates quoted in the lecture *Distributed Machine Learning (Part II)*.
 
-Source: seed ``004`` (Kun Yuan, Peking University), MATH.md §3. Each rate is a sympy
+Source: Kun Yuan (Peking University), lecture 'Distributed Machine Learning (Part II)'; docs/theory.md#lecture-rates. Each rate is a sympy
 expression: the expression inside ``O(·)``, ``Θ(·)`` or ``Õ(·)`` exactly as the lecture prints
 it, with the quantity it bounds. Symbols:
 
@@ -31,7 +31,7 @@ rounds to reach accuracy ε):
 
 Misprint: the lecture typesets the optimal complexity as ``(1+ω)√((L/μ) ln(1/ε))``, with the
 logarithm under the root. Accelerated methods need ``√(L/μ) ln(1/ε)`` iterations (the log
-outside), as MATH.md writes it; :data:`OPTIMAL_COMPRESSED_AS_TYPESET` keeps the typeset form
+outside), as the accelerated-methods literature writes it; :data:`OPTIMAL_COMPRESSED_AS_TYPESET` keeps the typeset form
 so that a check can tell the two apart.
 """
 
@@ -73,7 +73,7 @@ b = sp.Symbol("b", nonnegative=True)
 epsilon = sp.Symbol("epsilon", positive=True)
 tau = sp.Symbol("tau", positive=True, integer=True)
 
-SOURCE = "seed 004 (lecture 'Distributed Machine Learning (Part II)', K. Yuan)"
+SOURCE = "Yuan, lecture 'Distributed Machine Learning (Part II)'; docs/theory.md#lecture-rates"
 GRAD_NORM = "(1/T) sum_k E||grad f(x^k)||^2"
 
 

@@ -268,7 +268,7 @@ def _rule_doc(tb: RuleTable):  # type: ignore[no-untyped-def]
     title = {"dcsgd": "Scaling rules of DCSGD recovering DSGD (Theorem 3 levels)",
              "dsignsgd": "Scaling rule of DSignSGD (Theorem 4 level)"}[tb.method]
     return Document(kind="rules", name=f"rules_{tb.method}", title=title,
-                    source="Compagnoni et al. 2025, scaling rules (poster table); MATH.md §2",
+                    source="Compagnoni et al. 2025, scaling rules (poster table); docs/theory.md#scaling-rules",
                     equations=eqs, table=(headers, rows), notes=list(tb.notes),
                     data={"all_reproduced": tb.all_reproduced, **{k: v for k, v in tb.extra.items()}})
 

@@ -14,7 +14,7 @@ diagonal SDE, which then has ``diffusion`` = ``sqrt(D(g_j))`` per coordinate). T
 concrete ``d`` come from :meth:`SDE.drift_matrix`, :meth:`SDE.covariance_matrix` and
 :meth:`SDE.diffusion_matrix`; array functions from :meth:`SDE.lambdify`.
 
-Models (MATH.md §2): homogeneous agents ``f_i = f`` (the SDE state is ``grad f``); agent ``i``
+Models (docs/theory.md#sdes): homogeneous agents ``f_i = f`` (the SDE state is ``grad f``); agent ``i``
 has isotropic noise ``Sigma_i = sigma_i^2 I`` per sample and batch ``B`` (so ``sigma_i^2 I/B``);
 ``C_i in U(omega_i)`` independent across agents. With ``agents=None`` the agents are identical
 (``sigma``, ``omega``, symbolic ``N``); with ``agents=n`` each agent has its own
@@ -443,7 +443,7 @@ def dcsgd_sde(agents: int | None = None, exact: bool = True) -> SDE:
     return SDE(
         name="dcsgd" if exact else "dcsgd-diag",
         title=f"SDE of DCSGD with Rand-k compressors ({label} covariance)",
-        source="Compagnoni et al. 2025, Theorem 1 (paper Thm 3.6); MATH.md §2",
+        source="Compagnoni et al. 2025, Theorem 1 (paper Thm 3.6); docs/theory.md#sdes",
         drift=-gj,
         cov_diag=sp.simplify(eta / n * D),
         cov_outer=sp.simplify(eta / n * c),
@@ -469,7 +469,7 @@ def dsgd_sde(agents: int | None = None) -> SDE:
     out = base.subs(zero, name="dsgd")
     return SDE(
         name="dsgd", title="SDE of DSGD (no compression)",
-        source="Compagnoni et al. 2025, Theorem 1 with omega = 0; MATH.md §2",
+        source="Compagnoni et al. 2025, Theorem 1 with omega = 0; docs/theory.md#sdes",
         drift=out.drift, cov_diag=out.cov_diag, cov_outer=out.cov_outer,
         assumptions=(HOMOGENEOUS, NOISE_ISOTROPIC), notes=(), extra={},
     )
@@ -493,7 +493,7 @@ def dsignsgd_sde(nu_: Any = nu, agents: int | None = None) -> SDE:
     return SDE(
         name="dsignsgd-gauss" if gauss else "dsignsgd",
         title="SDE of DSignSGD" + (" (Gaussian noise)" if gauss else " (Student-t noise)"),
-        source="Compagnoni et al. 2025, Theorem 2 (paper Cor C.10); MATH.md §2",
+        source="Compagnoni et al. 2025, Theorem 2 (paper Cor C.10); docs/theory.md#sdes",
         drift=drift,
         cov_diag=eta / n * sig_t,
         cov_outer=sp.S.Zero,
@@ -544,7 +544,7 @@ def dsignsgd_general_sde() -> SDE:
     return SDE(
         name="dsignsgd-general",
         title="SDE of DSignSGD, general form (noise CDF F)",
-        source="Compagnoni et al. 2025, Theorem 2, general form; MATH.md §2",
+        source="Compagnoni et al. 2025, Theorem 2, general form; docs/theory.md#sdes",
         drift=-e_sign,
         cov_diag=eta / N * (1 - e_sign**2),
         cov_outer=sp.S.Zero,

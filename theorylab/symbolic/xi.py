@@ -46,7 +46,7 @@ def m_gamma(nu_: sp.Expr) -> sp.Expr:
 
 
 def xi_hyper(nu_: sp.Expr, x_: sp.Expr) -> sp.Expr:
-    """The hypergeometric closed form of ``Xi_nu(x)`` (MATH.md §2, Theorem 2)."""
+    """The hypergeometric closed form of ``Xi_nu(x)`` (Compagnoni et al. 2025, Theorem 2; docs/theory.md#xi)."""
     half = sp.S.Half
     return x_ * m_gamma(nu_) * sp.hyper((half, (nu_ + 1) / 2), (sp.Rational(3, 2),), -x_**2 / nu_)
 
