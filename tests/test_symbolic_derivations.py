@@ -129,3 +129,98 @@ def test_multivariate_t_signs_are_correlated() -> None:
     # opposite signs of the gradient coordinates give negative correlation; y = 0 gives none
     assert sign_covariance_multivariate_t(3.0, 1.0, -1.0)[2] < -0.03
     assert abs(sign_covariance_multivariate_t(3.0, 0.0, 1.0)[2]) < 1e-12
+
+
+# ----------------------------------------------------------------------------- soundness of the derivations
+
+
+def test_a_failed_step_is_not_ok() -> None:
+    """"FAILED ..." (or any text that is not proved/assumed/refuted) is an unproved step, never ok."""
+    from theorylab.symbolic.derivations import Step
+
+    assert not Step(sp.Integer(0), "x", "FAILED (difference does not simplify to 0)").ok
+    assert Step(sp.Integer(0), "x", "FAILED: anything").status == "unproved"
+    assert not Step(sp.Integer(0), "x", "numeric: on a grid").ok
+    assert not Step(sp.Integer(0), "x", "refuted: y = 1").ok
+    assert Step(sp.Integer(0), "x", "proved (simplify)").ok and Step(sp.Integer(0), "x", "assumed (named)").ok
+
+
+def test_theorem3_rate_and_level_come_from_the_chain() -> None:
+    """Delta and c are read off the chain of steps, not from the stated bound."""
+    dv = theorem3_derivation()
+    assert sp.simplify(dv.extra["Delta"] - (1 - eta * L**2 * omega / (2 * mu * N))) == 0
+    from theorylab.symbolic.symbols import B, d, sigma
+
+    assert sp.simplify(dv.extra["c"] - eta * L * d * (1 + omega) * sigma**2 / (2 * N * B)) == 0
+
+
+@pytest.fixture
+def delta_without_factor_2(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Planted bug: the stated Theorem 3 with Delta = 1 - eta L^2 omega/(mu N) (factor 2 dropped)."""
+    import dataclasses
+
+    from theorylab.symbolic import bounds, derivations
+
+    orig = bounds._dcsgd
+
+    def mutant():  # type: ignore[no-untyped-def]
+        return dataclasses.replace(orig(), rate=1 - eta * L**2 * omega / (mu * N))
+
+    def clear() -> None:
+        bounds.get_bound.cache_clear()
+        derivations.theorem3_derivation.cache_clear()
+
+    clear()
+    monkeypatch.setattr(bounds, "_dcsgd", mutant)
+    yield
+    monkeypatch.undo()
+    clear()
+
+
+def test_theorem3_derivation_refutes_delta_without_factor_2(delta_without_factor_2) -> None:  # type: ignore[no-untyped-def]
+    dv = theorem3_derivation()
+    assert not dv.matches_target and dv.verdict == "differs"
+    bad = [s for s in dv.steps if s.status == "refuted"]
+    assert bad and "derived Delta" in bad[0].check and "stated" in bad[0].check
+
+
+def test_theorem3_check_is_not_proved_under_delta_mutant(delta_without_factor_2, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``theorylab check --only poster.theorem3-derivation`` says refuted and names the Delta step."""
+    from theorylab.cli.main import main
+
+    import json
+
+    rc = main(["check", "--only", "poster.theorem3-derivation", "--format", "json"])
+    out = capsys.readouterr().out
+    assert rc == 0  # refuted claims are results, not errors
+    text = json.dumps(json.loads(out))
+    assert '"status": "refuted"' in text and '"status": "proved"' not in text
+    assert "derived Delta" in text and "step 10" in text
+
+
+def test_theorem3_check_proved_without_mutant() -> None:
+    from proofs_checks.checks.theorem_derivations import theorem3_derivation as chk
+
+    v = chk.run()
+    assert v.status == "proved" and v.numbers["unproved_steps"] == 0
+
+
+def test_unproved_step_makes_the_check_inconclusive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A derivation with one step that sympy did not establish is inconclusive, naming the step."""
+    import dataclasses
+
+    from proofs_checks.checks import theorem_derivations as td
+    from theorylab.symbolic.derivations import Step
+
+    dv = theorem3_derivation()
+    steps = list(dv.steps)
+    steps[4] = Step(steps[4].statement, steps[4].justification, "FAILED: sympy cannot establish eta L/(2N) >= 0")
+    broken = dataclasses.replace(dv, steps=tuple(steps))
+    v = td._judge(broken, 1, "Theorem 3 is derived from Theorem 1")
+    assert v.status == "inconclusive" and "step 5" in v.found
+
+
+def test_candidate_b_drift_scale_needs_sigma_positive() -> None:
+    """The sign checks of Theorem 4's chain are established, not assumed: every step of B is proved/assumed."""
+    dv = theorem4_derivation("B")
+    assert [s.status for s in dv.steps].count("unproved") == 0

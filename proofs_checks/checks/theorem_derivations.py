@@ -14,29 +14,40 @@ import sympy as sp
 from theorylab.symbolic import derivations as der
 
 from ..check import check
-from ..verdict import Verdict, proved, refuted
+from ..verdict import Verdict, inconclusive, proved, refuted
 
 SRC = "Compagnoni et al. (2025),"
 
 
 def _judge(dv: der.Derivation, target_factor: float | str, claimed: str) -> Verdict:
+    """``refuted`` when the derived result differs from the (scaled) statement or a step is refuted,
+    ``inconclusive`` when a step is neither proved nor a named assumption, else ``proved``.
+    Each non-proved verdict names the first step that is not established."""
     fac = sp.nsimplify(target_factor)
     matches = dv.matches_target if fac == 1 else (
         dv.target is not None and sp.simplify(dv.result - fac * dv.target) == 0)
-    assumed = [s.justification for s in dv.steps if s.check.startswith("assumed")]
-    bad = [(i + 1, s) for i, s in enumerate(dv.steps) if not s.ok]
-    nums = {"steps": len(dv.steps), "assumed": len(assumed), "refuted_steps": len(bad),
-            "result_equals_statement": bool(matches)}
+    assumed = [s.justification for s in dv.steps if s.status == "assumed"]
+    refuted_steps = [(i + 1, s) for i, s in enumerate(dv.steps) if s.status == "refuted"]
+    unproved = [(i + 1, s) for i, s in enumerate(dv.steps) if s.status == "unproved"]
+    nums = {"steps": len(dv.steps), "assumed": len(assumed), "refuted_steps": len(refuted_steps),
+            "unproved_steps": len(unproved), "result_equals_statement": bool(matches)}
     notes = "; ".join(dv.notes) + (f" Named assumptions used: {assumed}." if assumed else "")
     if not matches:
         tgt = None if dv.target is None else fac * dv.target
-        return refuted(claimed, f"derived {dv.result} ≠ stated {tgt}",
-                       counterexample={"derived": str(dv.result), "stated": str(tgt)}, numbers=nums, notes=notes)
-    if bad:
-        i, s = bad[0]
+        named = refuted_steps[0] if refuted_steps else None
+        where = f"step {named[0]} ({named[1].justification}): {named[1].check}; " if named else ""
+        return refuted(claimed, f"{where}derived {dv.result} ≠ stated {tgt}",
+                       counterexample={"step": named[0] if named else None, "derived": str(dv.result),
+                                       "stated": str(tgt)}, numbers=nums, notes=notes)
+    if refuted_steps:
+        i, s = refuted_steps[0]
         return refuted(claimed, f"the result matches the statement but step {i} fails: {s.check}",
                        counterexample={"step": i, "statement": str(s.statement), "check": s.check},
                        numbers=nums, notes=notes)
+    if unproved:
+        i, s = unproved[0]
+        return inconclusive(claimed, f"step {i} ({s.justification}) is not established: {s.check}",
+                            needs=f"a proof of step {i}: {s.statement}", numbers=nums, notes=notes)
     return proved(claimed, f"{len(dv.steps)} steps proved or named assumptions; derived result = statement",
                   numbers=nums, notes=notes)
 

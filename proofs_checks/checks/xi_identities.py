@@ -14,11 +14,11 @@ import sympy as sp
 from scipy import special, stats
 
 from theorylab.symbolic.bounds import ell_candidate
-from theorylab.symbolic.xi import M, Xi, m_numeric, t_density, xi_hyper, xi_numeric
+from theorylab.symbolic.xi import M, Xi, m_numeric, t_density, xi_hyper, xi_limit_at_infinity, xi_numeric
 
 from ..check import check
 from ..claims import differing_point, parse
-from ..verdict import Verdict, combine, holds, proved, refuted
+from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
 
 SRC = "Compagnoni et al. (2025), Theorem 2 (Ξ_ν); docs/theory.md#xi"
 x = sp.Symbol("x", real=True)
@@ -169,14 +169,21 @@ def xi_gaussian_limit(mode: str = "quick", *, claim: sp.Expr | str = "erf(x/sqrt
 def xi_bounded(mode: str = "quick", *, bound: float | str = "1/2") -> Verdict:
     b = float(sp.nsimplify(bound))
     parts: dict[str, Verdict] = {}
-    # symbolic: Xi' = t density > 0 and Xi(±oo) = ±1/2, so |Xi| < 1/2 strictly; sup |Xi| = 1/2
-    dpos = sp.simplify(sp.diff(Xi(nu_s, x), x)).is_positive
-    sup = Xi(nu_s, sp.oo)
-    if dpos and sp.simplify(sup - sp.nsimplify(bound)) <= 0:
-        parts["symbolic"] = proved(f"|Ξ| < {bound}", f"Ξ' = t density > 0 (sympy: {dpos}), Ξ(±∞) = ±{sup}: |Ξ| < {sup} <= {bound}")
-    else:
-        parts["symbolic"] = refuted(f"|Ξ| < {bound}", f"sup |Ξ_ν| = {sup} > {bound} (Ξ increases to Ξ(∞))",
+    # symbolic: Xi(0) = 0, Xi' = t density > 0 and lim Xi = integral of the density over (0, oo), integrated
+    # by sympy (xi_limit_at_infinity), so |Xi| < lim strictly; the claim holds iff lim <= bound
+    dpos = sp.simplify(sp.diff(Xi(nu_s, x), x)).is_positive is True
+    at0 = Xi(nu_s, sp.Integer(0)) == 0
+    sup = xi_limit_at_infinity(nu_s)
+    margin = sp.simplify(sp.nsimplify(bound) - sup)
+    if dpos and at0 and margin.is_nonnegative is True:
+        parts["symbolic"] = proved(f"|Ξ| < {bound}", f"Ξ(0) = 0, Ξ' = t density > 0 (sympy), lim_(x→∞) Ξ = "
+                                   f"∫_0^∞ density = {sup} (sympy integral): |Ξ| < {sup} <= {bound}")
+    elif dpos and at0 and margin.is_negative is True:
+        parts["symbolic"] = refuted(f"|Ξ| < {bound}", f"sup |Ξ_ν| = {sup} > {bound} (Ξ increases to its limit {sup})",
                                     counterexample={"sup": str(sup), "bound": str(bound)})
+    else:
+        parts["symbolic"] = inconclusive(f"|Ξ| < {bound}", f"sympy could not sign Ξ' ({dpos}) or {bound} − {sup}",
+                                         needs="a symbolic proof of monotonicity and the limit")
     nus = np.array([0.5, 1.0, 2.0, 3.0, 8.0, 64.0, np.inf])
     # |x| <= 5: beyond, float64 rounds Ξ to exactly ±1/2 for light tails (rounding, not a counterexample)
     grid = GRID[np.abs(GRID) <= 5.0]

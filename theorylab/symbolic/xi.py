@@ -19,6 +19,7 @@ in relative terms near 0), on numpy or cupy arrays.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "xi_hyper",
     "m_gamma",
     "t_density",
+    "xi_limit_at_infinity",
     "xi_numeric",
     "m_numeric",
     "numeric_functions",
@@ -56,6 +58,24 @@ def t_density(nu_: sp.Expr, x_: sp.Expr) -> sp.Expr:
     if nu_ is sp.S.Infinity:
         return sp.exp(-x_**2 / 2) / sp.sqrt(2 * sp.pi)
     return M(nu_) * (1 + x_**2 / nu_) ** (-(nu_ + 1) / 2)
+
+
+@functools.cache
+def xi_limit_at_infinity(nu_: sp.Expr) -> sp.Expr:
+    """``lim_{x -> oo} Xi_nu(x) = integral_0^oo t density``, integrated by sympy (``1/2`` for every ``nu > 0``).
+
+    Derived, not assumed: ``Xi_nu(0) = 0`` and ``Xi_nu' = t density``, so the limit is the integral
+    of the density over ``(0, oo)``. A symbolic ``nu`` is replaced by a positive symbol first.
+    """
+    nu_ = sp.sympify(nu_)
+    nu_pos = nu_ if (nu_ is sp.S.Infinity or nu_.is_positive) else sp.Symbol("nu", positive=True)
+    s_ = sp.Symbol("s", positive=True)
+    dens = (t_density(nu_pos, s_) if nu_pos is sp.S.Infinity else
+            m_gamma(nu_pos) * (1 + s_**2 / nu_pos) ** (-(nu_pos + 1) / 2))
+    out = sp.integrate(dens, (s_, 0, sp.oo))
+    if isinstance(out, sp.Integral) or out.has(sp.Piecewise):
+        return sp.Limit(sp.Function("Xi")(nu_, s_), s_, sp.oo)  # pragma: no cover - sympy could not integrate
+    return sp.simplify(sp.gammasimp(out))
 
 
 class M(sp.Function):
@@ -100,10 +120,10 @@ class Xi(sp.Function):
             return sp.S.Zero
         if nu_ is sp.S.Infinity:
             return sp.erf(x_ / sp.sqrt(2)) / 2
-        if x_ is sp.S.Infinity:
-            return sp.S.Half
-        if x_ is sp.S.NegativeInfinity:
-            return -sp.S.Half
+        if x_ is sp.S.Infinity:  # the integral of the density, derived by sympy
+            return xi_limit_at_infinity(nu_)
+        if x_ is sp.S.NegativeInfinity:  # Xi is odd
+            return -xi_limit_at_infinity(nu_)
         if x_.could_extract_minus_sign():
             return -cls(nu_, -x_)
         return None
