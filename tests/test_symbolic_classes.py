@@ -55,11 +55,11 @@ def test_wrong_certificate_is_not_accepted() -> None:
     a, b = sp.symbols("alpha beta", positive=True)
     bad = Conversion("bad", B1(a, b), sp.S.One, B2(a, b**2), "C in B2(alpha, beta^2)",
                      certificate={"lower": [(1 / b, "lower")], "upper": [(1 / b**2, "upper")]})
-    assert verify_conversion(bad).verdict == "unverified"
+    assert verify_conversion(bad).verdict == "inconclusive"
     # a "counterexample" that is in fact in the target class is rejected
     ok_claim = Conversion("ok", B1(a, b), sp.S.One, B2(a / b, b), "", counterexample=({a: 4, b: 2},
                           random_scaling([2]), (1, 0)))
-    assert verify_conversion(ok_claim).verdict == "unverified"
+    assert verify_conversion(ok_claim).verdict == "inconclusive"
 
 
 def test_counterexample_compressors_exact() -> None:
@@ -112,15 +112,96 @@ def test_regenerate_is_deterministic(tmp_path) -> None:  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize(
-    "argv",
-    [["rules", "dcsgd", "--format", "markdown"], ["rules", "dsignsgd", "--format", "json"],
-     ["rules", "dcsgd", "--exact"], ["classes", "--format", "latex"], ["classes", "--format", "json"]],
+    ("argv", "must_contain"),
+    [(["rules", "dcsgd", "--format", "markdown"], ["CR ↑ ⇒ Agents ↑", "BS ↑ ⇒ LR ↑", "| yes |"]),
+     (["rules", "dsignsgd", "--format", "json"], ['"kind"', "delta"]),
+     (["rules", "dcsgd", "--exact"], ["alpha"]),
+     (["classes", "--format", "latex"], ["\\begin{tabular}", "& refuted &", "C ∈ B1(1/(4δ²), 2)"]),
+     (["classes", "--format", "json"], ['"B1 -> B2": "refuted"', '"U -> B3": "refuted"', '"U -> C": "proved"'])],
 )
-def test_cli_rules_classes(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_rules_classes(argv: list[str], must_contain: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(argv) == 0
-    assert capsys.readouterr().out.strip()
+    out = capsys.readouterr().out
+    for text in must_contain:
+        assert text in out, text
+    if argv[-1] == "json" and argv[0] == "classes":
+        assert json.loads(out)[0]["data"]["verdicts"] == EXPECTED
 
 
 def test_cli_regenerate(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     assert cli_main(["regenerate", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "rules_dcsgd.md").exists() and (tmp_path / "index.json").exists()
+
+
+# ----------------------------------------------------------------------------- soundness of the certificates
+
+
+def _unsound_b1_to_b2() -> Conversion:
+    """Planted unsound certificate for the false entry B1(α, β) → B2(α, β²).
+
+    Both identities hold, but the coefficients α(1 − β)/β and (β − 1)/β² have no fixed sign
+    (they are negative for β > 1). A check that accepted a coefficient whenever sympy could not
+    show it *negative* would report this false entry as proved.
+    """
+    a, b = sp.symbols("alpha beta", positive=True)
+    return Conversion("B1 -> B2 (unsound)", B1(a, b), sp.S.One, B2(a, b**2), "C ∈ B2(α, β²)",
+                      certificate={"lower": [(1 / b, "upper"), (1 / b, "lower"), (a * (1 - b) / b, "G")],
+                                   "upper": [(1 / b, "upper"), ((b - 1) / b**2, "S")]})
+
+
+def test_certificate_with_undetermined_sign_is_inconclusive() -> None:
+    from theorylab.symbolic.classes import _check_certificate, _coef_nonneg
+
+    conv = _unsound_b1_to_b2()
+    a, b = sp.symbols("alpha beta", positive=True)
+    # the identities add up: only the sign check stands between this certificate and "proved"
+    assert _coef_nonneg(a * (1 - b) / b, [sp.Ge(b**2, a)]) is False
+    assert _coef_nonneg((b - 1) / b**2, [sp.Ge(b**2, a)]) is False
+    assert _coef_nonneg(1 / b, [sp.Ge(b**2, a)]) is True
+    ok, detail = _check_certificate(conv)
+    assert not ok and "step 'lower'" in detail and "not provably >= 0" in detail
+    r = verify_conversion(conv)
+    assert r.verdict == "inconclusive" and "alpha*(1 - beta)/beta" in r.detail
+
+
+def test_unsound_certificate_through_the_check_is_inconclusive() -> None:
+    from proofs_checks import discover, registry
+
+    discover()
+    conv = _unsound_b1_to_b2()
+    v = registry()["beznosikov.class-conversions"].run("quick", labels=[conv.label], extra=[conv])
+    assert v.status == "inconclusive" and "B1 -> B2 (unsound)" in v.needs and "not provably >= 0" in v.needs
+
+
+def test_unsound_certificate_is_refuted_by_its_counterexample() -> None:
+    """The entry the unsound certificate claims is false: C = 2x is in B1(4, 2) but not in B2(4, 4)."""
+    assert random_scaling([2]).member(B1(4, 2))[0] is True
+    assert random_scaling([2]).violation(B2(4, 4), (1, 0)) is not None
+
+
+def test_member_is_undecided_not_true_when_a_sign_is_unknown() -> None:
+    """Membership needs every eigenvalue signed by sympy; an unknown sign is None, never a member."""
+    c = sp.Symbol("c", real=True)
+    ok, why = random_scaling([c]).member(U(2))
+    assert ok is not True
+
+
+def test_topk_certificate_covers_every_x_and_rejects_a_wrong_constant() -> None:
+    from theorylab.symbolic.classes import topk_certificate
+
+    assert topk_certificate(3, 1)[0] and topk_certificate(4, 2)[0]
+    ok, why = topk_certificate(3, 1, classes=(B1(sp.Rational(1, 2), 1),))  # k/d = 1/3 < 1/2: false
+    assert not ok and "B1(1/2, 1)" in why
+
+
+def test_cgd_certificate_signs_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CGD descent certificate is a proof only with its coefficients >= 0 at the chosen step."""
+    from theorylab.symbolic import classes as cl
+
+    monkeypatch.setattr(cl, "_coef_nonneg", lambda c, a: False)
+    cl.cgd_complexity.cache_clear()
+    try:
+        assert not any(r.certificate_ok for r in cl.cgd_complexity())
+    finally:
+        monkeypatch.undo()
+        cl.cgd_complexity.cache_clear()

@@ -19,7 +19,7 @@ from theorylab.symbolic import classes as cl
 
 from ..check import check
 from ..claims import differing_point, parse
-from ..verdict import Verdict, combine, proved, refuted
+from ..verdict import Verdict, combine, inconclusive, proved, refuted
 
 SRC = "Beznosikov et al. (2020), poster tables 'scaling parameter λ' and 'Complexity'"
 ANCHOR = "; docs/theory.md#compressor-classes"
@@ -36,7 +36,9 @@ def _conv_verdict(r: cl.ConversionResult) -> Verdict:
     if r.verdict == "refuted":
         return refuted(claim, r.detail + extra, counterexample={"entry": c.seed_text, "detail": r.detail,
                                                                  "corrected": r.corrected.conversion.seed_text if r.corrected else None})
-    raise AssertionError(f"conversion {c.label} neither proved nor refuted: {r.detail}")
+    return inconclusive(claim, f"not established: {r.detail}" + extra,
+                        needs=f"a certificate whose every coefficient sympy proves >= 0, or an exact counterexample "
+                        f"({r.detail})")
 
 
 @check(
@@ -78,13 +80,16 @@ def class_facts(mode: str = "quick", *, randk_zeta_factor: float | str = 1) -> V
     fac = sp.nsimplify(randk_zeta_factor)
     parts: dict[str, Verdict] = {}
     for name, how, ok in cl.class_facts():
-        parts[name] = proved(name, how) if ok else refuted(name, f"failed: {how}", counterexample={"fact": name})
+        parts[name] = (proved(name, how) if ok else
+                       inconclusive(name, f"not established: {how}", needs="a proof sympy can check"))
     if fac != 1:  # a wrongly declared constant for Rand-k: exact enumeration decides
         for dim, k in ((3, 1), (4, 2)):
             z = sp.Rational(dim, k) * fac
             ok, why = cl.rand_k(dim, k).member(cl.U(z))
             key = f"Rand-{k} (d={dim}) ∈ U({z})"
-            parts[key] = proved(key, why) if ok else refuted(key, why, counterexample={"d": dim, "k": k, "zeta": str(z)})
+            parts[key] = (proved(key, why) if ok is True else
+                          refuted(key, why, counterexample={"d": dim, "k": k, "zeta": str(z)}) if ok is False else
+                          inconclusive(key, why, needs="an eigenvalue sign sympy can decide"))
     return combine("class facts", parts)
 
 
@@ -113,7 +118,7 @@ def definition1(mode: str = "quick", *, reading: str = "printed") -> Verdict:
         return proved(claim, "every output equals x")
     mean = sum(outs, sp.zeros(dim, 1)) / len(outs)
     ok, why = cl.rand_k(dim, k).member(cl.U(sp.Rational(dim, k)))
-    if mean == x and ok:
+    if mean == x and ok is True:
         return proved(claim, f"E[C(x)] = {list(mean)} = x at x = (1, 0); membership for every x: {why}")
     return refuted(claim, f"E[C(x)] = {list(mean)}; {why}", counterexample={"x": [1, 0]})
 

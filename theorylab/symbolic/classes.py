@@ -60,6 +60,7 @@ __all__ = [
     "class_tables",
     "class_facts",
     "verify_conversion",
+    "topk_certificate",
     "S",
     "P",
     "G",
@@ -179,8 +180,13 @@ class FiniteCompressor:
         return FiniteCompressor(f"{sp.sstr(lam)}*{self.name}", self.dim,
                                 tuple((pr, (lambda f: (lambda x: lam * f(x)))(f)) for pr, f in self.outcomes))
 
-    def member(self, cls: CompressorClass) -> tuple[bool, str]:
-        """Exact membership for every ``x`` (slacks are quadratic forms in symbolic ``x``: PSD test)."""
+    def member(self, cls: CompressorClass) -> tuple[bool | None, str]:
+        """Exact membership for every ``x`` (slacks are quadratic forms in symbolic ``x``: PSD test).
+
+        ``(True, why)`` when sympy establishes every eigenvalue ``>= 0``, ``(False, why)`` when it
+        establishes one ``< 0`` (or the class's equalities fail), ``(None, why)`` when it cannot sign
+        an eigenvalue: undecided, never read as a member.
+        """
         xs = sp.Matrix(sp.symbols(f"x1:{self.dim + 1}", real=True))
         s, p, mean = self.moments(xs)
         g = (xs.T * xs)[0]
@@ -192,11 +198,11 @@ class FiniteCompressor:
                 return False, f"{name}: slack is not a quadratic form in x"
             q = sp.hessian(slack, list(xs)) / 2
             for ev in q.eigenvals():
-                neg = sp.simplify(ev).is_negative
-                if neg is None:
-                    neg = bool(sp.N(ev, 50) < 0)
-                if neg:
+                ev = sp.simplify(ev)
+                if ev.is_negative is True:
                     return False, f"{name}: quadratic form {sp.sstr(slack)} is not >= 0 for all x"
+                if ev.is_nonnegative is not True:
+                    return None, f"{name}: sympy cannot sign the eigenvalue {sp.sstr(ev)} of {sp.sstr(slack)}"
         return True, "all slacks are positive semidefinite quadratic forms in x"
 
     def violation(self, cls: CompressorClass, x: Sequence[int]) -> tuple[str, sp.Expr] | None:
@@ -207,8 +213,8 @@ class FiniteCompressor:
         if cls.unbiased and any(e != 0 for e in (mean - xv)):
             return "unbiased", (mean - xv).norm()
         for name, slack in cls.slacks(s, p, g).items():
-            val = sp.nsimplify(slack)
-            if val < 0:
+            val = sp.simplify(slack)  # exact: x is an integer vector and the outcomes are exact
+            if val.is_negative is True:
                 return name, val
         return None
 
@@ -254,7 +260,7 @@ def _term(spec: str, pool: dict[str, sp.Expr]) -> sp.Expr:
     """Evaluate a certificate term; refuse one that is not manifestly >= 0 in the pool's slacks."""
     holders = {name: sp.Symbol(f"_{name}", nonnegative=True) for name in pool}
     e = sp.sympify(spec, locals=holders)
-    if not e.is_nonnegative:
+    if e.is_nonnegative is not True:
         raise InvalidParameterError(f"certificate term {spec!r} is not a non-negative combination of slacks")
     return e.xreplace({holders[n]: v for n, v in pool.items()})
 
@@ -276,24 +282,27 @@ class Conversion:
 @dataclass(frozen=True)
 class ConversionResult:
     conversion: Conversion
-    verdict: str  # "proved" | "refuted" | "unverified"
+    verdict: str  # "proved" | "refuted" | "inconclusive" (detail names the step that is not established)
     detail: str
     corrected: ConversionResult | None = None
 
 
 def _coef_nonneg(c: sp.Expr, assumptions: Sequence[sp.Basic]) -> bool:
+    """True only when sympy establishes ``c >= 0`` (``is_nonnegative is True``) from the symbols'
+    assumptions, possibly after using a domain constraint ``lhs >= symbol`` as ``symbol = lhs u``,
+    ``0 < u <= 1``. An undetermined sign is False: never accepted."""
     c = sp.factor(sp.simplify(c))
-    if c.is_nonnegative:
+    if c.is_nonnegative is True:
         return True
     # use domain constraints like beta**2 >= alpha: substitute alpha = beta**2 * u, 0 < u <= 1
     u = sp.Symbol("u", positive=True)
     for a in assumptions:
         if isinstance(a, sp.Ge) and a.rhs.is_Symbol:
             c2 = sp.factor(sp.simplify(c.subs(a.rhs, a.lhs * u)))
-            if c2.is_nonnegative:
+            if c2.is_nonnegative is True:
                 return True
             c3 = sp.factor(sp.simplify(c2.subs(u, 1 / (1 + sp.Symbol("w", nonnegative=True)))))
-            if c3.is_nonnegative:
+            if c3.is_nonnegative is True:
                 return True
     return False
 
@@ -314,9 +323,10 @@ def _check_certificate(conv: Conversion) -> tuple[bool, str]:
         diff = sp.simplify(slack.subs(subs_unbiased) - combo)
         if diff != 0:
             return False, f"certificate for {name!r} does not match (difference {sp.sstr(diff)})"
-        for c, _ in terms:
+        for c, spec in terms:
             if not _coef_nonneg(c, src.domain()):
-                return False, f"coefficient {sp.sstr(c)} of {name!r} not provably >= 0"
+                return False, (f"step {name!r}: coefficient {sp.sstr(c)} of term {spec!r} is not provably >= 0 "
+                               f"under {[sp.sstr(a) for a in src.domain()]} and the parameters' positivity")
         lines.append(f"{name}: {sp.sstr(slack.subs(subs_unbiased))} = "
                      + (" + ".join(f"({sp.sstr(c)})*({n})" for c, n in terms) or "0"))
     return True, "; ".join(lines)
@@ -328,8 +338,8 @@ def _check_counterexample(conv: Conversion) -> tuple[bool, str]:
     tgt = conv.target.subs(params)
     lam = sp.sympify(conv.scale).subs(params)
     ok, why = comp.member(src)
-    if not ok:
-        return False, f"counterexample {comp.name} is not in {src}: {why}"
+    if ok is not True:
+        return False, f"counterexample {comp.name} is not shown to be in {src}: {why}"
     viol = comp.scaled(lam).violation(tgt, x)
     if viol is None:
         return False, f"{sp.sstr(lam)}*{comp.name} satisfies {tgt} at x = {x}"
@@ -343,11 +353,11 @@ def verify_conversion(conv: Conversion) -> ConversionResult:
     corrected = verify_conversion(conv.corrected) if conv.corrected is not None else None
     if conv.certificate is not None:
         ok, detail = _check_certificate(conv)
-        return ConversionResult(conv, "proved" if ok else "unverified", detail, corrected)
+        return ConversionResult(conv, "proved" if ok else "inconclusive", detail, corrected)
     if conv.counterexample is not None:
         ok, detail = _check_counterexample(conv)
-        return ConversionResult(conv, "refuted" if ok else "unverified", detail, corrected)
-    return ConversionResult(conv, "unverified", "neither certificate nor counterexample", corrected)
+        return ConversionResult(conv, "refuted" if ok else "inconclusive", detail, corrected)
+    return ConversionResult(conv, "inconclusive", "neither certificate nor counterexample", corrected)
 
 
 def _seed_conversions() -> tuple[Conversion, ...]:
@@ -426,18 +436,40 @@ def class_facts() -> tuple[tuple[str, str, bool], ...]:
         ok, _ = rk.member(U(sp.Rational(dim, k)))
         tight, _ = rk.member(U(sp.Rational(dim, k) - sp.Rational(1, 100)))
         facts.append((f"Rand-{k} (d={dim}) ∈ U(d/k) = U({sp.Rational(dim, k)}), tight",
-                      "exact enumeration of subsets, symbolic x", ok and not tight))
-    # Top-k on a grid of integer inputs (deterministic, piecewise): B1(k/d, 1), B2(k/d, 1), B3(d/k)
-    dim, k = 3, 1
-    tk = top_k(dim, k)
-    ok = True
-    for x in itertools.product(range(-2, 3), repeat=dim):
-        if all(v == 0 for v in x):
-            continue
-        for cls in (B1(sp.Rational(k, dim), 1), B2(sp.Rational(k, dim), 1), B3(sp.Rational(dim, k))):
-            ok = ok and tk.violation(cls, x) is None
-    facts.append(("Top-1 (d=3) ∈ B1(k/d, 1), B2(k/d, 1), B3(d/k)", "exact, all x in {-2..2}^3 \\ {0}", ok))
+                      "exact enumeration of subsets, symbolic x", ok is True and tight is False))
+    # Top-k for every x: on the cone where T is the kept set, each slack is a multiple (>= 0) of
+    # sum_{i in T, j not in T} (x_i^2 - x_j^2) >= 0; the cones cover R^d (ties: any fixed rule)
+    for dim, k in ((3, 1), (4, 2)):
+        ok, why = topk_certificate(dim, k)
+        facts.append((f"Top-{k} (d={dim}) ∈ B1(k/d, 1), B2(k/d, 1), B3(d/k)", why, ok))
     return tuple(facts)
+
+
+def topk_certificate(dim: int, k: int, classes: Sequence[CompressorClass] | None = None) -> tuple[bool, str]:
+    """Top-k in ``classes`` (default ``B1(k/d, 1), B2(k/d, 1), B3(d/k)``) for every ``x``, by certificate.
+
+    On the cone ``K_T = {x: x_i^2 >= x_j^2 for i in T, j not in T}`` Top-k keeps ``T``, so
+    ``S = P = sum_T x_i^2``. Each slack must equal ``r * sum_{i in T, j not in T} (x_i^2 - x_j^2)``
+    with a constant ``r >= 0`` established by sympy (or be 0). The cones cover ``R^d``.
+    """
+    xs = sp.symbols(f"x1:{dim + 1}", real=True)
+    classes = classes or (B1(sp.Rational(k, dim), 1), B2(sp.Rational(k, dim), 1), B3(sp.Rational(dim, k)))
+    g = sum(v**2 for v in xs)
+    for top in itertools.combinations(range(dim), k):
+        rest = [j for j in range(dim) if j not in top]
+        s_ = sum(xs[i] ** 2 for i in top)
+        base = sp.expand(sum(xs[i] ** 2 - xs[j] ** 2 for i in top for j in rest))
+        for cls in classes:
+            for name, slack in cls.slacks(s_, s_, g).items():
+                slack = sp.expand(slack)
+                if slack == 0:
+                    continue
+                r = sp.simplify(slack / base) if base != 0 else sp.nan
+                if r.free_symbols or r.is_nonnegative is not True:
+                    return False, (f"{cls} slack {name!r} on the cone T = {top} is not a non-negative multiple of "
+                                   f"sum (x_i^2 - x_j^2): {sp.sstr(slack)}")
+    return True, (f"for each of the {len(list(itertools.combinations(range(dim), k)))} cones of kept sets T, every "
+                  "slack = r·Σ_(i∈T, j∉T)(x_i² − x_j²) with constant r >= 0 (sympy), for every x")
 
 
 # ----------------------------------------------------------------------------- CGD complexity
@@ -492,9 +524,11 @@ def cgd_complexity() -> tuple[ComplexityResult, ...]:
         if eta_max is not None:
             cands = [c for c in cands if sp.simplify(eta_max - c).is_nonnegative] or [eta_max]
         step = cands[0]
+        # the certificate is a proof at eta = step only if every coefficient is >= 0 there (sympy)
+        signs_ok = all(_coef_nonneg(sp.sympify(c).subs(eta, step), cls.domain()) for c, _ in cert)
         dec = sp.simplify(phi.subs(eta, step))
         comp = sp.simplify(1 / (2 * mu_ * dec))
-        out.append(ComplexityResult(cls, step, dec, comp, seed, cert_ok))
+        out.append(ComplexityResult(cls, step, dec, comp, seed, bool(cert_ok and signs_ok)))
     return tuple(out)
 
 
