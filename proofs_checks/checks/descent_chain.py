@@ -64,11 +64,40 @@ def _randk_outcomes(g: list[Q], k: int) -> list[list[Q]]:
     return outs
 
 
+# the chain's terms in aggregate quantities of one instance (one source for the numbers and the proofs):
+# fx = f(x), gf2 = ‖∇f‖², Einner = E⟨∇f, m⟩, Esq = E‖m‖² (m = (1/n)ΣC_i), EC2 = ΣE‖C_i‖², Err = ΣE‖C_i − g_i‖²,
+# Cross = ΣE⟨C_i − g_i, g_i⟩, SG = Σ‖g_i‖², Hdev = Σ‖g_i − ∇f‖², HCross = Σ⟨g_i − ∇f, ∇f⟩, b2 = Hdev/n
+AGG = sp.symbols("fx gf2 Einner Esq EC2 Err Cross SG Hdev HCross b2", real=True)
+fx_, gf2_, Einner_, Esq_, EC2_, Err_, Cross_, SG_, Hdev_, HCross_, b2_ = AGG
+gam_, L_, n_ = sp.symbols("gamma L n", positive=True)
+omega_ = sp.Symbol("omega", nonnegative=True)
+
+
+def chain_templates(n_power: int = 2, young: Q = Q(2), hetero: str = "2") -> dict[str, sp.Expr]:
+    """T2..T8 as sympy expressions of the aggregate quantities (the slide's formulas, each written once)."""
+    coef = gam_**2 * L_ / (2 * n_**n_power)
+    c = sp.Rational(young.numerator, young.denominator)
+    H = sp.sympify(hetero, locals={"n": n_})
+    base = fx_ - gam_ * gf2_
+    return {
+        "T2": fx_ - gam_ * Einner_ + gam_**2 * L_ / 2 * Esq_,
+        "T3": base + coef * EC2_,
+        "T4": base + coef * (Err_ + 2 * Cross_ + SG_),  # Σ E‖(C_i − g_i) + g_i‖², expanded
+        "T5": base + c * coef * (Err_ + SG_),
+        "T6": base + c * (1 + omega_) * coef * SG_,
+        "T7": base + c * (1 + omega_) * coef * (Hdev_ + 2 * HCross_ + n_ * gf2_),  # Σ‖(g_i − ∇f) + ∇f‖², expanded
+        "T8": base + c * (1 + omega_) * coef * H * (gf2_ + b2_),
+    }
+
+
 def chain_values(inst: dict, *, n_power: int = 2, young: Q = Q(2), hetero: str = "2") -> dict[str, Q]:
-    """Exact T0..T8 (and the tight bound) on one instance.
+    """Exact T0..T8 on one instance.
 
     ``inst``: n, d, k, A (diagonal entries), b (list of n vectors), x, gamma (Fractions).
     ``hetero``: the factor H as an expression in n (``"2"`` as printed, ``"2*n"`` correct).
+    T0 and T1 are expectations over the joint outcomes (T1 through the displacement x⁺ − x);
+    T2..T8 evaluate :func:`chain_templates` at the instance's aggregate quantities, each
+    computed from its own definition (so T1 = T2, T3 = T4 and T6 = T7 compare different sums).
     """
     n, d, k = inst["n"], inst["d"], inst["k"]
     A, bs, x, gam = inst["A"], inst["b"], inst["x"], inst["gamma"]
@@ -78,41 +107,36 @@ def chain_values(inst: dict, *, n_power: int = 2, young: Q = Q(2), hetero: str =
     f = lambda z: sum((Q(1, 2) * A[j] * z[j] ** 2 + bbar[j] * z[j] for j in range(d)), Q(0))  # noqa: E731
     gs = [[A[j] * x[j] + bi[j] for j in range(d)] for bi in bs]
     gf = [A[j] * x[j] + bbar[j] for j in range(d)]
-    b2 = sum((_dot([bi[j] - bbar[j] for j in range(d)], [bi[j] - bbar[j] for j in range(d)]) for bi in bs), Q(0)) / n
+    dev = [[g[j] - gf[j] for j in range(d)] for g in gs]
     per_agent = [_randk_outcomes(g, k) for g in gs]
     p_out = Q(1, comb(d, k)) ** n
-    E_f, E_inner, E_sq = Q(0), Q(0), Q(0)
+    E_f, E_inner, E_sq, E_dinner, E_d2 = Q(0), Q(0), Q(0), Q(0), Q(0)
     for choice in itertools.product(*per_agent):
         m = [sum((c[j] for c in choice), Q(0)) / n for j in range(d)]
-        xp = [x[j] - gam * m[j] for j in range(d)]
-        E_f += p_out * f(xp)
+        step = [-gam * m[j] for j in range(d)]
+        E_f += p_out * f([x[j] + step[j] for j in range(d)])
         E_inner += p_out * _dot(gf, m)
         E_sq += p_out * _dot(m, m)
-    # marginal expectations per agent (each outcome has probability 1/C(d,k))
-    pa = Q(1, comb(d, k))
-    E_C2 = [sum((pa * _dot(c, c) for c in outs), Q(0)) for outs in per_agent]
-    E_err2 = [sum((pa * _dot([c[j] - g[j] for j in range(d)], [c[j] - g[j] for j in range(d)]) for c in outs), Q(0))
-              for outs, g in zip(per_agent, gs, strict=True)]
-    E_split = [sum((pa * _dot([(c[j] - g[j]) + g[j] for j in range(d)], [(c[j] - g[j]) + g[j] for j in range(d)])
-                    for c in outs), Q(0)) for outs, g in zip(per_agent, gs, strict=True)]
-    fx, gf2 = f(x), _dot(gf, gf)
-    sum_g2 = sum((_dot(g, g) for g in gs), Q(0))
-    sum_g2_split = sum((_dot([(g[j] - gf[j]) + gf[j] for j in range(d)], [(g[j] - gf[j]) + gf[j] for j in range(d)])
-                        for g in gs), Q(0))
-    coef = gam**2 * L / (2 * Q(n) ** n_power)
-    H = Q(sp.Rational(sp.sympify(hetero).subs("n", n)).p, sp.Rational(sp.sympify(hetero).subs("n", n)).q)
-    T = {
-        "T0": E_f,
-        "T1": fx - gam * E_inner + L / 2 * gam**2 * E_sq,
-        "T2": fx - gam * E_inner + gam**2 * L / 2 * E_sq,
-        "T3": fx - gam * gf2 + coef * sum(E_C2),
-        "T4": fx - gam * gf2 + coef * sum(E_split),
-        "T5": fx - gam * gf2 + young * coef * (sum(E_err2) + sum_g2),
-        "T6": fx - gam * gf2 + young * (1 + omega) * coef * sum_g2,
-        "T7": fx - gam * gf2 + young * (1 + omega) * coef * sum_g2_split,
-        "T8": fx - gam * gf2 + young * (1 + omega) * coef * H * (gf2 + b2),
-        "omega_gap": sum(E_err2) - omega * sum_g2,  # U(omega) holds with equality for Rand-k
+        E_dinner += p_out * _dot(gf, step)
+        E_d2 += p_out * _dot(step, step)
+    pa = Q(1, comb(d, k))  # each agent's outcome has probability 1/C(d,k)
+    err = [[[c[j] - g[j] for j in range(d)] for c in outs] for outs, g in zip(per_agent, gs, strict=True)]
+    hdev = sum((_dot(v, v) for v in dev), Q(0))
+    vals = {
+        fx_: f(x), gf2_: _dot(gf, gf), Einner_: E_inner, Esq_: E_sq,
+        EC2_: sum((pa * _dot(c, c) for outs in per_agent for c in outs), Q(0)),
+        Err_: sum((pa * _dot(e, e) for es in err for e in es), Q(0)),
+        Cross_: sum((pa * _dot(e, g) for es, g in zip(err, gs, strict=True) for e in es), Q(0)),
+        SG_: sum((_dot(g, g) for g in gs), Q(0)),
+        Hdev_: hdev, HCross_: sum((_dot(v, gf) for v in dev), Q(0)), b2_: hdev / n,
+        gam_: gam, L_: L, n_: Q(n), omega_: omega,
     }
+    subs = {sym: sp.Rational(v.numerator, v.denominator) for sym, v in vals.items()}
+    T: dict[str, Q] = {"T0": E_f, "T1": vals[fx_] + E_dinner + L / 2 * E_d2}
+    for name, expr in chain_templates(n_power, young, hetero).items():
+        r = sp.Rational(expr.xreplace(subs))
+        T[name] = Q(int(r.p), int(r.q))
+    T["omega_gap"] = vals[Err_] - omega * vals[SG_]  # U(omega) holds with equality for Rand-k
     return T
 
 
@@ -143,42 +167,80 @@ def _inst_text(inst: dict) -> dict:
             for k, val in inst.items()}
 
 
+def _nonneg_for_n_ge_1(e: sp.Expr) -> bool:
+    """sympy establishes ``e >= 0`` for every ``n >= 1`` (``n = 1 + m``, ``m >= 0``)."""
+    m = sp.Symbol("m", nonnegative=True)
+    e = sp.simplify(e)
+    return e.is_nonnegative is True or sp.factor(sp.simplify(e.subs(n_, 1 + m))).is_nonnegative is True
+
+
 def _symbolic_proofs(n_power: int, young: Q, hetero: str) -> dict[str, str]:
-    """sympy proofs of the steps whose validity follows from an algebraic identity, for these constants."""
+    """sympy proofs of the steps, for these constants, on the chain's own templates.
+
+    A step ``A <= B`` is proved when ``B − A`` equals (sympy) a combination, with coefficients
+    sympy signs ``>= 0``, of named facts: the descent lemma, unbiasedness (``Einner = ‖∇f‖²``,
+    ``Cross = HCross = 0``), Jensen, Young, ``U(ω)`` (``ω SG − Err >= 0``) and ``b² = Hdev/n``.
+    Equalities are expansion identities checked on generic vectors. Nothing is a constant string.
+    """
     proofs: dict[str, str] = {}
-    u1, u2, v1, v2, c = sp.symbols("u1 u2 v1 v2 c", real=True)
-    # T1 = T2 and T3 = T4, T6 = T7: substitution identities
-    gam, Lsym = sp.symbols("gamma L", positive=True)
-    m1, m2, g1, g2 = sp.symbols("m1 m2 g1 g2", real=True)
-    step = sp.Matrix([-gam * m1, -gam * m2])
-    t1 = sp.Matrix([g1, g2]).dot(step) + Lsym / 2 * step.dot(step)
-    t2 = -gam * sp.Matrix([g1, g2]).dot(sp.Matrix([m1, m2])) + gam**2 * Lsym / 2 * (m1**2 + m2**2)
-    if sp.expand(t1 - t2) == 0:
-        proofs["T1=T2"] = "substituting x⁺ − x = −γ m: difference expands to 0"
-    if sp.expand(((u1 - v1) + v1) ** 2 + ((u2 - v2) + v2) ** 2 - u1**2 - u2**2) == 0:
-        proofs["T3=T4"] = proofs["T6=T7"] = "(a − b) + b = a: difference expands to 0"
-    # Young with constant c: c|u|^2 + c|v|^2 - |u+v|^2 = |u-v|^2 + (c-2)(|u|^2+|v|^2)
-    young_gap = c * (u1**2 + u2**2 + v1**2 + v2**2) - (u1 + v1) ** 2 - (u2 + v2) ** 2
-    rhs = (u1 - v1) ** 2 + (u2 - v2) ** 2 + (c - 2) * (u1**2 + u2**2 + v1**2 + v2**2)
-    if sp.expand(young_gap - rhs) == 0 and young >= 2:  # (1 <= c < 2 holds too, by unbiasedness: searched)
-        proofs["T4<=T5"] = (f"Young: c‖u‖²+c‖v‖²−‖u+v‖² = ‖u−v‖² + (c−2)(‖u‖²+‖v‖²) >= 0 with c = {young}; "
-                            "the cross term also has zero mean by unbiasedness")
-    proofs["T5<=T6"] = "the U(ω) assumption E‖C_i − g_i‖² <= ω‖g_i‖², with a positive coefficient"
-    # smoothness for diagonal A <= L I: T1 - T0 = 1/2 E sum (L - a_j) s_j^2 with L - a_j >= 0
+    T = chain_templates(n_power, young, hetero)
+    coef = gam_**2 * L_ / (2 * n_**n_power)
+    c = sp.Rational(young.numerator, young.denominator)
+    u1, u2, v1, v2 = sp.symbols("u1 u2 v1 v2", real=True)
+    expansion = sp.expand((u1**2 + u2**2) - ((u1 - v1) ** 2 + (u2 - v2) ** 2 + 2 * ((u1 - v1) * v1 + (u2 - v2) * v2)
+                                             + v1**2 + v2**2)) == 0
+    # T0 <= T1: descent lemma on the quadratic instances (A = diag(L − c_j), c_j >= 0)
     s1, s2 = sp.symbols("s1 s2", real=True)
     cc1, cc2 = sp.symbols("c1 c2", nonnegative=True)
-    gap = sp.expand(Lsym / 2 * (s1**2 + s2**2) - ((Lsym - cc1) / 2 * s1**2 + (Lsym - cc2) / 2 * s2**2))
-    if gap.is_nonnegative:
+    gap = sp.expand(L_ / 2 * (s1**2 + s2**2) - ((L_ - cc1) / 2 * s1**2 + (L_ - cc2) / 2 * s2**2))
+    if gap.is_nonnegative is True:
         proofs["T0<=T1"] = "quadratic f, A = diag(L − c_j), c_j >= 0: T1 − T0 = ½E Σ c_j s_j² >= 0 (descent lemma)"
-    # Jensen / Lagrange for p = 1 (n = 3 shown): n Σ|w_i|^2 - |Σ w_i|^2 = Σ_{i<j} |w_i - w_j|^2
+    # T1 = T2: x⁺ − x = −γ m
+    g1, g2, m1, m2 = sp.symbols("g1 g2 m1 m2", real=True)
+    st = sp.Matrix([-gam_ * m1, -gam_ * m2])
+    t1 = sp.Matrix([g1, g2]).dot(st) + L_ / 2 * st.dot(st)
+    t2 = -gam_ * (g1 * m1 + g2 * m2) + gam_**2 * L_ / 2 * (m1**2 + m2**2)
+    if sp.expand(t1 - t2) == 0:
+        proofs["T1=T2"] = "substituting x⁺ − x = −γ m: ⟨∇f, −γm⟩ + (L/2)‖γm‖² − T2's terms expands to 0"
+    # T2 <= T3: unbiasedness (Einner = gf2) and Jensen (Esq <= EC2/n), coefficient coef − γ²L/(2n) >= 0
+    jensen = gam_**2 * L_ / 2 * (EC2_ / n_ - Esq_)
+    rest = sp.simplify(coef - gam_**2 * L_ / (2 * n_))
     w = sp.symbols("w1:4", real=True)
     lag = 3 * sum(x_**2 for x_ in w) - sum(w) ** 2 - sum((w[i] - w[j]) ** 2 for i in range(3) for j in range(i + 1, 3))
-    if n_power == 1 and sp.expand(lag) == 0:
-        proofs["T2<=T3"] = ("unbiasedness gives the inner product exactly; Jensen ‖(1/n)Σv_i‖² <= (1/n)Σ‖v_i‖² "
-                            "(Lagrange: nΣ|w_i|² − |Σw_i|² = Σ_{i<j}|w_i − w_j|², checked for n = 3 per coordinate)")
-    Hn = sp.sympify(hetero)
-    if sp.simplify(Hn - 2 * sp.Symbol("n")) .is_nonnegative or sp.simplify(Hn - 2 * sp.Symbol("n")) == 0:
-        proofs["T7<=T8"] = "Young per agent: Σ‖(g_i − ∇f) + ∇f‖² <= 2Σ‖g_i − ∇f‖² + 2n‖∇f‖² <= 2n(b² + ‖∇f‖²)"
+    diff = sp.expand(T["T3"] - T["T2"] - (jensen + rest * EC2_ + gam_ * (Einner_ - gf2_)))
+    if diff == 0 and sp.expand(lag) == 0 and _nonneg_for_n_ge_1(rest):
+        proofs["T2<=T3"] = (f"T3 − T2 = (γ²L/2)(EC2/n − Esq) + ({rest})·EC2 + γ(Einner − ‖∇f‖²): Jensen (Lagrange "
+                            "identity nΣ|w_i|² − |Σw_i|² = Σ_{i<j}|w_i − w_j|², checked for n = 3), coefficient >= 0 "
+                            "for n >= 1 (sympy), unbiasedness")
+    # T3 = T4: ‖a‖² = ‖a − b‖² + 2⟨a − b, b⟩ + ‖b‖²
+    if expansion and sp.expand(T["T4"] - T["T3"] - coef * (Err_ + 2 * Cross_ + SG_ - EC2_)) == 0:
+        proofs["T3=T4"] = "E‖C_i‖² = E‖C_i − g_i‖² + 2E⟨C_i − g_i, g_i⟩ + ‖g_i‖² (vector identity, expands to 0)"
+    # T4 <= T5: Young, c‖u‖² + c‖v‖² − ‖u+v‖² = ‖u−v‖² + (c−2)(‖u‖²+‖v‖²) >= 0 for c >= 2
+    cs = sp.Symbol("c", real=True)
+    young_gap = cs * (u1**2 + u2**2 + v1**2 + v2**2) - (u1 + v1) ** 2 - (u2 + v2) ** 2
+    young_rhs = (u1 - v1) ** 2 + (u2 - v2) ** 2 + (cs - 2) * (u1**2 + u2**2 + v1**2 + v2**2)
+    diff = sp.expand(T["T5"] - T["T4"] - coef * (c * (Err_ + SG_) - (Err_ + 2 * Cross_ + SG_)))
+    if sp.expand(young_gap - young_rhs) == 0 and (c - 2).is_nonnegative is True and diff == 0:
+        proofs["T4<=T5"] = (f"T5 − T4 = coef·E[c‖u‖² + c‖v‖² − ‖u+v‖²] with c = {young}: Young's identity "
+                            "= ‖u−v‖² + (c−2)(‖u‖²+‖v‖²) >= 0 (c >= 2), coef >= 0")
+    # T5 <= T6: U(omega), T6 − T5 = c·coef·(ω SG − Err)
+    diff = sp.expand(T["T6"] - T["T5"] - c * coef * (omega_ * SG_ - Err_))
+    if diff == 0 and (c * coef).is_nonnegative is True:
+        proofs["T5<=T6"] = (f"T6 − T5 = ({sp.sstr(c * coef)})·(ω Σ‖g_i‖² − Σ E‖C_i − g_i‖²) (sympy), the U(ω) slack "
+                            "times a coefficient sympy signs >= 0")
+    # T6 = T7: Σ‖g_i‖² = Σ‖g_i − ∇f‖² + 2Σ⟨g_i − ∇f, ∇f⟩ + n‖∇f‖²
+    if expansion and sp.expand(T["T7"] - T["T6"] - c * (1 + omega_) * coef
+                               * (Hdev_ + 2 * HCross_ + n_ * gf2_ - SG_)) == 0:
+        proofs["T6=T7"] = "‖g_i‖² = ‖g_i − ∇f‖² + 2⟨g_i − ∇f, ∇f⟩ + ‖∇f‖² summed over i (vector identity)"
+    # T7 <= T8: Young per agent (Σ‖g_i‖² <= 2 Hdev + 2n‖∇f‖²), b² = Hdev/n, then (H − 2n)(‖∇f‖² + b²) >= 0
+    H = sp.sympify(hetero, locals={"n": n_})
+    k78 = c * (1 + omega_) * coef
+    diff = sp.expand((T["T8"] - T["T7"]).subs(b2_, Hdev_ / n_)
+                     - k78 * ((H - 2 * n_) * (gf2_ + Hdev_ / n_)
+                              + (2 * Hdev_ + 2 * n_ * gf2_ - (Hdev_ + 2 * HCross_ + n_ * gf2_))))
+    if diff == 0 and _nonneg_for_n_ge_1(H - 2 * n_) and k78.is_nonnegative is True:
+        proofs["T7<=T8"] = (f"T8 − T7 = coef'·[(H − 2n)(‖∇f‖² + b²) + Young slack], H − 2n = {sp.simplify(H - 2 * n_)} "
+                            ">= 0 for n >= 1 (sympy); Young per agent: ‖a + b‖² <= 2‖a‖² + 2‖b‖²")
     return proofs
 
 

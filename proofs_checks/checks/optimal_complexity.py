@@ -12,11 +12,12 @@ iterations, no randomness) and the power of ``L/μ`` (1/2 expected).
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 
 from theorylab.symbolic.lecture import OPTIMAL_COMPRESSED_AS_TYPESET, get_rate
 
 from ..check import check
-from ..verdict import Verdict, holds, refuted
+from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
 
 SRC = "Yuan, lecture 'Distributed Machine Learning (Part II)', slide 'Compressed algorithms converge slower'; docs/theory.md#lecture-rates"
 
@@ -68,38 +69,87 @@ def _best_power(ln_inv_eps: np.ndarray, iters: np.ndarray) -> float:
     return float(arg)
 
 
+def agd_iteration_count() -> tuple[sp.Expr, sp.Expr, bool]:
+    """Iterations of AGD to reach ``ε`` on the slowest direction, derived by sympy.
+
+    On ``f = ½μx²`` with step ``1/L`` and momentum ``β = (√κ−1)/(√κ+1)`` the iteration is the
+    linear recurrence ``x_{k+1} = (1+β)(1−1/κ)x_k − β(1−1/κ)x_{k−1}``; its characteristic
+    polynomial factors as ``(z − r)²`` with ``r = 1 − 1/√κ`` (sympy), so the error decays like
+    ``k r^k`` and ``k(ε) = ln(1/ε)/ln(1/r)`` up to lower-order terms. Returns ``(r, k(ε) as a
+    function of ℓ = ln(1/ε), True iff the factorisation holds)``.
+    """
+    kap = sp.Symbol("kappa", positive=True)
+    z = sp.Symbol("z")
+    sk = sp.sqrt(kap)
+    beta = (sk - 1) / (sk + 1)
+    a1 = (1 + beta) * (1 - 1 / kap)
+    a0 = beta * (1 - 1 / kap)
+    r = 1 - 1 / sk
+    ok = sp.simplify(sp.expand(z**2 - a1 * z + a0 - (z - r) ** 2)) == 0
+    ell = sp.Symbol("ell", positive=True)  # ln(1/eps)
+    return r, ell / -sp.log(r), bool(ok)
+
+
 @check(
     id="lecture.optimal-complexity-log-placement",
     source=SRC,
     statement="The optimisation term of the optimal complexity is √(L/μ)·ln(1/ε) (log outside the root); "
     "the lecture typesets √((L/μ) ln(1/ε)). An optimal method's iteration count grows like ln(1/ε)^p with p = 1",
     expression="iterations(AGD, kappa, eps) ~ sqrt(kappa) * log(1/eps)**p, p = 1 (not 1/2)",
-    method="exact",
+    method="symbolic",
     cost=(1.5, 5.0),
 )
 def log_placement(mode: str = "quick", *, log_power: float = 1.0, tol: float = 0.2) -> Verdict:
+    """Symbolic: AGD's recurrence has the double root ``r = 1 − 1/√κ``, so ``k(ε) = ln(1/ε)/ln(1/r)`` is
+    linear in ``ln(1/ε)`` (power exactly 1) with ``√κ·ln(1/r) → 1``. Numeric cross-check (deterministic
+    float64 runs, reported as ``holds`` without a confidence, never as exact): the fitted power of
+    ``ln(1/ε)`` in AGD's measured iteration counts is within ``tol`` of the claim."""
+    parts: dict[str, Verdict] = {}
+    r, k_of_ell, ok = agd_iteration_count()
+    ell = next(iter(k_of_ell.free_symbols - {sp.Symbol("kappa", positive=True)}))
+    kap = sp.Symbol("kappa", positive=True)
+    # derived power of ln(1/eps): d log k / d log ell
+    power = sp.simplify(sp.diff(sp.log(k_of_ell), ell) * ell)
+    lim = sp.limit(sp.sqrt(kap) * -sp.log(r), kap, sp.oo)
+    claimed_power = sp.nsimplify(log_power)
+    label = f"power of ln(1/ε) = {claimed_power}"
+    if not ok:
+        parts["symbolic"] = inconclusive(label, "the AGD characteristic polynomial did not factor as (z − r)²",
+                                         needs="a sympy factorisation")
+    elif sp.simplify(power - claimed_power) == 0 and lim == 1:
+        parts["symbolic"] = proved(label, f"char. polynomial = (z − ({r}))² (sympy); k(ε) = {k_of_ell}: power of "
+                                   f"ln(1/ε) = {power}; lim √κ·ln(1/r) = {lim}, so k ~ √κ·ln(1/ε)")
+    else:
+        parts["symbolic"] = refuted(label, f"derived power of ln(1/ε) is {power} (k(ε) = {k_of_ell}), not "
+                                    f"{claimed_power}", counterexample={"derived_power": str(power),
+                                                                        "claimed_power": str(claimed_power)})
     eps = np.logspace(-3, -12, 10) if mode == "quick" else np.logspace(-2, -14, 25)
     kappas = (100.0, 400.0) if mode == "quick" else (100.0, 400.0, 1600.0)
     its = {kp: agd_iterations(kp, eps) for kp in kappas}
     if any((v < 0).any() for v in its.values()):
-        return refuted(f"power {log_power}", "AGD did not reach every target in the iteration budget",
-                       counterexample={"kappa": kappas, "iterations": {k: v.tolist() for k, v in its.items()}})
+        parts["float64 AGD runs"] = inconclusive("measured power", "AGD did not reach every target in the budget",
+                                                 needs="a larger iteration budget")
+        return combine(f"iterations ∝ √(L/μ)·ln(1/ε)^{log_power:g}", parts)
     slopes = {kp: _best_power(np.log(1.0 / eps), v.astype(float)) for kp, v in its.items()}
-    # power of kappa at fixed small eps
     kk = np.log(np.array(kappas))
     kslope = float(np.polyfit(kk, np.log([its[kp][-1] for kp in kappas]), 1)[0])
     p = float(np.mean(list(slopes.values())))
     claimed = f"iterations ∝ √(L/μ)·ln(1/ε)^{log_power:g}"
-    nums = {"p_measured": p, "kappa_power": kslope, **{f"p(kappa={int(k)})": s for k, s in slopes.items()},
-            "iters(k=100,eps=1e-12)": int(its[kappas[0]][-1]) if mode == "quick" else int(its[kappas[0]][-1])}
+    nums = {"p_derived": str(power), "p_measured": p, "kappa_power": kslope,
+            **{f"p(kappa={int(k)})": s for k, s in slopes.items()},
+            f"iters(k={int(kappas[0])},eps={eps[-1]:.0e})": int(its[kappas[0]][-1])}
     typeset = str(OPTIMAL_COMPRESSED_AS_TYPESET)
     stated = str(get_rate("optimal_compressed").expr)
-    note = (f"Lecture as typeset: {typeset}; theorylab.symbolic.lecture: {stated}. "
-            "Deterministic float64 iterations: the fit is exact arithmetic on measured counts, not a statistic.")
-    if abs(p - log_power) <= tol and abs(kslope - 0.5) <= tol:
-        return holds(claimed, f"fitted power of ln(1/ε): {p:.3f} (per κ: {slopes}); power of κ: {kslope:.3f}",
-                     confidence=None, numbers=nums, notes=note)
-    return refuted(claimed, f"fitted power of ln(1/ε) is {p:.3f} (per κ: {slopes}), power of κ {kslope:.3f}",
-                   counterexample={"kappa": list(kappas), "eps": eps.tolist(),
-                                   "iterations": {str(k): v.tolist() for k, v in its.items()}},
-                   numbers=nums, notes=note)
+    note = (f"Lecture as typeset: {typeset}; theorylab.symbolic.lecture: {stated}. The measured powers come from "
+            "deterministic float64 runs and a least-squares fit: a cross-check within tol = "
+            f"{tol}, not a proof and not a statistic.")
+    fit = f"fitted power of ln(1/ε): {p:.3f} (per κ: {slopes}); power of κ: {kslope:.3f}"
+    parts["float64 AGD runs"] = (holds("measured power", fit, confidence=None)
+                                 if abs(p - log_power) <= tol and abs(kslope - 0.5) <= tol else
+                                 refuted("measured power", fit, counterexample={
+                                     "kappa": list(kappas), "eps": eps.tolist(),
+                                     "iterations": {str(k): v.tolist() for k, v in its.items()}}))
+    import dataclasses
+
+    v = combine(claimed, parts, notes=note)
+    return dataclasses.replace(v, numbers=nums)

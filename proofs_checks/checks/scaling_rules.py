@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from theorylab.symbolic.rules import SEED_DCSGD_ROWS, rule_table, verify_rule
-from theorylab.symbolic.symbols import alpha, beta, delta, kappa, omega
+from theorylab.errors import InvalidParameterError
+from theorylab.symbolic.rules import SEED_DCSGD_ROWS, derivative_sign, rule_table, verify_rule
+from theorylab.symbolic.symbols import alpha, beta, delta, kappa
 
 from ..check import check
 from ..claims import parse
@@ -49,15 +50,24 @@ def scaling_rules_dcsgd(mode: str = "quick", *, rows: Sequence[tuple] | None = N
         if rc.verdict != "holds":
             parts[key] = inconclusive(key, f"level ratio {rc.ratio} undecided", needs="a symbolic simplification")
             continue
-        sign = int(sp.sign(sp.diff(expr, driver).subs({omega: 1, **{f: 1 for f in FACTORS}})))
+        # the implication is the sign of d var/d driver over the whole domain (factors, omega > 0), by sympy
+        der = sp.simplify(sp.diff(expr.subs(fixed), driver))
+        try:
+            sign = derivative_sign(expr.subs(fixed), driver)
+        except InvalidParameterError:
+            sample = der.subs({s_: 1 for s_ in der.free_symbols})
+            parts[key] = inconclusive(key, f"keeps the level, but sympy cannot sign d{var}/d{driver} = {der} over the "
+                                      f"domain (value {sample} at 1)", needs="a sign sympy can establish")
+            continue
         want = imp[0] * imp[1]
         row = derived.get((var, driver))
         if sign != want:
-            parts[key] = refuted(key, f"keeps the level but d{var}/d{driver} has sign {sign}, the printed implication "
-                                 f"needs {want}", counterexample={"derivative": str(sp.diff(expr, driver))})
+            parts[key] = refuted(key, f"keeps the level but d{var}/d{driver} = {der} has sign {sign} on the whole "
+                                 f"domain, the printed implication needs {want}", counterexample={"derivative": str(der)})
         else:
-            parts[key] = proved(key, "level ratio simplifies to 1; implication "
-                                + (row.implication if row is not None else f"sign {sign}") + " from the derivative")
+            parts[key] = proved(key, f"level ratio simplifies to 1; d{var}/d{driver} = {der} has sign {sign} for all "
+                                "positive factors and omega > 0 (sympy); implication "
+                                + (row.implication if row is not None else f"sign {sign}"))
     tb = rule_table("dcsgd")
     import dataclasses
 

@@ -38,6 +38,7 @@ __all__ = [
     "exact_rule",
     "rule_table",
     "verify_rule",
+    "derivative_sign",
     "SEED_DCSGD_ROWS",
     "SEED_DSIGNSGD_RULE",
 ]
@@ -151,7 +152,9 @@ class RuleTable:
         return all(r.reproduced is not False and r.implication_agrees is not False for r in self.rows)
 
 
-def _derivative_sign(expr: sp.Expr, driver: sp.Symbol) -> int:
+def derivative_sign(expr: sp.Expr, driver: sp.Symbol) -> int:
+    """The sign of ``d expr/d driver`` for every positive value of its symbols, established by sympy;
+    :class:`~theorylab.errors.InvalidParameterError` when sympy cannot establish one sign."""
     der = sp.simplify(sp.diff(expr, driver))
     # factors and omega are positive (omega > 0 for a compressor that compresses)
     pos = {s: sp.Symbol(str(s), positive=True) for s in der.free_symbols}
@@ -182,7 +185,7 @@ def rule_table(method: str = "dcsgd", exact: bool = False) -> RuleTable:
     if method == "dcsgd":
         for var, seed_e, driver, seed_imp in SEED_DCSGD_ROWS:
             e, fixed = _solve_row(method, var, driver, exact)
-            sign = _derivative_sign(e, driver)
+            sign = derivative_sign(e, driver)
             reproduced = None if exact else bool(sp.simplify(e - seed_e) == 0)
             agrees = sign == seed_imp[0] * seed_imp[1]
             rows.append(RuleRow(var, e, fixed, driver, sign, seed_e, seed_imp, reproduced, agrees))
@@ -195,7 +198,7 @@ def rule_table(method: str = "dcsgd", exact: bool = False) -> RuleTable:
     elif method == "dsignsgd":
         for var, driver in ((kappa, alpha), (kappa, delta), (alpha, delta), (delta, kappa)):
             e, fixed = _solve_row(method, var, driver, exact)
-            sign = _derivative_sign(e, driver)
+            sign = derivative_sign(e, driver)
             rows.append(RuleRow(var, e, fixed, driver, sign, None, None, None, None))
         notes = ("The seed prints kappa/(alpha sqrt(delta)) and drops the '= 1': the rule is kappa = alpha sqrt(delta).",
                  "The level of Theorem 4 does not involve Delta, so the exact and approximate rules coincide; "
