@@ -80,12 +80,15 @@ def adversarial_inputs(d: int, seed: int = 0) -> list[tuple[str, np.ndarray]]:
         ("one_hot_last", one_hot_vector(d, d - 1, 3.0)),
         ("constant", constant_vector(d)),
         ("constant_negative", constant_vector(d, -2.0)),
+        # a constant vector with a small jitter: a projection <C(x), x> of a scale-biased
+        # Rand-k or Bernoulli has a tiny variance here, so a 5% bias is many half-widths
+        ("near_constant", 1.0 + 0.05 * rng.uniform(-1.0, 1.0, d)),
         ("alternating_signs", np.where(np.arange(d) % 2 == 0, 1.0, -1.0)),
         ("terngrad_worst", terngrad_worst_vector(d)),
         ("terngrad_worst_signed", terngrad_worst_vector(d, 5.0, signs)),
         ("natural_worst_constant", natural_worst_vector(np.zeros(d, dtype=int))),
         ("natural_worst_mixed", natural_worst_vector(rng.integers(-20, 20, size=d), signs)),
-        ("sparse_2", np.r_[1.0, -1.0, np.zeros(d - 2)] if d >= 2 else np.ones(d)),
+        ("sparse_2", np.r_[1.0, -1.0, np.zeros(max(0, d - 2))][:d]),
         ("sparse_sqrt_d", np.r_[np.ones(max(1, int(math.isqrt(d)))), np.zeros(d - max(1, int(math.isqrt(d))))]),
         ("half_zeros", np.r_[np.ones(half), np.zeros(d - half)] * signs),
         ("large_negatives", np.r_[np.full(k, -100.0), np.ones(d - k)]),
@@ -100,6 +103,8 @@ def adversarial_inputs(d: int, seed: int = 0) -> list[tuple[str, np.ndarray]]:
         ("tiny", 1e-300 * np.r_[1.0, rng.uniform(-1, 1, d - 1)]),
         ("subnormal", np.full(d, 5e-324) * signs),
         ("huge_and_tiny", np.r_[1e300, np.full(d - 1, 1e-300)]),
+        # near the largest float64: rounding up to the next power of two overflows here
+        ("near_max", 1.5e308 * np.r_[1.0, rng.uniform(-1, 1, d - 1)]),
     ]
     return [(name, x) for name, x in out if x.shape == (d,) and np.any(x != 0)]
 
