@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
-           "ENV_VAR"]
+           "standard_normal_fill", "euler_diag", "euler_rank1", "ENV_VAR"]
 
 ENV_VAR = "THEORYLAB_NUMBA"
 
@@ -154,6 +154,72 @@ if _numba is not None:
                         v += tilts[a, t]
                     x[r, t] -= c * v
 
+    @_njit
+    def _normal_fill(rng: Any, out: np.ndarray) -> None:  # pragma: no cover
+        flat = out.reshape(-1)
+        for i in range(flat.shape[0]):
+            flat[i] = rng.standard_normal()
+
+    @_njit
+    def _euler_diag(rng: Any, x: np.ndarray, b: np.ndarray, dd: np.ndarray, h: float, sq: float,
+                    dw: np.ndarray) -> None:  # pragma: no cover
+        reps, d = x.shape
+        bconst = b.shape[0] * b.shape[1] == 1
+        dconst = dd.shape[0] * dd.shape[1] == 1
+        draw = dw.shape[0] == 0
+        for r in range(reps):
+            for j in range(d):
+                bj = b[0, 0] if bconst else b[r, j]
+                vj = dd[0, 0] if dconst else dd[r, j]
+                sj = np.sqrt(0.0 if vj < 0.0 else vj)  # sqrt(max(D, 0)); NaN stays NaN
+                if draw:
+                    w = rng.standard_normal() * sq
+                else:
+                    w = dw[r, j]
+                x[r, j] = (x[r, j] + bj * h) + sj * w
+
+    @_njit
+    def _euler_rank1(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, dd: np.ndarray, c: np.ndarray, h: float,
+                     sq: float, dw: np.ndarray, sbuf: np.ndarray, beta: np.ndarray, wbuf: np.ndarray) -> np.int64:  # pragma: no cover
+        reps, d = x.shape
+        bconst = b.shape[0] * b.shape[1] == 1
+        dconst = dd.shape[0] * dd.shape[1] == 1
+        cconst = c.shape[0] == 1
+        draw = dw.shape[0] == 0
+        # pass 1 (no randomness): factors, and the cases the O(d) factor does not cover
+        for r in range(reps):
+            usq = 0.0
+            for j in range(d):
+                vj = dd[0, 0] if dconst else dd[r, j]
+                sj = np.sqrt(0.0 if vj < 0.0 else vj)
+                sbuf[r, j] = sj
+                if sj > 0.0:
+                    u = g[r, j] / sj
+                    usq += u * u
+                elif g[r, j] != 0.0:
+                    return 1  # D_j = 0 where g_j != 0: dense factor needed
+            cr = c[0, 0] if cconst else c[r, 0]
+            disc = 1.0 + cr * usq
+            if disc < -1e-9:
+                return 2  # not positive semi-definite
+            beta[r] = cr / (1.0 + np.sqrt(0.0 if disc < 0.0 else disc))
+        # pass 2: G dw = s (dw + beta u (u . dw)), u = g / s
+        for r in range(reps):
+            dot = 0.0
+            for j in range(d):
+                w = rng.standard_normal() * sq if draw else dw[r, j]
+                wbuf[j] = w
+                sj = sbuf[r, j]
+                if sj > 0.0:
+                    dot += (g[r, j] / sj) * w
+            br = beta[r]
+            for j in range(d):
+                sj = sbuf[r, j]
+                u = g[r, j] / sj if sj > 0.0 else 0.0
+                bj = b[0, 0] if bconst else b[r, j]
+                x[r, j] = (x[r, j] + bj * h) + sj * (wbuf[j] + br * u * dot)
+        return 0
+
 
 def floyd_rows(rng: np.random.Generator, rows: int, d: int, k: int, out: np.ndarray | None = None,
                mark: np.ndarray | None = None) -> np.ndarray:
@@ -189,3 +255,39 @@ def randk_sgd_step(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, tilts
     float64; ``ks``: ``(N,)`` int64, ``1 <= k_a <= d``; ``mark`` from :func:`marker`.
     """
     _randk_sgd_step(rng, x, g, tilts, sigma, z, coef, ks, mark)
+
+
+def standard_normal_fill(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
+    """Fill the C-contiguous float64 ``out`` with standard normals: the same numbers, in the same
+    order, as ``rng.standard_normal(out=out)`` (numba's port of numpy's ziggurat), faster."""
+    _normal_fill(rng, out)
+    return out
+
+
+def _as2d(v: np.ndarray) -> np.ndarray:
+    return v if v.ndim == 2 else v.reshape(1, 1)
+
+
+def euler_diag(rng: np.random.Generator, x: np.ndarray, b: np.ndarray, dd: np.ndarray, h: float, sq: float,
+               dw: np.ndarray) -> None:
+    r"""One Euler–Maruyama step of a diagonal SDE, in place: ``x ← (x + b h) + sqrt(max(D, 0)) ⊙ ΔW``.
+
+    ``b``, ``D``: ``(R, d)`` or ``(1, 1)`` (a constant, evaluated once by the caller). ``ΔW`` is
+    ``dw`` (``(R, d)``), or, when ``dw`` has shape ``(0, 0)``, ``sq · N(0, I)`` drawn in row-major
+    order from ``rng``: the numbers ``rng.standard_normal((R, d)) * sq`` would give, with the same
+    rounding, so the result equals the numpy expression bit for bit.
+    """
+    _euler_diag(rng, x, _as2d(b), _as2d(dd), float(h), float(sq), dw)
+
+
+def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.ndarray, dd: np.ndarray, c: np.ndarray,
+                h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray, beta: np.ndarray, wbuf: np.ndarray) -> int:
+    r"""One Euler–Maruyama step of ``dX = b dt + G dW`` with ``G Gᵀ = diag(D) + c g gᵀ``, in place,
+    with the factor ``G = D^{1/2}(I + β u uᵀ)``, ``u = D^{-1/2} g``, ``β = c/(1 + √(1 + c‖u‖²))``
+    (see :meth:`theorylab.symbolic.sde.NumericSDE.diffuse`): ``x ← (x + b h) + s ⊙ (ΔW + β u (u·ΔW))``.
+
+    ``c``: ``(R, 1)`` or ``(1, 1)``; ``sbuf (R, d)``, ``beta (R,)``, ``wbuf (d,)`` are work buffers.
+    Returns 0 after the step; 1 if some ``D_j = 0`` where ``g_j ≠ 0`` (the dense factor is needed),
+    2 if ``1 + c‖u‖² < −1e-9`` (not positive semi-definite): then nothing was drawn or changed.
+    """
+    return int(_euler_rank1(rng, x, g, _as2d(b), _as2d(dd), _as2d(c), float(h), float(sq), dw, sbuf, beta, wbuf))
