@@ -1,63 +1,92 @@
 """Benchmark of theorylab.simulate, every ratio measured in the same run.
 
-    python benchmarks/bench_simulate.py [--quick] [--backend numpy|cupy] [--json FILE]
+    python benchmarks/bench_simulate.py [--quick] [--backend numpy|cupy] [--json FILE] [--skip PARTS]
+
+The machine this runs on may be shared: absolute times are noisy, the *ratios* measured within
+one run (medians of >= 3 interleaved rounds: every contender timed once per round) are what
+count. Every contender runs single-threaded (torch threads = 1, XLA single-threaded).
 
 1. Reference setting (d=20, N=4, R=1000, Rand-5): batched DCSGD throughput in
-   replica·agent·coordinate steps per second, and its ratio to a plain per-replica Python loop
-   doing the same work (each replica: gradients, noise and compressor on its (N, d) block).
-   Target >= 20x.
+   replica·agent·coordinate steps per second, fused numba kernel and numpy path, and the ratio
+   to a plain per-replica Python loop doing the same work. Target >= 20x.
 2. Large setting (d=1000, N=10, R=1000, Rand-100): throughput as a fraction of the random-number
-   floor, the time to draw the random numbers one step needs, measured in the same run:
-   (a) what this implementation draws: R·N·k Gaussian noise values + R·N·k integers for the
-   k-subsets (Rand-k's ``sample_support`` runs Floyd's algorithm: k integers per row, the least
-   a uniform k-subset needs); (b) the noise alone (R·N·k normals). Target >= 50% of (a). The
-   previous sampler (d uniform keys per row + argpartition) is timed beside it.
-3. SDE integrator against ``torchsde.sdeint`` (Euler, float64, CPU, same SDE lambdified from the
-   same sympy expressions, same paths and steps, ``BrownianInterval`` with fixed dt), plus a
+   floor, the time to draw the random numbers one step needs with numpy, measured in the same
+   run: (a) R·N·k Gaussian noise values + R·N·k integers for the k-subsets (Floyd's algorithm: k
+   integers per row, the least a uniform k-subset needs); (b) the noise alone. With and without
+   numba. Target >= 50% of (a) with numba. Also: the same with glibc's malloc thresholds raised
+   (``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` = 4 GiB, in a subprocess each way), to
+   show whether per-step allocations still matter.
+3. Cost per element (ns per replica·agent·coordinate step) of the numba path for d = 20, 1000,
+   10000 (N = 10, R = 1000, Rand-(d/10)) and R = 100, 1000, 10000 (d = 1000, N = 10, Rand-100).
+   Target: growth <= 1.5x from d = 20 to d = 10000.
+4. SDE integrator against ``torchsde.sdeint`` and ``diffrax.diffeqsolve`` (Euler, float64, CPU,
+   the same SDE lambdified from the same sympy expressions, same paths and steps; diffrax with
+   ``UnsafeBrownianPath``, jit, compiled before timing): the leading-order (diagonal) DCSGD SDE at
+   d = 20 and d = 1000, and the exact (diag + rank one) one against diffrax at d = 1000. Plus a
    path-by-path agreement check with torchsde's Brownian increments injected into ours.
-4. Memory: peak resident memory (ru_maxrss) at the largest setting, and the tracemalloc peak of
-   the large setting run for S and 4S steps (must not grow with the number of steps).
+   Target >= 1.5x diffrax.
+5. Memory: peak resident memory (ru_maxrss), and the tracemalloc peak of the large setting for S
+   and 4S steps (must not grow with the number of steps).
 
 No timing is asserted anywhere; this script only reports. It times the ``theorylab`` that Python
 imports (an editable install, ``pip install -e .``, times the working tree).
-
-The large setting allocates ~8 MB work arrays every step. With glibc's default malloc some of
-them go back to the OS and come back as fresh pages each step; on a VM those page faults cost a
-noticeable share of a step. ``MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296``
-in the environment keeps them in the heap; run once with and once without to see the effect.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-import resource
-import sys
-import time
-import tracemalloc
+import os
 
-import numpy as np
+# single-threaded XLA (set before jax is imported anywhere), like torch.set_num_threads(1) below
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
-from theorylab.backend import default_rng, get_xp
-from theorylab.compressors import RandK
-from theorylab.simulate import gaussian, problem_from_spec, run_optimizer
-from theorylab.simulate.models import sde_for
-from theorylab.simulate.sde import integrate
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from theorylab import _numba  # noqa: E402
+from theorylab.backend import default_rng, get_xp  # noqa: E402
+from theorylab.compressors import RandK  # noqa: E402
+from theorylab.simulate import gaussian, problem_from_spec, run_optimizer  # noqa: E402
+from theorylab.simulate.models import sde_for  # noqa: E402
+from theorylab.simulate.sde import integrate  # noqa: E402
+
+NOTE = ("shared machine: absolute times are noisy; compare the ratios, measured in this run "
+        "(medians of interleaved rounds)")
 
 
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def interleaved(fns: dict[str, Callable[[], object]], rounds: int = 3) -> dict[str, float]:
+    """Median wall time of each function over ``rounds`` rounds; each round times every function once."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def sync(xp) -> None:
     if xp.__name__ == "cupy":
         xp.cuda.Stream.null.synchronize()
+
+
+def with_numba(flag: bool, fn: Callable[[], object]) -> Callable[[], object]:
+    def run() -> object:
+        _numba.use_numba(flag)
+        try:
+            return fn()
+        finally:
+            _numba.use_numba(None)
+    return run
 
 
 # ---------------------------------------------------------------------------- 1. reference setting
@@ -84,26 +113,32 @@ def bench_reference(xp_name: str, quick: bool) -> dict:
     noise = gaussian(1.0)
     comp = RandK(k)
 
-    def batched() -> None:
-        run = run_optimizer("dcsgd", problem, noise, eta=0.01, steps=steps, replicas=r, compressor=comp, seed=1,
-                            backend=xp_name)
-        assert not run.trajectory.divergence.diverged
+    def batched(fast=True) -> Callable[[], None]:
+        def run() -> None:
+            out = run_optimizer("dcsgd", problem, noise, eta=0.01, steps=steps, replicas=r, compressor=comp, seed=1,
+                                backend=xp_name, fast=fast)
+            assert not out.trajectory.divergence.diverged
+        return run
 
-    def batched_dense() -> None:
-        run_optimizer("dcsgd", problem, noise, eta=0.01, steps=steps, replicas=r, compressor=comp, seed=1,
-                      backend=xp_name, fast=False)
-
-    t_b = best_of(batched)
-    t_bd = best_of(batched_dense, 2)
-    t_l = best_of(lambda: python_loop(problem, noise, comp, 0.01, steps, loop_reps, 1), 2)
+    fns = {"numba": with_numba(True, batched()), "numpy": with_numba(False, batched()),
+           "dense": with_numba(False, batched(False)),
+           "loop": with_numba(False, lambda: python_loop(problem, noise, comp, 0.01, steps, loop_reps, 1))}
+    if not _numba.available() or xp_name != "numpy":
+        fns.pop("numba")
+    t = interleaved(fns, 3)
     work = r * n * d * steps
-    per_unit_loop = t_l / (loop_reps * n * d * steps)
-    thr_b = work / t_b
-    thr_l = 1 / per_unit_loop
-    return {"setting": f"d={d}, N={n}, R={r}, Rand-{k}, {steps} steps", "batched_s": t_b,
-            "throughput_batched": thr_b, "throughput_batched_dense_path": work / t_bd,
-            "throughput_python_loop": thr_l, "python_loop_replicas_timed": loop_reps,
-            "speedup_vs_loop": thr_b / thr_l, "speedup_dense_path_vs_loop": (work / t_bd) / thr_l, "target": ">= 20"}
+    thr_loop = loop_reps * n * d * steps / t["loop"]
+    out = {"setting": f"d={d}, N={n}, R={r}, Rand-{k}, {steps} steps", "note": NOTE}
+    for key in ("numba", "numpy", "dense"):
+        if key in t:
+            out[f"throughput_{key}"] = work / t[key]
+            out[f"speedup_{key}_vs_loop"] = work / t[key] / thr_loop
+    out["throughput_python_loop"] = thr_loop
+    out["python_loop_replicas_timed"] = loop_reps
+    if "numba" in t:
+        out["numba_vs_numpy_path"] = t["numpy"] / t["numba"]
+    out["target"] = ">= 20x the loop"
+    return out
 
 
 # ---------------------------------------------------------------------------- 2. large setting
@@ -136,53 +171,247 @@ def bench_large(xp_name: str, quick: bool) -> dict:
             rng.standard_normal((r, n, k))
         sync(xp)
 
-    def support_only() -> None:
-        rng = default_rng(3, xp)
-        for _ in range(steps):
-            comp.sample_support((r, n), d, rng)
-        sync(xp)
+    def support(flag: bool) -> Callable[[], None]:
+        def run() -> None:
+            rng = default_rng(3, xp)
+            for _ in range(steps):
+                comp.sample_support((r, n), d, rng)
+            sync(xp)
+        return with_numba(flag, run)
 
-    def support_by_keys() -> None:  # the previous sampler: d uniform keys per row + argpartition
+    def support_by_keys() -> None:  # the sampler before Floyd's: d uniform keys per row + argpartition
         rng = default_rng(3, xp)
         for _ in range(steps):
             xp.argpartition(rng.random((r, n, d)), k - 1, axis=-1)[..., :k]
         sync(xp)
 
-    t_m = best_of(method, 2)
-    t_f = best_of(floor_full, 2)
-    t_n = best_of(floor_noise, 2)
-    t_s = best_of(support_only, 2)
-    t_k = best_of(support_by_keys, 2)
+    use = _numba.available() and xp_name == "numpy"
+    fns = {"numpy": with_numba(False, method), "floor": floor_full, "floor_noise": floor_noise,
+           "support_numpy": support(False), "keys": support_by_keys}
+    if use:
+        fns = {"numba": with_numba(True, method), **fns, "support_numba": support(True)}
+        with_numba(True, method)()  # compile (cached on disk after the first run)
+    t = interleaved(fns, 3)
     work = r * n * d * steps
-    return {"setting": f"d={d}, N={n}, R={r}, Rand-{k}, {steps} steps", "method_s": t_m,
-            "throughput": work / t_m, "floor_s_noise_plus_support_ints": t_f, "floor_s_noise_only": t_n,
-            "sample_support_s": t_s, "fraction_of_floor": t_f / t_m, "fraction_of_noise_only_floor": t_n / t_m,
-            "share_of_time_in_sample_support": t_s / t_m, "target": ">= 0.5 of floor (a)",
-            "support_by_keys_s (previous sampler)": t_k, "floyd_speedup_vs_keys": t_k / t_s}
+    out = {"setting": f"d={d}, N={n}, R={r}, Rand-{k}, {steps} steps", "note": NOTE,
+           "floor_s_noise_plus_support_ints": t["floor"], "floor_s_noise_only": t["floor_noise"],
+           "malloc_env": " ".join(f"{v}={os.environ[v]}" for v in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+                                 if v in os.environ) or "glibc defaults"}
+    for key in ("numba", "numpy"):
+        if key in t:
+            out[f"{key}_s"] = t[key]
+            out[f"{key}_throughput"] = work / t[key]
+            out[f"{key}_fraction_of_floor"] = t["floor"] / t[key]
+            out[f"{key}_fraction_of_noise_only_floor"] = t["floor_noise"] / t[key]
+    out["numpy_share_of_time_in_sample_support"] = t["support_numpy"] / t["numpy"]
+    out["sample_support_numpy_s"] = t["support_numpy"]
+    if use:
+        out["sample_support_numba_s"] = t["support_numba"]
+        out["sample_support_numba_vs_numpy"] = t["support_numpy"] / t["support_numba"]
+        out["numba_vs_numpy_path"] = t["numpy"] / t["numba"]
+    out["support_by_keys_s (sampler before Floyd)"] = t["keys"]
+    out["target"] = ">= 0.5 of floor (a) with numba"
+    return out
 
 
-# ---------------------------------------------------------------------------- 3. torchsde
+def bench_malloc(xp_name: str, quick: bool) -> dict:
+    """The large setting in two subprocesses: glibc's default malloc thresholds, and raised ones."""
+    env0 = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    env1 = {**env0, "MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
+    cmd = [sys.executable, os.path.abspath(__file__), "--only-large-json", "--backend", xp_name] + (
+        ["--quick"] if quick else [])
+    res = {}
+    for name, env in (("default", env0), ("raised", env1)):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            return {"skipped": f"subprocess failed: {proc.stderr.strip().splitlines()[-1:]}"}
+        res[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = {"note": "separate processes, so only roughly comparable; ratio > 1 = raised thresholds faster"}
+    for key in ("numba_s", "numpy_s"):
+        if key in res["default"]:
+            out[f"{key}_default_malloc"] = res["default"][key]
+            out[f"{key}_raised_thresholds"] = res["raised"][key]
+            out[f"{key.split('_')[0]}_malloc_effect"] = res["default"][key] / res["raised"][key]
+            out[f"{key.split('_')[0]}_fraction_of_floor_default"] = res["default"][key.replace("_s", "_fraction_of_floor")]
+            out[f"{key.split('_')[0]}_fraction_of_floor_raised"] = res["raised"][key.replace("_s", "_fraction_of_floor")]
+    return out
 
 
-def bench_torchsde(quick: bool) -> dict:
+# ---------------------------------------------------------------------------- 3. cost per element
+
+
+def bench_elements(xp_name: str, quick: bool) -> dict:
+    if not _numba.available() or xp_name != "numpy":
+        return {"skipped": "needs numba and the numpy backend"}
+    n = 10
+    settings = [(20, 1000), (1000, 1000), (10_000, 1000), (1000, 100), (1000, 10_000)]
+    fns, work = {}, {}
+    for d, r in settings:
+        k = max(1, d // 10)
+        steps = max(2, int((2e7 if quick else 6e7) // (r * n * d)))
+        problem = problem_from_spec("quadratic:mu=1,L=1", d, n)
+
+        def run(problem=problem, d=d, r=r, k=k, steps=steps) -> None:
+            run_optimizer("dcsgd", problem, gaussian(1.0), eta=0.01, steps=steps, replicas=r, compressor=RandK(k),
+                          seed=6, points=2, blocks=1)
+        key = f"d={d}, R={r}, Rand-{k}"
+        fns[key] = with_numba(True, run)
+        work[key] = r * n * d * steps
+    t = interleaved(fns, 3)
+    out = {"setting": "numba path, N=10, Rand-(d/10); ns per replica·agent·coordinate step", "note": NOTE}
+    for key in fns:
+        out[f"ns_per_element {key}"] = t[key] / work[key] * 1e9
+    out["growth_d20_to_d10000"] = out["ns_per_element d=10000, R=1000, Rand-1000"] / out[
+        "ns_per_element d=20, R=1000, Rand-2"]
+    out["growth_R100_to_R10000"] = out["ns_per_element d=1000, R=10000, Rand-100"] / out[
+        "ns_per_element d=1000, R=100, Rand-100"]
+    out["target"] = "growth d=20 -> 10000 <= 1.5"
+    return out
+
+
+# ---------------------------------------------------------------------------- 4. SDE: torchsde, diffrax
+
+
+def _sde_contenders(d: int, paths: int, steps: int, exact: bool, want_torch: bool) -> tuple[dict, dict]:
+    import sympy as sp
+
+    from theorylab.symbolic import get_sde
+    from theorylab.symbolic.symbols import gj
+
+    n, eta = 4, 0.01
+    k = 5 if d == 20 else d // 10
+    problem = problem_from_spec("quadratic:mu=1,L=1", d, n)  # grad f(x) = x
+    ours = sde_for("dcsgd", problem, gaussian(1.0), eta, [RandK(k)] * n, exact=exact)
+    sym = get_sde("dcsgd" if exact else "dcsgd-diag")
+    vals = {s: ours.params[str(s)] for s in sym.parameters}
+    exprs = [e.subs(vals) for e in (sym.drift, sym.cov_diag, sym.cov_outer)]
+    T = steps * eta
+    fns: dict[str, Callable[[], object]] = {}
+    info: dict[str, object] = {"setting": f"DCSGD SDE ({'exact, diag + rank one' if exact else 'leading order, diagonal'}"
+                                          f", Rand-{k}), d={d}, paths={paths}, {steps} Euler steps, float64, CPU"}
+    fns["ours (numba)"] = with_numba(True, lambda: integrate(ours, problem, eta=eta, steps=steps, paths=paths,
+                                                             seed=4, points=2, blocks=1))
+    fns["ours (numpy)"] = with_numba(False, lambda: integrate(ours, problem, eta=eta, steps=steps, paths=paths,
+                                                              seed=4, points=2, blocks=1))
+    if not _numba.available():
+        fns.pop("ours (numba)")
+    if want_torch and not exact:
+        try:
+            import torch
+            import torchsde
+
+            torch.set_num_threads(1)
+            f_t, g_t = (sp.lambdify([gj], e, "torch") for e in (exprs[0], sp.sqrt(exprs[1])))
+
+            class TorchSDE(torch.nn.Module):
+                noise_type = "diagonal"
+                sde_type = "ito"
+
+                def f(self, t, y):
+                    return f_t(y) + torch.zeros_like(y)
+
+                def g(self, t, y):
+                    return g_t(y) + torch.zeros_like(y)
+
+            y0 = torch.ones(paths, d, dtype=torch.float64)
+
+            def run_torch() -> None:
+                bm = torchsde.BrownianInterval(t0=0.0, t1=T, size=(paths, d), dtype=torch.float64, dt=eta)
+                with torch.no_grad():
+                    torchsde.sdeint(TorchSDE(), y0, torch.tensor([0.0, T], dtype=torch.float64), method="euler",
+                                    dt=eta, bm=bm)
+            fns["torchsde"] = run_torch
+            info["torch"] = f"{torch.__version__}, torchsde {torchsde.__version__}"
+        except ImportError as exc:
+            info["torchsde"] = f"skipped: {exc}; pip install theorylab[bench]"
+    try:
+        import diffrax
+        import jax
+        import jax.numpy as jnp
+        import lineax
+
+        jax.config.update("jax_enable_x64", True)
+        f_j, D_j, c_j = (sp.lambdify([gj], e, "jax") for e in exprs)
+        shape2 = (paths, d)
+
+        def drift(t, y, args):
+            return f_j(y) + jnp.zeros_like(y)
+
+        def gdw(y, dw):  # G dw for G G^T = diag(D) + c g g^T (g = y here), the factor of NumericSDE.diffuse
+            g, w = y.reshape(shape2), dw.reshape(shape2)
+            s = jnp.sqrt(D_j(g) + jnp.zeros_like(g))
+            if not exact:
+                return (s * w).reshape(-1)
+            c = c_j(g[:, :1]) + jnp.zeros_like(g[:, :1])
+            u = g / s
+            beta = c / (1 + jnp.sqrt(1 + c * jnp.sum(u * u, axis=-1, keepdims=True)))
+            return (s * (w + beta * u * jnp.sum(u * w, axis=-1, keepdims=True))).reshape(-1)
+
+        struct = jax.ShapeDtypeStruct((paths * d,), jnp.float64)
+
+        def diffusion(t, y, args):
+            if not exact:
+                return lineax.DiagonalLinearOperator(jnp.sqrt(D_j(y) + jnp.zeros_like(y)))
+            return lineax.FunctionLinearOperator(lambda dw: gdw(y, dw), struct)
+
+        @jax.jit
+        def solve(key):
+            bm = diffrax.UnsafeBrownianPath(shape=(paths * d,), key=key)
+            terms = diffrax.MultiTerm(diffrax.ODETerm(drift), diffrax.ControlTerm(diffusion, bm))
+            return diffrax.diffeqsolve(terms, diffrax.Euler(), 0.0, T, dt0=eta, y0=jnp.ones(paths * d),
+                                       saveat=diffrax.SaveAt(t1=True), max_steps=steps + 1,
+                                       adjoint=diffrax.ForwardMode()).ys
+
+        t0 = time.perf_counter()
+        solve(jax.random.PRNGKey(0)).block_until_ready()
+        info["diffrax_compile_s"] = time.perf_counter() - t0
+        fns["diffrax"] = lambda: solve(jax.random.PRNGKey(1)).block_until_ready()
+        info["diffrax"] = f"{diffrax.__version__}, jax {jax.__version__}, XLA_FLAGS={os.environ.get('XLA_FLAGS')}"
+    except ImportError as exc:
+        info["diffrax"] = f"skipped: {exc}; pip install theorylab[bench]"
+    for fn in fns.values():  # warm-up (numba cache load, allocator)
+        fn()
+    return fns, info
+
+
+def bench_sde(quick: bool) -> dict:
+    out: dict = {"note": NOTE}
+    cases = [(20, 1000, 200 if quick else 1000, False), (1000, 1000, 20 if quick else 100, False),
+             (1000, 1000, 20 if quick else 100, True)]
+    for d, paths, steps, exact in cases:
+        fns, info = _sde_contenders(d, paths, steps, exact, want_torch=True)
+        t = interleaved(fns, 3)
+        tag = f"d={d}{' exact' if exact else ''}"
+        out[f"[{tag}] setting"] = info.pop("setting")
+        for key, val in info.items():
+            out[f"[{tag}] {key}"] = val
+        for key, val in t.items():
+            out[f"[{tag}] {key}_s"] = val
+        best = t.get("ours (numba)", t["ours (numpy)"])
+        for other in ("diffrax", "torchsde"):
+            if other in t:
+                out[f"[{tag}] speedup_vs_{other}"] = t[other] / best
+        if "ours (numba)" in t:
+            out[f"[{tag}] numba_vs_numpy"] = t["ours (numpy)"] / t["ours (numba)"]
+    out["target"] = ">= 1.5x diffrax at d=20 and d=1000"
+    out.update(pathwise_vs_torchsde())
+    return out
+
+
+def pathwise_vs_torchsde() -> dict:
+    """torchsde's Brownian increments injected into our integrator: the same Euler paths."""
     try:
         import sympy as sp
         import torch
         import torchsde
     except ImportError as exc:
-        return {"skipped": f"torchsde comparison skipped: {exc}; install theorylab[bench] "
-                           "(pip install torch==2.13.0 torchsde, CPU wheel)"}
+        return {"pathwise": f"skipped: {exc}"}
     from theorylab.symbolic import get_sde
     from theorylab.symbolic.symbols import gj
 
-    torch.set_num_threads(1)
-    d, n, paths = 20, 4, 1000
-    steps = 200 if quick else 1000
-    eta, omega = 0.01, 3.0
+    d, n, paths, eta, small = 20, 4, 1000, 0.01, 50
     problem = problem_from_spec("quadratic:mu=1,L=1", d, n)
-    comps = [RandK(5)] * n
-    ours = sde_for("dcsgd", problem, gaussian(1.0), eta, comps, exact=False)  # diagonal leading-order SDE
-    # the same sympy expressions, lambdified for torch (nothing retyped)
+    ours = sde_for("dcsgd", problem, gaussian(1.0), eta, [RandK(5)] * n, exact=False)
     sym = get_sde("dcsgd-diag")
     vals = {s: ours.params[str(s)] for s in sym.parameters}
     f_t = sp.lambdify([gj], sym.drift.subs(vals), "torch")
@@ -192,29 +421,13 @@ def bench_torchsde(quick: bool) -> dict:
         noise_type = "diagonal"
         sde_type = "ito"
 
-        def f(self, t, y):  # gradient of ||x||^2/2 is x
+        def f(self, t, y):
             return f_t(y) + torch.zeros_like(y)
 
         def g(self, t, y):
             return g_t(y) + torch.zeros_like(y)
 
-    T = steps * eta
     y0 = torch.ones(paths, d, dtype=torch.float64)
-
-    def run_torch(bm=None):
-        bm = bm or torchsde.BrownianInterval(t0=0.0, t1=T, size=(paths, d), dtype=torch.float64, dt=eta)
-        with torch.no_grad():
-            return torchsde.sdeint(TorchSDE(), y0, torch.tensor([0.0, T], dtype=torch.float64), method="euler",
-                                   dt=eta, bm=bm)
-
-    def run_ours(brownian=None, points=2):
-        return integrate(ours, problem, eta=eta, steps=steps, paths=paths, seed=4, brownian=brownian,
-                         points=points)
-
-    t_torch = best_of(run_torch, 2)
-    t_ours = best_of(run_ours, 3)
-    # pathwise: torchsde's Brownian increments injected into our integrator
-    small = 50
     bm = torchsde.BrownianInterval(t0=0.0, t1=small * eta, size=(paths, d), dtype=torch.float64, dt=eta)
     ts = torch.linspace(0, small * eta, small + 1, dtype=torch.float64)
     with torch.no_grad():
@@ -222,16 +435,11 @@ def bench_torchsde(quick: bool) -> dict:
     dw = np.stack([bm(ts[i], ts[i + 1]).numpy() for i in range(small)])
     mine = integrate(ours, problem, eta=eta, steps=small, paths=paths, brownian=dw, points=small + 1)
     gap_torch = 0.5 * np.sum(ys * ys, axis=-1)
-    max_rel = float(np.max(np.abs(mine.trajectory.values - gap_torch) / gap_torch))
-    return {"setting": f"DCSGD SDE (diagonal, Rand-5 omega={omega}), d={d}, paths={paths}, {steps} Euler steps, "
-                       "float64, CPU, torch threads=1",
-            "ours_s": t_ours, "torchsde_s": t_torch,
-            "ours_paths_steps_per_s": paths * steps / t_ours, "torchsde_paths_steps_per_s": paths * steps / t_torch,
-            "speedup_vs_torchsde": t_torch / t_ours, "pathwise_max_relative_gap_difference": max_rel,
-            "torch": torch.__version__, "torchsde": torchsde.__version__}
+    return {"pathwise_max_relative_gap_difference_vs_torchsde": float(
+        np.max(np.abs(mine.trajectory.values - gap_torch) / gap_torch))}
 
 
-# ---------------------------------------------------------------------------- 4. memory
+# ---------------------------------------------------------------------------- 5. memory
 
 
 def bench_memory(xp_name: str, quick: bool) -> dict:
@@ -240,13 +448,15 @@ def bench_memory(xp_name: str, quick: bool) -> dict:
     out = {}
     base = 3 if quick else 5
     for steps in (base, 4 * base):
-        tracemalloc.start()
-        run_optimizer("dcsgd", problem, gaussian(1.0), eta=0.01, steps=steps, replicas=r, compressor=RandK(k),
-                      seed=5, backend=xp_name)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        out[f"tracemalloc_peak_MiB_{steps}_steps"] = peak / 2**20
-    # a long run of the reference setting: recorder memory is bounded by points and blocks
+        for flag in ((True, False) if _numba.available() else (False,)):
+            _numba.use_numba(flag)
+            tracemalloc.start()
+            run_optimizer("dcsgd", problem, gaussian(1.0), eta=0.01, steps=steps, replicas=r, compressor=RandK(k),
+                          seed=5, backend=xp_name)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            _numba.use_numba(None)
+            out[f"tracemalloc_peak_MiB_{steps}_steps_{'numba' if flag else 'numpy'}"] = peak / 2**20
     p = problem_from_spec("quadratic:mu=1,L=1", 20, 4)
     for steps in (1000, 4000):
         tracemalloc.start()
@@ -263,11 +473,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer steps (smoke run)")
     ap.add_argument("--backend", default="numpy", choices=("numpy", "cupy"))
     ap.add_argument("--json", default=None, help="also write the results to this file")
-    ap.add_argument("--skip", default="", help="comma-separated parts to skip: reference,large,torchsde,memory")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated parts to skip: reference,large,malloc,elements,sde,memory")
+    ap.add_argument("--only-large-json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.only_large_json:  # used by bench_malloc's subprocesses
+        print(json.dumps(bench_large(args.backend, args.quick)))
+        return 0
     skip = set(filter(None, args.skip.split(",")))
     res: dict = {"python": sys.version.split()[0], "numpy": np.__version__, "machine": platform.machine(),
-                 "processor": platform.processor(), "backend": args.backend}
+                 "processor": platform.processor(), "backend": args.backend, "cpus": os.cpu_count(),
+                 "numba": getattr(_numba._numba, "__version__", None), "note": NOTE}
+    print(json.dumps({k: res[k] for k in ("python", "numpy", "numba", "cpus", "backend")}))
+    print(NOTE)
     if args.backend == "cupy":
         try:
             get_xp("cupy")
@@ -276,13 +494,16 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     parts = [("reference", lambda: bench_reference(args.backend, args.quick)),
              ("large", lambda: bench_large(args.backend, args.quick)),
-             ("torchsde", lambda: bench_torchsde(args.quick)),
+             ("malloc", lambda: bench_malloc(args.backend, args.quick)),
+             ("elements", lambda: bench_elements(args.backend, args.quick)),
+             ("sde", lambda: bench_sde(args.quick)),
              ("memory", lambda: bench_memory(args.backend, args.quick))]
     for name, fn in parts:
         if name in skip:
             continue
+        t0 = time.perf_counter()
         res[name] = fn()
-        print(f"[{name}]")
+        print(f"[{name}] ({time.perf_counter() - t0:.0f} s)")
         for key, val in res[name].items():
             print(f"  {key}: {val:.4g}" if isinstance(val, float) else f"  {key}: {val}")
         sys.stdout.flush()

@@ -143,3 +143,79 @@ def test_per_agent_sdes_lambdify() -> None:
     s = sde_for("dsignsgd", P, student_t(3.0, [1.0, 2.0, 1.0, 1.0]), 0.01)
     np.testing.assert_allclose(s.drift(g), 0.0, atol=1e-15)
     np.testing.assert_allclose(s.diffusion(g), np.sqrt(0.01 / 4), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- both paths (numba / numpy)
+
+
+def _run_both(monkeypatch, sde, **kw):
+    out = {}
+    for flag in ("1", "0"):
+        monkeypatch.setenv("THEORYLAB_NUMBA", flag)
+        out[flag] = integrate(sde, P, **kw).trajectory
+    return out["1"], out["0"]
+
+
+@pytest.mark.parametrize("method, exact", [("dsgd", True), ("dcsgd", False)])
+def test_diagonal_sde_bit_identical_on_both_paths(monkeypatch, method, exact) -> None:
+    """Diagonal SDEs (a constant diffusion for DSGD, g-dependent for the leading-order DCSGD SDE):
+    the fused kernel draws numpy's normals in numpy's order and rounds like the numpy expression,
+    so the paths agree bit for bit (Euler and Richardson)."""
+    from theorylab import _numba
+
+    if not _numba.available():
+        pytest.skip("numba not installed (theorylab[fast])")
+    comps = None if method == "dsgd" else [RandK(3)] * 4
+    sde = sde_for(method, P, gaussian(1.0), 0.05, comps, exact=exact)
+    assert sde.diagonal
+    for scheme in ("euler", "richardson"):
+        a, b = _run_both(monkeypatch, sde, eta=0.05, steps=40, paths=7, seed=3, scheme=scheme, points=41)
+        np.testing.assert_array_equal(a.values, b.values)
+
+
+def test_rank_one_sde_same_paths_on_both_paths(monkeypatch) -> None:
+    """The exact Rand-k SDE (diag + rank one): with the same injected increments the fused kernel and
+    NumericSDE.diffuse agree to rounding (inner products summed in another order); the comparison
+    is sensitive: a factor with beta off by 1% (planted bug) is far outside the tolerance."""
+    from theorylab import _numba
+
+    if not _numba.available():
+        pytest.skip("numba not installed (theorylab[fast])")
+    sde = sde_for("dcsgd", P, gaussian(1.0), 0.05, [RandK(3)] * 4)
+    assert not sde.diagonal
+    dw = np.random.default_rng(0).standard_normal((30, 5, 10)) * np.sqrt(0.05)
+    a, b = _run_both(monkeypatch, sde, eta=0.05, steps=30, paths=5, brownian=dw, points=31)
+    np.testing.assert_allclose(a.values, b.values, rtol=1e-12)
+    # planted bug: the same step with beta * 1.01 (a wrong factor) differs by far more than 1e-12
+    x = np.ones((5, 10))
+    g = P.grad(x)
+    ref = x + sde.drift(g) * 0.05 + sde.diffuse(g, dw[0])
+    s = np.sqrt(sde.variance(g) - sde._cov_outer(g[:, :1]) * g * g)
+    u = g / s
+    c = sde._cov_outer(g[:, :1])
+    beta = 1.01 * c / (1 + np.sqrt(1 + c * np.sum(u * u, axis=1, keepdims=True)))
+    bad = x + sde.drift(g) * 0.05 + s * (dw[0] + beta * u * np.sum(u * dw[0], axis=1, keepdims=True))
+    xk = x.copy()
+    c2 = np.asarray(c, dtype=float).reshape(-1, 1) if np.ndim(c) else np.full((1, 1), c)
+    code = _numba.euler_rank1(np.random.default_rng(0), xk, g, sde._drift(g), sde._cov_diag(g), c2, 0.05, 0.0,
+                              dw[0], np.empty((5, 10)), np.empty(5), np.empty(10))
+    assert code == 0
+    np.testing.assert_allclose(xk, ref, rtol=1e-12)
+    assert np.max(np.abs(xk - bad)) > 1e-6
+
+
+def test_kernel_falls_back_to_the_dense_factor_and_raises_on_indefinite(monkeypatch) -> None:
+    """D = 0 where g != 0 (c > 0): the kernel returns without drawing and the step uses the dense
+    factor of NumericSDE.diffuse; an indefinite covariance is the same clear error on both paths."""
+    import dataclasses
+
+    base = sde_for("dcsgd", P, gaussian(1.0), 0.05, [RandK(3)] * 4)
+    plus = dataclasses.replace(base, _cov_diag=lambda g: 0.0 * g, _cov_outer=lambda g: 0.5 + 0.0 * g)
+    dw = np.random.default_rng(1).standard_normal((10, 4, 10)) * np.sqrt(0.05)
+    a, b = _run_both(monkeypatch, plus, eta=0.05, steps=10, paths=4, brownian=dw, points=11)
+    np.testing.assert_allclose(a.values, b.values, rtol=1e-12)
+    minus = dataclasses.replace(base, _cov_diag=lambda g: 1.0 + 0.0 * g, _cov_outer=lambda g: -1.0 + 0.0 * g)
+    for flag in ("1", "0"):
+        monkeypatch.setenv("THEORYLAB_NUMBA", flag)
+        with pytest.raises(InvalidParameterError, match="not positive semi-definite"):
+            integrate(minus, P, eta=0.05, steps=3, paths=4, seed=0)

@@ -17,6 +17,11 @@ Each row draws its own subset, with no Python loop over rows:
   ``(j−d+k+1)``-subsets of ``{0, …, j}``), from exactly ``k`` random integers per row, the
   minimum a k-subset needs, instead of ``d`` keys. The Python loop is over the ``k`` steps; for
   ``k > d/2`` the key partition is cheaper and is used instead.
+
+With numba installed (``theorylab[fast]``) both ``sample_support`` and ``C(x)`` on numpy arrays run
+Floyd's algorithm in one compiled pass per row (``theorylab._numba``: a reused ``d``-marker,
+Lemire's exact bounded integers), for every ``k``; ``THEORYLAB_NUMBA=0`` restores the numpy
+samplers above. Same law (uniform k-subsets, independent rows), different random stream.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .. import _numba
 from ..backend import get_xp
 from ..errors import InvalidParameterError
 from ._base import Compressor, ceil_log2, positive_int, require_rng, rng_uniform
@@ -75,6 +81,8 @@ class _RandKBase(Compressor):
 
     def _apply(self, x: Any, rng: Any, xp: ModuleType) -> Any:
         d = x.shape[-1]
+        if xp is np and isinstance(rng, np.random.Generator) and x.dtype == np.float64 and _numba.enabled():
+            return _numba.randk_dense(rng, x, self.k, self._scale(d))
         mask = _support_mask(rng_uniform(rng, x.shape, xp), self.k, xp)
         return xp.where(mask, x * self._scale(d), xp.zeros((), dtype=x.dtype))
 
@@ -85,6 +93,9 @@ class _RandKBase(Compressor):
         self._check_dim(d)
         batch_shape = tuple(int(b) for b in batch_shape)
         xp = get_xp("cupy") if type(rng).__module__.startswith("cupy") else np
+        if xp is np and isinstance(rng, np.random.Generator) and _numba.enabled():
+            rows = int(np.prod(batch_shape, dtype=np.int64))
+            return _numba.floyd_rows(rng, rows, d, k).reshape(*batch_shape, k)
         if 2 * k > d:
             keys = rng_uniform(rng, (*batch_shape, d), xp)
             return xp.argpartition(keys, k - 1, axis=-1)[..., :k]

@@ -16,6 +16,16 @@ the noise (and the gradient) is drawn/computed only on the ``k`` kept coordinate
 (``sample_support``) and scattered back with one ``bincount``. The law of the iterates is the
 same as the dense path (``C`` applied to ``∇f_i + Z_i`` on all ``d`` coordinates).
 
+Fused kernel (numba, ``theorylab[fast]``, used automatically when importable): when every agent
+uses Rand-k, the numpy backend and a ``numpy.random.Generator``, a step is one compiled pass
+per replica and agent (:func:`theorylab._numba.randk_sgd_step`): Floyd's sampler with a reused
+``d``-marker, the gather of ``∇f`` (and the agent's tilt) on the support, the noise and the
+scatter straight into ``x``. Per step it allocates only what ``problem.grad`` and
+``problem.gap`` return. The law is the same as on the numpy path (uniform k-subsets,
+independent across replicas, agents and steps; the same noise law) but the random stream is
+consumed in a different order, so a fixed seed gives a different (equally distributed)
+trajectory on the two paths. ``THEORYLAB_NUMBA=0`` or ``fast="numpy"`` forces the numpy path.
+
 Memory does not grow with the number of steps: a :class:`~theorylab.simulate.record.Recorder`
 keeps subsampled curves and block sums, and detects divergence (the first step at which a
 replica's gap is non-finite or explodes, and the fraction of replicas that did).
@@ -31,6 +41,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import _numba
 from ..backend import backend_name, default_rng, get_xp, to_numpy
 from ..errors import InvalidParameterError, positive_int
 from .noise import Noise
@@ -171,6 +182,36 @@ def _direction_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] 
     return direction, "dense"
 
 
+def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] | None, replicas: int,
+                    xp: ModuleType, rng: Any, eta: float, fast: bool | str) -> tuple[Callable[[Any], None], str] | None:
+    """The fused numba step ``x ← x − η·direction(x)`` (in place) for DCSGD with Rand-k on every
+    agent, or None when it does not apply (numba off or absent, another backend or generator,
+    another method or compressor, ``fast`` False or ``"numpy"``)."""
+    if fast is not True or method != "dcsgd" or comps is None or xp is not np:
+        return None
+    if not isinstance(rng, np.random.Generator) or not _numba.enabled() or not all(_is_randk(c) for c in comps):
+        return None
+    n, d = problem.n_agents, problem.d
+    ks = np.array([int(c.k) for c in comps], dtype=np.int64)
+    if ks.min() < 1 or ks.max() > d:
+        return None  # let the compressor raise its own error
+    coef = np.array([eta * float(c.scale(d)) / n for c in comps], dtype=np.float64)
+    sigma = np.ascontiguousarray(noise.scales(n), dtype=np.float64)
+    tilts = (np.ascontiguousarray(problem.tilts, dtype=np.float64) if problem.heterogeneous
+             else np.zeros((0, d), dtype=np.float64))
+    mark = _numba.marker(d)
+    none = np.zeros((0, 0, 0), dtype=np.float64)
+    kmax = int(ks.max())
+    gaussian = noise.gaussian
+
+    def step(x: Any) -> None:
+        g = np.ascontiguousarray(problem.grad(x), dtype=np.float64)
+        z = none if gaussian else noise.sample((replicas, n, kmax), rng, np)
+        _numba.randk_sgd_step(rng, x, g, tilts, sigma, z, coef, ks, mark)
+
+    return step, "rand-k fused kernel (numba)"
+
+
 def _scatter_rows(xp: ModuleType, idx: Any, vals: Any, d: int) -> Any:
     """``Σ_agents`` of the sparse rows ``(idx, vals)`` of shape ``(R, m, k)`` into ``(R, d)``."""
     r = idx.shape[0]
@@ -181,13 +222,15 @@ def _scatter_rows(xp: ModuleType, idx: Any, vals: Any, d: int) -> Any:
 def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, steps: int, replicas: int,
                   compressor: Any = None, seed: Any = 0, backend: str | ModuleType = "numpy",
                   x0: Any = None, points: int = 200, blocks: int = 100, observe_every: int = 1,
-                  explode: float | None = None, progress: bool | None = False, fast: bool = True) -> OptimizerRun:
+                  explode: float | None = None, progress: bool | None = False, fast: bool | str = True) -> OptimizerRun:
     """Simulate ``replicas`` independent runs of ``method`` for ``steps`` steps of size ``eta``.
 
     ``compressor``: for ``dcsgd``, a compressor, a spec string, or one per agent.
     ``observe_every``: the gap is evaluated every this many steps (and at every record step);
     block means use those steps. ``explode``: gap above which a replica counts as diverged
-    (default ``1e12 · max(f(x0) − f*, 1)``). ``fast``: use the Rand-k fast path when possible.
+    (default ``1e12 · max(f(x0) − f*, 1)``). ``fast``: use the Rand-k fast path when possible
+    (the fused numba kernel when numba is importable and not switched off, else numpy);
+    ``fast="numpy"`` takes the numpy fast path even when numba is there; ``False`` the dense path.
     Returns an :class:`OptimizerRun`; ``trajectory.times = steps · eta``.
     """
     import time
@@ -204,8 +247,17 @@ def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, st
     comps = resolve_compressors(compressor, problem.n_agents) if method == "dcsgd" else None
     if method != "dcsgd" and compressor is not None:
         raise InvalidParameterError(f"{method} takes no compressor (got {compressor!r}); use dcsgd")
+    if fast not in (True, False, "numpy"):
+        raise InvalidParameterError(f"fast must be True, False or 'numpy', got {fast!r}")
     rng = default_rng(seed, xp)
-    direction, path = _direction_fn(method, problem, noise, comps, replicas, xp, fast)
+    kernel = _kernel_step_fn(method, problem, noise, comps, replicas, xp, rng, float(eta), fast)
+    if kernel is not None:
+        step, path = kernel
+    else:
+        direction, path = _direction_fn(method, problem, noise, comps, replicas, xp, bool(fast))
+
+        def step(x: Any) -> None:
+            x -= eta * direction(x, rng)
 
     x = problem.initial(replicas, xp) if x0 is None else xp.broadcast_to(
         xp.asarray(x0, dtype=xp.float64), (replicas, problem.d)).copy()
@@ -217,7 +269,7 @@ def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, st
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"), progress_bar(steps, f"{method}", progress) as bar:
         for k in range(1, steps + 1):
-            x -= eta * direction(x, rng)
+            step(x)
             if k % observe_every == 0 or rec.wants(k):
                 dead = rec.observe(k, problem.gap(x))
                 if dead is not None:

@@ -19,6 +19,17 @@ Brownian increments can be injected (``brownian=``): an array of shape
 Richardson), or a callable ``(i, shape) -> increments``. This allows a path-by-path
 comparison with another integrator driven by the same increments.
 
+Speed (docs/architecture.md, "SDE contract"): the parts of the lambdified drift ``b``, variance
+``D`` and rank-one coefficient ``c`` that do not depend on ``g`` are evaluated once, before the
+step loop (sympy's lambdify returns a scalar for a constant expression); the state is updated in
+place and the Brownian increments go to reused buffers. With numba (``theorylab[fast]``, unless
+``THEORYLAB_NUMBA=0``) the rest of a step, ``x ← (x + b h) + G ΔW`` with the increments drawn
+inside, is one compiled pass (:func:`theorylab._numba.euler_diag`, and
+:func:`theorylab._numba.euler_rank1` for ``diag(D) + c g gᵀ``, the factor of
+:meth:`NumericSDE.diffuse` fused). For diagonal SDEs both paths give the same numbers bit for bit
+(the kernel draws numpy's normals in numpy's order and rounds in the same order); for the rank-one
+factor the inner products are summed in another order (same law, differences at rounding level).
+
 Times: one optimizer step of size ``η`` is SDE time ``η``; the run lasts ``steps·η`` with
 ``substeps`` Euler steps per ``η`` and records on the same grid as the optimizer
 (``steps``, ``points``, ``blocks``), so curves can be compared point by point.
@@ -34,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _numba
 from ..backend import backend_name, default_rng, get_xp, to_numpy
 from ..errors import InvalidParameterError, positive_int
 from .problems import Problem
@@ -62,6 +74,85 @@ def euler_step(sde: Any, problem: Problem, x: Any, h: float, dw: Any) -> Any:
     """One Euler–Maruyama step ``x + b(∇f(x)) h + G(∇f(x)) dw`` (returns a new array)."""
     g = problem.grad(x)
     return x + sde.drift(g) * h + sde.diffuse(g, dw)
+
+
+def _constant_or_fn(fn: Any, probe: Any) -> tuple[Any, Any]:
+    """``(value, None)`` when the lambdified ``fn`` returns a scalar (a constant expression: sympy's
+    lambdify then ignores its argument), else ``(None, fn)``."""
+    v = fn(probe)
+    if np.ndim(v) == 0:
+        return float(v), None
+    return None, fn
+
+
+class _Stepper:
+    """Euler steps of ``sde`` on ``problem`` in place, with the constant parts of the drift and
+    diffusion evaluated once and the increments in reused buffers (numba kernel when enabled)."""
+
+    def __init__(self, sde: Any, problem: Problem, xp: ModuleType, rng: Any, paths: int, d: int) -> None:
+        self.sde, self.problem, self.xp, self.rng = sde, problem, xp, rng
+        self.kernel = (xp is np and _numba.enabled() and isinstance(rng, np.random.Generator)
+                       and all(hasattr(sde, a) for a in ("_drift", "_cov_diag", "_cov_outer", "diagonal")))
+        self.buf = xp.empty((paths, d), dtype=xp.float64)
+        self.none = np.zeros((0, 0), dtype=np.float64)
+        if self.kernel:
+            probe = np.full((2, 3), 0.5)
+            self.b_const, self.b_fn = _constant_or_fn(sde._drift, probe)
+            self.d_const, self.d_fn = _constant_or_fn(sde._cov_diag, probe)
+            self.c_const, self.c_fn = _constant_or_fn(sde._cov_outer, probe[:, :1])
+            self.b_arr = None if self.b_const is None else np.full((1, 1), self.b_const)
+            self.d_arr = None if self.d_const is None else np.full((1, 1), self.d_const)
+            self.c_arr = None if self.c_const is None else np.full((1, 1), self.c_const)
+            if not sde.diagonal:
+                self.sbuf = np.empty((paths, d))
+                self.beta = np.empty(paths)
+                self.wbuf = np.empty(d)
+
+    def normals(self, sq: float, out: Any) -> Any:
+        """``sq · N(0, I)`` into ``out``: the numbers of ``rng.standard_normal(out.shape) * sq``."""
+        if self.kernel:
+            _numba.standard_normal_fill(self.rng, out)
+        elif self.xp is np:
+            self.rng.standard_normal(out=out)
+        else:
+            out[...] = self.rng.standard_normal(out.shape)
+        out *= sq
+        return out
+
+    def _values(self, fn: Any, const_arr: Any, g: Any) -> Any:
+        if const_arr is not None:
+            return const_arr
+        v = np.asarray(fn(g), dtype=np.float64)
+        if v.shape != g.shape:
+            v = np.broadcast_to(v, g.shape)
+        return np.ascontiguousarray(v)
+
+    def step(self, x: Any, h: float, dw: Any = None, sq: float = 0.0) -> None:
+        """``x ← x + b(g) h + G(g) ΔW`` in place, ``g = ∇f(x)``; ``ΔW = dw``, or ``sq · N(0, I)``
+        drawn from the generator when ``dw`` is None."""
+        g = self.problem.grad(x)
+        if not self.kernel:
+            if dw is None:
+                dw = self.normals(sq, self.buf)
+            x += self.sde.drift(g) * h
+            x += self.sde.diffuse(g, dw)
+            return
+        g = np.ascontiguousarray(g, dtype=np.float64)
+        if dw is not None and dw.dtype != np.float64:
+            dw = dw.astype(np.float64)
+        dwk = self.none if dw is None else np.ascontiguousarray(dw)
+        b = self._values(self.b_fn, self.b_arr, g)
+        dd = self._values(self.d_fn, self.d_arr, g)
+        if self.sde.diagonal:
+            _numba.euler_diag(self.rng, x, b, dd, h, sq, dwk)
+            return
+        c = self.c_arr if self.c_arr is not None else self._values(self.c_fn, None, g[:, :1])
+        code = _numba.euler_rank1(self.rng, x, g, b, dd, c, h, sq, dwk, self.sbuf, self.beta, self.wbuf)
+        if code:  # the dense factor (or the PSD error) of NumericSDE.diffuse
+            if dw is None:
+                dw = self.normals(sq, self.buf)
+            x += self.sde.drift(g) * h
+            x += self.sde.diffuse(g, dw)
 
 
 def richardson_combine(fine: Trajectory, coarse: Trajectory) -> Trajectory:
@@ -104,11 +195,10 @@ def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int,
     hf = h / 2 if rich else h
     n_inc = steps * substeps * (2 if rich else 1)
 
+    stepper = _Stepper(sde, problem, xp, rng, paths, d)
+    sq = math.sqrt(hf)
     if brownian is None:
-        sq = math.sqrt(hf)
-
-        def draw(i: int) -> Any:
-            return rng.standard_normal((paths, d)) * sq
+        draw = None
     elif callable(brownian):
         def draw(i: int) -> Any:
             return brownian(i, (paths, d))
@@ -129,6 +219,7 @@ def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int,
     x = start()
     x_reset = problem.initial(1, xp)[0]
     gap0 = problem.gap(x)
+    sde.drift(problem.grad(x[:1]))  # checks the SDE's dimension once (InvalidParameterError)
     thr = explode if explode is not None else explode_threshold(float(np.max(to_numpy(gap0))))
     recs = [Recorder(steps, paths, xp, points=points, blocks=blocks, explode=thr, dt=float(eta))]
     states = [x]
@@ -138,18 +229,23 @@ def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int,
     for r, s in zip(recs, states):
         r.observe(0, gap0)
     i_inc = 0
+    if rich:
+        fine1, fine2, coarse = (xp.empty((paths, d), dtype=xp.float64) for _ in range(3))
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"), progress_bar(steps, name or "sde", progress) as bar:
         for kstep in range(1, steps + 1):
             for _ in range(substeps):
                 if rich:
-                    dw1, dw2 = draw(i_inc), draw(i_inc + 1)
+                    if draw is None:
+                        dw1, dw2 = stepper.normals(sq, fine1), stepper.normals(sq, fine2)
+                    else:
+                        dw1, dw2 = draw(i_inc), draw(i_inc + 1)
                     i_inc += 2
-                    states[0] = euler_step(sde, problem, states[0], hf, dw1)
-                    states[0] = euler_step(sde, problem, states[0], hf, dw2)
-                    states[1] = euler_step(sde, problem, states[1], h, dw1 + dw2)
+                    stepper.step(states[0], hf, dw1)
+                    stepper.step(states[0], hf, dw2)
+                    stepper.step(states[1], h, xp.add(dw1, dw2, out=coarse))
                 else:
-                    states[0] = euler_step(sde, problem, states[0], h, draw(i_inc))
+                    stepper.step(states[0], h, None if draw is None else draw(i_inc), sq)
                     i_inc += 1
             for j, r in enumerate(recs):
                 dead = r.observe(kstep, problem.gap(states[j]))

@@ -1,0 +1,182 @@
+"""The fused Rand-k kernels (``theorylab._numba``) against the exact law, on both paths.
+
+- Uniform k-subsets: chi-square over all C(d, k) subsets (``sample_support``, ``RandK(x)`` and
+  the DCSGD step kernel), 40000 draws, false-alarm rate 1e-6 per case.
+- Independence across agents, replicas and steps: chi-square of the joint law of two subsets on
+  all C(d, k)^2 cells; the same test rejects two agents sharing one subset (planted bug).
+- Pair inclusion at d = 1000, k = 100: every one of the 499500 pair counts over 4000 rows is
+  Binomial(4000, k(k-1)/(d(d-1))) exactly under the uniform law; exact two-sided binomial
+  p-values with a Bonferroni bound give a total false-alarm rate <= 1e-6 (any dependence).
+  Expected count 39.6 per pair: a pair probability off by a factor ~2 (or ~1/4) is detected. A
+  permutation table with random offsets (right marginals, wrong pairs) is rejected (planted bug).
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from helpers_kernels import kernels  # noqa: F401  (fixture)
+from test_compressors import _subset_pvalue
+from theorylab import _numba
+from theorylab.backend import default_rng
+from theorylab.compressors import RandK, RandKUnscaled
+from theorylab.errors import InvalidParameterError
+from theorylab.simulate import gaussian, problem_from_spec, run_optimizer
+
+needs_numba = pytest.mark.skipif(not _numba.available(), reason="numba not installed (theorylab[fast])")
+
+
+def _pair_pvalue(rows: np.ndarray, d: int) -> tuple[float, np.ndarray]:
+    """Bonferroni-corrected smallest exact two-sided binomial p-value over all pairs i < j of the
+    pair-inclusion counts of ``rows`` (each a k-subset of range(d)), and the marginal counts."""
+    m, k = rows.shape
+    a, b = np.triu_indices(k, 1)
+    counts = np.zeros(d * d, dtype=np.int64)
+    for lo in range(0, m, 500):
+        s = np.sort(rows[lo:lo + 500], axis=1)
+        counts += np.bincount((s[:, a] * d + s[:, b]).ravel(), minlength=d * d)
+    i, j = np.triu_indices(d, 1)
+    c = counts.reshape(d, d)[i, j]
+    p2 = k * (k - 1) / (d * (d - 1))
+    p = 2 * np.minimum(stats.binom.cdf(c, m, p2), stats.binom.sf(c - 1, m, p2))
+    return float(min(1.0, p.min() * c.size)), np.bincount(rows.ravel(), minlength=d)
+
+
+def _permutation_table(m: int, d: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Planted bug: a fixed random permutation read from a random offset (cyclic window)."""
+    perm = rng.permutation(d)
+    off = rng.integers(0, d, size=(m, 1))
+    return perm[(off + np.arange(k)) % d]
+
+
+@pytest.mark.parametrize("d,k", [(6, 2), (6, 3), (6, 4), (5, 1), (7, 6)])
+def test_sample_support_uniform_over_subsets(kernels, d, k) -> None:
+    rows = RandK(k).sample_support((200, 200), d, default_rng(11)).reshape(-1, k)
+    assert all(len(set(r)) == k for r in rows[:2000].tolist())
+    assert _subset_pvalue(rows, d, k) > 1e-6
+
+
+@pytest.mark.parametrize("d,k", [(6, 3), (5, 2)])
+def test_dense_randk_uniform_over_subsets(kernels, d, k) -> None:
+    x = np.arange(1.0, d + 1.0) * np.ones((40000, 1))
+    y = RandK(k)(x, default_rng(12))
+    kept = y != 0
+    assert (kept.sum(axis=1) == k).all()
+    np.testing.assert_array_equal(y[kept], (x * d / k)[kept])
+    rows = np.nonzero(kept)[1].reshape(-1, k)
+    assert _subset_pvalue(rows, d, k) > 1e-6
+    yu = RandKUnscaled(k)(x[:10], default_rng(12))
+    np.testing.assert_array_equal(yu[yu != 0], x[:10][yu != 0])
+
+
+def _step_supports(d: int, k: int, reps: int, agents: int, seed: int) -> np.ndarray:
+    """Run the step kernel with g = 1, no noise and coef_a = -10^a: x_r = Σ_a 10^a 1_{S_ra}, so
+    each agent's subset can be read back: ``(reps, agents, d)`` indicators."""
+    rng = default_rng(seed)
+    x = np.zeros((reps, d))
+    coef = -(10.0 ** np.arange(agents))
+    _numba.randk_sgd_step(rng, x, np.ones((reps, d)), np.zeros((0, d)), np.zeros(agents), np.zeros((0, 0, 0)),
+                          coef, np.full(agents, k, dtype=np.int64), _numba.marker(d))
+    digits = np.round(x).astype(np.int64)
+    return np.stack([(digits // 10**a) % 10 for a in range(agents)], axis=1)
+
+
+def _joint_pvalue(s0: np.ndarray, s1: np.ndarray, d: int, k: int) -> float:
+    """Chi-square of the joint law of two subsets (indicator rows) against uniform x uniform."""
+    codes = {c: i for i, c in enumerate(combinations(range(d), k))}
+    w = 2 ** np.arange(d)
+    lut = {sum(2**j for j in c): i for c, i in codes.items()}
+    c0 = np.array([lut[v] for v in (s0 @ w).tolist()])
+    c1 = np.array([lut[v] for v in (s1 @ w).tolist()])
+    counts = np.bincount(c0 * len(codes) + c1, minlength=len(codes) ** 2)
+    return float(stats.chisquare(counts).pvalue)
+
+
+@needs_numba
+def test_step_kernel_subsets_uniform_and_independent() -> None:
+    d, k = 5, 2
+    s = _step_supports(d, k, 20000, 2, seed=3)
+    assert (s.sum(axis=-1) == k).all()
+    rows = np.nonzero(s[:, 0])[1].reshape(-1, k)
+    assert _subset_pvalue(rows, d, k) > 1e-6
+    assert _joint_pvalue(s[:, 0], s[:, 1], d, k) > 1e-6  # agents
+    assert _joint_pvalue(s[0::2, 0], s[1::2, 0], d, k) > 1e-6  # replicas
+    rng = default_rng(4)  # steps: two successive calls on one generator
+    x1, x2 = np.zeros((20000, d)), np.zeros((20000, d))
+    args = (np.ones((20000, d)), np.zeros((0, d)), np.zeros(1), np.zeros((0, 0, 0)), np.array([-1.0]),
+            np.array([k]), _numba.marker(d))
+    _numba.randk_sgd_step(rng, x1, *args)
+    _numba.randk_sgd_step(rng, x2, *args)
+    assert _joint_pvalue(x1.astype(int), x2.astype(int), d, k) > 1e-6
+    # planted bug: both agents share one subset (right marginals, dependent agents) is rejected
+    assert _joint_pvalue(s[:, 0], s[:, 0], d, k) < 1e-6
+
+
+def test_pair_inclusion_at_d_1000(kernels) -> None:
+    d, k, m = 1000, 100, 4000
+    rows = RandK(k).sample_support((m,), d, default_rng(21))
+    p, marg = _pair_pvalue(rows, d)
+    assert p > 1e-6, p
+    # marginals: each coordinate kept k/d of the time (6-sigma band; 400 +- 19 expected)
+    assert np.all(np.abs(marg - m * k / d) < 6 * np.sqrt(m * k / d * (1 - k / d)))
+
+
+def test_pair_inclusion_rejects_a_permutation_table() -> None:
+    """Planted bug: right marginals, wrong pair law."""
+    d, k, m = 1000, 100, 4000
+    rows = _permutation_table(m, d, k, default_rng(22))
+    p, marg = _pair_pvalue(rows, d)
+    assert np.all(np.abs(marg - m * k / d) < 6 * np.sqrt(m * k / d * (1 - k / d)))  # marginals look right
+    assert p < 1e-6
+
+
+@needs_numba
+def test_kernels_reproducible_share_the_generator_and_switch(monkeypatch) -> None:
+    a = _numba.floyd_rows(default_rng(5), 50, 30, 7)
+    b = _numba.floyd_rows(default_rng(5), 50, 30, 7)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, _numba.floyd_rows(default_rng(6), 50, 30, 7))
+    rng = default_rng(5)
+    _numba.floyd_rows(rng, 50, 30, 7)
+    assert rng.random() != default_rng(5).random()  # the kernel advanced the caller's generator
+    # the step kernel with Gaussian noise drawn inside: same numbers as numpy's standard_normal
+    x = np.zeros((1, 4))
+    _numba.randk_sgd_step(default_rng(9), x, np.zeros((1, 4)), np.zeros((0, 4)), np.ones(1), np.zeros((0, 0, 0)),
+                          np.array([-1.0]), np.array([4]), _numba.marker(4))
+    ref = default_rng(9)
+    z = []
+    for _ in range(4):  # per coordinate: one 64-bit draw for the bounded integer, then one normal
+        ref.random()
+        z.append(ref.standard_normal())
+    np.testing.assert_array_equal(np.sort(x[0]), np.sort(z))
+    # switches: the environment variable and use_numba
+    monkeypatch.setenv(_numba.ENV_VAR, "0")
+    assert not _numba.enabled()
+    monkeypatch.setenv(_numba.ENV_VAR, "1")
+    assert _numba.enabled()
+    _numba.use_numba(False)
+    try:
+        assert not _numba.enabled()
+        p = problem_from_spec("quadratic:mu=1,L=1", 8, 2)
+        run = run_optimizer("dcsgd", p, gaussian(1.0), eta=0.1, steps=3, replicas=4, compressor=RandK(2))
+        assert run.path == "rand-k fast path"
+    finally:
+        _numba.use_numba(None)
+    run = run_optimizer("dcsgd", p, gaussian(1.0), eta=0.1, steps=3, replicas=4, compressor=RandK(2))
+    assert run.path == "rand-k fused kernel (numba)"
+    run = run_optimizer("dcsgd", p, gaussian(1.0), eta=0.1, steps=3, replicas=4, compressor=RandK(2), fast="numpy")
+    assert run.path == "rand-k fast path"
+    with pytest.raises(InvalidParameterError, match="fast must be"):
+        run_optimizer("dcsgd", p, gaussian(1.0), eta=0.1, steps=3, replicas=4, compressor=RandK(2), fast="yes")
+
+
+def test_k_larger_than_d_is_a_clear_error(kernels) -> None:
+    with pytest.raises(InvalidParameterError, match="must be <= d"):
+        RandK(9).sample_support((3,), 8, default_rng(0))
+    p = problem_from_spec("quadratic:mu=1,L=1", 8, 2)
+    with pytest.raises(InvalidParameterError, match="must be <= d"):
+        run_optimizer("dcsgd", p, gaussian(1.0), eta=0.1, steps=3, replicas=4, compressor=RandK(9))

@@ -1,0 +1,293 @@
+r"""Fused numba kernels for Rand-k: Floyd's sampler, gather, noise and scatter in one pass.
+
+numba is the optional extra ``theorylab[fast]``. When it is importable these kernels are used
+automatically (by :meth:`theorylab.compressors.RandK.sample_support`, ``RandK.__call__`` on
+numpy arrays, and the DCSGD Rand-k step of :func:`theorylab.simulate.run_optimizer`); the
+pure-numpy code is the fallback. ``THEORYLAB_NUMBA=0`` in the environment (read at each call)
+or ``use_numba(False)`` forces the numpy path.
+
+The mathematics is the same on both paths; only the order in which random numbers are drawn
+differs, so for a fixed seed the two paths give different (equally distributed) trajectories:
+
+- **Floyd's algorithm** (Bentley and Floyd, *Programming Pearls: a sample of brilliance*, CACM
+  1987): for ``j = d−k, …, d−1`` draw ``t ~ U{0, …, j}`` and add ``t`` to the subset, or ``j`` if
+  ``t`` is already in it. By induction on ``j`` the subset is uniform among the
+  ``(j−d+k+1)``-subsets of ``{0, …, j}``, so every k-subset of ``{0, …, d−1}`` has probability
+  ``1/C(d, k)``, from exactly ``k`` integers. Membership is a per-row *stamp* in one reused
+  ``d``-vector (``mark[t] == stamp``), so no ``R·N·d`` table is built and nothing is cleared.
+- **Bounded integers**: ``t ~ U{0, …, s−1}`` by Lemire's multiply-and-reject (Lemire 2019, *Fast
+  random integer generation in an interval*, ACM TOMACS 29(1)): ``m`` uniform on ``[0, 2³²)``,
+  ``p = m·s``; reject while ``p mod 2³² < (2³² − s) mod s``; return ``⌊p / 2³²⌋``. Exactly
+  uniform. ``m`` is the top 32 bits of one 64-bit output of the generator's bit generator
+  (``Generator.random()`` is ``(u64 >> 11)·2⁻⁵³``, so ``⌊2³² · random()⌋`` is ``u64 >> 32``).
+- **Noise** is drawn inside the kernel with ``Generator.standard_normal()`` (numba's port of
+  numpy's ziggurat on the same bit generator: the same numbers numpy would give, and the
+  generator's state advances in Python too). Non-Gaussian noise is drawn in bulk by the caller
+  and passed in.
+
+All randomness comes from the caller's ``numpy.random.Generator``: a fixed seed gives the same
+result on every run. No kernel allocates per step: callers pass the output arrays and one
+``int64`` marker of length ``d`` (:func:`marker`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+__all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
+           "standard_normal_fill", "euler_diag", "euler_rank1", "ENV_VAR"]
+
+ENV_VAR = "THEORYLAB_NUMBA"
+
+try:  # numba is optional (theorylab[fast])
+    import numba as _numba
+except ImportError:  # pragma: no cover - exercised where numba is absent
+    _numba = None
+
+_FORCED: bool | None = None
+
+
+def available() -> bool:
+    """True when numba is importable."""
+    return _numba is not None
+
+
+def use_numba(flag: bool | None) -> None:
+    """Force the numba kernels on (``True``, if importable) or off (``False``); ``None`` restores
+    the default (on when importable, unless ``THEORYLAB_NUMBA=0``)."""
+    global _FORCED
+    _FORCED = None if flag is None else bool(flag)
+
+
+def enabled() -> bool:
+    """Whether the kernels are used now: numba importable, not switched off by :func:`use_numba`
+    or by ``THEORYLAB_NUMBA=0`` (also ``false``/``no``/``off``)."""
+    if _numba is None:
+        return False
+    if _FORCED is not None:
+        return _FORCED
+    return os.environ.get(ENV_VAR, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def marker(d: int) -> np.ndarray:
+    """A membership marker for :func:`floyd_rows` and friends: ``int64`` zeros of length ``d``,
+    reusable across calls (each row uses a new stamp, the stamp is kept in the last slot)."""
+    return np.zeros(int(d) + 1, dtype=np.int64)
+
+
+if _numba is not None:
+    _njit = _numba.njit(cache=True, nogil=True)
+
+    _TWO32 = 4294967296.0
+    _LOW = np.uint64(0xFFFFFFFF)
+
+    @_njit
+    def _bounded(rng: Any, s: np.uint64) -> np.int64:  # pragma: no cover - compiled
+        m = np.uint64(rng.random() * _TWO32)
+        p = m * s
+        low = p & _LOW
+        if low < s:
+            thr = (np.uint64(4294967296) - s) % s
+            while low < thr:
+                m = np.uint64(rng.random() * _TWO32)
+                p = m * s
+                low = p & _LOW
+        return np.int64(p >> np.uint64(32))
+
+    @_njit
+    def _floyd(rng: Any, d: np.int64, k: np.int64, mark: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+        stamp = mark[d] + 1
+        mark[d] = stamp
+        for i in range(k):
+            j = d - k + i
+            t = _bounded(rng, np.uint64(j + 1))
+            if mark[t] == stamp:
+                t = j
+            mark[t] = stamp
+            out[i] = t
+
+    @_njit
+    def _floyd_rows(rng: Any, d: np.int64, k: np.int64, mark: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+        for r in range(out.shape[0]):
+            _floyd(rng, d, k, mark, out[r])
+
+    @_njit
+    def _randk_dense(rng: Any, x: np.ndarray, k: np.int64, scale: float, mark: np.ndarray, idx: np.ndarray,
+                     out: np.ndarray) -> None:  # pragma: no cover
+        d = x.shape[1]
+        for r in range(x.shape[0]):
+            for j in range(d):
+                out[r, j] = 0.0
+            _floyd(rng, d, k, mark, idx)
+            for i in range(k):
+                t = idx[i]
+                out[r, t] = x[r, t] * scale
+
+    @_njit
+    def _randk_sgd_step(rng: Any, x: np.ndarray, g: np.ndarray, tilts: np.ndarray, sigma: np.ndarray,
+                        z: np.ndarray, coef: np.ndarray, ks: np.ndarray, mark: np.ndarray) -> None:  # pragma: no cover
+        reps, d = x.shape
+        n = sigma.shape[0]
+        hetero = tilts.shape[0] > 0
+        draw = z.shape[0] == 0
+        for r in range(reps):
+            for a in range(n):
+                stamp = mark[d] + 1
+                mark[d] = stamp
+                s = sigma[a]
+                c = coef[a]
+                k = ks[a]
+                for i in range(k):
+                    j = d - k + i
+                    t = _bounded(rng, np.uint64(j + 1))
+                    if mark[t] == stamp:
+                        t = j
+                    mark[t] = stamp
+                    if draw:
+                        v = g[r, t] + s * rng.standard_normal()
+                    else:
+                        v = g[r, t] + z[r, a, i]
+                    if hetero:
+                        v += tilts[a, t]
+                    x[r, t] -= c * v
+
+    @_njit
+    def _normal_fill(rng: Any, out: np.ndarray) -> None:  # pragma: no cover
+        flat = out.reshape(-1)
+        for i in range(flat.shape[0]):
+            flat[i] = rng.standard_normal()
+
+    @_njit
+    def _euler_diag(rng: Any, x: np.ndarray, b: np.ndarray, dd: np.ndarray, h: float, sq: float,
+                    dw: np.ndarray) -> None:  # pragma: no cover
+        reps, d = x.shape
+        bconst = b.shape[0] * b.shape[1] == 1
+        dconst = dd.shape[0] * dd.shape[1] == 1
+        draw = dw.shape[0] == 0
+        for r in range(reps):
+            for j in range(d):
+                bj = b[0, 0] if bconst else b[r, j]
+                vj = dd[0, 0] if dconst else dd[r, j]
+                sj = np.sqrt(0.0 if vj < 0.0 else vj)  # sqrt(max(D, 0)); NaN stays NaN
+                if draw:
+                    w = rng.standard_normal() * sq
+                else:
+                    w = dw[r, j]
+                x[r, j] = (x[r, j] + bj * h) + sj * w
+
+    @_njit
+    def _euler_rank1(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, dd: np.ndarray, c: np.ndarray, h: float,
+                     sq: float, dw: np.ndarray, sbuf: np.ndarray, beta: np.ndarray, wbuf: np.ndarray) -> np.int64:  # pragma: no cover
+        reps, d = x.shape
+        bconst = b.shape[0] * b.shape[1] == 1
+        dconst = dd.shape[0] * dd.shape[1] == 1
+        cconst = c.shape[0] == 1
+        draw = dw.shape[0] == 0
+        # pass 1 (no randomness): factors, and the cases the O(d) factor does not cover
+        for r in range(reps):
+            usq = 0.0
+            for j in range(d):
+                vj = dd[0, 0] if dconst else dd[r, j]
+                sj = np.sqrt(0.0 if vj < 0.0 else vj)
+                sbuf[r, j] = sj
+                if sj > 0.0:
+                    u = g[r, j] / sj
+                    usq += u * u
+                elif g[r, j] != 0.0:
+                    return 1  # D_j = 0 where g_j != 0: dense factor needed
+            cr = c[0, 0] if cconst else c[r, 0]
+            disc = 1.0 + cr * usq
+            if disc < -1e-9:
+                return 2  # not positive semi-definite
+            beta[r] = cr / (1.0 + np.sqrt(0.0 if disc < 0.0 else disc))
+        # pass 2: G dw = s (dw + beta u (u . dw)), u = g / s
+        for r in range(reps):
+            dot = 0.0
+            for j in range(d):
+                w = rng.standard_normal() * sq if draw else dw[r, j]
+                wbuf[j] = w
+                sj = sbuf[r, j]
+                if sj > 0.0:
+                    dot += (g[r, j] / sj) * w
+            br = beta[r]
+            for j in range(d):
+                sj = sbuf[r, j]
+                u = g[r, j] / sj if sj > 0.0 else 0.0
+                bj = b[0, 0] if bconst else b[r, j]
+                x[r, j] = (x[r, j] + bj * h) + sj * (wbuf[j] + br * u * dot)
+        return 0
+
+
+def floyd_rows(rng: np.random.Generator, rows: int, d: int, k: int, out: np.ndarray | None = None,
+               mark: np.ndarray | None = None) -> np.ndarray:
+    """``rows`` independent uniform k-subsets of ``{0, …, d−1}`` (Floyd's algorithm, in the order
+    drawn): ``int64 (rows, k)``. ``out``/``mark`` may be passed to reuse buffers."""
+    out = np.empty((int(rows), int(k)), dtype=np.int64) if out is None else out
+    mark = marker(d) if mark is None else mark
+    _floyd_rows(rng, np.int64(d), np.int64(k), mark, out)
+    return out
+
+
+def randk_dense(rng: np.random.Generator, x: np.ndarray, k: int, scale: float) -> np.ndarray:
+    """Rand-k applied to every row of ``x (..., d)`` (float64): ``scale · x_j`` on a uniform
+    k-subset of each row, 0 elsewhere; a new array of the shape of ``x``."""
+    d = x.shape[-1]
+    x2 = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, d)
+    out = np.empty_like(x2)
+    _randk_dense(rng, x2, np.int64(k), float(scale), marker(d), np.empty(int(k), dtype=np.int64), out)
+    return out.reshape(x.shape)
+
+
+def randk_sgd_step(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, tilts: np.ndarray, sigma: np.ndarray,
+                   z: np.ndarray, coef: np.ndarray, ks: np.ndarray, mark: np.ndarray) -> None:
+    r"""One DCSGD step with Rand-k compressors, in place:
+    ``x_r ← x_r − Σ_a coef_a Σ_{t∈S_{r,a}} (g_{r,t} + b_{a,t} + Z_{r,a,t}) e_t`` with ``S_{r,a}`` a
+    uniform ``k_a``-subset (Floyd), independent across replicas ``r``, agents ``a`` and calls;
+    ``coef_a = η·scale_a/N`` (``scale_a = d/k_a`` for scaled Rand-k).
+
+    ``x, g``: ``(R, d)`` float64 C-contiguous (``g = ∇f(x)`` before the step); ``tilts``: ``(N, d)``
+    (``b_a``), or ``(0, d)`` for homogeneous agents; ``sigma``: ``(N,)`` per-agent noise scales;
+    ``z``: ``(R, N, max k)`` pre-drawn scaled noise (non-Gaussian laws; agent ``a`` uses the first
+    ``k_a``) or ``(0, 0, 0)`` to draw ``sigma_a · N(0, 1)`` inside the kernel; ``coef``: ``(N,)``
+    float64; ``ks``: ``(N,)`` int64, ``1 <= k_a <= d``; ``mark`` from :func:`marker`.
+    """
+    _randk_sgd_step(rng, x, g, tilts, sigma, z, coef, ks, mark)
+
+
+def standard_normal_fill(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
+    """Fill the C-contiguous float64 ``out`` with standard normals: the same numbers, in the same
+    order, as ``rng.standard_normal(out=out)`` (numba's port of numpy's ziggurat), faster."""
+    _normal_fill(rng, out)
+    return out
+
+
+def _as2d(v: np.ndarray) -> np.ndarray:
+    return v if v.ndim == 2 else v.reshape(1, 1)
+
+
+def euler_diag(rng: np.random.Generator, x: np.ndarray, b: np.ndarray, dd: np.ndarray, h: float, sq: float,
+               dw: np.ndarray) -> None:
+    r"""One Euler–Maruyama step of a diagonal SDE, in place: ``x ← (x + b h) + sqrt(max(D, 0)) ⊙ ΔW``.
+
+    ``b``, ``D``: ``(R, d)`` or ``(1, 1)`` (a constant, evaluated once by the caller). ``ΔW`` is
+    ``dw`` (``(R, d)``), or, when ``dw`` has shape ``(0, 0)``, ``sq · N(0, I)`` drawn in row-major
+    order from ``rng``: the numbers ``rng.standard_normal((R, d)) * sq`` would give, with the same
+    rounding, so the result equals the numpy expression bit for bit.
+    """
+    _euler_diag(rng, x, _as2d(b), _as2d(dd), float(h), float(sq), dw)
+
+
+def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.ndarray, dd: np.ndarray, c: np.ndarray,
+                h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray, beta: np.ndarray, wbuf: np.ndarray) -> int:
+    r"""One Euler–Maruyama step of ``dX = b dt + G dW`` with ``G Gᵀ = diag(D) + c g gᵀ``, in place,
+    with the factor ``G = D^{1/2}(I + β u uᵀ)``, ``u = D^{-1/2} g``, ``β = c/(1 + √(1 + c‖u‖²))``
+    (see :meth:`theorylab.symbolic.sde.NumericSDE.diffuse`): ``x ← (x + b h) + s ⊙ (ΔW + β u (u·ΔW))``.
+
+    ``c``: ``(R, 1)`` or ``(1, 1)``; ``sbuf (R, d)``, ``beta (R,)``, ``wbuf (d,)`` are work buffers.
+    Returns 0 after the step; 1 if some ``D_j = 0`` where ``g_j ≠ 0`` (the dense factor is needed),
+    2 if ``1 + c‖u‖² < −1e-9`` (not positive semi-definite): then nothing was drawn or changed.
+    """
+    return int(_euler_rank1(rng, x, g, _as2d(b), _as2d(dd), _as2d(c), float(h), float(sq), dw, sbuf, beta, wbuf))
