@@ -146,7 +146,7 @@ class DiscreteMoments:
             hm = h[0] @ m
             cb = (coef[:, None] * b).sum(axis=0)
             out = np.multiply.outer(hm, cb)
-            out = out + out.T + (coef[:, None, None] * np.einsum("ia,ib->iab", b, b)).sum(axis=0)
+            out = out + out.T + (coef[:, None, None] * b[:, :, None] * b[:, None, :]).sum(axis=0)
             if with_s:
                 out = out + coef.sum() * (h[0] @ s @ h[0])
             return out
@@ -224,7 +224,7 @@ class DiscreteMoments:
             vals = np.concatenate([np.abs(self.am), np.abs(self.aq)])
             return max(vals), "closed form per coordinate"
         if self.q.d <= DENSE_EXPLICIT_MAX_D:
-            lin = self._explicit_linear_map(rational=False)
+            lin = self._explicit_linear_map(rational=False).astype(float)
             fm = np.eye(self.q.d) - float(self.eta) * self.hhat.astype(float)
             rho = max(float(np.max(np.abs(np.linalg.eigvals(lin)))), float(np.max(np.abs(np.linalg.eigvalsh(fm)))))
             return rho, "eigenvalues of the moment map"
@@ -238,17 +238,13 @@ class DiscreteMoments:
         """The matrix of ``S ↦ lin(S)`` on the symmetric entries ``(i ≤ j)``."""
         d = self.q.d
         basis = self._basis()
-        zero_m = np.zeros(d, dtype=object if self.rational else float)
-        if self.rational:
-            zero_m[...] = Fraction(0)
+        zero_m = _zeros((d,), self.rational)
         cols = []
+        _, const = self.step_dense(zero_m, _zeros((d, d), self.rational), with_s=False)
         for (i, j) in basis:
-            e = np.zeros((d, d), dtype=object if self.rational else float)
-            if self.rational:
-                e[...] = Fraction(0)
+            e = _zeros((d, d), self.rational)
             e[i, j] = e[j, i] = 1
             _, out = self.step_dense(zero_m, e)
-            _, const = self.step_dense(zero_m, e * 0, with_s=False)
             out = out - const
             cols.append([out[a, b] for (a, b) in basis])
         mat = np.array(cols, dtype=object if self.rational else float).T
@@ -278,7 +274,7 @@ class DiscreteMoments:
         if self.diagonal:
             return (self.gq * mstar + self.bq) / (1 - self.aq)
         d = self.q.d
-        _, k = self.step_dense(mstar, np.zeros((d, d), dtype=object if self.rational else float) * 0, with_s=False)
+        _, k = self.step_dense(mstar, _zeros((d, d), self.rational), with_s=False)
         if self.rational or d <= DENSE_EXPLICIT_MAX_D:
             basis = self._basis()
             lin = self._explicit_linear_map(self.rational)
@@ -288,7 +284,7 @@ class DiscreteMoments:
                 sol = [_num(v, True) for v in a.LUsolve(sp.Matrix(rhs))]
             else:
                 sol = np.linalg.solve(np.eye(len(basis)) - lin, np.array(rhs, dtype=float))
-            out = np.zeros((d, d), dtype=object if self.rational else float)
+            out = _zeros((d, d), self.rational)
             for (i, j), v in zip(basis, sol):
                 out[i, j] = out[j, i] = v
             return out
@@ -336,10 +332,18 @@ class DiscreteMoments:
         return self.gap(self.stationary_mean(), self.stationary_second())
 
 
+def _zeros(shape: tuple[int, ...], rational: bool) -> np.ndarray:
+    if not rational:
+        return np.zeros(shape)
+    out = np.empty(shape, dtype=object)
+    out[...] = Fraction(0)
+    return out
+
+
 def _diagonal_part(x: np.ndarray) -> np.ndarray:
     out = np.zeros_like(x)
     if x.dtype == object:
-        out[...] = 0
+        out[...] = Fraction(0)  # int 0 would turn into a float under true division
     idx = np.diag_indices(x.shape[0])
     out[idx] = x[idx]
     return out

@@ -98,7 +98,9 @@ def _all_equal(a: np.ndarray) -> bool:
 def _diag(v: np.ndarray) -> np.ndarray:
     out = np.zeros((v.shape[0], v.shape[0]), dtype=v.dtype)
     if v.dtype == object:
-        out[...] = 0
+        from fractions import Fraction
+
+        out[...] = Fraction(0)  # an int 0 would become a float under true division
     out[np.diag_indices(v.shape[0])] = v
     return out
 

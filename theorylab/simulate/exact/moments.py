@@ -205,3 +205,6 @@ def _ensure_catalogue() -> None:
         return LinearMoments(sum((p * m.mean for p, m in parts), sp.Integer(0)),
                              sum((p * m.diag for p, m in parts), sp.Integer(0)),
                              sum((p * m.off for p, m in parts), sp.Integer(0)))
+
+
+_ensure_catalogue()
