@@ -55,7 +55,7 @@ from .model import LinearQuadratic
 from .moments import linear_moments
 from .result import ExactRun
 
-__all__ = ["DiscreteMoments", "exact_dcsgd", "DENSE_EXPLICIT_MAX_D", "MASKS"]
+__all__ = ["DiscreteMoments", "exact_dcsgd", "symbolic_level", "DENSE_EXPLICIT_MAX_D", "MASKS"]
 
 MASKS = ("independent", "shared")
 DENSE_EXPLICIT_MAX_D = 40
@@ -69,6 +69,10 @@ def _num(v: sp.Expr, rational: bool) -> Any:
 
 
 def _eta(eta: Any, rational: bool) -> Any:
+    if isinstance(eta, sp.Basic) and not eta.is_number:
+        if not rational:
+            raise InvalidParameterError("a symbolic step size needs rational mode (exact inputs)")
+        return eta
     if rational:
         return Fraction(str(eta)) if not isinstance(eta, Fraction) else eta
     if not (isinstance(eta, (int, float, np.floating, Fraction)) and math.isfinite(float(eta)) and float(eta) > 0):
@@ -377,3 +381,14 @@ def exact_dcsgd(q: LinearQuadratic, eta: Any, steps: int, *, comps: list[Any] | 
                     rho_method=how, path="diagonal O(Nd)" if eng.diagonal else "dense",
                     rational=q.rational, params=dict(params or {}), wall_time=time.perf_counter() - t0,
                     f_star=q.f_star)
+
+
+def symbolic_level(q: LinearQuadratic, eta: sp.Symbol, comps: list[Any] | None = None,
+                   masks: str = "independent") -> sp.Expr:
+    """The stationary ``E f − f*`` as an exact rational function of a symbolic step size ``eta``
+    (rational mode, diagonal path): valid for the ``eta`` at which the moments converge
+    (``0 < eta`` below the smallest root of ``1 − αq(eta)``; the caller states the range)."""
+    if not (q.rational and q.diagonal):
+        raise InvalidParameterError("symbolic_level needs a rational setting with diagonal Hessians")
+    eng = DiscreteMoments(q, eta, comps, masks)
+    return sp.factor(sp.together(sp.sympify(eng.gap(eng.stationary_mean(), eng.stationary_second()))))

@@ -73,9 +73,12 @@ def exact_sde_run(method: str, problem: Any, noise: Noise, *, eta: float, steps:
     from ..optimizers import resolve_compressors
     from .sde import exact_sde, sde_coefficients
 
+    from fractions import Fraction
+
     method = _check_method(method)
     comps = resolve_compressors(compressor, problem.n_agents) if method == "dcsgd" else None
-    sde, kw = sde_setting(method, problem, noise, float(eta), comps)
+    eta = float(Fraction(eta)) if isinstance(eta, str) else float(eta)
+    sde, kw = sde_setting(method, problem, noise, eta, comps)
     co = sde_coefficients(sde, kw, problem.d, exact=rational)
     q = from_problem(problem, noise, rational=rational)
     return exact_sde(q, co, float(eta), steps, points=points,
