@@ -90,6 +90,7 @@ class LinearMoments:
 
 MomentMap = Callable[[Any, int], LinearMoments]
 MOMENT_MAPS: dict[type, MomentMap] = {}
+_CACHE: dict[tuple[Any, ...], LinearMoments] = {}
 
 NOT_LINEAR_REASONS: dict[str, str] = {
     "topk": "Top-k keeps the k largest |x_j|, so which coordinates survive depends on x: E[C(x)C(x)^T] is not "
@@ -125,7 +126,14 @@ def linear_moments(c: Any, d: int) -> LinearMoments:
         return LinearMoments(sp.Integer(1), sp.Integer(1), sp.Integer(1))
     for klass in type(c).__mro__:
         if klass in MOMENT_MAPS:
-            return MOMENT_MAPS[klass](c, int(d))
+            fn = MOMENT_MAPS[klass]
+            spec = getattr(c, "spec", None)
+            if spec is None:
+                return fn(c, int(d))
+            key = (fn, klass, spec, int(d))  # the map itself is in the key: re-registering invalidates
+            if key not in _CACHE:
+                _CACHE[key] = fn(c, int(d))
+            return _CACHE[key]
     name = getattr(c, "name", type(c).__name__)
     why = NOT_LINEAR_REASONS.get(name)
     spec = getattr(c, "spec", repr(c))
@@ -159,9 +167,9 @@ def _ensure_catalogue() -> None:
         c._check_dim(d)
         p1, p2 = randk_indicator_moments()
         vals = {d_sym: sp.Integer(d), k_sym: sp.Integer(c.k)}
-        e1 = sp.nsimplify(p1.subs(vals))
+        e1 = sp.Rational(p1.subs(vals))
         # E[1_i 1_j] for i != j; the formula is 0/0-free for d >= 2 (d = 1 has no off-diagonal)
-        e2 = sp.nsimplify(p2.subs(vals)) if d >= 2 else sp.Integer(0)
+        e2 = sp.Rational(p2.subs(vals)) if d >= 2 else sp.Integer(0)
         return LinearMoments(scale * e1, scale**2 * e1, scale**2 * e2)
 
     @register_moment_map(RandK)
