@@ -94,6 +94,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: when stderr is a terminal)")
+    p.add_argument("--engine", choices=("mc", "exact"), default="mc",
+                   help="mc: Monte Carlo (default); exact: exact first and second moments (dsgd/dcsgd on "
+                   "quadratics, compressors C(x) = D x such as Rand-k and Bernoulli): zero-width values")
+    p.add_argument("--masks", choices=("independent", "shared"), default="independent",
+                   help="exact engine: compressor masks independent across agents (default) or one shared mask")
+    p.add_argument("--rational", action="store_true",
+                   help="exact engine: exact fractions (small d, inputs with short decimal forms)")
     p.set_defaults(func=run)
 
 
@@ -115,6 +122,10 @@ def run(args: argparse.Namespace) -> int:
         compressor = resolve_compressors(specs if len(specs) > 1 else specs[0], args.agents)
     elif args.compressor is not None:
         raise InvalidParameterError(f"{args.method} takes no --compressor (got {args.compressor!r}); use dcsgd")
+    if args.engine == "exact":
+        return _run_exact(args, problem, noise, compressor)
+    if args.masks != "independent" or args.rational:
+        raise InvalidParameterError("--masks and --rational apply to --engine exact only")
     sim = simulate(args.method, problem, noise, eta=args.eta, steps=args.steps, replicas=args.replicas,
                    compressor=compressor, sde=args.sde, bound=args.bound, ell=args.ell, R=args.radius, seed=args.seed,
                    backend=args.backend, confidence=args.confidence, burn_in=args.burn_in, points=args.points,
@@ -133,6 +144,24 @@ def run(args: argparse.Namespace) -> int:
         print(sim.text())
         if args.plot:
             print(f"  figure: {args.plot}")
+    return 0
+
+
+def _run_exact(args: argparse.Namespace, problem: object, noise: object, compressor: object) -> int:
+    """``--engine exact``: the same text and JSON, exact values with zero-width intervals."""
+    from ..simulate.exact import exact_simulate
+
+    sim = exact_simulate(args.method, problem, noise, eta=args.eta, steps=args.steps, compressor=compressor,
+                         sde=args.sde, bound=args.bound, masks=args.masks, points=args.points,
+                         rational=args.rational)
+    if sim.bound_error is not None:
+        print(f"theorylab: warning: the bound does not apply: {sim.bound_error}", file=sys.stderr)
+    if sim.sde_error is not None:
+        print(f"theorylab: warning: no exact SDE moments for this setting: {sim.sde_error}", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(sim.to_json(), indent=1, default=_jsonable))
+    else:
+        print(sim.text())
     return 0
 
 

@@ -30,7 +30,7 @@ from ..errors import AssumptionError, InvalidParameterError
 from .noise import Noise
 from .problems import Problem
 
-__all__ = ["BoundSetting", "sde_for", "bound_for", "sde_name_for", "compressor_omegas"]
+__all__ = ["BoundSetting", "sde_for", "sde_setting", "bound_for", "sde_name_for", "compressor_omegas"]
 
 
 def compressor_omegas(comps: list[Any] | None, d: int) -> list[float]:
@@ -80,6 +80,14 @@ def _sigma_eff(noise: Noise, n: int) -> np.ndarray:
 def sde_for(method: str, problem: Problem, noise: Noise, eta: float, comps: list[Any] | None = None,
             backend: str = "numpy", exact: bool = True) -> Any:
     """The :class:`theorylab.symbolic.NumericSDE` of ``method`` in this setting (lambdified)."""
+    sde, kw = sde_setting(method, problem, noise, eta, comps, exact)
+    return sde.lambdify(backend, d=problem.d, **kw)
+
+
+def sde_setting(method: str, problem: Problem, noise: Noise, eta: float, comps: list[Any] | None = None,
+                exact: bool = True) -> tuple[Any, dict[str, Any]]:
+    """The symbolic :class:`theorylab.symbolic.SDE` of ``method`` and the parameter values of this
+    setting (by name, as :meth:`SDE.lambdify` takes them; ``d`` excluded)."""
     from ..symbolic import get_sde
 
     n, d = problem.n_agents, problem.d
@@ -101,7 +109,7 @@ def sde_for(method: str, problem: Problem, noise: Noise, eta: float, comps: list
             kw["nu"] = noise.nu
     names = {str(s) for s in sde.parameters}
     kw = {k_: v for k_, v in kw.items() if k_ in names or any(s.startswith(k_ + "_") for s in names)}
-    return sde.lambdify(backend, d=d, **kw)
+    return sde, kw
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ r"""Long reproductions of the reference numbers of docs/theory.md#pl-bounds (not
 
 - ``a``: the reference levels (isotropic quadratic, d=20, N=4, B=1, σ=1, η=0.01): Rand-5 DCSGD and
   DSGD stationary levels with intervals, Theorem 3 beside them, the SDE's level, and the exact
-  level of the *discrete* recursion (derived in :func:`exact_discrete_level`).
+  level of the *discrete* recursion (:func:`theorylab.simulate.exact.closed_forms.exact_discrete_level`).
 - ``b``: DSignSGD at η=1e−3 under Gaussian and Cauchy noise against Theorem 4 with ℓ_ν candidates
   A and B, at the plateau and along the whole trajectory (Bonferroni-joint verdict), on several
   problems.
@@ -29,6 +29,7 @@ import numpy as np
 
 from ..compressors import RandK
 from .estimate import stationary_level
+from .exact.closed_forms import exact_discrete_level  # re-exported: its home is simulate.exact
 from .models import bound_for, sde_for
 from .noise import gaussian, student_t
 from .optimizers import run_optimizer
@@ -37,17 +38,6 @@ from .sde import integrate
 from .verdict import trajectory_verdict, verdict
 
 __all__ = ["exact_discrete_level", "part_a", "part_b", "part_c", "part_d", "part_e", "main"]
-
-
-def exact_discrete_level(d: int, n: int, eta: float, omega: float, s2: float) -> float:
-    """``E f`` at stationarity of DCSGD with Rand-k (ω) on ``f = ‖x‖²/2``, noise variance ``s2 = σ²/B``.
-
-    Per coordinate ``m' = (1−η)² m + (η²/N)(ω(m + s2) + s2)`` (``Var[C_j(v)|v] = ω v_j²``), so
-    ``E f = d m/2 = d η (1+ω) s2 / (2N(2 − η − ηω/N))``; DSGD is ``ω = 0``. The SDE's level
-    (Theorem 1, exact diagonal) replaces ``2 − η − ηω/N`` by ``2 − ηω/N``: the optimizer exceeds
-    it by the factor ``(2 − ηω/N)/(2 − η − ηω/N) = 1 + O(η)``.
-    """
-    return d * eta * (1 + omega) * s2 / (2 * n * (2 - eta - eta * omega / n))
 
 
 def _fmt(e: Any) -> str:
