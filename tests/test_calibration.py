@@ -189,3 +189,26 @@ def test_per_agent_sigma_bound_covers_exact_level() -> None:
     exact = exact_level(s2=float(np.mean(np.square(sig))), n=4, eta=eta, d=4)
     assert b.values["sigma"] == max(sig)
     assert b.level >= exact, f"bound level {b.level:.6g} below the exact level {exact:.6g}"
+
+
+def test_drift_test_false_alarm_rate() -> None:
+    """On stationary runs the drift test rejects at its stated rate ``DRIFT_FALSE_ALARM`` (1e-3).
+
+    800 groups of 5 replicas started from the stationary law (x drawn from the exact stationary
+    Gaussian, so there is no transient at all): the expected number of rejections is 0.8; more
+    than 6 has probability < 1e-4 under the stated rate. A normal quantile in place of the t
+    quantile (4 degrees of freedom) rejects about 3% (≈ 24 groups); a test at 1e-1 about 80.
+    """
+    from theorylab.simulate.estimate import DRIFT_FALSE_ALARM
+
+    groups, per = 800, 5
+    var = exact_level() * 2 / D  # stationary E x_j^2
+    prob = problems.quadratic(D, N, mu=1.0, L=1.0)
+    x0 = np.random.default_rng(11).standard_normal((groups * per, D)) * math.sqrt(var)
+    run = run_optimizer("dsgd", prob, gaussian(SIGMA), eta=ETA, steps=200, replicas=groups * per, seed=5,
+                        x0=x0, points=20, blocks=40)
+    trajs = _split(run.trajectory, groups)
+    ps = [stationary_level(g, confidence=0.8, burn_in=0).drift_p for g in trajs]
+    rejections = sum(p is not None and p < DRIFT_FALSE_ALARM for p in ps)
+    assert all(p is not None for p in ps)
+    assert rejections <= 6, f"drift test rejected {rejections} of {groups} stationary runs (expected ~{groups * DRIFT_FALSE_ALARM:g})"
