@@ -9,7 +9,8 @@
   than 5 replicas the time averages of the replica-averaged series are grouped into 10 batch
   means instead (autocorrelation handled by batching, lag-1 correlation reported).
 - Stationarity: the kept stretch is split in halves; if their means differ at the two-sided
-  1e-3 level (paired over the independent replicas) *and* by more than the interval's
+  1e-3 level (a paired t-test over the independent replicas, ``R − 1`` degrees of freedom;
+  ``DRIFT_FALSE_ALARM``) *and* by more than the interval's
   half-width (the drift matters at the estimate's resolution), the estimate is flagged
   ``stationary=False`` and no verdict is drawn from it; a significant but smaller drift is
   only reported.
@@ -122,7 +123,8 @@ class Estimate:
     (batch-means method only); ``warnings``: what the reader must know; ``stationary``: False
     when the mean still drifts after burn-in: the first and second halves of the kept stretch
     differ at the two-sided 1e-3 level (paired over replicas) and by more than the interval's
-    half-width, i.e. the run has not settled at the estimate's resolution.
+    half-width, i.e. the run has not settled at the estimate's resolution; ``drift_p``: the
+    two-sided p-value of that drift test (None when the run is too short for it).
     """
 
     value: float
@@ -138,6 +140,7 @@ class Estimate:
     lag1: float | None
     warnings: tuple[str, ...]
     stationary: bool = True
+    drift_p: float | None = None
 
     def describe(self) -> dict[str, Any]:
         def num(v: float | None) -> float | None:
@@ -147,7 +150,7 @@ class Estimate:
                 "confidence": self.confidence, "n": self.n, "method": self.method, "burn_in_steps": self.burn_in,
                 "burn_in_detected": self.burn_in_detected, "median": num(self.median),
                 "top_share": num(self.top_share), "lag1": num(self.lag1), "warnings": list(self.warnings),
-                "stationary": self.stationary}
+                "stationary": self.stationary, "drift_p": self.drift_p}
 
     def __str__(self) -> str:
         return (f"{self.value:.6g} [{self.lower:.6g}, {self.upper:.6g}] ({100 * self.confidence:g}% CI, "
@@ -155,15 +158,18 @@ class Estimate:
                 f"{' detected' if self.burn_in_detected else ' stated'})")
 
 
-TREND_Z = float(stats.norm.ppf(1 - 0.5e-3))  # two-sided 1e-3 false-alarm rate of the drift test
+DRIFT_FALSE_ALARM = 1e-3  # two-sided false-alarm rate of the drift test (per estimate)
 
 
-def _halves_z(sums: np.ndarray, counts: np.ndarray) -> tuple[float, float] | None:
-    """``(z, drift)``: first-half mean − second-half mean of the post-burn-in blocks and its z statistic.
+def _halves_z(sums: np.ndarray, counts: np.ndarray) -> tuple[float, float, float] | None:
+    """``(z, drift, p)``: first-half mean − second-half mean of the post-burn-in blocks, its
+    standardised value and two-sided p-value.
 
-    With at least 5 replicas: paired across independent replicas (exact standard error).
-    Otherwise: the replica-averaged block means of each half, Welch's z with the blocks as
-    samples (blocks are autocorrelated, so this is only indicative). None when too short.
+    With at least 5 replicas: a paired t-test across the independent replicas (``R − 1``
+    degrees of freedom: a normal quantile would multiply the false-alarm rate, e.g. by 9 at
+    R = 10). Otherwise: the replica-averaged block means of each half, Welch's statistic with
+    the blocks as samples and a normal reference (blocks are autocorrelated, so this is only
+    indicative). None when too short.
     """
     nb = sums.shape[0]
     if nb < 4:
@@ -174,12 +180,14 @@ def _halves_z(sums: np.ndarray, counts: np.ndarray) -> tuple[float, float] | Non
     if a.size >= 5:
         diff = a - b
         sd = diff.std(ddof=1)
-        return (float(diff.mean() / (sd / math.sqrt(diff.size))) if sd > 0 else 0.0), float(diff.mean())
+        z = float(diff.mean() / (sd / math.sqrt(diff.size))) if sd > 0 else 0.0
+        return z, float(diff.mean()), float(2 * stats.t.sf(abs(z), diff.size - 1))
     m = (sums / counts).mean(axis=1)
     sa, sb = m[:h], m[nb - h:]
     se = math.sqrt(sa.var(ddof=1) / sa.size + sb.var(ddof=1) / sb.size)
     drift = float(sa.mean() - sb.mean())
-    return (drift / se if se > 0 else 0.0), drift
+    z = drift / se if se > 0 else 0.0
+    return z, drift, float(2 * stats.norm.sf(abs(z)))
 
 
 def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | float | None = None,
@@ -250,8 +258,9 @@ def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | 
             if lag1 > 0.3:
                 warnings.append(f"batch means are correlated (lag-1 {lag1:.2f}): the interval is too narrow; "
                                 "run longer or use more replicas")
-    if trend is not None and abs(trend[0]) > TREND_Z:
-        z, drift = trend
+    drift_p = None if trend is None else trend[2]
+    if trend is not None and trend[2] < DRIFT_FALSE_ALARM:
+        z, drift, _ = trend
         if abs(drift) > 0.5 * (hi - lo):  # the drift matters at the resolution of the estimate
             stationary = False
             warnings.append(f"the mean still drifts after burn-in (first minus second half {drift:.3g}, z = {z:.1f}, "
@@ -260,4 +269,4 @@ def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | 
             warnings.append(f"a small drift after burn-in is detectable (first minus second half {drift:.3g}, "
                             f"z = {z:.1f}) but below the interval's half-width")
     return Estimate(value, lo, hi, confidence, n, method, burn, detected, median, top_share, lag1, tuple(warnings),
-                    stationary)
+                    stationary, drift_p)

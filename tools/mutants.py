@@ -1,0 +1,209 @@
+"""Mutation audit: plant one plausible bug at a time and see whether the test suite notices.
+
+Each mutant replaces one exact snippet of the source by a wrong one. The script copies the
+tree (tracked files only) to a scratch directory, applies one mutant, runs the test files
+named for it (``pytest -x``: the first failing test kills the mutant) and restores the file.
+A mutant whose snippet is no longer in the tree is reported as ``n/a`` (the code moved):
+update its snippet rather than drop it.
+
+    python tools/mutants.py                 # all mutants, table on stdout
+    python tools/mutants.py --only estimate # ids containing "estimate"
+    python tools/mutants.py --json out.json --rev HEAD
+
+The test selection per mutant is the layer's test files (globs below), not the whole suite:
+a mutant that only a far-away test would notice counts as surviving, so the kill rate is a
+lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+SYMBOLIC = "tests/test_symbolic*.py tests/test_proofs_checks*.py tests/test_claims*.py"
+COMPRESSORS = "tests/test_compressors*.py tests/test_testing*.py tests/test_calibration*.py tests/test_exact*.py"
+TESTING = "tests/test_testing*.py tests/test_calibration*.py tests/test_compressors*.py"
+SIMULATE = ("tests/test_simulate*.py tests/test_calibration*.py tests/test_exact*.py tests/test_algorithms*.py "
+            "tests/test_kernels*.py")
+CHECKS = "tests/test_proofs_checks*.py tests/test_claims*.py tests/test_calibration*.py"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str
+    path: str
+    old: str
+    new: str
+    tests: str
+    what: str
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    # --- symbolic
+    Mutant("bounds.delta-without-2", "theorylab/symbolic/bounds.py",
+           "rate = 1 - eta * L**2 * omega / (2 * mu * N)", "rate = 1 - eta * L**2 * omega / (mu * N)", SYMBOLIC,
+           "Theorem 3's Delta without its factor 2"),
+    Mutant("classes.undetermined-sign", "theorylab/symbolic/classes.py",
+           "    if c.is_nonnegative:\n        return True", "    if not c.is_negative:\n        return True", SYMBOLIC,
+           "a certificate coefficient of undetermined sign accepted"),
+    Mutant("classes.term-sign", "theorylab/symbolic/classes.py",
+           "    if not e.is_nonnegative:\n        raise", "    if e.is_negative:\n        raise", SYMBOLIC,
+           "a certificate term of undetermined sign accepted"),
+    Mutant("xi.m-gamma", "theorylab/symbolic/xi.py",
+           "return sp.gamma((nu_ + 1) / 2) / (sp.sqrt(sp.pi * nu_) * sp.gamma(nu_ / 2))",
+           "return sp.gamma((nu_ + 1) / 2) / (sp.sqrt(2 * sp.pi * nu_) * sp.gamma(nu_ / 2))", SYMBOLIC,
+           "Student-t density constant M_nu off by sqrt(2)"),
+    Mutant("noise.student-scale", "theorylab/simulate/noise.py", "return z / xp.sqrt(chi2 / self.nu)",
+           "return z / xp.sqrt(chi2 / (self.nu + 1))", SIMULATE, "Student-t draws (cupy path) with the wrong scale"),
+    Mutant("sde.diffusion-eta", "theorylab/symbolic/sde.py",
+           "cov_diag=eta / N * (1 - e_sign**2)", "cov_diag=eta * (1 - e_sign**2)", SYMBOLIC,
+           "DSignSGD diffusion without 1/N"),
+    Mutant("bounds.level-4", "theorylab/symbolic/bounds.py",
+           "rate = ell * sp.sqrt(B) / sigma", "rate = ell * B / sigma", SYMBOLIC,
+           "Theorem 4's Delta with B instead of sqrt(B)"),
+    # --- compressors
+    Mutant("natural.bits", "theorylab/compressors/natural.py", "return 9 * d", "return 8 * d", COMPRESSORS,
+           "C_nat bits 9d -> 8d"),
+    Mutant("qsgd.linf-omega-loose", "theorylab/compressors/qsgd.py",
+           "return sp.Min((d - 1) / (4 * s**2), sp.sqrt(d - 1) / (2 * s))",
+           "return sp.Min(d / (4 * s**2), sp.sqrt(d) / (2 * s))", COMPRESSORS, "QSGD l_inf omega loosened (d-1 -> d)"),
+    Mutant("randk.scale", "theorylab/compressors/randk.py", "        return d / self.k\n",
+           "        return d / (self.k + 1)\n", COMPRESSORS, "Rand-k scaled by d/(k+1)"),
+    Mutant("randk.omega", "theorylab/compressors/randk.py", "return d / sp.Integer(self.k) - 1",
+           "return d / sp.Integer(self.k) - 2", COMPRESSORS, "Rand-k omega understated by 1"),
+    Mutant("bernoulli.scale", "theorylab/compressors/bernoulli.py", "x / x.dtype.type(self.p)",
+           "x / x.dtype.type(self.p * 1.05)", COMPRESSORS, "Bernoulli divides by 1.05 p"),
+    Mutant("bernoulli.omega", "theorylab/compressors/bernoulli.py", "return 1 / sp.nsimplify(self.p) - 1",
+           "return 1 / sp.nsimplify(self.p) - sp.Rational(3, 2)", COMPRESSORS, "Bernoulli omega understated"),
+    Mutant("topk.smallest", "theorylab/compressors/topk.py", "mask = topk_mask(xp.abs(x), self.k, xp)",
+           "mask = topk_mask(-xp.abs(x), self.k, xp)", COMPRESSORS, "Top-k keeps the smallest entries"),
+    Mutant("qsgd.levels", "theorylab/compressors/qsgd.py", "xi = (lev + up) / x.dtype.type(self.s)",
+           "xi = (lev + up) / x.dtype.type(self.s + 1)", COMPRESSORS, "QSGD levels divided by s+1"),
+    # --- testing kit
+    Mutant("stats.bernstein-range", "theorylab/testing/_stats.py",
+           "+ 7.0 * L * rng_width / (3.0 * (n - 1))", "+ 0.0 * L * rng_width / (3.0 * (n - 1))", TESTING,
+           "empirical-Bernstein range term dropped"),
+    Mutant("stats.bernstein-variance", "theorylab/testing/_stats.py", "np.sqrt(2.0 * L / n) * std",
+           "np.sqrt(L / n) * std", TESTING, "empirical-Bernstein variance term halved"),
+    # --- simulate
+    Mutant("estimate.one-sided-t", "theorylab/simulate/estimate.py",
+           "half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))",
+           "half = float(stats.t.ppf(confidence, n - 1) * x.std(ddof=1) / math.sqrt(n))", SIMULATE,
+           "stationary t-interval with a one-sided quantile"),
+    Mutant("estimate.curve-one-sided", "theorylab/simulate/estimate.py",
+           "half = stats.t.ppf(0.5 + confidence / 2, n - 1) * vals.std(axis=1, ddof=1) / math.sqrt(n)",
+           "half = stats.t.ppf(confidence, n - 1) * vals.std(axis=1, ddof=1) / math.sqrt(n)", SIMULATE,
+           "pointwise curve interval with a one-sided quantile"),
+    Mutant("estimate.std-ddof", "theorylab/simulate/estimate.py", "* x.std(ddof=1) / math.sqrt(n))",
+           "* x.std(ddof=1) / n)", SIMULATE, "standard error divided by n instead of sqrt(n)"),
+    Mutant("verdict.no-bonferroni", "theorylab/simulate/verdict.py", "per_point = 1 - (1 - confidence) / p",
+           "per_point = confidence", SIMULATE, "trajectory band without the correction over record times"),
+    Mutant("verdict.midpoint", "theorylab/simulate/verdict.py", "    if bound > hi:\n",
+           "    if bound > 0.5 * (lo + hi):\n", SIMULATE, "holds when the bound exceeds the interval's midpoint"),
+    Mutant("models.sigma-mean", "theorylab/simulate/models.py",
+           'sig = _sigma_eff(noise, n)\n        values["sigma"] = float(np.max(sig))',
+           'sig = _sigma_eff(noise, n)\n        values["sigma"] = float(np.mean(sig))', SIMULATE,
+           "per-agent sigma_i combined by mean instead of max"),
+    Mutant("optimizers.sign-of-mean", "theorylab/simulate/optimizers.py",
+           "xp.mean(xp.sign(problem.agent_grads(x) + noise.sample(shape, rng, xp)), axis=1)",
+           "xp.sign(xp.mean(problem.agent_grads(x) + noise.sample(shape, rng, xp), axis=1))", SIMULATE,
+           "DSignSGD takes the sign of the mean, not the mean of signs"),
+    Mutant("noise.student-variance", "theorylab/simulate/noise.py", "self.nu / (self.nu - 2.0)",
+           "self.nu / (self.nu - 1.0)", SIMULATE, "Student-t variance nu/(nu-1)"),
+    Mutant("noise.batch", "theorylab/simulate/noise.py", "/ math.sqrt(self.batch)", "/ self.batch", SIMULATE,
+           "noise scaled by 1/B instead of 1/sqrt(B)"),
+    Mutant("problems.sinpl-grad", "theorylab/simulate/problems.py", "return 2.0 * x + 3.0 * xp.sin(2.0 * x)",
+           "return 2.0 * x + 3.0 * xp.sin(x)", SIMULATE, "sinpl gradient wrong"),
+    Mutant("sde.brownian-scale", "theorylab/simulate/sde.py", "sq = math.sqrt(hf)", "sq = hf", SIMULATE,
+           "Brownian increments scaled by h instead of sqrt(h)"),
+    Mutant("estimate.trend-z", "theorylab/simulate/estimate.py",
+           "TREND_Z = float(stats.norm.ppf(1 - 0.5e-3))", "TREND_Z = float(stats.norm.ppf(1 - 0.5e-1))", SIMULATE,
+           "stationarity drift test at 1e-1 instead of 1e-3 (code before the drift test took a t quantile)"),
+    Mutant("estimate.drift-level", "theorylab/simulate/estimate.py",
+           "DRIFT_FALSE_ALARM = 1e-3", "DRIFT_FALSE_ALARM = 1e-1", SIMULATE,
+           "stationarity drift test at 1e-1 instead of 1e-3"),
+    Mutant("estimate.drift-normal", "theorylab/simulate/estimate.py",
+           "float(2 * stats.t.sf(abs(z), diff.size - 1))", "float(2 * stats.norm.sf(abs(z)))", SIMULATE,
+           "paired drift test with a normal quantile instead of Student-t"),
+    Mutant("problems.grad-rotation", "theorylab/simulate/problems.py",
+           "return ((x @ q.T) * self._on(\"eigenvalues\", xp)) @ q",
+           "return ((x @ q) * self._on(\"eigenvalues\", xp)) @ q", SIMULATE, "rotated quadratic gradient uses Q not Q^T"),
+    # --- claim machinery and checks
+    Mutant("montecarlo.point-in-band", "proofs_checks/montecarlo.py", "    if a <= lo and hi <= b:",
+           "    if a <= 0.5 * (lo + hi) <= b:", CHECKS,
+           "two-sided tolerance holds when the point estimate is inside the band"),
+    Mutant("verdict.combine-max", "proofs_checks/verdict.py", "conf = min(confs) if confs else None",
+           "conf = max(confs) if confs else None", CHECKS, "combined holds reports the largest part confidence"),
+    Mutant("verdict.combine-order", "proofs_checks/verdict.py",
+           'order = {"error": 0, "refuted": 1, "inconclusive": 2, "holds": 3, "proved": 4}',
+           'order = {"error": 0, "refuted": 3, "inconclusive": 2, "holds": 1, "proved": 4}', CHECKS,
+           "combine lets holds win over refuted"),
+)
+
+
+def _copy_tree(rev: str, dest: str) -> None:
+    arch = subprocess.run(["git", "archive", rev], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", dest], input=arch, check=True)
+
+
+def run_mutant(m: Mutant, root: str, timeout: float) -> tuple[str, str, float]:
+    path = os.path.join(root, m.path)
+    if not os.path.exists(path):
+        return "n/a", "file gone", 0.0
+    src = open(path, encoding="utf-8").read()
+    if src.count(m.old) != 1:
+        return "n/a", f"snippet found {src.count(m.old)} times", 0.0
+    tests = sorted({f for g in m.tests.split() for f in glob.glob(os.path.join(root, g))})
+    if not tests:
+        return "n/a", "no test files", 0.0
+    open(path, "w", encoding="utf-8").write(src.replace(m.old, m.new))
+    env = dict(os.environ, PYTHONPATH=root, PYTHONDONTWRITEBYTECODE="1")
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
+                            "-m", "not notebooks", *tests], cwd=root, env=env, capture_output=True, text=True,
+                           timeout=timeout)
+        failed = [ln for ln in r.stdout.splitlines() if ln.startswith("FAILED") or ln.startswith("ERROR")]
+        status = "killed" if r.returncode != 0 else "survived"
+        detail = failed[0][:160] if failed else (r.stdout.strip().splitlines() or [""])[-1][:160]
+    except subprocess.TimeoutExpired:
+        status, detail = "timeout", f"> {timeout:g} s"
+    finally:
+        open(path, "w", encoding="utf-8").write(src)
+    return status, detail, time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rev", default="HEAD", help="git revision to mutate (default HEAD)")
+    ap.add_argument("--only", default="", help="run the mutants whose id contains this text")
+    ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--json", default=None, help="write the results to this file")
+    a = ap.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="theorylab-mutants-") as root:
+        _copy_tree(a.rev, root)
+        for m in MUTANTS:
+            if a.only and a.only not in m.id:
+                continue
+            status, detail, secs = run_mutant(m, root, a.timeout)
+            rows.append({"id": m.id, "what": m.what, "status": status, "detail": detail, "seconds": round(secs, 1)})
+            print(f"{m.id:32s} {status:9s} {secs:6.1f}s  {detail}", flush=True)
+    applicable = [r for r in rows if r["status"] != "n/a"]
+    killed = sum(r["status"] == "killed" for r in applicable)
+    print(f"\nkilled {killed} of {len(applicable)} applicable mutants ({len(rows) - len(applicable)} n/a)")
+    if a.json:
+        with open(a.json, "w", encoding="utf-8") as fh:
+            json.dump({"rev": a.rev, "rows": rows, "killed": killed, "applicable": len(applicable)}, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
