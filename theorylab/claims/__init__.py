@@ -22,8 +22,8 @@ Modules, one concept each:
 - :mod:`.checks`: the :func:`check` decorator, the registry, :func:`discover` and :func:`load_file`;
 - :mod:`.runner` and :mod:`.report`: run checks (``jobs``) and render the table (text, Markdown, JSON);
 - claim helpers: :mod:`.symbolic` (identities and inequalities under named assumptions),
-  :mod:`.simulation` (a bound against a simulated method), :mod:`.fixed_point` (closed-form
-  fixed points and limits), :mod:`.rate` (the slope of a log-log fit), :mod:`.montecarlo`.
+  :mod:`.simulation` (a bound against a simulated method), :mod:`.fixed_points` (closed-form
+  fixed points and limits), :mod:`.rates` (the slope of a log-log fit), :mod:`.montecarlo`.
 
 The helpers import the symbolic and simulate layers when called, so the symbolic and simulate
 layers may use :class:`Status` and the band without an import cycle.
@@ -33,7 +33,11 @@ from .band import Band, interval_status, lower_bound, upper_bound, within
 from .checks import CHECK_METHODS, MODES, Check, ImportFailure, check, discover, load_file, registry, select
 from .report import FORMATS, render, summary
 from .runner import Result, collect, run_check, run_checks
+from .fixed_points import fixed_point, limit
+from .rates import loglog_slope, rate
+from .simulation import bound_function, bound_vs_simulation
 from .status import STATUSES, Status
+from .symbolic import identity, inequality
 from .verdict import Verdict, combine, decide, errored, holds, inconclusive, proved, refuted
 
 __all__ = [
@@ -68,4 +72,12 @@ __all__ = [
     "render",
     "summary",
     "FORMATS",
+    "identity",
+    "inequality",
+    "bound_vs_simulation",
+    "bound_function",
+    "fixed_point",
+    "limit",
+    "rate",
+    "loglog_slope",
 ]

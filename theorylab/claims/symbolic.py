@@ -121,13 +121,16 @@ def sample_point(symbols: set[sp.Symbol] | list[sp.Symbol], rng: random.Random) 
 
 
 def _wide_point(symbols: Iterable[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, sp.Expr]:
-    """Like :func:`sample_point` over wider scales (1/1000 .. 1000), for refuting points."""
+    """Like :func:`sample_point` over wider scales (1/1000 .. 1000) and the closed end 0 of a
+    nonnegative (nonpositive) symbol, for refuting points."""
     out: dict[sp.Symbol, sp.Expr] = {}
     for s in sorted(symbols, key=str):
         scale = sp.Integer(10) ** rng.randint(-3, 3)
-        if s.is_integer:
+        if (s.is_nonnegative or s.is_nonpositive) and not (s.is_positive or s.is_negative) and rng.random() < 0.25:
+            v: sp.Expr = sp.Integer(0)  # the closed end of the domain
+        elif s.is_integer:
             lo = 1 if s.is_positive else (0 if s.is_nonnegative else -9)
-            v: sp.Expr = sp.Integer(rng.randint(lo, 12))
+            v = sp.Integer(rng.randint(lo, 12))
         elif s.is_positive or s.is_nonnegative:
             v = sp.Rational(rng.randint(1, 99), 10) * scale
         elif s.is_negative or s.is_nonpositive:
