@@ -221,3 +221,22 @@ def test_claims_import_other_layers_only_when_a_helper_runs():
         bad = {m for m in _imports(p, top_level_only=True) if m.startswith(("..simulate", "..symbolic",
                                                                             "..compressors", "theorylab.s"))}
         assert not bad, (p.name, bad)
+
+
+# --------------------------------------------------------------------------- theorylab check --from
+def test_cli_runs_a_users_claim_file(claim_file, tmp_path, capsys):
+    from theorylab.cli.main import main
+
+    out = tmp_path / "r.json"
+    rc = main(["check", "--from", str(claim_file), "--format", "json", "--out", str(out), "--no-progress"])
+    assert rc == 1  # a user's refuted claim fails the run
+    js = json.loads(out.read_text())
+    assert {r["id"]: r["status"] for r in js["results"]} == {"user.square": "proved", "user.wrong": "refuted"}
+    capsys.readouterr()
+    assert main(["check", "--from", str(claim_file), "--only", "user.sq*", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "user.square" in text and "user.wrong" not in text and "1 proved" in text
+    assert main(["check", "--from", str(tmp_path / "nope.py")]) == 2
+    err = capsys.readouterr().err
+    assert "not found" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["check", "--from", str(claim_file), "--only", "nothing-matches"]) == 2

@@ -278,7 +278,7 @@ class _Assumptions:
                 self.subs[s] = (a + b * u) / (1 + u)
                 if not bstrict:
                     self.ends[s] = b
-                self.text.append(f"{s} = ({a} + ({b})*{u})/(1 + {u})")
+                self.text.append(f"{s} = {sp.simplify(self.subs[s])}")
             elif s in lower:
                 self.subs[s] = lower[s][0] + u
                 self.text.append(f"{s} = {lower[s][0]} + {u}")
