@@ -1,7 +1,10 @@
 """Command line of the checks, shared by ``theorylab check`` and ``python -m proofs_checks``.
 
-Exit status: 0 when every check ran (refuted claims are results, not failures), 1 when a
-check raised (an ``error`` row), 2 for bad arguments (no check matches ``--only``).
+Exit status for the source papers' checks: 0 when every check ran (a refuted claim of a paper
+is a finding, not a failure), 1 when a check raised (an ``error`` row), 2 for bad arguments (no
+check matches ``--only``). With ``--from FILE.py`` (a user's claims) a refuted claim is a
+failure: 0 when no claim is refuted and none errors, 1 otherwise, 2 for a claim file that
+cannot be loaded or bad arguments.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+
+from theorylab.claims import load_file, select
+from theorylab.errors import ClaimError
 
 from .report import FORMATS, render
 from .runner import collect, run_checks
@@ -33,11 +39,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="worker processes (default 1; 0 = number of CPUs)")
     parser.add_argument("--list", action="store_true", help="list the selected checks and exit")
+    parser.add_argument("--from", dest="from_files", action="append", metavar="FILE.py", default=None,
+                        help="run the checks declared in FILE.py (your claims, written with theorylab.claims) "
+                        "instead of the source papers'; repeatable")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _user_checks(files: Sequence[str], only: Sequence[str] | None) -> list:
+    checks = []
+    for f in files:
+        checks += load_file(f)
+    return select(checks, only)
+
+
 def run_from_args(args: argparse.Namespace) -> int:
-    checks, failures = collect(args.only)
+    files = getattr(args, "from_files", None)
+    if files:
+        try:
+            checks, failures = _user_checks(files, args.only), []
+        except ClaimError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    else:
+        checks, failures = collect(args.only)
     if args.only and not checks:
         print(f"no check id matches {args.only}; use --list to see the ids", file=sys.stderr)
         return 2
@@ -56,7 +80,8 @@ def run_from_args(args: argparse.Namespace) -> int:
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             fh.write(text)
-    return 1 if any(r.verdict.status == "error" for r in results) else 0
+    bad = ("error", "refuted") if files else ("error",)
+    return 1 if any(r.verdict.status in bad for r in results) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,174 +1,19 @@
-"""Run checks, time them, and turn exceptions into ``error`` verdicts.
-
-Checks run in this process by default; ``jobs > 1`` spreads them over worker processes
-(:class:`concurrent.futures.ProcessPoolExecutor`), each re-importing the registry.
-"""
+"""Run checks: re-exported from :mod:`theorylab.claims.runner`; :func:`collect` defaults to the
+source papers' checks."""
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import sys
-import time
-import traceback
-import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
-from .check import Check, ImportFailure, Mode, discover, registry, select
-from .verdict import Verdict, errored
+from theorylab.claims import runner as _runner
+from theorylab.claims.runner import Result, run_check, run_checks
+
+from .check import PACKAGE, Check, ImportFailure
 
 __all__ = ["Result", "run_check", "run_checks", "collect"]
 
 
-@dataclass(frozen=True)
-class Result:
-    """One row of the report: the check's declaration, its verdict and its run time."""
-
-    id: str
-    source: str
-    method: str
-    statement: str
-    expression: str
-    verdict: Verdict
-    seconds: float
-    warnings: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "source": self.source,
-            "method": self.method,
-            "statement": self.statement,
-            "expression": self.expression,
-            "seconds": round(self.seconds, 3),
-            **self.verdict.to_dict(),
-            "warnings": list(self.warnings),
-        }
-
-
-def run_check(c: Check, mode: Mode = "quick") -> Result:
-    """Run one check; an exception becomes an ``error`` verdict with the exception's text.
-
-    Python warnings raised during the check (e.g. numpy overflow on deliberately huge inputs)
-    are collected into ``Result.warnings`` (distinct messages) instead of cluttering stderr.
-    """
-    t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            v = c.run(mode=mode)
-        except Exception as exc:  # reported, never swallowed silently
-            tb = traceback.format_exc(limit=-3)
-            v = errored(c.statement, f"{type(exc).__name__}: {exc}\n{tb}")
-    msgs = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return Result(c.id, c.source, c.method, c.statement, c.expression, v, time.perf_counter() - t0, msgs)
-
-
-def _import_failure_result(f: ImportFailure) -> Result:
-    return Result(
-        id=f"import:{f.module.rsplit('.', 1)[-1]}",
-        source=f.module,
-        method="-",
-        statement=f"module {f.module} imports",
-        expression="",
-        verdict=errored(f"module {f.module} imports", f.message),
-        seconds=0.0,
-    )
-
-
-def _run_by_id(check_id: str, mode: Mode) -> Result:
-    discover()
-    return run_check(registry()[check_id], mode)
-
-
-def collect(only: Sequence[str] | None = None) -> tuple[list[Check], list[ImportFailure]]:
-    """The checks selected by ``only`` (glob patterns or substrings of ids) and import failures."""
-    checks, failures = discover()
-    return select(checks, only), failures
-
-
-def run_checks(
-    checks: Sequence[Check],
-    mode: Mode = "quick",
-    *,
-    jobs: int = 1,
-    failures: Sequence[ImportFailure] = (),
-    progress: bool | None = None,
-    on_result: Callable[[Result], None] | None = None,
-) -> list[Result]:
-    """Run ``checks`` and return their results in the order given (import failures first).
-
-    ``progress``: show a progress bar on stderr (default: when stderr is a terminal).
-    """
-    results: list[Result] = [_import_failure_result(f) for f in failures]
-    if progress is None:
-        progress = sys.stderr.isatty()
-    bar = _Bar(len(checks), enabled=bool(progress))
-    by_id: dict[str, Result] = {}
-    try:
-        if jobs <= 1 or len(checks) <= 1:
-            for c in checks:
-                bar.describe(c.id)
-                r = run_check(c, mode)
-                by_id[c.id] = r
-                if on_result:
-                    on_result(r)
-                bar.advance()
-        else:
-            with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
-                # costly checks first, so the pool stays busy
-                order = sorted(checks, key=lambda c: -c.cost[0 if mode == "quick" else 1])
-                futs = {pool.submit(_run_by_id, c.id, mode): c for c in order}
-                for fut in cf.as_completed(futs):
-                    c = futs[fut]
-                    try:
-                        r = fut.result()
-                    except Exception as exc:  # a crashed worker
-                        r = Result(c.id, c.source, c.method, c.statement, c.expression,
-                                   errored(c.statement, f"worker failed: {type(exc).__name__}: {exc}"), 0.0)
-                    by_id[c.id] = r
-                    if on_result:
-                        on_result(r)
-                    bar.describe(c.id)
-                    bar.advance()
-    finally:
-        bar.close()
-    results.extend(by_id[c.id] for c in checks)
-    return results
-
-
-class _Bar:
-    """A rich progress bar on stderr, or nothing."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self._p = None
-        if not enabled or total == 0:
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._p = Progress(
-            TextColumn("[bold]checks"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._p.start()
-        self._task = self._p.add_task("", total=total)
-
-    def describe(self, text: str) -> None:
-        if self._p is not None:
-            self._p.update(self._task, description=text)
-
-    def advance(self) -> None:
-        if self._p is not None:
-            self._p.advance(self._task)
-
-    def close(self) -> None:
-        if self._p is not None:
-            self._p.stop()
-            self._p = None
+def collect(only: Sequence[str] | None = None, package: str = PACKAGE) -> tuple[list[Check], list[ImportFailure]]:
+    """The source papers' checks selected by ``only`` (glob patterns or substrings of ids) and the
+    modules that failed to import."""
+    return _runner.collect(package, only)

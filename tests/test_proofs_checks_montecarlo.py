@@ -50,7 +50,7 @@ def test_curve_vs_bound_statuses():
     traj = SimpleNamespace(times=np.linspace(0.1, 1, 20), values=1.0 + 0.01 * rng.standard_normal((20, 200)),
                            alive=np.ones(200, dtype=bool))
     assert curve_vs_bound(traj, lambda tt: 2.0 + 0 * tt)["status"] == "holds"
-    assert curve_vs_bound(traj, lambda tt: 0.5 + 0 * tt)["status"] == "violated"
+    assert curve_vs_bound(traj, lambda tt: 0.5 + 0 * tt)["status"] == "refuted"
     assert curve_vs_bound(traj, lambda tt: 1.0 + 0 * tt)["status"] == "inconclusive"
 
 
@@ -59,10 +59,20 @@ def test_level_vs_bound():
 
     E = SimpleNamespace(value=1.0, lower=0.9, upper=1.1, confidence=0.99, stationary=True)
 
-    assert level_vs_bound(E, 1.2) == "holds" and level_vs_bound(E, 0.8) == "violated"
+    assert level_vs_bound(E, 1.2) == "holds" and level_vs_bound(E, 0.8) == "refuted"
     assert level_vs_bound(E, 1.0) == "inconclusive"
     assert level_vs_bound(E, 1.0, two_sided_tol=0.2) == "holds"
-    assert level_vs_bound(E, 2.0, two_sided_tol=0.1) == "violated"
+    assert level_vs_bound(E, 2.0, two_sided_tol=0.1) == "refuted"
     unsettled = SimpleNamespace(value=1.0, lower=0.9, upper=1.1, confidence=0.99, stationary=False)
     assert level_vs_bound(unsettled, 2.0) == "inconclusive"
     assert level_vs_bound(unsettled, 1.0, two_sided_tol=0.2) == "inconclusive"
+
+
+def test_equivalence_needs_the_whole_interval_inside_the_band():
+    """Mutant killed: a two-sided tolerance that "holds" when only the point estimate is inside."""
+    from types import SimpleNamespace
+
+    wide = SimpleNamespace(value=1.0, lower=0.8, upper=1.2, confidence=0.99, stationary=True)
+    assert level_vs_bound(wide, 1.0, two_sided_tol=0.1) == "inconclusive"  # estimate inside, interval not
+    edge = SimpleNamespace(value=1.08, lower=1.06, upper=1.12, confidence=0.99, stationary=True)
+    assert level_vs_bound(edge, 1.0, two_sided_tol=0.1) == "inconclusive"

@@ -13,6 +13,7 @@ __all__ = [
     "BackendUnavailableError",
     "DivergenceError",
     "SpecError",
+    "ClaimError",
     "positive_int",
 ]
 
@@ -39,6 +40,12 @@ class AssumptionError(TheorylabError, ValueError):
         super().__init__(f"assumption {assumption!r} violated: {message}")
         self.assumption = assumption
         self.value = value
+
+
+class ClaimError(TheorylabError, ValueError):
+    """A claim, check or verdict breaks the contract of :mod:`theorylab.claims` (a refuted
+    verdict without its counterexample, an unknown status or method, a duplicate check id, a
+    claim file that cannot be imported, ...)."""
 
 
 class BackendUnavailableError(TheorylabError, RuntimeError):

@@ -17,6 +17,8 @@ from theorylab.simulate import dcsgd, dsgd, dsignsgd, gaussian, quadratic, stati
 from theorylab.symbolic.symbols import beta, omega
 
 from ..check import check
+from theorylab.claims import within
+
 from ..claims import parse
 from ..verdict import Verdict, combine, holds, inconclusive, refuted
 
@@ -32,11 +34,7 @@ def _ratio_verdict(name: str, est, ref, tol: float) -> tuple[str, float, float, 
     r = est.value / ref.value
     lo = est.lower / ref.upper
     hi = est.upper / ref.lower
-    if 1 - tol <= lo and hi <= 1 + tol:
-        return "holds", r, lo, hi
-    if hi < 1 - tol or lo > 1 + tol:
-        return "violated", r, lo, hi
-    return "inconclusive", r, lo, hi
+    return within(1.0, rtol=tol).status(lo, hi).value, r, lo, hi
 
 
 @check(
@@ -101,13 +99,13 @@ def _dcsgd_rows(parts: dict[str, Verdict], nums: dict[str, float], p: Callable, 
         st, r, lo, hi = _ratio_verdict(name, est, ref, tol)
         nums[name.split(" (")[0]] = r
         txt = f"level {est.value:.5g} vs DSGD {ref.value:.5g}: ratio {r:.3f} [{lo:.3f}, {hi:.3f}]"
-        parts[name] = (holds(name, txt, confidence=1 - false_alarm) if st == "holds" else
-                       refuted(name, txt, counterexample={"ratio": r, "interval": [lo, hi], "tol": tol}) if st == "violated"
+        parts[name] = (holds(name, txt, confidence=1 - false_alarm, test="equivalence", tolerance=tol) if st == "holds" else
+                       refuted(name, txt, counterexample={"ratio": r, "interval": [lo, hi], "tol": tol}) if st == "refuted"
                        else inconclusive(name, txt, needs="more replicas"))
     st, r, lo, hi = _ratio_verdict("unscaled", unscaled, ref, tol)
     nums["DCSGD unscaled"] = r
     parts["unscaled differs"] = (holds("unscaled differs", f"unscaled ratio {r:.3f} [{lo:.3f}, {hi:.3f}] outside ±{tol:.0%}",
-                                       confidence=1 - false_alarm) if st == "violated" else
+                                       confidence=1 - false_alarm, test="outside band", tolerance=tol) if st == "refuted" else
                                  refuted("unscaled differs", f"unscaled ratio {r:.3f} within tolerance",
                                          counterexample={"ratio": r}) if st == "holds" else
                                  inconclusive("unscaled differs", f"ratio {r:.3f}", needs="more replicas"))
@@ -126,9 +124,10 @@ def _dsignsgd_rows(parts: dict[str, Verdict], nums: dict[str, float], p: Callabl
     for name, est, expect_same in (("DSignSGD (2η, 4B, N)", sok, True), ("DSignSGD (η, 4B, N) breaks rule", sbad, False)):
         st, r, lo, hi = _ratio_verdict(name, est, sref, tol)
         nums[name] = r
-        good = (st == "holds") if expect_same else (st == "violated")
-        bad = (st == "violated") if expect_same else (st == "holds")
+        good = (st == "holds") if expect_same else (st == "refuted")
+        bad = (st == "refuted") if expect_same else (st == "holds")
         txt = f"ratio {r:.3f} [{lo:.3f}, {hi:.3f}] to DSignSGD(η, B, N)"
-        parts[name] = (holds(name, txt, confidence=1 - false_alarm) if good else
+        parts[name] = (holds(name, txt, confidence=1 - false_alarm, test="equivalence" if expect_same else "outside band",
+                             tolerance=tol) if good else
                        refuted(name, txt, counterexample={"ratio": r, "interval": [lo, hi]}) if bad else
                        inconclusive(name, txt, needs="more replicas"))

@@ -71,7 +71,7 @@ def theorem4_plateau(mode: str = "quick", *, level_factor: float = 1.0, tol: flo
         ub = level_vs_bound(est, lvl)
         rows[label] = {"estimate": est.value, "lower": est.lower, "upper": est.upper, "level_A": lvl,
                        "ratio": est.value / lvl, "match": st, "upper_bound_verdict": ub}
-        if st != "holds" and (worst is None or st == "violated"):
+        if st != "holds" and (worst is None or st == "refuted"):
             worst = (label, st)
     claimed = f"stationary level = {level_factor:g} × Theorem 4 level (ℓ = 2M_ν) within ±{tol:.0%}"
     nums = {f"{k}_ratio": v["ratio"] for k, v in rows.items()} | {f"{k}_est": v["estimate"] for k, v in rows.items()} \
@@ -79,7 +79,7 @@ def theorem4_plateau(mode: str = "quick", *, level_factor: float = 1.0, tol: flo
     found = "; ".join(f"{k}: {v['estimate']:.5g} [{v['lower']:.5g}, {v['upper']:.5g}] vs {v['level_A']:.5g} "
                       f"(ratio {v['ratio']:.3f}; as an upper bound: {v['upper_bound_verdict']})" for k, v in rows.items())
     setting = f"isotropic quadratic d={D}, N={N_AGENTS}, B=1, σ=1, η={eta}, {steps} steps, {reps} replicas, seed {seed}"
-    if worst and worst[1] == "violated":
+    if worst and worst[1] == "refuted":
         return refuted(claimed, found, counterexample={"noise": worst[0], "setting": setting, **rows[worst[0]]},
                        numbers=nums)
     if worst:
@@ -116,7 +116,7 @@ def _trajectory(mode: str, ell: str, level_factor: float, seed: int, false_alarm
             "points": res["points"], "fw_false_alarm": false_alarm}
     if R_obs:
         nums["R"] = R_obs
-    if res["status"] == "violated":
+    if res["status"] == "refuted":
         return refuted(claimed, f"at t = {res['worst_t']:.3g} the mean gap {res['mean_at_worst']:.4g} "
                        f"(lower limit {res['lower_at_worst']:.4g}) exceeds the bound {res['bound_at_worst']:.4g}",
                        counterexample={"t": res["worst_t"], "mean": res["mean_at_worst"], "lower": res["lower_at_worst"],

@@ -15,7 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
         help="run every claim of the source papers as a check and print the verdicts",
         description="Run the proofs_checks claims (symbolic proofs, exact checks, Monte Carlo) "
         "and print a table of verdicts: proved, holds, refuted, inconclusive, error. "
-        "Exit status 1 when a check errors; refuted claims are results (exit 0).",
+        "Exit status 1 when a check errors; refuted claims are results (exit 0). "
+        "With --from FILE.py, run your own claims (declared with theorylab.claims.check) in the same table; "
+        "then a refuted claim also gives exit status 1, and a file that cannot be loaded 2.",
     )
     from proofs_checks.cli import add_arguments
 

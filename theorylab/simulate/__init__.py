@@ -7,7 +7,7 @@
 - :mod:`.estimate`: mean curves and stationary levels with confidence intervals.
 - :mod:`.sde`: Euler–Maruyama and Richardson integration of the symbolic SDEs.
 - :mod:`.models`: which symbolic SDE and bound describe a simulation, with which values.
-- :mod:`.verdict`: holds / violated / inconclusive against a bound, pointwise or along a trajectory.
+- :mod:`.verdict`: holds / refuted / inconclusive against a bound, pointwise or along a trajectory.
 - :mod:`.experiment`: :func:`simulate`, one experiment end to end (text and JSON output).
 - :mod:`.plot`: matplotlib figures (imported on demand).
 """
@@ -19,7 +19,7 @@ from .problems import PROBLEMS, Problem, Quadratic, SinPL, problem_from_spec, qu
 from .record import Divergence, Recorder, Trajectory, record_steps
 from .sde import SCHEMES, SDERun, euler_step, integrate, richardson_combine
 from .models import BoundSetting, bound_for, compressor_omegas, sde_for, sde_name_for
-from .verdict import HOLDS, INCONCLUSIVE, VIOLATED, TrajectoryVerdict, Verdict, trajectory_verdict, verdict
+from .verdict import HOLDS, INCONCLUSIVE, VIOLATED, BoundVerdict, TrajectoryVerdict, bound_verdict, trajectory_verdict
 from .experiment import Simulation, simulate
 
 __all__ = [
@@ -30,6 +30,6 @@ __all__ = [
     "Divergence", "Recorder", "Trajectory", "record_steps",
     "SCHEMES", "SDERun", "euler_step", "integrate", "richardson_combine",
     "BoundSetting", "bound_for", "compressor_omegas", "sde_for", "sde_name_for",
-    "HOLDS", "INCONCLUSIVE", "VIOLATED", "TrajectoryVerdict", "Verdict", "trajectory_verdict", "verdict",
+    "HOLDS", "INCONCLUSIVE", "VIOLATED", "BoundVerdict", "TrajectoryVerdict", "bound_verdict", "trajectory_verdict",
     "Simulation", "simulate",
 ]

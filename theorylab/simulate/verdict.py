@@ -1,12 +1,13 @@
-"""Verdicts: does a simulation respect a bound? (the PEPit contract: show the estimate, its
-interval and the bound, then decide).
+"""Bound verdicts: does a simulation respect a bound? (the PEPit contract: show the estimate,
+its interval and the bound, then decide).
 
-For an upper bound ``b`` on ``E[f − f*]`` and an interval ``[lo, hi]`` at confidence ``c``:
+For an upper bound ``b`` on ``E[f − f*]`` and an interval ``[lo, hi]`` at confidence ``c``, the
+decision is :func:`theorylab.claims.interval_status` against the band ``(−∞, b]``:
 
-- ``"holds"`` when ``b > hi``;
-- ``"violated"`` when ``b < lo``;
-- ``"inconclusive, need more samples"`` otherwise, and always when the stationary estimate
-  is flagged as not stationary (run longer).
+- ``Status.HOLDS`` (``"holds"``) when ``hi ≤ b``;
+- ``Status.REFUTED`` (``"refuted"``: the bound is exceeded) when ``b < lo``;
+- ``Status.INCONCLUSIVE`` otherwise (more samples would decide), and always when the stationary
+  estimate is flagged as not stationary (run longer).
 
 A wrong verdict has probability at most ``1 − c`` (one-sided: ``(1 − c)/2``) when the interval
 is valid. Along a trajectory (:func:`trajectory_verdict`) the per-point intervals are widened
@@ -19,28 +20,42 @@ rounding); there a bound equal to the value within the relative tolerance ``rtol
 from __future__ import annotations
 
 import math
+import sys
+import types
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
+from ..claims.band import interval_status
+from ..claims.status import Status
+from ..claims.verdict import format_rate
 from ..errors import InvalidParameterError
 from .estimate import Estimate
 from .record import Trajectory
 
-__all__ = ["Verdict", "TrajectoryVerdict", "verdict", "trajectory_verdict", "HOLDS", "VIOLATED", "INCONCLUSIVE"]
+__all__ = ["BoundVerdict", "TrajectoryVerdict", "bound_verdict", "trajectory_verdict", "HOLDS", "VIOLATED",
+           "INCONCLUSIVE"]
 
-HOLDS = "holds"
-VIOLATED = "violated"
-INCONCLUSIVE = "inconclusive, need more samples"
+# the statuses of theorylab.claims (kept under these names for existing callers)
+HOLDS = Status.HOLDS
+VIOLATED = Status.REFUTED  # a bound that is exceeded is refuted
+INCONCLUSIVE = Status.INCONCLUSIVE
+
+
+def _label(status: Status, confidence: float, test: str) -> str:
+    """``holds (one-sided, false alarm ≤ 0.05)``; the bare word when undecided."""
+    if status in (Status.HOLDS, Status.REFUTED):
+        return f"{status.value} ({test}, false alarm ≤ {format_rate(1 - confidence)})"
+    return status.value
 
 
 @dataclass(frozen=True)
-class Verdict:
+class BoundVerdict:
     """Outcome of comparing an estimate ``[lower, upper]`` with a ``bound``."""
 
-    status: str
+    status: Status
     estimate: float
     lower: float
     upper: float
@@ -54,71 +69,72 @@ class Verdict:
         return self.estimate / self.bound if self.bound else math.nan
 
     def describe(self) -> dict[str, Any]:
-        return {"status": self.status, "estimate": self.estimate, "lower": self.lower, "upper": self.upper,
+        return {"status": self.status.value, "test": "one-sided", "false_alarm": 1 - self.confidence,
+                "estimate": self.estimate, "lower": self.lower, "upper": self.upper,
                 "bound": self.bound, "confidence": self.confidence, "name": self.name, "ratio": self.ratio}
 
     def __str__(self) -> str:
-        return (f"{self.name}: {self.status} — estimate {self.estimate:.6g}, {100 * self.confidence:g}% interval "
+        return (f"{self.name}: {_label(self.status, self.confidence, 'one-sided')} — estimate {self.estimate:.6g}, "
+                f"{100 * self.confidence:g}% interval "
                 f"[{self.lower:.6g}, {self.upper:.6g}], bound {self.bound:.6g} (estimate/bound {self.ratio:.4g})")
 
 
-def _status(lo: float, hi: float, bound: float, rtol: float) -> str:
+def _status(lo: float, hi: float, bound: float, rtol: float) -> Status:
     if math.isnan(lo) or math.isnan(hi):
-        return INCONCLUSIVE
+        return Status.INCONCLUSIVE
     mid = 0.5 * (lo + hi)
     if hi - lo <= 2 * rtol * abs(mid) and math.isclose(bound, mid, rel_tol=rtol, abs_tol=0.0):
-        return HOLDS  # a deterministic point (t = 0) equal to the bound up to rounding
-    if bound > hi:
-        return HOLDS
-    if bound < lo:
-        return VIOLATED
-    return INCONCLUSIVE
+        return Status.HOLDS  # a deterministic point (t = 0) equal to the bound up to rounding
+    return interval_status(lo, hi, high=bound)
 
 
-def verdict(estimate: Estimate, bound: float, name: str = "bound", rtol: float = 1e-9) -> Verdict:
+def bound_verdict(estimate: Estimate, bound: float, name: str = "bound", rtol: float = 1e-9) -> BoundVerdict:
     """Compare a stationary :class:`Estimate` with the bound's value (see the module docstring)."""
     if not isinstance(bound, (int, float, np.floating)) or math.isnan(bound):
         raise InvalidParameterError(f"bound must be a number, got {bound!r}")
     if math.isnan(estimate.value) or not estimate.stationary:  # no estimate, or the run had not settled
-        return Verdict(INCONCLUSIVE, estimate.value, estimate.lower, estimate.upper, float(bound),
-                       estimate.confidence, name)
-    return Verdict(_status(estimate.lower, estimate.upper, float(bound), rtol), estimate.value, estimate.lower,
-                   estimate.upper, float(bound), estimate.confidence, name)
+        return BoundVerdict(Status.INCONCLUSIVE, estimate.value, estimate.lower, estimate.upper, float(bound),
+                            estimate.confidence, name)
+    return BoundVerdict(_status(estimate.lower, estimate.upper, float(bound), rtol), estimate.value, estimate.lower,
+                        estimate.upper, float(bound), estimate.confidence, name)
 
 
 @dataclass(frozen=True)
 class TrajectoryVerdict:
     """A bound checked at every record time, with a joint (Bonferroni) confidence.
 
-    ``status``: ``"violated"`` if the bound is below the interval at some time, ``"holds"`` if it
-    is above at every time, else inconclusive. ``statuses``: per time. ``first_violation``:
+    ``status``: ``refuted`` if the bound is below the interval at some time, ``holds`` if it
+    is above at every time, else ``inconclusive``. ``statuses``: per time. ``first_violation``:
     the first time where it is violated (None if never); ``worst_ratio``: max of mean/bound.
     """
 
-    status: str
+    status: Status
     times: np.ndarray
     mean: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
     bound: np.ndarray
-    statuses: tuple[str, ...]
+    statuses: tuple[Status, ...]
     confidence: float
     first_violation: float | None
     worst_ratio: float
     name: str = "bound"
 
     def counts(self) -> dict[str, int]:
-        return {s: self.statuses.count(s) for s in (HOLDS, VIOLATED, INCONCLUSIVE)}
+        return {s.value: self.statuses.count(s) for s in (HOLDS, VIOLATED, INCONCLUSIVE)}
 
     def describe(self) -> dict[str, Any]:
-        return {"status": self.status, "confidence": self.confidence, "first_violation_time": self.first_violation,
+        return {"status": self.status.value, "test": "one-sided, Bonferroni over the record times",
+                "false_alarm": 1 - self.confidence, "confidence": self.confidence, "first_violation_time": self.first_violation,
                 "worst_mean_over_bound": self.worst_ratio, "counts": self.counts(), "name": self.name,
                 "points": len(self.times)}
 
     def __str__(self) -> str:
         c = self.counts()
-        s = (f"{self.name} along the trajectory: {self.status} (joint {100 * self.confidence:g}% over "
-             f"{len(self.times)} times: {c[HOLDS]} hold, {c[VIOLATED]} violated, {c[INCONCLUSIVE]} inconclusive; "
+        s = (f"{self.name} along the trajectory: "
+             f"{_label(self.status, self.confidence, 'one-sided, Bonferroni over the record times')} "
+             f"(joint {100 * self.confidence:g}% over "
+             f"{len(self.times)} times: {c['holds']} hold, {c['refuted']} refuted, {c['inconclusive']} inconclusive; "
              f"max mean/bound {self.worst_ratio:.4g}")
         if self.first_violation is not None:
             s += f"; first violation at t = {self.first_violation:.4g}"
@@ -145,13 +161,25 @@ def trajectory_verdict(traj: Trajectory, bound_values: np.ndarray, confidence: f
     lo, hi = mean - half, mean + half
     statuses = tuple(_status(float(lo[i]), float(hi[i]), float(b[i]), rtol) for i in range(p))
     viol = [i for i, s in enumerate(statuses) if s == VIOLATED]
-    if viol:
-        status = VIOLATED
-    elif all(s == HOLDS for s in statuses):
-        status = HOLDS
-    else:
-        status = INCONCLUSIVE
+    status = Status.REFUTED if viol else (Status.HOLDS if all(s is Status.HOLDS for s in statuses)
+                                          else Status.INCONCLUSIVE)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(np.nanmax(mean / b)) if p else math.nan
     return TrajectoryVerdict(status, traj.times.copy(), mean, lo, hi, b, statuses, confidence,
                              float(traj.times[viol[0]]) if viol else None, ratio, name)
+
+
+# Former names, kept for existing callers inside the package (``from .verdict import verdict``).
+# ``theorylab.simulate`` exports only the new names, so that ``theorylab.simulate.verdict`` is
+# this module; the module is callable (forwarding to :func:`bound_verdict`) so that old code
+# calling ``theorylab.simulate.verdict(estimate, bound)`` keeps working.
+Verdict = BoundVerdict
+verdict = bound_verdict
+
+
+class _CallableModule(types.ModuleType):
+    def __call__(self, estimate: Estimate, bound: float, name: str = "bound", rtol: float = 1e-9) -> BoundVerdict:
+        return bound_verdict(estimate, bound, name, rtol)
+
+
+sys.modules[__name__].__class__ = _CallableModule

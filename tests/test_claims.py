@@ -1,0 +1,242 @@
+"""theorylab.claims: the verdict vocabulary, the interval-vs-band rule, combining parts, the
+registry, claim files, the runner and the report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from theorylab.claims import (Status, Verdict, check, combine, holds, inconclusive, interval_status, load_file,
+                              proved, refuted, registry, render, run_checks, select, upper_bound, within)
+from theorylab.errors import ClaimError, InvalidParameterError
+
+
+# --------------------------------------------------------------------------- vocabulary
+def test_status_is_one_str_enum():
+    assert Status.HOLDS == "holds" and Status("refuted") is Status.REFUTED
+    assert f"{Status.PROVED}" == "proved" and str(Status.ERROR) == "error"
+    assert json.dumps({"s": Status.INCONCLUSIVE}) == '{"s": "inconclusive"}'
+    assert [s.value for s in Status] == ["proved", "holds", "refuted", "inconclusive", "error"]
+    with pytest.raises(ClaimError, match="status must be one of"):
+        Status.parse("violated")
+
+
+def test_verdict_contract_raises_claim_errors():
+    with pytest.raises(ClaimError, match="counterexample"):
+        Verdict("refuted", "c", "f")
+    with pytest.raises(ClaimError, match="needs"):
+        Verdict("inconclusive", "c", "f")
+    with pytest.raises(ClaimError, match="status"):
+        Verdict("inconclusive, need more samples", "c", "f", needs="x")  # type: ignore[arg-type]
+    with pytest.raises(ClaimError, match="confidence"):
+        Verdict("holds", "c", "f", confidence=0.0)
+    assert Verdict("holds", "c", "f").status is Status.HOLDS  # a word is turned into the enum
+
+
+def test_holds_label_states_test_tolerance_and_false_alarm():
+    v = holds("c", "f", confidence=1 - 1e-6, test="one-sided")
+    assert v.label() == "holds (one-sided, false alarm ≤ 1e-06)"
+    e = holds("c", "f", confidence=0.999, test="equivalence", tolerance=0.05)
+    assert e.label() == "holds (equivalence, tol 0.05, false alarm ≤ 0.001)"
+    assert holds("c", "f", confidence=None).label() == "holds (deterministic)"
+    assert e.to_dict()["false_alarm"] == pytest.approx(1e-3) and e.to_dict()["test"] == "equivalence"
+
+
+# --------------------------------------------------------------------------- interval vs band
+@pytest.mark.parametrize("lo, hi, band, expected", [
+    (0.9, 1.1, upper_bound(1.2), "holds"),
+    (0.9, 1.1, upper_bound(0.8), "refuted"),
+    # the bound above the interval's midpoint but inside the interval: undecided, never "holds"
+    (0.9, 1.1, upper_bound(1.05), "inconclusive"),
+    (0.9, 1.1, upper_bound(0.95), "inconclusive"),
+    (0.95, 1.05, within(1.0, rtol=0.1), "holds"),
+    # the point estimate (1.0) is inside the band but the interval is not: an equivalence test says inconclusive
+    (0.8, 1.2, within(1.0, rtol=0.1), "inconclusive"),
+    (1.05, 1.15, within(1.0, rtol=0.1), "inconclusive"),
+    (1.2, 1.3, within(1.0, rtol=0.1), "refuted"),
+    (0.5, 0.7, within(1.0, atol=0.2), "refuted"),
+    (float("nan"), 1.0, upper_bound(2.0), "inconclusive"),
+])
+def test_interval_status(lo, hi, band, expected):
+    assert band.status(lo, hi) == expected
+    assert interval_status(lo, hi, low=band.low, high=band.high) == expected
+
+
+def test_less_data_never_makes_an_equality_claim_hold():
+    """A wider interval around the same estimate can only move holds → inconclusive."""
+    band = within(1.0, rtol=0.05)
+    statuses = [band.status(1.0 - w, 1.0 + w) for w in (0.01, 0.04, 0.06, 0.5, 5.0)]
+    assert statuses == ["holds", "holds", "inconclusive", "inconclusive", "inconclusive"]
+
+
+def test_band_rejects_bad_input():
+    with pytest.raises(InvalidParameterError, match="exactly one tolerance"):
+        within(1.0)
+    with pytest.raises(InvalidParameterError, match="positive"):
+        within(1.0, rtol=-0.1)
+    with pytest.raises(InvalidParameterError, match="lower <= upper"):
+        interval_status(2.0, 1.0, high=3.0)
+
+
+# --------------------------------------------------------------------------- combining parts
+def test_combined_false_alarm_is_the_union_bound():
+    """Mutant killed: a combined "holds" reporting the largest (or any single) part confidence."""
+    v = combine("all", {"a": holds("a", "x", confidence=0.99), "b": holds("b", "y", confidence=0.98),
+                        "c": proved("c", "z")})
+    assert v.status == "holds"
+    assert v.false_alarm == pytest.approx(0.03)  # 0.01 + 0.02, not 0.01 or 0.02
+    assert v.confidence == pytest.approx(0.97)
+    assert "union bound over 2" in v.label()
+    too_many = combine("all", {f"p{i}": holds("p", "x", confidence=0.6) for i in range(3)})
+    assert too_many.status == "inconclusive" and "union bound" in too_many.needs
+
+
+def test_combine_worst_part_wins():
+    parts = {"a": proved("a", "ok"), "b": inconclusive("b", "?", needs="more"), "c": holds("c", "ok", confidence=0.9)}
+    assert combine("x", parts).status == "inconclusive"
+    parts["d"] = refuted("d", "bad", counterexample={"x": 1})
+    v = combine("x", parts)
+    assert v.status == "refuted" and v.counterexample == {"d": {"x": 1}}
+    assert combine("x", {"a": proved("a", "ok")}).status == "proved"
+    with pytest.raises(ClaimError):
+        combine("x", {})
+
+
+# --------------------------------------------------------------------------- declaring and running
+CLAIM_FILE = '''
+from theorylab.claims import check, identity, refuted
+
+@check(id="user.square", source="a user's note, eq. (1)", statement="(a + b)^2 = a^2 + 2ab + b^2",
+       method="symbolic")
+def square(mode="quick", *, rhs="a**2 + 2*a*b + b**2"):
+    return identity("(a + b)**2", rhs, symbols={"a": "real", "b": "real"})
+
+@check(id="user.wrong", source="a user's note, eq. (2)", statement="(a + b)^2 = a^2 + b^2", method="symbolic")
+def wrong(mode="quick"):
+    return square.run(mode, rhs="a**2 + b**2")
+'''
+
+
+@pytest.fixture(scope="module")
+def claim_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("claims") / "my_claims.py"
+    path.write_text(textwrap.dedent(CLAIM_FILE))
+    return path
+
+
+def test_load_file_registers_the_users_checks(claim_file):
+    checks = load_file(claim_file)
+    assert [c.id for c in checks] == ["user.square", "user.wrong"]
+    assert checks[0].origin == str(claim_file)
+    assert load_file(claim_file) == checks  # imported once
+    assert checks[0]().status == "proved" and checks[1]().status == "refuted"
+    assert "user.square" in registry()
+    res = run_checks(checks, progress=False)
+    assert [r.verdict.status for r in res] == ["proved", "refuted"]
+    text = render(res, "text")
+    assert "REFUTED CLAIMS (1)" in text and "user.wrong" in text
+
+
+def test_parallel_runner_loads_claim_files_in_workers(claim_file):
+    checks = load_file(claim_file)
+    res = run_checks(checks, jobs=2, progress=False)
+    assert [r.verdict.status for r in res] == ["proved", "refuted"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("x = 1\n", "declares no check"),
+    ("def broken(:\n", "failed to import: SyntaxError"),
+    ("raise RuntimeError('boom')\n", "failed to import: RuntimeError: boom"),
+])
+def test_load_file_errors_are_one_line(tmp_path, content, message):
+    path = tmp_path / f"bad_{abs(hash(content))}.py"
+    path.write_text(content)
+    with pytest.raises(ClaimError, match=message) as info:
+        load_file(path)
+    assert "\n" not in str(info.value)
+    with pytest.raises(ClaimError, match="not found"):
+        load_file(tmp_path / "missing.py")
+
+
+def test_declaration_errors():
+    with pytest.raises(ClaimError, match="method"):
+        check(id="x.y", source="s", statement="s", method="guess")  # type: ignore[arg-type]
+    with pytest.raises(ClaimError, match="id"):
+        check(id="a b", source="s", statement="s", method="exact")
+
+
+def test_select_globs_and_substrings(claim_file):
+    checks = load_file(claim_file)
+    assert [c.id for c in select(checks, ["user.sq*"])] == ["user.square"]
+    assert [c.id for c in select(checks, ["wrong"])] == ["user.wrong"]
+
+
+def test_report_json_carries_the_evidence(claim_file):
+    res = run_checks(load_file(claim_file), progress=False)
+    js = json.loads(render(res, "json"))
+    assert js["summary"]["proved"] == 1 and js["summary"]["refuted"] == 1
+    assert js["results"][1]["counterexample"]["lhs"] != js["results"][1]["counterexample"]["rhs"]
+    assert set(js["results"][0]) >= {"status", "test", "false_alarm", "tolerance", "claimed", "found"}
+
+
+# --------------------------------------------------------------------------- layering
+def _imports(path, top_level_only: bool) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text())
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    out = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            out.add(("." * node.level) + (node.module or ""))
+    return out
+
+
+def test_the_library_never_imports_proofs_checks():
+    """Only the CLI shell (``theorylab check``) reaches the source papers' checks."""
+    import pathlib
+
+    import theorylab
+
+    root = pathlib.Path(theorylab.__file__).parent
+    offenders = {str(p.relative_to(root)) for p in root.rglob("*.py") if "cli" not in p.parts
+                 and any(m.startswith("proofs_checks") for m in _imports(p, top_level_only=False))}
+    assert not offenders, offenders
+
+
+def test_claims_import_other_layers_only_when_a_helper_runs():
+    """So that symbolic and simulate can use Status and the band without an import cycle."""
+    import pathlib
+
+    import theorylab.claims
+
+    root = pathlib.Path(theorylab.claims.__file__).parent
+    for p in root.glob("*.py"):
+        bad = {m for m in _imports(p, top_level_only=True) if m.startswith(("..simulate", "..symbolic",
+                                                                            "..compressors", "theorylab.s"))}
+        assert not bad, (p.name, bad)
+
+
+# --------------------------------------------------------------------------- theorylab check --from
+def test_cli_runs_a_users_claim_file(claim_file, tmp_path, capsys):
+    from theorylab.cli.main import main
+
+    out = tmp_path / "r.json"
+    rc = main(["check", "--from", str(claim_file), "--format", "json", "--out", str(out), "--no-progress"])
+    assert rc == 1  # a user's refuted claim fails the run
+    js = json.loads(out.read_text())
+    assert {r["id"]: r["status"] for r in js["results"]} == {"user.square": "proved", "user.wrong": "refuted"}
+    capsys.readouterr()
+    assert main(["check", "--from", str(claim_file), "--only", "user.sq*", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "user.square" in text and "user.wrong" not in text and "1 proved" in text
+    assert main(["check", "--from", str(tmp_path / "nope.py")]) == 2
+    err = capsys.readouterr().err
+    assert "not found" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["check", "--from", str(claim_file), "--only", "nothing-matches"]) == 2

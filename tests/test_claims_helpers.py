@@ -1,0 +1,216 @@
+"""The one-line claim helpers of theorylab.claims, each fed a right and a planted wrong or
+unsound claim: identities and inequalities under named assumptions, fixed points and limits,
+rates from log-log fits, and a bound against a simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from theorylab.claims import bound_vs_simulation, fixed_point, identity, inequality, limit, loglog_slope, rate
+from theorylab.errors import ClaimError, InvalidParameterError
+
+REAL = {"a": "real", "b": "real"}
+
+
+# --------------------------------------------------------------------------- identities
+def test_identity_proved_and_refuted_with_a_counterexample():
+    assert identity("(a + b)**2", "a**2 + 2*a*b + b**2", symbols=REAL).status == "proved"
+    v = identity("(a + b)**2", "a**2 + b**2", symbols=REAL)  # planted: the cross term dropped
+    assert v.status == "refuted"
+    cex = v.counterexample
+    a, b = (float(eval(cex[k])) for k in ("a", "b"))  # noqa: S307 - exact rationals printed by sympy
+    assert (a + b) ** 2 != pytest.approx(a ** 2 + b ** 2)
+
+
+def test_identity_under_an_assumption_only():
+    # sqrt(x**2) = x only for x >= 0: proved under the named assumption, refuted without it
+    assert identity("sqrt(x**2)", "x", symbols={"x": "real"}, assumptions=["x >= 0"]).status == "proved"
+    v = identity("sqrt(x**2)", "x", symbols={"x": "real"})
+    assert v.status == "refuted" and float(eval(v.counterexample["x"])) < 0  # noqa: S307
+
+
+def test_identity_that_sympy_cannot_simplify_is_inconclusive_not_proved():
+    # true for every real x (a hidden zero) but sympy's simplify does not see it
+    v = identity("Abs(sin(x))**2", "sin(x)**2 + 0*x", symbols={"x": "real"})
+    assert v.status in ("proved", "inconclusive")  # sympy may or may not see it; never refuted
+    hard = identity("gamma(x + 1)/gamma(x) - x + exp(log(x)) - x", "0", symbols={"x": "positive"})
+    assert hard.status != "refuted"
+
+
+# --------------------------------------------------------------------------- inequalities
+def test_inequality_proved_under_named_assumptions():
+    v = inequality("1 - gamma*L", ">=", 0, symbols={"L": "positive", "gamma": "positive"},
+                   assumptions=["gamma <= 1/L"])
+    assert v.status == "proved" and "gamma" in v.numbers["substitutions"]
+    assert inequality("L/mu", ">=", 1, symbols={"L": "positive", "mu": "positive"},
+                      assumptions=["L >= mu"]).status == "proved"
+    assert inequality("a**2 + b**2", ">=", "2*a*b", symbols=REAL).status == "proved"
+
+
+def test_inequality_planted_wrong_claims_are_refuted_at_points_that_satisfy_the_assumptions():
+    v = inequality("1 - 2*gamma*L", ">=", 0, symbols={"L": "positive", "gamma": "positive"},
+                   assumptions=["gamma <= 1/L"])  # planted: a factor 2 the assumption does not cover
+    assert v.status == "refuted"
+    L, g = float(eval(v.counterexample["L"])), float(eval(v.counterexample["gamma"]))  # noqa: S307
+    assert 0 < g <= 1 / L and 1 - 2 * g * L < 0
+    assert inequality("L/mu", ">=", 1, symbols={"L": "positive", "mu": "positive"}).status == "refuted"
+
+
+def test_an_undetermined_sign_is_never_accepted():
+    """The planted unsound certificate: a coefficient c of unknown sign times a square. Accepting
+    an undetermined sign as >= 0 would prove it; it must be refuted (c < 0 exists) or, when no
+    counterexample is found, inconclusive naming the term."""
+    v = inequality("c*x**2", ">=", 0, symbols={"c": "real", "x": "real"})
+    assert v.status == "refuted" and float(eval(v.counterexample["c"])) < 0  # noqa: S307
+    # x**2 >= 0 needs x real: for a complex symbol sympy cannot (and must not) establish it
+    w = inequality("x**2", ">=", 0, symbols={"x": ""})
+    assert w.status != "proved"
+    # a true inequality whose sign sympy cannot establish: inconclusive, naming what it could not establish
+    u = inequality("sin(x) + 2", ">", 0, symbols={"x": "real"})
+    assert u.status == "inconclusive" and "sin(x)" in u.needs
+
+
+def test_strict_inequality_needs_strict_signs():
+    assert inequality("x", ">", 0, symbols={"x": "nonnegative"}).status == "refuted"  # x = 0 is allowed
+    assert inequality("x", ">", 0, symbols={"x": "positive"}).status == "proved"
+
+
+def test_bad_claims_are_clear_errors():
+    with pytest.raises(ClaimError, match="operator"):
+        inequality("x", "=>", 0)
+    with pytest.raises(ClaimError, match="not an inequality"):
+        inequality("x", ">=", 0, assumptions=["x"])
+    with pytest.raises(ClaimError, match="unknown assumption"):
+        identity("x", "x", symbols={"x": "postive"})
+    with pytest.raises(ClaimError, match="cannot parse"):
+        identity("x +* 2", "x")
+
+
+# --------------------------------------------------------------------------- fixed points and limits
+GD = {"gamma": "positive", "c": "real"}
+
+
+def test_fixed_point_of_gradient_descent_on_a_quadratic():
+    # x <- x - gamma*(x - c): fixed point c, attracting for 0 < gamma < 2
+    v = fixed_point("x - gamma*(x - c)", "c", "x", symbols=GD, attracting=True, assumptions=["gamma < 2"])
+    assert v.status == "proved"
+    assert fixed_point("x - gamma*(x - c)", "c/2", "x", symbols=GD).status == "refuted"  # planted wrong point
+    # planted unsound stability claim: without gamma < 2 the iteration can diverge
+    w = fixed_point("x - gamma*(x - c)", "c", "x", symbols=GD, attracting=True)
+    assert w.status == "refuted" and "T'(x̂) > -1" in w.found
+
+
+def test_fixed_point_of_a_two_agent_local_sgd_round():
+    """K = 2 local steps on f_i = h_i/2 (x - c_i)^2, then averaging: the fixed point of the round
+    solves sum_i (1 - (1 - gamma h_i)^2)(x - c_i) = 0 (a FedAvg-type bias)."""
+    g, K = "gamma", 2
+
+    def round_(x):
+        import sympy as sp
+
+        h1, h2, c1, c2, gm = sp.symbols("h1 h2 c1 c2 gamma", positive=True)
+        ends = []
+        for h, c in ((h1, c1), (h2, c2)):
+            y = x
+            for _ in range(K):
+                y = y - gm * h * (y - c)
+            ends.append(y)
+        return (ends[0] + ends[1]) / 2
+
+    w1, w2 = f"(1 - (1 - {g}*h1)**2)", f"(1 - (1 - {g}*h2)**2)"
+    right = f"({w1}*c1 + {w2}*c2)/({w1} + {w2})"
+    pos = {s: "positive" for s in ("h1", "h2", "c1", "c2", "gamma")}
+    assert fixed_point(round_, right, "x", symbols=pos).status == "proved"
+    # planted: the fixed point is the average of the optima (true only for identical Hessians)
+    assert fixed_point(round_, "(c1 + c2)/2", "x", symbols=pos).status == "refuted"
+
+
+def test_vector_fixed_point_and_spectral_radius():
+    upd = ["x1 - (x1 - 1)/2", "x2 - (x2 + 2)/4"]
+    assert fixed_point(upd, ["1", "-2"], ["x1", "x2"], attracting=True).status == "proved"
+    assert fixed_point(["x1 - 3*(x1 - 1)", "x2"], ["1", "0"], ["x1", "x2"], attracting=True).status == "refuted"
+
+
+def test_limit():
+    assert limit("(1 - beta)*x0 + beta*c", "beta", 0, "x0", symbols={"x0": "real", "c": "real"}).status == "proved"
+    assert limit("(1 - beta)*x0 + beta*c", "beta", 0, "c", symbols={"x0": "real", "c": "real"}).status == "refuted"
+    assert limit("sin(k)/k", "k", "oo", "0").status == "proved"
+
+
+# --------------------------------------------------------------------------- rates
+X = np.array([1.0, 2, 4, 8, 16, 32])
+
+
+def test_rate_of_an_exact_power_law_and_a_wrong_exponent():
+    assert rate(X, 3 * X ** -0.5, "-1/2", tol=0.02).status == "holds"
+    v = rate(X, 3 * X ** -1.0, "-1/2", tol=0.02)  # planted wrong exponent
+    assert v.status == "refuted" and v.counterexample["slope"] == pytest.approx(-1.0)
+
+
+def test_rate_from_noisy_replicas_states_its_interval():
+    rng = np.random.default_rng(0)
+    y = 2 * X ** -1.0 * np.exp(0.05 * rng.standard_normal((50, X.size)))
+    v = rate(y=y, x=X, claimed=-1, tol=0.05, confidence=0.999)
+    assert v.status == "holds" and v.label() == "holds (equivalence, tol 0.05, false alarm ≤ 0.001)"
+    s, lo, hi, n = loglog_slope(X, y, 0.999)
+    assert n == 50 and lo < -1 < hi and hi - lo < 0.05
+    few = rate(X, y[:2], claimed=-1, tol=0.01, confidence=0.999)  # two replicas: a wide interval
+    assert few.status == "inconclusive"
+    assert rate(X, y, claimed=-0.8, tol=0.05).status == "refuted"  # planted: wrong exponent
+
+
+def test_a_curved_relation_is_not_a_rate():
+    v = rate(X, X ** -1.0 + 1.0, "-1", tol=0.05)
+    assert v.status != "holds"
+    with pytest.raises(InvalidParameterError, match="y > 0"):
+        rate(X, -X, "1", tol=0.1)
+
+
+# --------------------------------------------------------------------------- a bound against a simulation
+@pytest.fixture(scope="module")
+def dsgd_run():
+    """DSGD on the isotropic quadratic (d = 10, N = 2, σ = 1, η = 0.05): its exact discrete
+    stationary level is ηdσ²/(4N)·2/(2 − η) = 1.0256 × the continuous level ηdσ²/(4N) = 0.0625."""
+    from theorylab.simulate import gaussian, quadratic, run_optimizer
+
+    p = quadratic(10, 2, 1.0, 1.0, x0=0.1)
+    return run_optimizer("dsgd", p, gaussian(1.0, 1), eta=0.05, steps=800, replicas=200, seed=1)
+
+
+LEVEL = "eta*d*sigma**2/(4*N*B)"
+VALUES = {"eta": 0.05, "d": 10, "sigma": 1, "N": 2, "B": 1}
+
+
+def test_plateau_bound_one_sided_and_equivalence(dsgd_run):
+    up = bound_vs_simulation("2*" + LEVEL, run=dsgd_run, values=VALUES)
+    assert up.status == "holds" and up.label() == "holds (one-sided, false alarm ≤ 0.001)"
+    half = bound_vs_simulation(LEVEL + "/2", run=dsgd_run, values=VALUES)  # planted: a bound halved
+    assert half.status == "refuted" and half.counterexample["interval"][0] > half.counterexample["bound"]
+    eq = bound_vs_simulation(LEVEL, run=dsgd_run, values=VALUES, claim="equal", rtol=0.1)
+    assert eq.status == "holds" and eq.tolerance == 0.1 and eq.test == "equivalence"
+    # an equality with a tolerance tighter than the O(η) excess of the discrete optimizer is refuted
+    assert bound_vs_simulation(LEVEL, run=dsgd_run, values=VALUES, claim="equal", rtol=0.005).status == "refuted"
+
+
+def test_trajectory_bound(dsgd_run):
+    gap0 = float(dsgd_run.trajectory.values[0].mean())
+    curve = "gap0*exp(-2*t) + (1 - exp(-2*t))*{}"
+    ok = bound_vs_simulation(curve.format("2*" + LEVEL), run=dsgd_run, values={**VALUES, "gap0": gap0},
+                             at="trajectory")
+    assert ok.status == "holds" and "Bonferroni" in ok.test
+    bad = bound_vs_simulation(curve.format(LEVEL + "/2"), run=dsgd_run, values={**VALUES, "gap0": gap0},
+                              at="trajectory")  # planted: the plateau halved
+    assert bad.status == "refuted" and bad.counterexample["lower"] > bad.counterexample["bound"]
+
+
+def test_bound_vs_simulation_runs_the_method_and_rejects_bad_input(dsgd_run):
+    from theorylab.simulate import gaussian, quadratic
+
+    v = bound_vs_simulation("2*" + LEVEL, method="dsgd", problem=quadratic(10, 2, 1.0, 1.0, x0=0.1),
+                            noise=gaussian(1.0, 1), eta=0.05, steps=300, replicas=50, seed=1, values=VALUES)
+    assert v.status in ("holds", "inconclusive")  # a short run may not have settled; never refuted
+    with pytest.raises(InvalidParameterError, match="needs values for"):
+        bound_vs_simulation(LEVEL, run=dsgd_run, values={"eta": 0.05})
+    with pytest.raises(InvalidParameterError, match="rtol"):
+        bound_vs_simulation(LEVEL, run=dsgd_run, values=VALUES, claim="equal")

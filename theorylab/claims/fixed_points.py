@@ -1,0 +1,134 @@
+"""Closed-form fixed points and limits of algorithms, decided by sympy.
+
+- :func:`fixed_point`: the claim "``x̂`` is a fixed point of the update ``x ↦ T(x)``" is the
+  identity ``T(x̂) = x̂``, checked component by component by :func:`theorylab.claims.identity`
+  (proved only when sympy simplifies every difference to 0 under the assumptions, refuted at an
+  exact point that satisfies them). With ``attracting=True`` the claim also says the iteration
+  converges to it locally: for a scalar update ``|T'(x̂)| < 1`` (two inequalities, each proved by
+  :func:`theorylab.claims.inequality`); for a vector update with numeric parameters, the
+  spectral radius of the Jacobian at ``x̂`` (exact eigenvalues) is below 1.
+- :func:`limit`: the claim ``lim_{v → a} expr = L``, with sympy's ``limit`` then the identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import sympy as sp
+
+from ..errors import ClaimError
+from .status import Status
+from .symbolic import declare, identity, inequality, parse
+from .verdict import Verdict, combine, inconclusive, proved, refuted
+
+__all__ = ["fixed_point", "limit"]
+
+
+def _state(state: str | Sequence[str] | Sequence[sp.Symbol], names: Mapping[str, sp.Symbol]) -> list[sp.Symbol]:
+    items = [state] if isinstance(state, (str, sp.Symbol)) else list(state)
+    out = []
+    for s in items:
+        sym = s if isinstance(s, sp.Symbol) else names.get(str(s), sp.Symbol(str(s), real=True))
+        out.append(sym)
+    return out
+
+
+def _vector(value: Any, names: Mapping[str, sp.Symbol], n: int, what: str) -> list[sp.Expr]:
+    if isinstance(value, sp.MatrixBase):
+        items = list(value)
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        items = [value]
+    if len(items) != n:
+        raise ClaimError(f"{what} has {len(items)} components, the state has {n}")
+    return [parse(v, **names) for v in items]
+
+
+def fixed_point(update: Callable[..., Any] | Any, claimed: Any, state: str | Sequence[Any], *,
+                symbols: Mapping[str, str | sp.Symbol] | None = None, assumptions: Iterable[Any] = (),
+                attracting: bool = False, what: str = "the update") -> Verdict:
+    """Verdict on "``claimed`` is a fixed point of ``update``" (see the module docstring).
+
+    ``state``: the state's symbol name(s), e.g. ``"x"`` or ``["x1", "x2"]``. ``update``: the
+    map, as expression(s) in the state symbols (strings or sympy; one per component) or a
+    callable taking the state as a sympy column ``Matrix`` (or the scalar) and returning the new
+    state. ``claimed``: the fixed point, expression(s) in the parameters.
+    """
+    names = declare(symbols)
+    xs = _state(state, names)
+    names = {**names, **{str(x): x for x in xs}}
+    n = len(xs)
+    if callable(update) and not isinstance(update, (str, sp.Basic)):
+        arg = xs[0] if n == 1 else sp.Matrix(xs)
+        new = update(arg)
+        T = _vector(new, names, n, "the update's value")
+    else:
+        T = _vector(update, names, n, "the update")
+    xhat = _vector(claimed, names, n, "the claimed fixed point")
+    at = dict(zip(xs, xhat))
+    parts: dict[str, Verdict] = {}
+    sym_spec: dict[str, str | sp.Symbol] = {str(s): s for e in T + xhat for s in e.free_symbols}
+    for i, (ti, xi) in enumerate(zip(T, xhat)):
+        label = f"T(x̂)[{i}] = x̂[{i}]" if n > 1 else "T(x̂) = x̂"
+        parts[label] = identity(ti.xreplace(at), xi, symbols=sym_spec, assumptions=assumptions,
+                                claimed=f"{label}: {ti.xreplace(at)} = {xi}")
+    if attracting:
+        J = sp.Matrix(T).jacobian(sp.Matrix(xs)).xreplace(at)
+        if n == 1:
+            j = sp.simplify(J[0, 0])
+            parts["T'(x̂) < 1"] = inequality(j, "<", 1, symbols={str(s): s for s in j.free_symbols},
+                                            assumptions=assumptions)
+            parts["T'(x̂) > -1"] = inequality(j, ">", -1, symbols={str(s): s for s in j.free_symbols},
+                                             assumptions=assumptions)
+        elif J.free_symbols:
+            parts["spectral radius < 1"] = inconclusive(
+                "spectral radius of the Jacobian at x̂ < 1", f"Jacobian {J} has free parameters",
+                needs="numeric parameter values (the spectral radius is decided for a concrete Jacobian)")
+        else:
+            eig = J.eigenvals()
+            rho = max(sp.Abs(e) for e in eig)
+            rho_n = sp.N(rho, 30)
+            text = f"spectral radius of the Jacobian at x̂ = {rho} ≈ {sp.N(rho, 8)}"
+            if (rho - 1).is_negative is True:
+                parts["spectral radius < 1"] = proved("spectral radius < 1", text)
+            elif (rho - 1).is_nonnegative is True:
+                parts["spectral radius < 1"] = refuted("spectral radius < 1", text, counterexample={"rho": str(rho_n)})
+            else:
+                parts["spectral radius < 1"] = inconclusive("spectral radius < 1", text,
+                                                            needs="the sign of rho - 1, which sympy left undetermined")
+    claim = f"{[str(x) for x in xhat] if n > 1 else xhat[0]} is a fixed point of {what}" + \
+        (" and attracts the iteration" if attracting else "")
+    v = combine(claim, parts)
+    if v.status is Status.PROVED:
+        return proved(claim, "; ".join(f"{k}: {p.found}" for k, p in parts.items()), numbers=v.numbers)
+    return v
+
+
+def limit(expr: Any, variable: str, to: Any, claimed: Any, *, symbols: Mapping[str, str | sp.Symbol] | None = None,
+          assumptions: Iterable[Any] = (), direction: str = "+-", what: str | None = None) -> Verdict:
+    """Verdict on ``lim_{variable → to} expr = claimed`` (sympy's ``limit``, then the identity).
+
+    ``direction``: ``"+"``, ``"-"`` or ``"+-"`` (both sides)."""
+    names = declare(symbols)
+    e = parse(expr, **names)
+    var = next((s for s in e.free_symbols if str(s) == variable), None) or names.get(variable) or sp.Symbol(variable)
+    target = parse(to, **names)
+    claim_expr = parse(claimed, **names)
+    text = f"lim_{{{variable} → {target}}} {what or e} = {claim_expr}"
+    try:
+        lim = sp.limit(e, var, target, dir=direction)
+    except (NotImplementedError, ValueError) as exc:
+        return inconclusive(text, f"sympy could not take the limit: {exc}", needs="a closed form of the limit")
+    if isinstance(lim, sp.Limit) or lim.has(sp.AccumBounds) or lim is sp.nan:
+        return inconclusive(text, f"sympy returned {lim}", needs="a closed form of the limit")
+    sym_spec: dict[str, str | sp.Symbol] = {str(s): s for s in lim.free_symbols | claim_expr.free_symbols}
+    v = identity(lim, claim_expr, symbols=sym_spec, assumptions=assumptions, claimed=text)
+    if v.status is Status.PROVED:
+        return proved(text, f"sympy: the limit is {lim}; {v.found}", numbers={"limit": str(lim)})
+    if v.status is Status.REFUTED:
+        return refuted(text, f"sympy: the limit is {lim}, not {claim_expr}",
+                       counterexample={"limit": str(lim), **(v.counterexample if isinstance(v.counterexample, dict)
+                                                              else {})}, numbers={"limit": str(lim)})
+    return v

@@ -1,0 +1,172 @@
+"""Render check results as a plain-text table, Markdown or JSON.
+
+Every format holds the same content: a table (id, source, method, verdict, time, key
+numbers), then the refuted claims with claimed-vs-found and the counterexample, then
+inconclusive ones with what they need, then errors, then the summary counts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import InvalidParameterError
+from .runner import Result
+from .status import STATUSES, Status
+from .verdict import plain as _plain
+
+__all__ = ["summary", "render", "FORMATS", "format_numbers", "status_cell"]
+
+FORMATS: tuple[str, ...] = ("text", "markdown", "json")
+
+
+def summary(results: Sequence[Result], seconds: float | None = None) -> dict[str, Any]:
+    counts = {s: sum(r.verdict.status == s for r in results) for s in STATUSES}
+    out: dict[str, Any] = {"total": len(results), **counts}
+    out["seconds"] = round(sum(r.seconds for r in results) if seconds is None else seconds, 2)
+    return out
+
+
+def _fmt_value(v: Any) -> str:
+    v = _plain(v)
+    if isinstance(v, float):
+        if v == 0.0:
+            return "0"
+        if 1e-3 <= abs(v) < 1e5:
+            return f"{v:.4g}"
+        return f"{v:.3e}"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+    return str(v)
+
+
+def format_numbers(numbers: Mapping[str, Any], limit: int = 70) -> str:
+    """``k=v, k=v`` for the table, cut at ``limit`` characters."""
+    text = ", ".join(f"{k}={_fmt_value(v)}" for k, v in numbers.items())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cut(s: str, n: int) -> str:
+    s = " ".join(str(s).split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def short_source(source: str) -> str:
+    """A compact form of a source for the table (``Beznosikov et al. (2020), slide 'X'; docs/theory.md#a``
+    → ``Beznosikov et al. (2020), X; theory.md#a``)."""
+    s = source
+    for a, b in (("poster ", ""), ("slides ", ""), ("slide ", ""), ("'", ""), ("docs/theory.md", "theory.md")):
+        s = s.replace(a, b)
+    return s
+
+
+def status_cell(r: Result) -> str:
+    """``REFUTED``/``ERROR`` in capitals; ``holds`` with its test, tolerance and false-alarm rate
+    (``holds (one-sided, false alarm ≤ 1e-06)``)."""
+    v = r.verdict
+    if v.status in (Status.REFUTED, Status.ERROR):
+        return v.status.value.upper()
+    return v.label()
+
+
+def _rows(results: Sequence[Result], width: Mapping[str, int] | None) -> list[list[str]]:
+    w = width or {}
+    rows = []
+    for r in results:
+        rows.append(
+            [
+                r.id,
+                _cut(short_source(r.source), w.get("source", 10**6)),
+                r.method,
+                status_cell(r),
+                f"{r.seconds:.2f}s",
+                format_numbers(r.verdict.numbers, w.get("numbers", 10**6)),
+            ]
+        )
+    return rows
+
+
+HEADER = ["id", "source", "method", "verdict", "time", "key numbers"]
+
+
+def _sections(results: Sequence[Result]) -> list[tuple[str, list[tuple[str, list[tuple[str, str]]]]]]:
+    """(title, [(check id, [(field, text)])]) for refuted, inconclusive and error rows."""
+    out = []
+    ref = [r for r in results if r.verdict.status == "refuted"]
+    if ref:
+        out.append(
+            (
+                f"REFUTED CLAIMS ({len(ref)})",
+                [
+                    (
+                        r.id,
+                        [
+                            ("source", r.source),
+                            ("claimed", r.verdict.claimed),
+                            ("found", r.verdict.found),
+                            ("counterexample", _fmt_value(r.verdict.counterexample)),
+                        ]
+                        + ([("notes", r.verdict.notes)] if r.verdict.notes else []),
+                    )
+                    for r in ref
+                ],
+            )
+        )
+    inc = [r for r in results if r.verdict.status == "inconclusive"]
+    if inc:
+        out.append(
+            (
+                f"INCONCLUSIVE ({len(inc)})",
+                [(r.id, [("claimed", r.verdict.claimed), ("found", r.verdict.found), ("needs", r.verdict.needs or "")]) for r in inc],
+            )
+        )
+    err = [r for r in results if r.verdict.status == "error"]
+    if err:
+        out.append((f"ERRORS ({len(err)})", [(r.id, [("error", r.verdict.found)]) for r in err]))
+    return out
+
+
+def _summary_line(s: Mapping[str, Any], mode: str) -> str:
+    parts = ", ".join(f"{s[k]} {k}" for k in STATUSES)
+    return f"{s['total']} checks ({mode}): {parts}; {s['seconds']:.1f} s"
+
+
+def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick", seconds: float | None = None) -> str:
+    """The report in ``fmt`` (``text``, ``markdown`` or ``json``)."""
+    s = summary(results, seconds)
+    if fmt == "json":
+        return json.dumps({"mode": mode, "summary": s, "results": [r.to_dict() for r in results]}, indent=2, default=str)
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        for row in _rows(results, {"numbers": 120}):
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
+        for title, items in _sections(results):
+            lines += ["", f"### {title.title() if title.startswith('INC') else title}", ""]
+            for cid, fields in items:
+                lines.append(f"- **{cid}**")
+                for k, v in fields:
+                    v = str(v).replace("\n", " ")
+                    lines.append(f"  - {k}: {v}")
+        lines += ["", f"**{_summary_line(s, mode)}**"]
+        return "\n".join(lines) + "\n"
+    if fmt != "text":
+        raise InvalidParameterError(f"format must be one of {FORMATS}, got {fmt!r}")
+    rows = _rows(results, {"source": 40, "numbers": 70})
+    widths = [max([len(HEADER[i])] + [len(r[i]) for r in rows]) for i in range(len(HEADER))]
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()
+    out = [line(HEADER), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    for title, items in _sections(results):
+        out += ["", "=" * len(title), title, "=" * len(title)]
+        for cid, fields in items:
+            out.append(f"* {cid}")
+            for k, v in fields:
+                text = str(v)
+                first, *rest = text.splitlines() or [""]
+                out.append(f"    {k}: {first}")
+                out += [f"      {x}" for x in rest]
+    out += ["", _summary_line(s, mode)]
+    return "\n".join(out) + "\n"
+

@@ -1,0 +1,428 @@
+"""Symbolic claims: identities and inequalities under named assumptions, decided by sympy.
+
+- :func:`identity` (``lhs = rhs``) is ``proved`` only when sympy simplifies ``lhs − rhs`` to 0;
+  ``refuted`` at an exact point that satisfies every assumption and where the two sides differ;
+  ``inconclusive`` otherwise (the verdict says sympy could not simplify the difference).
+- :func:`inequality` (``lhs ≥ rhs``, ``>``, ``≤``, ``<``) is ``proved`` only when sympy's
+  assumption system establishes the sign of every term it relies on (an undetermined sign is
+  never accepted); ``refuted`` at an exact point that satisfies every assumption and violates
+  the claim; otherwise ``inconclusive``, naming the sub-expressions whose sign sympy could not
+  establish.
+
+Named assumptions are relations ``symbol op expression`` (``"L >= mu"``, ``"gamma <= 1/L"``,
+``"0 < delta"``). They are built into the expression by substitution with fresh slack
+symbols (``L = mu + s``, ``s ≥ 0``; a symbol bounded on both sides ``a ≤ x ≤ b`` becomes
+``x = (a + b·u)/(1 + u)``, ``u ≥ 0``, plus the end point ``x = b``), so that sympy's sign
+rules see them. An assumption of another form is used only to filter refuting points (never
+to prove), and the verdict says so.
+
+``equal`` and ``nonnegative`` are the older one-step forms used by the source papers' checks.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sympy as sp
+
+from ..errors import ClaimError
+from .verdict import Verdict, inconclusive, proved, refuted
+
+__all__ = [
+    "namespace",
+    "parse",
+    "declare",
+    "sample_point",
+    "differing_point",
+    "equal",
+    "nonnegative",
+    "identity",
+    "inequality",
+]
+
+_NAMESPACE: dict[str, sp.Symbol] | None = None
+
+
+def namespace() -> dict[str, sp.Symbol]:
+    """Canonical symbols by name (the symbolic layer's, then the lecture's), for parsing claims."""
+    global _NAMESPACE
+    if _NAMESPACE is None:
+        from ..symbolic import lecture
+        from ..symbolic.symbols import SYMBOLS
+
+        ns = {name: info.symbol for name, info in SYMBOLS.items()}
+        for name in ("n", "s", "T", "K", "b", "epsilon", "tau"):
+            ns[name] = getattr(lecture, name)
+        ns["R"] = lecture.R
+        _NAMESPACE = ns
+    return dict(_NAMESPACE)
+
+
+def __getattr__(name: str) -> Any:  # NAMESPACE, computed on first use
+    if name == "NAMESPACE":
+        return namespace()
+    raise AttributeError(name)
+
+
+def parse(claim: Any, **names: Any) -> sp.Expr:
+    """A claim given as a sympy expression or a string, with the canonical symbols
+    (``"d*sigma**2/(mu*n*epsilon)"`` uses the same ``d``, ``sigma``... as the library).
+
+    ``names`` bind further names, or rebind canonical ones, for a check's own symbols
+    (``parse("omega*(1 - delta)", omega=w, delta=dl)``)."""
+    if isinstance(claim, str):
+        try:
+            return sp.sympify(claim, locals={**namespace(), **names})
+        except (sp.SympifyError, SyntaxError, TypeError) as exc:
+            raise ClaimError(f"cannot parse the claim {claim!r}: {exc}") from None
+    return sp.sympify(claim)
+
+
+_FLAGS = {"real", "positive", "negative", "nonnegative", "nonpositive", "integer", "rational", "nonzero",
+          "even", "odd", "prime", "finite"}
+
+
+def declare(symbols: Mapping[str, str | sp.Symbol] | None) -> dict[str, sp.Symbol]:
+    """Symbols from ``{"a": "positive", "n": "positive integer", "x": "real"}`` (words are sympy
+    assumption flags; a sympy ``Symbol`` is taken as it is)."""
+    out: dict[str, sp.Symbol] = {}
+    for name, spec in (symbols or {}).items():
+        if isinstance(spec, sp.Symbol):
+            out[name] = spec
+            continue
+        words = str(spec).replace(",", " ").split()
+        bad = [w for w in words if w not in _FLAGS]
+        if bad:
+            raise ClaimError(f"symbol {name!r}: unknown assumption {bad[0]!r}; expected words among {sorted(_FLAGS)}")
+        out[name] = sp.Symbol(name, **{w: True for w in words})
+    return out
+
+
+def sample_point(symbols: set[sp.Symbol] | list[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, sp.Expr]:
+    """Exact rational values for ``symbols`` that respect their assumptions.
+
+    Integers are drawn in 1..9 (positive) or −4..9; ``epsilon``-like symbols (name starting
+    with ``eps``) in (0, 1); other positive ones in (0, 6); reals in (−5, 5).
+    """
+    out = {}
+    for s in sorted(symbols, key=str):
+        if s.is_integer:
+            v = sp.Integer(rng.randint(1, 9) if (s.is_positive or s.is_nonnegative) else rng.randint(-4, 9))
+        elif str(s).startswith("eps"):
+            v = sp.Rational(rng.randint(1, 99), 100)
+        elif s.is_positive or s.is_nonnegative:
+            v = sp.Rational(rng.randint(1, 60), 10)
+        else:
+            v = sp.Rational(rng.randint(-50, 50), 10)
+        out[s] = v
+    return out
+
+
+def _wide_point(symbols: Iterable[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, sp.Expr]:
+    """Like :func:`sample_point` over wider scales (1/1000 .. 1000) and the closed end 0 of a
+    nonnegative (nonpositive) symbol, for refuting points."""
+    out: dict[sp.Symbol, sp.Expr] = {}
+    for s in sorted(symbols, key=str):
+        scale = sp.Integer(10) ** rng.randint(-3, 3)
+        if (s.is_nonnegative or s.is_nonpositive) and not (s.is_positive or s.is_negative) and rng.random() < 0.25:
+            v: sp.Expr = sp.Integer(0)  # the closed end of the domain
+        elif s.is_integer:
+            lo = 1 if s.is_positive else (0 if s.is_nonnegative else -9)
+            v = sp.Integer(rng.randint(lo, 12))
+        elif s.is_positive or s.is_nonnegative:
+            v = sp.Rational(rng.randint(1, 99), 10) * scale
+        elif s.is_negative or s.is_nonpositive:
+            v = -sp.Rational(rng.randint(1, 99), 10) * scale
+        else:
+            v = sp.Rational(rng.randint(-99, 99), 10) * scale
+        out[s] = v
+    return out
+
+
+def differing_point(a: sp.Expr, b: sp.Expr, *, tries: int = 40, seed: int = 0,
+                    fixed: Mapping[sp.Symbol, Any] | None = None) -> dict[str, str] | None:
+    """A point (exact rationals) where ``a != b`` numerically, or None."""
+    rng = random.Random(seed)
+    syms = (sp.sympify(a).free_symbols | sp.sympify(b).free_symbols) - set(fixed or {})
+    for _ in range(tries):
+        pt = {**sample_point(syms, rng), **(fixed or {})}
+        va, vb = sp.N(sp.sympify(a).subs(pt), 30), sp.N(sp.sympify(b).subs(pt), 30)
+        if not (va.is_finite and vb.is_finite):
+            continue
+        if abs(va - vb) > 1e-12 * (1 + abs(va) + abs(vb)):
+            return {**{str(k): str(v) for k, v in pt.items()}, "found": str(sp.N(va, 12)), "claimed": str(sp.N(vb, 12))}
+    return None
+
+
+def equal(found: sp.Expr, claimed: sp.Expr, *, what: str, claimed_text: str | None = None,
+          numbers: Mapping[str, Any] | None = None, notes: str = "") -> Verdict:
+    """Verdict on ``found == claimed`` (symbolic identity)."""
+    claimed_text = claimed_text or f"{what} = {claimed}"
+    diff = sp.simplify(sp.sympify(found) - sp.sympify(claimed))
+    dtext = str(diff)
+    nums = {"difference": dtext if len(dtext) < 40 else dtext[:39] + "…", **(numbers or {})}
+    if diff == 0:
+        return proved(claimed_text, f"{what} = {found}; difference simplifies to 0", numbers=nums, notes=notes)
+    pt = differing_point(found, claimed)
+    if pt is not None:
+        return refuted(claimed_text, f"{what} = {found}, which differs from the claim", counterexample=pt,
+                       numbers=nums, notes=notes)
+    return inconclusive(claimed_text, f"{what} = {found}; sympy left the difference {diff} unsimplified and "
+                        "no numeric point separates them", needs="a symbolic simplification of the difference",
+                        numbers=nums, notes=notes)
+
+
+def _nonneg(e: sp.Expr) -> bool:
+    """True only when sympy's assumptions establish ``e ≥ 0``: directly, term by term for sums,
+    factor by factor for products, or as a power of a nonnegative base or an even power of a
+    real base. An undetermined sign is never accepted."""
+    if e.is_nonnegative is True:
+        return True
+    if isinstance(e, (sp.Add, sp.Mul)):
+        return all(_nonneg(a) for a in e.args)
+    if isinstance(e, sp.Pow) and e.exp.is_real:
+        if _nonneg(e.base):
+            return True
+        return bool(e.base.is_real is True and e.exp.is_integer is True and e.exp.is_even is True)
+    return False
+
+
+def _pos(e: sp.Expr) -> bool:
+    """True only when sympy's assumptions establish ``e > 0`` (same rules as :func:`_nonneg`)."""
+    if e.is_positive is True:
+        return True
+    if isinstance(e, sp.Add):
+        return all(_nonneg(a) for a in e.args) and any(_pos(a) for a in e.args)
+    if isinstance(e, sp.Mul):
+        return all(_pos(a) for a in e.args)
+    if isinstance(e, sp.Pow) and e.exp.is_real:
+        return _pos(e.base)
+    return False
+
+
+def _undetermined(e: sp.Expr, strict: bool, limit: int = 3) -> list[str]:
+    """The smallest sub-expressions of ``e`` whose sign sympy could not establish."""
+    ok = _pos if strict else _nonneg
+    if ok(e):
+        return []
+    if isinstance(e, (sp.Add, sp.Mul)):
+        out: list[str] = []
+        for a in e.args:
+            out += _undetermined(a, strict and isinstance(e, sp.Mul), limit)
+        return (out or [str(e)])[:limit]
+    return [str(e)]
+
+
+def nonnegative(expr: sp.Expr, *, claimed_text: str, what: str, numbers: Mapping[str, Any] | None = None,
+                notes: str = "") -> Verdict:
+    """Verdict on ``expr >= 0`` for all values allowed by the symbols' assumptions."""
+    e = sp.factor(sp.simplify(expr))
+    nums = {"expr": str(e), **(numbers or {})}
+    if _nonneg(e) or _nonneg(sp.expand(e)):
+        return proved(claimed_text, f"{what} = {e} >= 0 by the symbols' assumptions", numbers=nums, notes=notes)
+    rng = random.Random(0)
+    for _ in range(200):
+        pt = sample_point(e.free_symbols, rng)
+        v = sp.N(e.subs(pt), 30)
+        if v.is_finite and v < 0:
+            return refuted(claimed_text, f"{what} = {e} is negative at a point",
+                           counterexample={**{str(k): str(x) for k, x in pt.items()}, "value": str(sp.N(v, 12))},
+                           numbers=nums, notes=notes)
+    return inconclusive(claimed_text, f"{what} = {e}: sympy could not decide its sign (undetermined: "
+                        f"{'; '.join(_undetermined(e, False))}); no negative value in 200 sampled points",
+                        needs="a symbolic proof of the sign", numbers=nums, notes=notes)
+
+
+# --------------------------------------------------------------------------- named assumptions
+_OPS = {">=": sp.GreaterThan, ">": sp.StrictGreaterThan, "<=": sp.LessThan, "<": sp.StrictLessThan}
+
+
+class _Assumptions:
+    """Named relations, encoded by substitution where they have the form ``symbol op expr``."""
+
+    def __init__(self, relations: Iterable[Any], names: Mapping[str, sp.Symbol]) -> None:
+        self.relations: list[sp.Rel] = []
+        for r in relations:
+            rel = parse(r, **names) if isinstance(r, str) else sp.sympify(r)
+            if rel is sp.true:
+                continue
+            if not isinstance(rel, sp.Rel) or isinstance(rel, (sp.Eq, sp.Ne)):
+                raise ClaimError(f"assumption {r!r} is not an inequality (expected e.g. 'L >= mu' or '0 < gamma')")
+            self.relations.append(rel)
+        lower: dict[sp.Symbol, tuple[sp.Expr, bool]] = {}
+        upper: dict[sp.Symbol, tuple[sp.Expr, bool]] = {}
+        self.unencoded: list[sp.Rel] = []
+        for rel in self.relations:
+            big, small, strict = (rel.lhs, rel.rhs, rel.rel_op == ">") if rel.rel_op in (">=", ">") else \
+                (rel.rhs, rel.lhs, rel.rel_op == "<")
+            # big > small (or >=)
+            if isinstance(big, sp.Symbol) and big not in small.free_symbols and big not in lower:
+                lower[big] = (small, strict)
+            elif isinstance(small, sp.Symbol) and small not in big.free_symbols and small not in upper:
+                upper[small] = (big, strict)
+            else:
+                self.unencoded.append(rel)
+        for s in set(upper) - set(lower):  # a positive symbol bounded above is bounded on both sides
+            if s.is_positive or s.is_nonnegative:
+                lower[s] = (sp.Integer(0), bool(s.is_positive))
+        self.subs: dict[sp.Symbol, sp.Expr] = {}
+        self.ends: dict[sp.Symbol, sp.Expr] = {}  # closed upper ends, checked separately
+        self.text: list[str] = []
+        for s in sorted(set(lower) | set(upper), key=str):
+            u = sp.Symbol(f"slack_{s}", positive=True) if (s in lower and lower[s][1]) or (s in upper and upper[s][1]) \
+                else sp.Symbol(f"slack_{s}", nonnegative=True)
+            if s in lower and s in upper:
+                (a, _), (b, bstrict) = lower[s], upper[s]
+                self.subs[s] = (a + b * u) / (1 + u)
+                if not bstrict:
+                    self.ends[s] = b
+                self.text.append(f"{s} = {sp.simplify(self.subs[s])}")
+            elif s in lower:
+                self.subs[s] = lower[s][0] + u
+                self.text.append(f"{s} = {lower[s][0]} + {u}")
+            else:
+                self.subs[s] = upper[s][0] - u
+                self.text.append(f"{s} = {upper[s][0]} - {u}")
+
+    def apply(self, e: sp.Expr, subs: Mapping[sp.Symbol, sp.Expr] | None = None) -> sp.Expr:
+        subs = self.subs if subs is None else subs
+        for _ in range(len(subs) + 1):
+            new = e.xreplace(dict(subs))
+            if new == e:
+                return new
+            e = new
+        raise ClaimError("the assumptions are circular (a symbol is bounded by an expression in itself)")
+
+    def satisfied(self, point: Mapping[sp.Symbol, sp.Expr]) -> bool:
+        """All relations hold at ``point`` (exactly, or at 30 digits)."""
+        for rel in self.relations:
+            v = rel.xreplace(dict(point))
+            if v is sp.true:
+                continue
+            if v is sp.false:
+                return False
+            diff = sp.N(v.lhs - v.rhs, 30)
+            if not diff.is_real:
+                return False
+            if (rel.rel_op == ">=" and diff < 0) or (rel.rel_op == ">" and diff <= 0) or \
+                    (rel.rel_op == "<=" and diff > 0) or (rel.rel_op == "<" and diff >= 0):
+                return False
+        return True
+
+
+def _cases(a: _Assumptions) -> list[tuple[str, dict[sp.Symbol, sp.Expr]]]:
+    """The substitutions to prove under: the interior, then each closed upper end."""
+    cases = [("", dict(a.subs))]
+    for s, b in a.ends.items():
+        subs = dict(a.subs)
+        subs[s] = b
+        cases.append((f" at {s} = {b}", subs))
+    return cases
+
+
+def _point_text(pt: Mapping[sp.Symbol, sp.Expr]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in sorted(pt.items(), key=lambda kv: str(kv[0]))}
+
+
+def _find_point(expr: sp.Expr, violates: Any, a: _Assumptions, tries: int, seed: int) -> dict[sp.Symbol, sp.Expr] | None:
+    """An exact point of the original symbols, satisfying every assumption, where ``violates(value)``."""
+    rng = random.Random(seed)
+    free = expr.free_symbols | {s for r in a.relations for s in r.free_symbols}
+    enc = a.apply(expr)
+    slack = enc.free_symbols | {s for e in a.subs.values() for s in a.apply(e).free_symbols}
+    for i in range(tries):
+        draw = (sample_point if i % 2 == 0 else _wide_point)(slack, rng)
+        pt = {s: sp.nsimplify(a.apply(s).xreplace(draw)) if s in a.subs else draw.get(s, s) for s in free}
+        pt = {s: v for s, v in pt.items() if not v.free_symbols}
+        if set(pt) != free or not a.satisfied(pt):
+            continue
+        v = expr.xreplace(pt)
+        val = v if v.is_Rational else sp.N(v, 30)
+        if val.is_finite and val.is_real and violates(val, pt):
+            return pt
+    return None
+
+
+def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | None = None,
+             assumptions: Iterable[Any] = (), what: str | None = None, claimed: str | None = None,
+             numbers: Mapping[str, Any] | None = None, tries: int = 60, seed: int = 0) -> Verdict:
+    """Verdict on the identity ``lhs = rhs`` under ``assumptions`` (see the module docstring).
+
+    ``symbols`` declares the claim's own symbols (``{"a": "positive"}``); other names are the
+    library's canonical symbols. ``lhs`` and ``rhs`` are strings or sympy expressions.
+    """
+    names = declare(symbols)
+    left, right = parse(lhs, **names), parse(rhs, **names)
+    a = _Assumptions(assumptions, names)
+    claimed = claimed or f"{what or left} = {right}" + (f" under {', '.join(map(str, a.relations))}" if a.relations else "")
+    nums: dict[str, Any] = {**(numbers or {})}
+    if a.text:
+        nums["substitutions"] = "; ".join(a.text)
+    failed = []
+    for label, subs in _cases(a):
+        diff = sp.simplify(a.apply(left - right, subs))
+        if diff != 0:
+            failed.append((label, diff))
+    if not failed:
+        return proved(claimed, f"{left} - ({right}) simplifies to 0" + (" under the substitutions" if a.text else ""),
+                      numbers=nums)
+    def differs(v: sp.Expr, pt: Mapping[sp.Symbol, sp.Expr]) -> bool:
+        if v.is_Rational:
+            return v != 0  # exact
+        scale = 1 + abs(sp.N(left.xreplace(pt), 30)) + abs(sp.N(right.xreplace(pt), 30))
+        return bool(abs(v) > sp.Float(1e-20) * scale)
+
+    pt = _find_point(left - right, differs, a, tries, seed)
+    if pt is not None:
+        vl, vr = sp.N(left.xreplace(pt), 15), sp.N(right.xreplace(pt), 15)
+        return refuted(claimed, f"the two sides differ: {vl} vs {vr}", counterexample={**_point_text(pt),
+                       "lhs": str(vl), "rhs": str(vr)}, numbers=nums)
+    label, diff = failed[0]
+    return inconclusive(claimed, f"sympy left the difference{label} {diff} unsimplified and no point satisfying "
+                        "the assumptions separates the sides",
+                        needs=f"a symbolic simplification of {diff} to 0"
+                        + (f" (assumptions not encodable by substitution: {', '.join(map(str, a.unencoded))})"
+                           if a.unencoded else ""), numbers=nums)
+
+
+def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | None = None,
+               assumptions: Iterable[Any] = (), what: str | None = None, claimed: str | None = None,
+               numbers: Mapping[str, Any] | None = None, tries: int = 200, seed: int = 0) -> Verdict:
+    """Verdict on ``lhs op rhs`` (``op`` in ``>=``, ``>``, ``<=``, ``<``) for every value the
+    symbols and ``assumptions`` allow (see the module docstring)."""
+    if op not in _OPS:
+        raise ClaimError(f"inequality operator must be one of {sorted(_OPS)}, got {op!r}")
+    names = declare(symbols)
+    left, right = parse(lhs, **names), parse(rhs, **names)
+    a = _Assumptions(assumptions, names)
+    claimed = claimed or f"{what or left} {op} {right}" + (f" under {', '.join(map(str, a.relations))}"
+                                                          if a.relations else "")
+    strict = op in (">", "<")
+    gap = left - right if op in (">=", ">") else right - left  # claim: gap >= 0 (or > 0)
+    ok = _pos if strict else _nonneg
+    nums: dict[str, Any] = {**(numbers or {})}
+    if a.text:
+        nums["substitutions"] = "; ".join(a.text)
+    missing: list[str] = []
+    for label, subs in _cases(a):
+        e = a.apply(gap, subs)
+        forms = [e, sp.simplify(e), sp.factor(e), sp.expand(e)]
+        num, den = sp.fraction(sp.together(sp.simplify(e)))
+        if any(ok(f) for f in forms) or (ok(sp.factor(num)) or ok(sp.expand(num))) and _pos(sp.factor(den)):
+            continue
+        missing.append(f"{'; '.join(_undetermined(sp.factor(e), strict))}{label}")
+    if not missing:
+        return proved(claimed, f"{gap} {'>' if strict else '>='} 0: sympy established the sign of every term"
+                      + (" under the substitutions" if a.text else ""), numbers=nums)
+    pt = _find_point(gap, (lambda v, _: bool(v <= 0)) if strict else (lambda v, _: bool(v < 0)), a, tries, seed)
+    if pt is not None:
+        vl, vr = sp.N(left.xreplace(pt), 15), sp.N(right.xreplace(pt), 15)
+        return refuted(claimed, f"violated at a point satisfying the assumptions: {vl} vs {vr}",
+                       counterexample={**_point_text(pt), "lhs": str(vl), "rhs": str(vr)}, numbers=nums)
+    return inconclusive(claimed, f"sympy could not establish the sign of: {' | '.join(missing)}; no violation at "
+                        f"{tries} sampled points satisfying the assumptions",
+                        needs="a proof of the sign of " + " | ".join(missing)
+                        + (f" (assumptions not encodable by substitution: {', '.join(map(str, a.unencoded))})"
+                           if a.unencoded else ""), numbers=nums)
