@@ -14,6 +14,12 @@ import pytest
 from proofs_checks import collect, render, run_checks
 
 EXPECTED = {
+    "algorithms.dcsgd-floor-diana-ef21": "holds",
+    "algorithms.fedavg-fixed-point": "holds",
+    "algorithms.fedavg-m-limit": "holds",
+    "algorithms.gossip-steady-state": "holds",
+    "algorithms.independent-masks-save-bits": "holds",
+    "algorithms.scaffold-linear-rate": "holds",
     "beznosikov.error-feedback-fixes-top1": "holds",
     "lecture.per-round-bound-randk": "proved",
     "poster.scaling-rules-measured": "holds",
