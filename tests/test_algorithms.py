@@ -312,7 +312,21 @@ def test_scaffold_matches_the_exact_sympy_iteration() -> None:
     """Scalar case against proofs_checks' exact rational SCAFFOLD (two agents, a = (1, 3), c = (0, 1))."""
     import sympy as sp
 
-    from proofs_checks.checks.lecture_phenomena import scaffold_run
+    def scaffold_run(a, c, eta, K, rounds):
+        """SCAFFOLD (full participation, server step 1, option II) in exact rationals, scalar."""
+        n = len(a)
+        x, ci, cg = sp.Integer(0), [sp.Integer(0)] * n, sp.Integer(0)
+        for _ in range(rounds):
+            ys = []
+            for i in range(n):
+                y = x
+                for _k in range(K):
+                    y = y - eta * (a[i] * (y - c[i]) - ci[i] + cg)
+                ys.append(y)
+            ci = [ci[i] - cg + (x - ys[i]) / (K * eta) for i in range(n)]
+            x = sum(ys) / n
+            cg = sum(ci) / n
+        return x
 
     p = custom_quadratic([[1.0], [3.0]], [[0.0], [1.0]], x0=0.0)
     cap = _Capture(get_algorithm("scaffold"))

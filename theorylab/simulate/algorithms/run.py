@@ -119,7 +119,7 @@ def run_algorithm(method: Any, problem: Problem, noise: Noise, *, eta: float, st
     params = {"method": alg.name, "eta": eta, "steps": steps, "replicas": replicas, "compressor": comp_desc,
               "observe_every": observe_every, **{k_: _plain(v) for k_, v in opts.items()},
               **problem.describe(), **noise.describe()}
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"state": state}  # the final state (its arrays, batched over replicas)
     if cons is not None:
         extra["consensus"] = cons.result()
     if "topology" in ctx.cache:
