@@ -455,3 +455,36 @@ class HalfStep:
     assert r.method == "half-step-sgd-test"
     with pytest.raises(InvalidParameterError, match="defines no 'Nope'"):
         run_optimizer(f"{f}:Nope", p, NOISELESS, eta=0.1, steps=2, replicas=1)
+
+
+def test_rand_k_fast_compress_has_the_law_of_rand_k() -> None:
+    """Context.compress's Rand-k path: every row keeps exactly k coordinates, scaled by d/k, and each
+    coordinate is kept with probability k/d (20000 rows × 4 agents: binomial counts within 5 sd, false
+    alarm < 1e-5 per coordinate; detects a 2% bias in any coordinate's inclusion rate). A planted
+    compressor that always keeps the first k coordinates fails the same test."""
+    from theorylab.compressors import RandK
+    from theorylab.simulate.algorithms import Context
+
+    d, k, r = 10, 3, 20000
+    p = quadratic(d, N, 1.0, 1.0)
+    v = np.random.default_rng(0).uniform(1.0, 2.0, (r, N, d))
+
+    def inclusion(comp) -> np.ndarray:
+        ctx = Context(p, NOISELESS, 0.1, r, np.random.default_rng(1), np, [comp] * N, {}, None)
+        out = ctx.compress(v)
+        kept = out != 0
+        assert np.all(kept.sum(axis=-1) == k)
+        np.testing.assert_allclose(out[kept], (d / k) * v[kept])
+        return kept.reshape(-1, d).sum(axis=0)
+
+    counts = inclusion(RandK(k))
+    n_rows = r * N
+    mean, sd = n_rows * k / d, np.sqrt(n_rows * (k / d) * (1 - k / d))
+    assert np.all(np.abs(counts - mean) < 5 * sd), counts
+
+    class FirstK(RandK):
+        def sample_support(self, batch_shape, d, rng):
+            return np.broadcast_to(np.arange(self.k), (*batch_shape, self.k))
+
+    bad = inclusion(FirstK(k))
+    assert not np.all(np.abs(bad - mean) < 5 * sd)

@@ -75,8 +75,11 @@ class Problem:
     # --- shared
     @property
     def heterogeneous(self) -> bool:
-        """True when the agents' gradients differ (some tilt is non-zero)."""
-        return bool(np.any(self.tilts != 0))
+        """True when the agents' gradients differ (some tilt is non-zero); computed once."""
+        v = self._cache.get("heterogeneous")
+        if v is None:
+            v = self._cache["heterogeneous"] = bool(np.any(self.tilts != 0))
+        return v
 
     def _on(self, name: str, xp: ModuleType) -> Any:
         key = (name, xp.__name__)

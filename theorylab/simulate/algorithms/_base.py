@@ -172,7 +172,11 @@ class Context:
     # --- compression
     def compress(self, v: Any) -> Any:
         """``C_i(v_i)`` for every agent (independent across agents and replicas); ``v`` itself
-        without a compressor. ``v`` has shape ``(R, N, d)``."""
+        without a compressor. ``v`` has shape ``(R, N, d)``.
+
+        Rand-k (anything with ``sample_support``, ``scale`` and ``k``) takes a fast path: the support
+        is drawn by ``sample_support`` (k integers per row) and only those k values are gathered and
+        scaled — the same law as ``C(v, rng)``, which draws d keys per row and partitions them."""
         if self.comps is None:
             return v
         groups = self.cache.get("groups")
@@ -181,11 +185,26 @@ class Context:
 
             groups = self.cache["groups"] = _groups(self.comps)
         if len(groups) == 1:
-            return groups[0][0](v, self.rng)
+            return self._apply(groups[0][0], v)
         out = self.xp.empty_like(v)
         for c, agents in groups:
-            out[:, agents, :] = c(v[:, agents, :], self.rng)
+            out[:, agents, :] = self._apply(c, v[:, agents, :])
         return out
+
+    def _apply(self, c: Any, v: Any) -> Any:
+        if self.fast and hasattr(c, "sample_support") and hasattr(c, "scale") and hasattr(c, "k"):
+            xp, d = self.xp, v.shape[-1]
+            rows = v.shape[:-1]
+            idx = c.sample_support(rows, d, self.rng)
+            key = ("row-offsets", rows)
+            off = self.cache.get(key)
+            if off is None:
+                off = self.cache[key] = (xp.arange(int(np.prod(rows))) * d).reshape(*rows, 1)
+            flat = (idx + off).reshape(-1)
+            out = xp.zeros(v.size)
+            out[flat] = xp.ascontiguousarray(v).reshape(-1)[flat] * float(c.scale(d))
+            return out.reshape(v.shape)
+        return c(v, self.rng)
 
     # --- client sampling
     def sample_clients(self, s: int) -> Any:
