@@ -112,3 +112,23 @@ def broken():
 def test_bound_and_sde_not_declared_for_new_methods(capsys) -> None:
     rc, out, err = run_cli(capsys, "fedavg", "--bound", "--sde", *SMALL)
     assert rc == 0 and "no bound is declared for fedavg" in err and "no SDE is declared for fedavg" in err
+
+
+def test_logistic_problem_spec_and_libsvm_file(capsys, tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((40, 3))
+    y = np.where(a @ np.array([1.0, -1.0, 0.5]) > 0, 1, 0)
+    f = tmp_path / "data.svm"
+    f.write_text("".join(f"{lab} " + " ".join(f"{j + 1}:{v:.6f}" for j, v in enumerate(row)) + "\n"
+                         for lab, row in zip(y, a, strict=True)))
+    rc, out, err = run_cli(capsys, "scaffold", "--problem", f"logistic:lam=0.1,libsvm={f}", "--agents", "4",
+                           "--sigma", "0", "--local-steps", "3", "--steps", "150", "--replicas", "2", "--eta", "0.5",
+                           "--format", "json")
+    res = json.loads(out)
+    assert rc == 0, err
+    assert res["parameters"]["d"] == 3 and res["exact"]["final_gap"] == pytest.approx(0.0, abs=1e-9)
+    rc, out, err = run_cli(capsys, "fedavg", "--problem", "logistic:lam=0.1,nonconvex=0.5,samples=80", "--dim", "5",
+                           *SMALL[2:])
+    assert rc == 0, err
+    rc, out, err = run_cli(capsys, "fedavg", "--problem", "logistic:libsvm=/nonexistent.svm", *SMALL)
+    assert rc == 2 and "cannot read LIBSVM file" in err

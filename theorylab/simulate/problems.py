@@ -276,12 +276,13 @@ def sin_pl(d: int, n_agents: int = 1, *, hetero: float = 0.0, x0: float | np.nda
                  spec=spec or "sinpl")
 
 
-PROBLEMS = ("quadratic", "sinpl")
+PROBLEMS = ("quadratic", "sinpl", "logistic")
 
 
 def problem_from_spec(spec: str, d: int, n_agents: int = 1) -> Problem:
-    """Build a problem from ``"quadratic:mu=1,L=1[,hetero=0,rotate=0,spectrum=linear,x0=1,seed=0]"``
-    or ``"sinpl[:hetero=0,x0=1,seed=0]"``; ``d`` and ``n_agents`` come from the caller."""
+    """Build a problem from ``"quadratic:mu=1,L=1[,hetero=0,rotate=0,spectrum=linear,x0=1,seed=0]"``,
+    ``"sinpl[:hetero=0,x0=1,seed=0]"`` or ``"logistic[:lam=0.01,nonconvex=0,samples=200,seed=0,libsvm=PATH]"``
+    (with ``libsvm`` the file's dimension replaces ``d``); ``d`` and ``n_agents`` come from the caller."""
     name, params = parse_spec(spec, "problem")
     if name == "quadratic":
         mu = spec_float(params, "mu", 1.0, spec)
@@ -300,6 +301,15 @@ def problem_from_spec(spec: str, d: int, n_agents: int = 1) -> Problem:
         seed = spec_int(params, "seed", 0, spec)
         reject_unknown(params, spec, ("hetero", "x0", "seed"))
         return sin_pl(d, n_agents, hetero=hetero, x0=x0, seed=seed, spec=spec)
+    if name == "logistic":
+        lam = spec_float(params, "lam", 1e-2, spec)
+        nonconvex = spec_float(params, "nonconvex", 0.0, spec)
+        samples = spec_int(params, "samples", 200, spec)
+        seed = spec_int(params, "seed", 0, spec)
+        libsvm = params.pop("libsvm", None)
+        reject_unknown(params, spec, ("lam", "nonconvex", "samples", "seed", "libsvm"))
+        return logistic_regression(n_agents, libsvm=libsvm, samples=samples, d=d, lam=lam, nonconvex=nonconvex,
+                                   seed=seed, spec=spec)
     raise SpecError(f"unknown problem {name!r} in {spec!r}; known problems: {list(PROBLEMS)}")
 
 
