@@ -88,3 +88,86 @@ def test_bad_dimensions() -> None:
         quadratic(3, 2.5)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="dimension"):
         quadratic(0, 1)
+
+
+# ----------------------------------------------------------------------------- custom quadratic, logistic
+def test_custom_quadratic_constants_and_gradients() -> None:
+    from theorylab.simulate import custom_quadratic
+
+    rng = np.random.default_rng(0)
+    n, d = 3, 4
+    q = np.linalg.qr(rng.standard_normal((n, d, d)))[0]
+    h = np.einsum("nij,nj,nkj->nik", q, rng.uniform(0.2, 3.0, (n, d)), q)
+    c = rng.standard_normal((n, d))
+    p = custom_quadratic(h, c, x0=0.5)
+    hbar = h.mean(axis=0)
+    xs = np.linalg.solve(hbar, np.einsum("nij,nj->ni", h, c).mean(axis=0))
+    f_direct = lambda x: np.mean([0.5 * (x - c[i]) @ h[i] @ (x - c[i]) for i in range(n)])  # noqa: E731
+    assert p.mu == pytest.approx(np.linalg.eigvalsh(hbar).min()) and p.L == pytest.approx(np.linalg.eigvalsh(hbar).max())
+    np.testing.assert_allclose(p.x_star, xs, atol=1e-12)
+    assert p.f_star == pytest.approx(f_direct(xs), abs=1e-12)
+    x = rng.standard_normal((5, d))
+    np.testing.assert_allclose(p.f(x), [f_direct(v) for v in x], atol=1e-12)
+    np.testing.assert_allclose(p.grad(x), _fd_grad(p.f, x), atol=1e-6)
+    np.testing.assert_allclose(p.agent_grads(x).mean(axis=-2), p.grad(x), atol=1e-12)
+    y = rng.standard_normal((5, n, d))
+    np.testing.assert_allclose(p.local_grads(y)[:, 1], p.agent_grads(y[:, 1])[:, 1], atol=1e-12)
+    assert p.heterogeneous and not p.affine_tilts
+    # diagonal form = the same matrices
+    hd = rng.uniform(0.2, 3.0, (n, d))
+    pd, pm = custom_quadratic(hd, c), custom_quadratic(np.stack([np.diag(v) for v in hd]), c)
+    np.testing.assert_allclose(pd.agent_grads(x), pm.agent_grads(x), atol=1e-12)
+    assert pd.f_star == pytest.approx(pm.f_star)
+
+
+@pytest.mark.parametrize("h,c,match", [
+    (np.array([[[1.0, 1.0], [0.0, 1.0]]]), np.zeros((1, 2)), "agent 0's Hessian is not symmetric"),
+    (np.array([[[1.0, 0.0], [0.0, -1.0]]]), np.zeros((1, 2)), "eigenvalue -1 < 0"),
+    (np.array([[1.0, -2.0]]), np.zeros((1, 2)), "diagonal entry 1 is -2 < 0"),
+    (np.ones((2, 3)), np.zeros((2, 2)), r"hessians must have shape \(N, d\) = \(2, 2\)"),
+    (np.array([[1.0, 0.0], [1.0, 0.0]]), np.zeros((2, 2)), "mean Hessian is singular"),
+    (np.ones((2, 2)), np.zeros(2), r"optima must have shape \(N, d\)"),
+])
+def test_custom_quadratic_rejects_bad_input(h, c, match) -> None:
+    from theorylab.simulate import custom_quadratic
+
+    with pytest.raises(InvalidParameterError, match=match):
+        custom_quadratic(h, c)
+
+
+def test_logistic_gradients_fstar_and_libsvm(tmp_path) -> None:
+    from theorylab.simulate import logistic_regression, read_libsvm
+
+    p = logistic_regression(3, samples=60, d=4, lam=0.1, seed=1)
+    x = np.random.default_rng(0).standard_normal((5, 4))
+    np.testing.assert_allclose(p.grad(x), _fd_grad(p.f, x), atol=1e-6)
+    y = np.random.default_rng(1).standard_normal((5, 3, 4))
+    np.testing.assert_allclose(p.local_grads(y)[:, 2], p.agent_grads(y[:, 2])[:, 2], atol=1e-12)
+    assert np.linalg.norm(p.grad(np.zeros(4) + 0)) > 0
+    # f* is a minimum: the gradient vanishes there and random points are higher
+    from scipy.optimize import minimize
+
+    xs = minimize(lambda v: float(p.f(v)), np.zeros(4), jac=p.grad, method="BFGS", options={"gtol": 1e-10}).x
+    assert p.f_star == pytest.approx(float(p.f(xs)), abs=1e-9)
+    assert p.mu == pytest.approx(0.1) and p.L > p.mu
+    pn = logistic_regression(2, samples=40, d=3, lam=0.0, nonconvex=0.5, seed=2)
+    xn = np.random.default_rng(3).standard_normal((4, 3)) * 2
+    np.testing.assert_allclose(pn.grad(xn), _fd_grad(pn.f, xn), atol=1e-6)
+    assert pn.mu == 0.0 and "local minimum" in pn.f_star_note
+    # LIBSVM: write a small file, read it back, build the same problem
+    a = np.array([[0.5, 0.0, -1.0], [0.0, 2.0, 0.0], [1.0, 1.0, 1.0], [0.0, 0.0, 3.0]])
+    labels = np.array([1, 0, 0, 1])
+    lines = ["# comment"] + [f"{lab} " + " ".join(f"{j + 1}:{v:g}" for j, v in enumerate(row) if v)
+                             for lab, row in zip(labels, a, strict=True)]
+    f = tmp_path / "tiny.svm"
+    f.write_text("\n".join(lines) + "\n")
+    ra, ry = read_libsvm(str(f))
+    np.testing.assert_array_equal(ra, a)
+    np.testing.assert_array_equal(ry, [1, -1, -1, 1])
+    q = logistic_regression(2, libsvm=str(f), lam=0.1)
+    r = logistic_regression(2, features=a, labels=np.array([1.0, -1, -1, 1]), lam=0.1)
+    assert float(q.f(np.ones(3))) == pytest.approx(float(r.f(np.ones(3))))
+    bad = tmp_path / "bad.svm"
+    bad.write_text("1 1:0.5 2-3\n")
+    with pytest.raises(InvalidParameterError, match="bad.svm:1: expected 'label index:value"):
+        read_libsvm(str(bad))

@@ -7,9 +7,16 @@ import json
 import math
 import sys
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, TheorylabError
 
 METHODS = ("dsgd", "dcsgd", "dsignsgd")
+
+# The methods' own options: CLI flag -> algorithm option (theorylab.simulate.algorithms decides which
+# method takes which; a flag given to a method that does not take it is a one-line error, exit 2).
+ALGORITHM_FLAGS: dict[str, str] = {
+    "local_steps": "--local-steps", "server_lr": "--server-lr", "participation": "--participation",
+    "momentum": "--momentum", "topology": "--topology", "gossip": "--gossip", "alpha": "--alpha", "p": "--p",
+}
 
 
 def _positive_int(what: str):
@@ -62,9 +69,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "--problem quadratic:mu=1,L=1 --dim 20 --agents 4 --compressor randk:k=5 --eta 0.01 --steps 3000 "
         "--replicas 500 --bound",
     )
-    p.add_argument("method", choices=METHODS, metavar="METHOD", help=f"one of {', '.join(METHODS)}")
+    p.add_argument("method", metavar="METHOD",
+                   help="dsgd (= psgd, server-based distributed SGD), dcsgd, dsignsgd, ef14, ef21, diana, marina, "
+                   "fedavg, scaffold, fedavg-m, gossip-sgd (decentralised SGD over a mixing matrix: the lecture's "
+                   "'DSGD'), or FILE.py:NAME (your algorithm, see theorylab.simulate.algorithms)")
     p.add_argument("--problem", default="quadratic:mu=1,L=1",
-                   help="quadratic:mu=..,L=..[,hetero=..,rotate=1,x0=..,seed=..] or sinpl[:hetero=..]")
+                   help="quadratic:mu=..,L=..[,hetero=..,rotate=1,x0=..,seed=..], sinpl[:hetero=..], or FILE.py:NAME "
+                   "(a function of no argument returning a theorylab.simulate problem)")
     p.add_argument("--dim", type=_positive_int("--dim"), default=20, help="dimension d (default 20)")
     p.add_argument("--agents", type=_positive_int("--agents (number of agents N)"), default=4,
                    help="number of agents N (default 4)")
@@ -77,6 +88,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--steps", type=_positive_int("--steps"), default=2000, help="number of steps (default 2000)")
     p.add_argument("--replicas", type=_positive_int("--replicas"), default=200,
                    help="independent replicas (default 200)")
+    g = p.add_argument_group("method options (each rejected where it does not apply)")
+    g.add_argument("--local-steps", type=_positive_int("--local-steps"), default=None, metavar="K",
+                   help="fedavg, scaffold, fedavg-m: local steps per round (default 1)")
+    g.add_argument("--server-lr", type=_positive_float("--server-lr"), default=None,
+                   help="fedavg, scaffold, fedavg-m: server step size (default 1)")
+    g.add_argument("--participation", type=_positive_int("--participation"), default=None, metavar="S",
+                   help="fedavg, scaffold, fedavg-m: clients sampled per round without replacement (default N)")
+    g.add_argument("--momentum", type=_positive_float("--momentum"), default=None, metavar="BETA",
+                   help="fedavg-m: weight beta in (0, 1] of the fresh gradient (default 1 = FedAvg)")
+    g.add_argument("--topology", default=None,
+                   help="gossip-sgd: ring, torus, star, complete, exponential, one-peer-exponential (default ring)")
+    g.add_argument("--gossip", choices=("cta", "atc"), default=None,
+                   help="gossip-sgd: combine-then-adapt (default) or adapt-then-combine")
+    g.add_argument("--alpha", type=_positive_float("--alpha"), default=None, help="diana: shift step (default 1/(1+omega))")
+    g.add_argument("--p", type=_positive_float("--p"), default=None,
+                   help="marina: probability of a full synchronisation (default 1/(1+omega))")
     p.add_argument("--sde", action="store_true", help="also integrate the method's SDE (same time grid)")
     p.add_argument("--scheme", choices=("euler", "richardson"), default="euler", help="SDE scheme (default euler)")
     p.add_argument("--substeps", type=_positive_int("--substeps"), default=1, help="SDE steps per eta (default 1)")
@@ -104,32 +131,71 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.set_defaults(func=run)
 
 
+def _method_and_options(args: argparse.Namespace) -> tuple[object, dict[str, object]]:
+    """The algorithm of ``METHOD`` and the options given on the command line; a flag the method does
+    not take is an :class:`InvalidParameterError` (one line, exit 2)."""
+    from ..simulate.algorithms import resolve_method
+
+    alg = resolve_method(args.method)
+    given = {k: getattr(args, k) for k in ALGORITHM_FLAGS if getattr(args, k, None) is not None}
+    bad = [ALGORITHM_FLAGS[k] for k in given if k not in alg.options]
+    if bad:
+        takes = ", ".join(ALGORITHM_FLAGS.get(k, k) for k in alg.options) or "no method options"
+        raise InvalidParameterError(f"{', '.join(bad)} does not apply to {alg.name} (it takes {takes})")
+    return alg, given
+
+
+def _problem(args: argparse.Namespace):
+    """``--problem``: a spec, or ``FILE.py:NAME`` (a function returning a problem)."""
+    from ..simulate import Problem, problem_from_spec
+    from ..simulate.algorithms import is_file_spec, load_object
+
+    if not is_file_spec(args.problem):
+        return problem_from_spec(args.problem, args.dim, args.agents)
+    factory = load_object(args.problem, "--problem")
+    try:
+        problem = factory() if callable(factory) and not isinstance(factory, Problem) else factory
+    except TheorylabError:
+        raise
+    except Exception as exc:  # the user's function raised: one line
+        raise InvalidParameterError(f"--problem {args.problem}: calling it failed: {type(exc).__name__}: {exc}") from None
+    if not isinstance(problem, Problem):
+        raise InvalidParameterError(f"--problem {args.problem} must return a theorylab.simulate problem, "
+                                    f"got {type(problem).__name__}")
+    args.agents = problem.n_agents
+    return problem
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..simulate import noise_from_spec, problem_from_spec, resolve_compressors, simulate
+    from ..simulate import noise_from_spec, resolve_compressors, simulate
     from ..simulate.plot import plot_simulation
 
     if not 0 < args.confidence < 1:
         raise InvalidParameterError(f"--confidence must be in (0, 1), got {args.confidence}")
-    problem = problem_from_spec(args.problem, args.dim, args.agents)
+    alg, options = _method_and_options(args)
+    problem = _problem(args)
     sigma = args.sigma[0] if len(args.sigma) == 1 else args.sigma
     noise = noise_from_spec(args.noise, sigma, args.batch)
     noise.scales(args.agents)  # checks the number of per-agent sigmas
     compressor = None
-    if args.method == "dcsgd":
-        if args.compressor is None:
-            raise InvalidParameterError("dcsgd needs --compressor (e.g. randk:k=5); use dsgd for no compression")
+    if alg.compressor == "required" and args.compressor is None:
+        raise InvalidParameterError(f"{alg.name} needs --compressor (e.g. randk:k=5 or topk:k=1)"
+                                    + ("; use dsgd for no compression" if alg.name == "dcsgd" else ""))
+    if alg.compressor == "none" and args.compressor is not None:
+        raise InvalidParameterError(f"{alg.name} takes no --compressor (got {args.compressor!r})"
+                                    + ("; use dcsgd" if alg.name in METHODS else ""))
+    if args.compressor is not None:
         specs = [s.strip() for s in args.compressor.split(";")]
         compressor = resolve_compressors(specs if len(specs) > 1 else specs[0], args.agents)
-    elif args.compressor is not None:
-        raise InvalidParameterError(f"{args.method} takes no --compressor (got {args.compressor!r}); use dcsgd")
     if args.engine == "exact":
         return _run_exact(args, problem, noise, compressor)
     if args.masks != "independent" or args.rational:
         raise InvalidParameterError("--masks and --rational apply to --engine exact only")
-    sim = simulate(args.method, problem, noise, eta=args.eta, steps=args.steps, replicas=args.replicas,
+    method = args.method if args.method in METHODS else alg
+    sim = simulate(method, problem, noise, eta=args.eta, steps=args.steps, replicas=args.replicas,
                    compressor=compressor, sde=args.sde, bound=args.bound, ell=args.ell, R=args.radius, seed=args.seed,
                    backend=args.backend, confidence=args.confidence, burn_in=args.burn_in, points=args.points,
-                   substeps=args.substeps, scheme=args.scheme, progress=args.progress)
+                   substeps=args.substeps, scheme=args.scheme, progress=args.progress, options=options or None)
     if sim.bound_error is not None:
         print(f"theorylab: warning: the bound does not apply: {sim.bound_error} (simulated anyway)",
               file=sys.stderr)

@@ -30,7 +30,8 @@ from ..backend import array_namespace, get_xp
 from ..errors import InvalidParameterError, SpecError, positive_int
 from ._spec import parse_spec, reject_unknown, spec_bool, spec_float, spec_int
 
-__all__ = ["Problem", "Quadratic", "SinPL", "problem_from_spec", "quadratic", "sin_pl", "sin_pl_mu", "PROBLEMS"]
+__all__ = ["Problem", "Quadratic", "SinPL", "problem_from_spec", "quadratic", "sin_pl", "sin_pl_mu", "PROBLEMS",
+           "CustomQuadratic", "custom_quadratic", "Logistic", "logistic_regression", "read_libsvm"]
 
 
 def _check_dims(d: int, n_agents: int) -> None:
@@ -74,8 +75,11 @@ class Problem:
     # --- shared
     @property
     def heterogeneous(self) -> bool:
-        """True when the agents' gradients differ (some tilt is non-zero)."""
-        return bool(np.any(self.tilts != 0))
+        """True when the agents' gradients differ (some tilt is non-zero); computed once."""
+        v = self._cache.get("heterogeneous")
+        if v is None:
+            v = self._cache["heterogeneous"] = bool(np.any(self.tilts != 0))
+        return v
 
     def _on(self, name: str, xp: ModuleType) -> Any:
         key = (name, xp.__name__)
@@ -94,6 +98,17 @@ class Problem:
         if not self.heterogeneous:
             return xp.broadcast_to(g, g.shape[:-2] + (self.n_agents, self.d))
         return g + self._on("tilts", xp)
+
+    #: True when every agent's gradient is ``∇f + b_i`` with a constant tilt ``b_i`` (what the
+    #: Rand-k fast path of :mod:`.optimizers` assumes); False for agents with different curvature.
+    affine_tilts = True
+
+    def local_grads(self, y: Any) -> Any:
+        """``∇f_i(y_i)`` at per-agent points: ``y`` of shape ``(..., N, d)`` gives ``(..., N, d)``
+        (what local and decentralised methods need; agent ``i`` at its own iterate ``y_i``)."""
+        xp = array_namespace(y)
+        g = self.grad(y)
+        return g + self._on("tilts", xp) if self.heterogeneous else g
 
     def agent_grads_at(self, x: Any, idx: Any, agents: Any = None) -> Any:
         """``∇f_i(x)`` on the coordinates ``idx``: ``x (..., d)``, ``idx (..., m, k)`` -> ``(..., m, k)``,
@@ -261,12 +276,13 @@ def sin_pl(d: int, n_agents: int = 1, *, hetero: float = 0.0, x0: float | np.nda
                  spec=spec or "sinpl")
 
 
-PROBLEMS = ("quadratic", "sinpl")
+PROBLEMS = ("quadratic", "sinpl", "logistic")
 
 
 def problem_from_spec(spec: str, d: int, n_agents: int = 1) -> Problem:
-    """Build a problem from ``"quadratic:mu=1,L=1[,hetero=0,rotate=0,spectrum=linear,x0=1,seed=0]"``
-    or ``"sinpl[:hetero=0,x0=1,seed=0]"``; ``d`` and ``n_agents`` come from the caller."""
+    """Build a problem from ``"quadratic:mu=1,L=1[,hetero=0,rotate=0,spectrum=linear,x0=1,seed=0]"``,
+    ``"sinpl[:hetero=0,x0=1,seed=0]"`` or ``"logistic[:lam=0.01,nonconvex=0,samples=200,seed=0,libsvm=PATH]"``
+    (with ``libsvm`` the file's dimension replaces ``d``); ``d`` and ``n_agents`` come from the caller."""
     name, params = parse_spec(spec, "problem")
     if name == "quadratic":
         mu = spec_float(params, "mu", 1.0, spec)
@@ -285,4 +301,326 @@ def problem_from_spec(spec: str, d: int, n_agents: int = 1) -> Problem:
         seed = spec_int(params, "seed", 0, spec)
         reject_unknown(params, spec, ("hetero", "x0", "seed"))
         return sin_pl(d, n_agents, hetero=hetero, x0=x0, seed=seed, spec=spec)
+    if name == "logistic":
+        lam = spec_float(params, "lam", 1e-2, spec)
+        nonconvex = spec_float(params, "nonconvex", 0.0, spec)
+        samples = spec_int(params, "samples", 200, spec)
+        seed = spec_int(params, "seed", 0, spec)
+        libsvm = params.pop("libsvm", None)
+        reject_unknown(params, spec, ("lam", "nonconvex", "samples", "seed", "libsvm"))
+        return logistic_regression(n_agents, libsvm=libsvm, samples=samples, d=d, lam=lam, nonconvex=nonconvex,
+                                   seed=seed, spec=spec)
     raise SpecError(f"unknown problem {name!r} in {spec!r}; known problems: {list(PROBLEMS)}")
+
+
+# --------------------------------------------------------------------------- user quadratics
+@dataclass(frozen=True, eq=False)
+class CustomQuadratic(Problem):
+    r"""``f_i(x) = ½ (x − c_i)ᵀ H_i (x − c_i)``, ``f = (1/N) Σ_i f_i`` (see :func:`custom_quadratic`).
+
+    ``hessians``: ``(N, d)`` diagonals or ``(N, d, d)`` matrices; ``optima``: the ``c_i``, ``(N, d)``.
+    With ``H̄ = mean H_i`` (positive definite) and ``b̄ = mean H_i c_i``: ``x* = H̄⁻¹ b̄``,
+    ``f* = f(x*)``, ``μ = λ_min(H̄)``, ``L = λ_max(H̄)``. ``tilts`` holds ``∇f_i(x*)`` (zero mean);
+    ``affine_tilts`` is True only when all Hessians are equal.
+    """
+
+    hessians: np.ndarray = field(default_factory=lambda: np.ones((1, 1)))
+    optima: np.ndarray = field(default_factory=lambda: np.zeros((1, 1)))
+    x_star: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    same_hessian: bool = True
+
+    name = "custom-quadratic"
+
+    @property
+    def diagonal(self) -> bool:
+        return self.hessians.ndim == 2
+
+    @property
+    def affine_tilts(self) -> bool:  # type: ignore[override]
+        return self.same_hessian
+
+    @property
+    def heterogeneous(self) -> bool:
+        return bool(np.any(self.tilts != 0)) or not self.same_hessian
+
+    @property
+    def mean_hessian(self) -> np.ndarray:
+        return np.diag(self.hessians.mean(axis=0)) if self.diagonal else self.hessians.mean(axis=0)
+
+    @property
+    def hc(self) -> np.ndarray:
+        """``H_i c_i``, ``(N, d)``."""
+        if self.diagonal:
+            return self.hessians * self.optima
+        return np.einsum("nij,nj->ni", self.hessians, self.optima)
+
+    @property
+    def const(self) -> float:
+        return float(np.mean(0.5 * np.sum(self.optima * self.hc, axis=1)))
+
+    def f(self, x: Any) -> Any:
+        xp = array_namespace(x)
+        hbar = self._on("hbar", xp)
+        quad = xp.sum(x * hbar * x, axis=-1) if self.diagonal else xp.sum((x @ hbar) * x, axis=-1)
+        return 0.5 * quad - x @ self._on("bbar", xp) + self.const
+
+    def grad(self, x: Any) -> Any:
+        xp = array_namespace(x)
+        hbar = self._on("hbar", xp)
+        return (hbar * x if self.diagonal else x @ hbar) - self._on("bbar", xp)
+
+    @property
+    def hbar(self) -> np.ndarray:
+        return self.hessians.mean(axis=0)
+
+    @property
+    def bbar(self) -> np.ndarray:
+        return self.hc.mean(axis=0)
+
+    def agent_grads(self, x: Any) -> Any:
+        xp = array_namespace(x)
+        h = self._on("hessians", xp)
+        if self.diagonal:
+            hx = x[..., None, :] * h
+        else:
+            hx = xp.einsum("nij,...j->...ni", h, x)
+        return hx - self._on("hc", xp)
+
+    def local_grads(self, y: Any) -> Any:
+        xp = array_namespace(y)
+        h = self._on("hessians", xp)
+        hy = y * h if self.diagonal else xp.einsum("nij,...nj->...ni", h, y)
+        return hy - self._on("hc", xp)
+
+    def agent_grads_at(self, x: Any, idx: Any, agents: Any = None) -> Any:
+        xp = array_namespace(x)
+        full = self.agent_grads(x)
+        if agents is not None:
+            full = full[..., xp.asarray(agents), :]
+        return xp.take_along_axis(full, idx, axis=-1)
+
+
+def _finite(name: str, a: np.ndarray) -> None:
+    if not np.all(np.isfinite(a)):
+        raise InvalidParameterError(f"{name} must be finite")
+
+
+def custom_quadratic(hessians: Any, optima: Any, x0: Any = 1.0, *, spec: str | None = None,
+                     tol: float = 1e-10) -> CustomQuadratic:
+    r"""Your quadratic: ``f_i(x) = ½ (x − c_i)ᵀ H_i (x − c_i)``, ``f = (1/N) Σ f_i``.
+
+    ``hessians``: per-agent Hessians, ``(N, d)`` diagonals (entries ``>= 0``) or ``(N, d, d)``
+    symmetric positive semi-definite matrices; ``optima``: ``c_i``, ``(N, d)``; ``x0``: starting
+    point (scalar or ``(d,)``). ``μ``, ``L``, ``x*``, ``f*`` are computed; the mean Hessian must be
+    positive definite (unique minimiser). Errors are one-line :class:`InvalidParameterError`.
+    """
+    h = np.asarray(hessians, dtype=float)
+    c = np.asarray(optima, dtype=float)
+    if c.ndim != 2:
+        raise InvalidParameterError(f"optima must have shape (N, d), got {c.shape}")
+    n, d = c.shape
+    _check_dims(d, n)
+    _finite("hessians", h)
+    _finite("optima", c)
+    if h.shape == (n, d):
+        if np.any(h < 0):
+            i, j = map(int, np.argwhere(h < 0)[0])
+            raise InvalidParameterError(f"hessians: agent {i}'s diagonal entry {j} is {h[i, j]:g} < 0; expected a "
+                                        "positive semi-definite Hessian")
+        hbar = np.diag(h.mean(axis=0))
+    elif h.shape == (n, d, d):
+        scale = max(1.0, float(np.max(np.abs(h))))
+        for i in range(n):
+            if not np.allclose(h[i], h[i].T, atol=tol * scale, rtol=0):
+                raise InvalidParameterError(f"hessians: agent {i}'s Hessian is not symmetric; expected symmetric PSD")
+            lo = float(np.linalg.eigvalsh(h[i]).min())
+            if lo < -tol * scale:
+                raise InvalidParameterError(f"hessians: agent {i}'s Hessian has eigenvalue {lo:.6g} < 0; "
+                                            "expected positive semi-definite")
+        h = 0.5 * (h + np.swapaxes(h, 1, 2))
+        hbar = h.mean(axis=0)
+    else:
+        raise InvalidParameterError(f"hessians must have shape (N, d) = ({n}, {d}) (diagonals) or (N, d, d) = "
+                                    f"({n}, {d}, {d}), got {h.shape}")
+    ev = np.linalg.eigvalsh(hbar)
+    if ev.min() <= tol * max(1.0, ev.max()):
+        raise InvalidParameterError(f"the mean Hessian is singular (smallest eigenvalue {ev.min():.3g}); expected "
+                                    "(1/N) sum_i H_i positive definite so that f has a unique minimiser")
+    hc = h * c if h.ndim == 2 else np.einsum("nij,nj->ni", h, c)
+    x_star = np.linalg.solve(hbar, hc.mean(axis=0))
+    gi_star = (h * x_star if h.ndim == 2 else np.einsum("nij,j->ni", h, x_star)) - hc
+    same = bool(np.all(h == h[:1]))
+    x0_arr = np.broadcast_to(np.asarray(x0, dtype=float), (d,)).copy()
+    prob = CustomQuadratic(d=d, n_agents=n, mu=float(ev.min()), L=float(ev.max()), f_star=0.0, x0=x0_arr,
+                           tilts=gi_star - gi_star.mean(axis=0), spec=spec or f"custom-quadratic:N={n},d={d}",
+                           hessians=h, optima=c, x_star=x_star, same_hessian=same)
+    f_star = float(prob.f(x_star))
+    object.__setattr__(prob, "f_star", f_star)
+    return prob
+
+
+# --------------------------------------------------------------------------- logistic regression
+@dataclass(frozen=True, eq=False)
+class Logistic(Problem):
+    r"""Logistic regression split over N agents, with an optional non-convex regulariser.
+
+    Agent ``i`` holds ``m`` samples ``(a_ij, b_ij)``, ``b ∈ {−1, +1}``::
+
+        f_i(x) = (1/m) Σ_j log(1 + exp(−b_ij a_ijᵀ x)) + (λ/2)‖x‖² + λ_nc Σ_k x_k²/(1 + x_k²)
+
+    ``L = λ_max(AᵀA)/(4M) + λ + 2λ_nc`` (the regulariser's second derivative lies in ``[−½, 2]``);
+    ``μ = λ − λ_nc/2`` when positive (then f is strongly convex), else 0 (no PL constant declared).
+    ``f*`` is computed numerically (L-BFGS from 0; for λ_nc > 0 a local minimum, stated by
+    ``f_star_note``).
+    """
+
+    features: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))  # (N, m, d)
+    labels: np.ndarray = field(default_factory=lambda: np.ones((1, 1)))        # (N, m)
+    lam: float = 0.0
+    lam_nc: float = 0.0
+    f_star_note: str = ""
+
+    name = "logistic"
+    affine_tilts = False
+
+    @property
+    def heterogeneous(self) -> bool:
+        return self.n_agents > 1
+
+    def _reg(self, x: Any, xp: ModuleType) -> Any:
+        r = 0.5 * self.lam * xp.sum(x * x, axis=-1)
+        if self.lam_nc:
+            r = r + self.lam_nc * xp.sum(x * x / (1 + x * x), axis=-1)
+        return r
+
+    def _reg_grad(self, x: Any) -> Any:
+        g = self.lam * x
+        if self.lam_nc:
+            g = g + self.lam_nc * 2 * x / (1 + x * x) ** 2
+        return g
+
+    def _loss_terms(self, z: Any, xp: ModuleType) -> Any:
+        return xp.logaddexp(0.0, -z)
+
+    def f(self, x: Any) -> Any:
+        xp = array_namespace(x)
+        a, b = self._on("features", xp), self._on("labels", xp)
+        z = xp.einsum("nmd,...d->...nm", a, x) * b
+        return xp.mean(self._loss_terms(z, xp), axis=(-2, -1)) + self._reg(x, xp)
+
+    def _grads_from_margins(self, z: Any, xp: ModuleType) -> Any:
+        b = self._on("labels", xp)
+        s = -b / (1 + xp.exp(z))  # d/dz log(1 + e^{-z}) = −1/(1 + e^{z}), times b
+        return xp.einsum("...nm,nmd->...nd", s, self._on("features", xp)) / self.labels.shape[1]
+
+    def agent_grads(self, x: Any) -> Any:
+        xp = array_namespace(x)
+        z = xp.einsum("nmd,...d->...nm", self._on("features", xp), x) * self._on("labels", xp)
+        return self._grads_from_margins(z, xp) + self._reg_grad(x)[..., None, :]
+
+    def local_grads(self, y: Any) -> Any:
+        xp = array_namespace(y)
+        z = xp.einsum("nmd,...nd->...nm", self._on("features", xp), y) * self._on("labels", xp)
+        return self._grads_from_margins(z, xp) + self._reg_grad(y)
+
+    def grad(self, x: Any) -> Any:
+        return self.agent_grads(x).mean(axis=-2)
+
+    def agent_grads_at(self, x: Any, idx: Any, agents: Any = None) -> Any:
+        xp = array_namespace(x)
+        full = self.agent_grads(x)
+        if agents is not None:
+            full = full[..., xp.asarray(agents), :]
+        return xp.take_along_axis(full, idx, axis=-1)
+
+
+def read_libsvm(path: str, d: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a LIBSVM/SVMlight text file (``label idx:value ...``, 1-based indices, ``#`` comments)
+    into dense ``(features (M, d), labels (M,))`` with labels mapped to ``±1`` (the smaller of two
+    label values becomes −1). One-line :class:`InvalidParameterError` on a malformed line."""
+    rows: list[tuple[float, list[tuple[int, float]]]] = []
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidParameterError(f"cannot read LIBSVM file {path!r}: {exc.strerror}") from None
+    with fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split()
+            try:
+                label = float(parts[0])
+                feats = []
+                for tok in parts[1:]:
+                    i, v = tok.split(":", 1)
+                    feats.append((int(i), float(v)))
+            except ValueError:
+                raise InvalidParameterError(f"{path}:{lineno}: expected 'label index:value ...', got {line[:60]!r}") from None
+            if any(i < 1 for i, _ in feats):
+                raise InvalidParameterError(f"{path}:{lineno}: feature indices are 1-based, got an index < 1")
+            rows.append((label, feats))
+    if not rows:
+        raise InvalidParameterError(f"LIBSVM file {path!r} has no samples")
+    dim = max((i for _, f in rows for i, _ in f), default=1) if d is None else d
+    a = np.zeros((len(rows), dim))
+    y = np.empty(len(rows))
+    for r, (label, feats) in enumerate(rows):
+        y[r] = label
+        for i, v in feats:
+            if i > dim:
+                raise InvalidParameterError(f"{path}: feature index {i} exceeds d = {dim}")
+            a[r, i - 1] = v
+    values = np.unique(y)
+    if values.size > 2:
+        raise InvalidParameterError(f"{path}: binary labels expected, found {values.size} distinct values")
+    y = np.where(y == values.min(), -1.0, 1.0) if values.size == 2 else np.sign(y) + (y == 0)
+    return a, y
+
+
+def logistic_regression(n_agents: int = 1, *, features: Any = None, labels: Any = None, libsvm: str | None = None,
+                        samples: int = 200, d: int = 10, lam: float = 1e-2, nonconvex: float = 0.0,
+                        x0: float | np.ndarray = 0.0, seed: int = 0, spec: str | None = None) -> Logistic:
+    """Logistic regression over ``n_agents`` agents, on your data (``features (M, d)``, ``labels (M,)``
+    in ±1), on a LIBSVM file (``libsvm=path``), or on synthetic data (``samples`` × ``d`` Gaussian
+    features, labels from a random linear model with 10% flipped, drawn with ``seed``). Samples are
+    split into N contiguous equal chunks (the last ``M mod N`` are dropped). ``lam``: the ℓ2 weight λ;
+    ``nonconvex``: λ_nc of the regulariser ``Σ x_k²/(1 + x_k²)``."""
+    from scipy.optimize import minimize
+
+    positive_int("number of agents", n_agents)
+    if lam < 0 or nonconvex < 0 or not (math.isfinite(lam) and math.isfinite(nonconvex)):
+        raise InvalidParameterError(f"lam and nonconvex must be finite and >= 0, got {lam}, {nonconvex}")
+    if libsvm is not None:
+        a, y = read_libsvm(libsvm)
+    elif features is not None:
+        a, y = np.asarray(features, dtype=float), np.asarray(labels, dtype=float)
+        if a.ndim != 2 or y.shape != (a.shape[0],):
+            raise InvalidParameterError(f"features must be (M, d) and labels (M,), got {a.shape} and {y.shape}")
+        if not np.all(np.isin(y, (-1.0, 1.0))):
+            raise InvalidParameterError("labels must be -1 or +1")
+    else:
+        rng = np.random.default_rng(seed)
+        a = rng.standard_normal((positive_int("samples", samples), positive_int("dimension d", d)))
+        y = np.sign(a @ rng.standard_normal(a.shape[1]) + 1e-12)
+        y[rng.random(y.size) < 0.1] *= -1
+    _finite("features", a)
+    m = a.shape[0] // n_agents
+    if m < 1:
+        raise InvalidParameterError(f"{a.shape[0]} samples cannot be split over {n_agents} agents")
+    dim = a.shape[1]
+    feats = a[: m * n_agents].reshape(n_agents, m, dim)
+    labs = y[: m * n_agents].reshape(n_agents, m)
+    L = float(np.linalg.eigvalsh(feats.reshape(-1, dim).T @ feats.reshape(-1, dim)).max() / (4 * m * n_agents)
+              + lam + 2 * nonconvex)
+    mu = max(lam - nonconvex / 2, 0.0)
+    x0_arr = np.broadcast_to(np.asarray(x0, dtype=float), (dim,)).copy()
+    prob = Logistic(d=dim, n_agents=n_agents, mu=mu, L=L, f_star=0.0, x0=x0_arr, tilts=np.zeros((n_agents, dim)),
+                    spec=spec or f"logistic:N={n_agents},d={dim},m={m}", features=feats, labels=labs, lam=float(lam),
+                    lam_nc=float(nonconvex))
+    res = minimize(lambda x: float(prob.f(x)), np.zeros(dim), jac=lambda x: prob.grad(x), method="L-BFGS-B",
+                   options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10000})
+    note = "f* by L-BFGS (global: f is convex)" if nonconvex == 0 else "f* by L-BFGS from 0: a local minimum (f non-convex)"
+    object.__setattr__(prob, "f_star", float(res.fun))
+    object.__setattr__(prob, "f_star_note", note)
+    return prob

@@ -1,0 +1,247 @@
+r"""The algorithm protocol, the context an algorithm's step sees, and the registry.
+
+An algorithm is one object with
+
+- ``name`` (the CLI method name), ``summary`` (one line), ``citation`` (paper);
+- ``options``: a mapping ``option name -> default`` of the method's own constants (the
+  CLI offers exactly these: ``local_steps``, ``server_lr``, ``participation``, ``momentum``,
+  ``topology``, ``gossip``, ``alpha``, ``p`` for the built-in methods; a user's algorithm may
+  declare its own and receive them through ``ctx.options``);
+- ``compressor``: ``"required"``, ``"optional"`` or ``"none"``;
+- ``decentralised``: True when every agent holds its own iterate (the recorder then also
+  reports the consensus error ``(1/N) Σ_i ‖x_i − x̄‖²``);
+- ``init(ctx) -> state``: a state object (a dataclass of batched arrays, leading axis the
+  replicas ``R``; per-agent arrays ``(R, N, d)``);
+- ``step(state, ctx) -> None``: one step (one communication round for the local methods),
+  updating ``state`` in place;
+- ``iterate(state) -> (R, d)``: the point whose gap ``f − f*`` is recorded (the server
+  iterate, or the agents' average ``x̄`` for a decentralised method);
+- ``agents(state) -> (R, N, d)`` (decentralised methods only): the agents' iterates.
+
+:func:`register_algorithm` adds one to the registry (a user's file calls it once, or the CLI's
+``--method FILE.py:NAME`` loads the object ``NAME`` from the file). :class:`Context` gives the
+shared pieces every step needs: stochastic gradients at the server point or at per-agent
+points, per-agent compression, client sampling, and the generator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ...errors import InvalidParameterError
+from ..noise import Noise
+from ..problems import Problem
+
+__all__ = ["Algorithm", "Context", "register_algorithm", "get_algorithm", "algorithm_names", "ALGORITHMS",
+           "OPTION_HELP", "check_options"]
+
+
+@runtime_checkable
+class Algorithm(Protocol):
+    """What :func:`theorylab.simulate.run_optimizer` needs from an algorithm (module docstring)."""
+
+    name: str
+    summary: str
+    citation: str
+    options: Mapping[str, Any]
+    compressor: str
+    decentralised: bool
+
+    def init(self, ctx: Context) -> Any: ...
+
+    def step(self, state: Any, ctx: Context) -> None: ...
+
+    def iterate(self, state: Any) -> Any: ...
+
+
+# Every option the built-in methods know, with its meaning (the CLI's help and errors use it).
+OPTION_HELP: dict[str, str] = {
+    "local_steps": "K, local steps per communication round",
+    "server_lr": "server step size eta_g applied to the averaged update",
+    "participation": "S, clients sampled per round uniformly without replacement (S <= N)",
+    "momentum": "beta, FedAvg-M's weight of the fresh local gradient (beta = 1 is FedAvg)",
+    "topology": "mixing graph: ring, torus, star, complete, exponential, one-peer-exponential",
+    "gossip": "cta (combine-then-adapt) or atc (adapt-then-combine)",
+    "alpha": "DIANA's shift step alpha (default 1/(1+omega))",
+    "p": "MARINA's probability of a full-gradient synchronisation (default 1/(1+omega))",
+}
+
+ALGORITHMS: dict[str, Algorithm] = {}
+
+
+def register_algorithm(alg: Any, *, replace: bool = False) -> Any:
+    """Add ``alg`` to the registry under ``alg.name`` and return it (usable as a class decorator:
+    a class is instantiated first). Raises :class:`InvalidParameterError` for an object that does
+    not follow :class:`Algorithm`, or a name already taken (unless ``replace``)."""
+    obj = alg() if isinstance(alg, type) else alg
+    missing = [a for a in ("name", "options", "compressor", "decentralised", "init", "step", "iterate")
+               if not hasattr(obj, a)]
+    if missing:
+        raise InvalidParameterError(f"{obj!r} is not an algorithm: it lacks {', '.join(missing)} "
+                                    "(see theorylab.simulate.algorithms.Algorithm)")
+    if obj.compressor not in ("required", "optional", "none"):
+        raise InvalidParameterError(f"algorithm {obj.name!r}: compressor must be 'required', 'optional' or 'none', "
+                                    f"got {obj.compressor!r}")
+    name = str(obj.name).lower()
+    if name in ALGORITHMS and not replace and ALGORITHMS[name] is not obj:
+        raise InvalidParameterError(f"an algorithm named {name!r} is already registered; pick another name")
+    ALGORITHMS[name] = obj
+    return alg
+
+
+def get_algorithm(method: Any) -> Algorithm:
+    """The registered algorithm called ``method`` (or ``method`` itself if it is an algorithm)."""
+    if not isinstance(method, str):
+        if all(hasattr(method, a) for a in ("init", "step", "iterate", "options")):
+            return method
+        raise InvalidParameterError(f"method must be a name or an algorithm object, got {method!r}")
+    key = method.lower()
+    if key not in ALGORITHMS:
+        raise InvalidParameterError(f"unknown method {method!r}; expected one of {', '.join(algorithm_names())}")
+    return ALGORITHMS[key]
+
+
+def algorithm_names() -> tuple[str, ...]:
+    return tuple(ALGORITHMS)
+
+
+def check_options(alg: Algorithm, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The algorithm's options: its defaults updated by ``options``; an option it does not take
+    is an :class:`InvalidParameterError` naming the options it does take."""
+    unknown = [k for k in options if k not in alg.options]
+    if unknown:
+        takes = ", ".join(alg.options) or "no options"
+        raise InvalidParameterError(f"{alg.name} does not take {', '.join(unknown)} (it takes {takes})")
+    return {**dict(alg.options), **dict(options)}
+
+
+@dataclass
+class Context:
+    """What a step sees: the problem, noise, compressors, generator, sizes and options.
+
+    ``eta``: the (local) step size; ``options``: the algorithm's options (defaults filled in);
+    ``comps``: one compressor per agent, or None; ``xp``: the array module.
+    """
+
+    problem: Problem
+    noise: Noise
+    eta: float
+    replicas: int
+    rng: Any
+    xp: ModuleType
+    comps: list[Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    x0: Any = None
+    fast: bool = True
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.problem.n_agents
+
+    @property
+    def d(self) -> int:
+        return self.problem.d
+
+    # --- gradients
+    def noise_like(self, shape: tuple[int, ...]) -> Any:
+        """Gradient noise ``Z`` of shape ``(R, N, m)`` (zero without drawing when σ = 0)."""
+        if all(s == 0 for s in self.noise.sigma):
+            return 0.0
+        return self.noise.sample(shape, self.rng, self.xp)
+
+    def grads(self, x: Any) -> Any:
+        """Stochastic gradients ``∇f_i(x) + Z_i`` of every agent at the server points ``x (R, d)``:
+        ``(R, N, d)``, noise independent across replicas and agents."""
+        g = self.problem.agent_grads(x)
+        z = self.noise_like((x.shape[0], self.n, self.d))
+        return g + z if not isinstance(z, float) else g.copy()
+
+    def local_grads(self, y: Any) -> Any:
+        """Stochastic gradients ``∇f_i(y_i) + Z_i`` at per-agent points ``y (R, N, d)``."""
+        g = self.problem.local_grads(y)
+        z = self.noise_like(y.shape)
+        return g + z if not isinstance(z, float) else g
+
+    # --- compression
+    def compress(self, v: Any) -> Any:
+        """``C_i(v_i)`` for every agent (independent across agents and replicas); ``v`` itself
+        without a compressor. ``v`` has shape ``(R, N, d)``.
+
+        Rand-k (anything with ``sample_support``, ``scale`` and ``k``) takes a fast path: the support
+        is drawn by ``sample_support`` (k integers per row) and only those k values are gathered and
+        scaled — the same law as ``C(v, rng)``, which draws d keys per row and partitions them."""
+        if self.comps is None:
+            return v
+        groups = self.cache.get("groups")
+        if groups is None:
+            from ..optimizers import _groups
+
+            groups = self.cache["groups"] = _groups(self.comps)
+        if len(groups) == 1:
+            return self._apply(groups[0][0], v)
+        out = self.xp.empty_like(v)
+        for c, agents in groups:
+            out[:, agents, :] = self._apply(c, v[:, agents, :])
+        return out
+
+    def _apply(self, c: Any, v: Any) -> Any:
+        if self.fast and hasattr(c, "sample_support") and hasattr(c, "scale") and hasattr(c, "k"):
+            xp, d = self.xp, v.shape[-1]
+            rows = v.shape[:-1]
+            idx = c.sample_support(rows, d, self.rng)
+            key = ("row-offsets", rows)
+            off = self.cache.get(key)
+            if off is None:
+                off = self.cache[key] = (xp.arange(int(np.prod(rows))) * d).reshape(*rows, 1)
+            flat = (idx + off).reshape(-1)
+            out = xp.zeros(v.size)
+            out[flat] = xp.ascontiguousarray(v).reshape(-1)[flat] * float(c.scale(d))
+            return out.reshape(v.shape)
+        return c(v, self.rng)
+
+    # --- client sampling
+    def sample_clients(self, s: int) -> Any:
+        """Weights ``(R, N)``: ``1/S`` on S clients drawn uniformly without replacement (independently
+        per replica), 0 elsewhere; ``1/N`` for every client when ``S = N`` (no randomness drawn)."""
+        n, r, xp = self.n, self.replicas, self.xp
+        if s >= n:
+            return xp.full((r, n), 1.0 / n)
+        keys = self.rng.random((r, n))
+        chosen = xp.argsort(keys, axis=1)[:, :s]
+        w = xp.zeros((r, n))
+        xp.put_along_axis(w, chosen, 1.0 / s, axis=1)
+        return w
+
+
+def compressor_omega(ctx: Context) -> float | None:
+    """The largest declared ``ω`` of the agents' compressors (None without a compressor or when one
+    is not in any class ``U(ω)``)."""
+    if ctx.comps is None:
+        return None
+    try:
+        return max(float(c.omega(ctx.d)) for c in ctx.comps)
+    except (AttributeError, TypeError, InvalidParameterError):
+        return None
+
+
+def positive_number(name: str, value: Any, *, upper: float | None = None, closed: bool = True) -> float:
+    """``value`` as a finite float > 0 (and ``<= upper``), else a one-line error."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{name} must be a number, got {value!r}") from None
+    if not (math.isfinite(v) and v > 0) or (upper is not None and (v > upper if closed else v >= upper)):
+        rng = f"in (0, {upper:g}]" if upper is not None else "> 0"
+        raise InvalidParameterError(f"{name} must be a finite number {rng}, got {value!r}")
+    return v
+
+
+def as_array(xp: ModuleType, a: Any) -> Any:
+    return xp.asarray(np.asarray(a, dtype=float)) if xp.__name__ != "numpy" else np.asarray(a, dtype=float)

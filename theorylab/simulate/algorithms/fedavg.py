@@ -1,0 +1,58 @@
+r"""Local SGD / FedAvg (McMahan et al. 2017; Stich 2019), with client sampling and a server step size.
+
+State: server ``x (R, d)``. One *round* (a ``step`` of the run): draw ``S`` of the ``N`` clients
+uniformly without replacement (independently per replica; all clients when ``S = N``), then::
+
+    y_i ← x                                        for every client i
+    repeat K times:  y_i ← y_i − η (∇f_i(y_i) + Z_i)      (η = eta, the local step size)
+    Δ_i = C_i(y_i − x)                             (identity without a compressor)
+    x  ← x + η_g (1/S) Σ_{i∈S} Δ_i                 (η_g = server_lr)
+
+Options: ``local_steps`` K (default 1), ``server_lr`` η_g (default 1), ``participation`` S
+(default N). With K = 1, η_g = 1, S = N and no compressor a round is one DSGD step.
+All N clients compute (batched) and the sampling weights select; the non-sampled clients'
+noise is drawn and discarded. On quadratics ``f_i = ½(x − c_i)ᵀH_i(x − c_i)`` without noise
+and with full participation the round is the affine map ``x ↦ x − η_g (1/N) Σ (I − (I−ηH_i)^K)(x − c_i)``,
+whose fixed point solves ``Σ_i (I − (I − ηH_i)^K)(x̂ − c_i) = 0``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ._base import Context, register_algorithm
+from ._federated import federated_options
+
+__all__ = ["FedAvgState", "FedAvg"]
+
+
+@dataclass
+class FedAvgState:
+    x: Any  # (R, d)
+
+
+@register_algorithm
+class FedAvg:
+    name = "fedavg"
+    summary = "Local SGD / FedAvg: K local steps per round, S of N clients, server step size"
+    citation = "McMahan et al. 2017; Stich 2019"
+    options: dict[str, Any] = {"local_steps": 1, "server_lr": 1.0, "participation": None}
+    compressor = "optional"
+    decentralised = False
+
+    def init(self, ctx: Context) -> FedAvgState:
+        ctx.cache["fed"] = federated_options(ctx)
+        return FedAvgState(ctx.x0.copy())
+
+    def step(self, s: FedAvgState, ctx: Context) -> None:
+        k, lr, n_s = ctx.cache["fed"]
+        w = ctx.sample_clients(n_s)
+        y = ctx.xp.broadcast_to(s.x[:, None, :], (ctx.replicas, ctx.n, ctx.d)).copy()
+        for _ in range(k):
+            y -= ctx.eta * ctx.local_grads(y)
+        delta = ctx.compress(y - s.x[:, None, :])
+        s.x += lr * ctx.xp.einsum("rn,rnd->rd", w, delta)
+
+    def iterate(self, s: FedAvgState) -> Any:
+        return s.x
