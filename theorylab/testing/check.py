@@ -75,6 +75,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import check_seed
 from ..compressors._base import ClassNotApplicableError
 from ..errors import InvalidParameterError, positive_int
 from ._stats import bet_lambda, bet_log_capital, bet_lower, eb_two_sided, eb_width
@@ -484,6 +485,7 @@ def _check(
     n_focus = 8 * n_draws if n_focus is None else int(n_focus)
     focus = int(focus) if n_focus > 0 else 0
     unb, omega, delta = _resolve_claims(C, d, omega, delta, unbiased, claims)
+    check_seed(seed)
     info = resolve_dtype(dtype)
     ad = adapt(C, d, dtype=info, layout=layout, framework=framework, backend=backend, seed=seed)
     ss = np.random.SeedSequence(seed)
