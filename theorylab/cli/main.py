@@ -11,7 +11,7 @@ from .. import __version__
 from ..errors import TheorylabError
 
 # Modules of theorylab.cli, each with ``register(subparsers)``; the order is the help order.
-COMMAND_MODULES: tuple[str, ...] = ("check", "compressors", "symbolic", "simulate")
+COMMAND_MODULES: tuple[str, ...] = ("check", "compressors", "symbolic", "simulate", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -97,9 +97,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..simulate import noise_from_spec, problem_from_spec, resolve_compressors, simulate
-    from ..simulate.plot import plot_simulation
+def inputs(args: argparse.Namespace) -> dict:
+    """Validate a parsed ``simulate`` namespace and build its problem, noise and compressor
+    (cheap: no simulation). ``theorylab sweep`` calls it on every cell before anything runs."""
+    from ..simulate import noise_from_spec, problem_from_spec, resolve_compressors
 
     if not 0 < args.confidence < 1:
         raise InvalidParameterError(f"--confidence must be in (0, 1), got {args.confidence}")
@@ -115,10 +116,31 @@ def run(args: argparse.Namespace) -> int:
         compressor = resolve_compressors(specs if len(specs) > 1 else specs[0], args.agents)
     elif args.compressor is not None:
         raise InvalidParameterError(f"{args.method} takes no --compressor (got {args.compressor!r}); use dcsgd")
-    sim = simulate(args.method, problem, noise, eta=args.eta, steps=args.steps, replicas=args.replicas,
+    return {"problem": problem, "noise": noise, "compressor": compressor}
+
+
+def simulation(args: argparse.Namespace):
+    """The experiment of a parsed ``simulate`` namespace (what ``run`` prints)."""
+    from ..simulate import simulate
+
+    inp = inputs(args)
+    problem, noise, compressor = inp["problem"], inp["noise"], inp["compressor"]
+    return simulate(args.method, problem, noise, eta=args.eta, steps=args.steps, replicas=args.replicas,
                    compressor=compressor, sde=args.sde, bound=args.bound, ell=args.ell, R=args.radius, seed=args.seed,
                    backend=args.backend, confidence=args.confidence, burn_in=args.burn_in, points=args.points,
                    substeps=args.substeps, scheme=args.scheme, progress=args.progress)
+
+
+def result(args: argparse.Namespace) -> dict:
+    """The JSON document ``theorylab simulate --format json`` prints for a parsed namespace
+    (``theorylab sweep`` stores one per cell, so a cell equals the CLI with the same options)."""
+    return json.loads(json.dumps(simulation(args).to_json(), default=_jsonable))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..simulate.plot import plot_simulation
+
+    sim = simulation(args)
     if sim.bound_error is not None:
         print(f"theorylab: warning: the bound does not apply: {sim.bound_error} (simulated anyway)",
               file=sys.stderr)
