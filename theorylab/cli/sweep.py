@@ -105,7 +105,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from ..sweep.report import plot_store
 
     path = plot_store(Store(args.store), x=args.x, y=args.y, value=args.value, out=args.out,
-                      where=_where(args.where), logx=args.logx, title=args.title)
+                      where=_where(args.where), logx=args.logx, title=args.title, logy=args.logy)
     print(f"figure: {path}")
     return 0
 
@@ -155,5 +155,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     pl.add_argument("--out", default=None, metavar="FILE", help="figure file (default DIR/<value>-<x>[-<y>].png)")
     pl.add_argument("--where", nargs="+", action="extend", default=[], metavar="NAME=VALUE", help="keep matching rows")
     pl.add_argument("--logx", action=argparse.BooleanOptionalAction, default=None, help="log x axis (default: auto)")
+    pl.add_argument("--logy", action="store_true", help="log y axis (line plots)")
     pl.add_argument("--title", default=None)
     pl.set_defaults(func=_cmd_plot)

@@ -112,7 +112,8 @@ def _label(r: Mapping[str, Any], cols: Sequence[str]) -> str:
 
 
 def plot_store(store: Store, x: str, value: str = "ratio", y: str | None = None, out: str | Path | None = None,
-               where: Mapping[str, str] | None = None, logx: bool | None = None, title: str | None = None) -> Path:
+               where: Mapping[str, str] | None = None, logx: bool | None = None, title: str | None = None,
+               logy: bool = False) -> Path:
     """Heatmap of ``value`` over (``x``, ``y``), or lines of ``value`` against ``x`` (one per
     combination of the other varying parameters), each cell/point annotated with its verdict."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -127,8 +128,9 @@ def plot_store(store: Store, x: str, value: str = "ratio", y: str | None = None,
     xc, vc = resolve_column(names, x), resolve_column(names, value)
     yc = resolve_column(names, y) if y else None
     man = store.manifest()
-    others = [c for c in ["label", *(param_column(v) for v in man.get("varying", []))]
-              if c in names and c not in (xc, yc) and len({repr(r[c]) for r in done}) > 1]
+    others = [c for c in dict.fromkeys(["label", *(param_column(v) for v in man.get("varying", []))])
+              if c in names and c not in (xc, yc) and len({repr(r[c]) for r in done}) > 1
+              and not _determined_by(done, c, [xc, yc] if yc else [xc])]
     out = Path(out) if out else store.path / (f"{vc}-{xc}" + (f"-{yc}" if yc else "") + ".png")
     fig = Figure(figsize=(6.4, 4.4) if yc else (6.4, 4.0), dpi=100)
     FigureCanvasAgg(fig)
@@ -136,12 +138,22 @@ def plot_store(store: Store, x: str, value: str = "ratio", y: str | None = None,
     if yc:
         _heatmap(fig, ax, done, xc, yc, vc, others)
     else:
-        _lines(ax, done, xc, vc, others, logx)
+        _lines(ax, done, xc, vc, others, logx, logy)
     ax.set_title(title or man.get("title") or f"{vc} ({len(done)} cells)", fontsize=10)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
     return out
+
+
+def _determined_by(done: list[dict], col: str, by: list[str]) -> bool:
+    """Whether ``col`` takes one value per value of the ``by`` columns (then it is not a separate axis)."""
+    seen: dict[str, str] = {}
+    for r in done:
+        k = repr([r[b] for b in by])
+        if seen.setdefault(k, repr(r[col])) != repr(r[col]):
+            return False
+    return True
 
 
 def _heatmap(fig: Any, ax: Any, done: list[dict], xc: str, yc: str, vc: str, others: list[str]) -> None:
@@ -179,7 +191,8 @@ def _heatmap(fig: Any, ax: Any, done: list[dict], xc: str, yc: str, vc: str, oth
     ax.set_ylabel(yc)
 
 
-def _lines(ax: Any, done: list[dict], xc: str, vc: str, others: list[str], logx: bool | None) -> None:
+def _lines(ax: Any, done: list[dict], xc: str, vc: str, others: list[str], logx: bool | None,
+           logy: bool = False) -> None:
     xs, numeric = _axis_values([r[xc] for r in done])
     groups: dict[str, list[dict]] = {}
     for r in done:
@@ -189,7 +202,7 @@ def _lines(ax: Any, done: list[dict], xc: str, vc: str, others: list[str], logx:
         grp = sorted(grp, key=lambda r: xs.index(r[xc]))
         px = [pos(r[xc]) for r in grp]
         py = [r[vc] if r[vc] is not None else math.nan for r in grp]
-        (line,) = ax.plot(px, py, "-" if numeric else ":", lw=1, label=name or vc)
+        (line,) = ax.plot(px, py, "-" if numeric else "o", ms=4, lw=1, label=name or vc)
         if vc == "level" and all(r.get("lower") is not None for r in grp):
             lo = [r["level"] - r["lower"] for r in grp]
             hi = [r["upper"] - r["level"] for r in grp]
@@ -201,10 +214,17 @@ def _lines(ax: Any, done: list[dict], xc: str, vc: str, others: list[str], logx:
                 ax.annotate(VERDICT_MARK.get(verdict, verdict), (a, b), textcoords="offset points", xytext=(0, 6),
                             ha="center", fontsize=7)
         if vc == "level" and any(r.get("bound") is not None for r in grp):
-            ax.plot(px, [r.get("bound") if r.get("bound") is not None else math.nan for r in grp], "--",
-                    color=line.get_color(), lw=1, alpha=0.7, label=f"bound{' (' + name + ')' if name else ''}")
+            ax.plot(px, [r.get("bound") if r.get("bound") is not None else math.nan for r in grp],
+                    "--" if numeric else "_", ms=18, mew=1.5, color="k" if not name else line.get_color(), lw=1,
+                    alpha=0.7, label=f"bound{' (' + name + ')' if name else ''}")
     if vc == "ratio":
         ax.axhline(1.0, color="k", lw=0.8, ls="--", label="level = bound")
+    present = dict.fromkeys(r.get("verdict") for r in done if r.get("verdict"))
+    for verdict in present:
+        ax.scatter([], [], color=VERDICT_COLOR.get(verdict, "k"), s=25,
+                   label=f"{VERDICT_MARK.get(verdict, verdict)} = {verdict}")
+    if logy:
+        ax.set_yscale("log")
     if not numeric:
         ax.set_xticks(range(len(xs)), [_cell_text(v) for v in xs], rotation=30, ha="right", fontsize=8)
     elif logx or (logx is None and min(xs) > 0 and max(xs) / min(xs) >= 20):
