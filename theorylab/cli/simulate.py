@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+from typing import Any
 
 from ..errors import InvalidParameterError, TheorylabError
 from ._io import figure_file, seed_type
@@ -169,16 +170,15 @@ def _problem(args: argparse.Namespace):
     return problem
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..simulate import noise_from_spec, resolve_compressors, simulate
-    from ..simulate.plot import plot_simulation
+def inputs(args: argparse.Namespace) -> dict:
+    """Validate a parsed ``simulate`` namespace and build its method, options, problem, noise and
+    compressor (cheap: no simulation). ``theorylab sweep`` calls it on every cell before anything runs."""
+    from ..simulate import noise_from_spec, resolve_compressors
 
     if not 0 < args.confidence < 1:
         raise InvalidParameterError(f"--confidence must be in (0, 1), got {args.confidence}")
     alg, options = _method_and_options(args)
     _reject_inapplicable(args)
-    if args.plot is not None:
-        figure_file(args.plot, "--plot")  # before the work, not after it
     problem = _problem(args)
     sigma = args.sigma[0] if len(args.sigma) == 1 else args.sigma
     noise = noise_from_spec(args.noise, sigma, args.batch)
@@ -193,21 +193,52 @@ def run(args: argparse.Namespace) -> int:
     if args.compressor is not None:
         specs = [s.strip() for s in args.compressor.split(";")]
         compressor = resolve_compressors(specs if len(specs) > 1 else specs[0], args.agents)
-    if args.engine == "exact":
-        return _run_exact(args, problem, noise, compressor)
-    if args.masks != "independent" or args.rational:
+    if args.engine != "exact" and (args.masks != "independent" or args.rational):
         raise InvalidParameterError("--masks and --rational apply to --engine exact only")
     method = args.method if args.method in METHODS else alg
-    sim = simulate(method, problem, noise, eta=args.eta, steps=args.steps, replicas=args.replicas,
-                   compressor=compressor, sde=args.sde, bound=args.bound, ell=args.ell or "A", R=args.radius, seed=args.seed,
-                   backend=args.backend, confidence=args.confidence, burn_in=args.burn_in, points=args.points,
-                   substeps=args.substeps, scheme=args.scheme, progress=args.progress, options=options or None)
+    return {"method": method, "options": options, "problem": problem, "noise": noise, "compressor": compressor}
+
+
+def simulation(args: argparse.Namespace) -> Any:
+    """The experiment of a parsed ``simulate`` namespace (what ``run`` prints): a Monte Carlo
+    :class:`~theorylab.simulate.Simulation`, or with ``--engine exact`` its exact peer."""
+    inp = inputs(args)
+    if args.engine == "exact":
+        from ..simulate.exact import exact_simulate
+
+        return exact_simulate(args.method, inp["problem"], inp["noise"], eta=args.eta, steps=args.steps,
+                              compressor=inp["compressor"], sde=args.sde, bound=args.bound, masks=args.masks,
+                              points=args.points, rational=args.rational)
+    from ..simulate import simulate
+
+    return simulate(inp["method"], inp["problem"], inp["noise"], eta=args.eta, steps=args.steps,
+                    replicas=args.replicas, compressor=inp["compressor"], sde=args.sde, bound=args.bound,
+                    ell=args.ell or "A", R=args.radius, seed=args.seed, backend=args.backend,
+                    confidence=args.confidence, burn_in=args.burn_in, points=args.points, substeps=args.substeps,
+                    scheme=args.scheme, progress=args.progress, options=inp["options"] or None)
+
+
+def result(args: argparse.Namespace) -> dict:
+    """The JSON document ``theorylab simulate --format json`` prints for a parsed namespace
+    (``theorylab sweep`` stores one per cell, so a cell equals the CLI with the same options)."""
+    return json.loads(json.dumps(simulation(args).to_json(), default=_jsonable))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..simulate.plot import plot_simulation
+
+    if args.plot is not None:
+        if args.engine == "exact":
+            raise InvalidParameterError("--plot applies to the Monte Carlo engine only")
+        figure_file(args.plot, "--plot")  # before the work, not after it
+    sim = simulation(args)
+    exact = args.engine == "exact"
     if sim.bound_error is not None:
-        print(f"theorylab: warning: the bound does not apply: {sim.bound_error} (simulated anyway)",
-              file=sys.stderr)
+        print(f"theorylab: warning: the bound does not apply: {sim.bound_error}"
+              + ("" if exact else " (simulated anyway)"), file=sys.stderr)
     if sim.sde_error is not None:
-        print(f"theorylab: warning: no SDE for this setting: {sim.sde_error} (simulated the optimizer only)",
-              file=sys.stderr)
+        print(f"theorylab: warning: no {'exact SDE moments' if exact else 'SDE'} for this setting: {sim.sde_error}"
+              + ("" if exact else " (simulated the optimizer only)"), file=sys.stderr)
     # the results first: a figure that fails to save must not swallow them
     if args.format == "json":
         print(json.dumps(sim.to_json(), indent=1, default=_jsonable))
@@ -222,24 +253,6 @@ def run(args: argparse.Namespace) -> int:
                                         f"({exc.strerror or exc}); the results above are complete") from None
         if args.format == "text":
             print(f"  figure: {args.plot}")
-    return 0
-
-
-def _run_exact(args: argparse.Namespace, problem: object, noise: object, compressor: object) -> int:
-    """``--engine exact``: the same text and JSON, exact values with zero-width intervals."""
-    from ..simulate.exact import exact_simulate
-
-    sim = exact_simulate(args.method, problem, noise, eta=args.eta, steps=args.steps, compressor=compressor,
-                         sde=args.sde, bound=args.bound, masks=args.masks, points=args.points,
-                         rational=args.rational)
-    if sim.bound_error is not None:
-        print(f"theorylab: warning: the bound does not apply: {sim.bound_error}", file=sys.stderr)
-    if sim.sde_error is not None:
-        print(f"theorylab: warning: no exact SDE moments for this setting: {sim.sde_error}", file=sys.stderr)
-    if args.format == "json":
-        print(json.dumps(sim.to_json(), indent=1, default=_jsonable))
-    else:
-        print(sim.text())
     return 0
 
 

@@ -1,0 +1,160 @@
+"""CLI: ``theorylab sweep run|status|table|plot`` — grids of ``simulate`` calls on dask.distributed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import InvalidParameterError, TheorylabError, positive_int
+
+
+def _need_extra() -> None:
+    missing = []
+    for mod in ("distributed", "pyarrow"):
+        try:
+            __import__(mod)
+        except ImportError:
+            missing.append(mod)
+    if missing:
+        raise TheorylabError(f"theorylab sweep needs {', '.join(missing)}: pip install 'theorylab[sweep]'")
+
+
+def _where(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise InvalidParameterError(f"--where expects NAME=VALUE (e.g. agents=4), got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _workers(text: str) -> int:
+    try:
+        return positive_int("--workers", int(text))
+    except (ValueError, InvalidParameterError):
+        raise argparse.ArgumentTypeError(f"--workers must be a positive integer, got {text!r}") from None
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    _need_extra()
+    from ..sweep import load_spec, run_sweep
+
+    spec = load_spec(args.spec)  # every cell parsed and validated before anything starts
+    try:
+        summary = run_sweep(spec, args.store, scheduler=args.scheduler, workers=args.workers, resume=args.resume,
+                            retry_failed=args.retry_failed, retries=args.retries, progress=args.progress)
+    except KeyboardInterrupt:
+        print(f"theorylab: sweep interrupted; finished cells are in {args.store}; continue with --resume",
+              file=sys.stderr)
+        return 130
+    print(f"sweep {args.spec}: {summary.text()}; store {args.store}", file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    _need_extra()
+    from ..sweep import Store
+
+    st = Store(args.store).status()
+    if args.format == "json":
+        print(json.dumps(st, indent=1))
+        return 0
+    print(f"{args.store}: {st['total']} cells: {st['done']} done, {st['failed']} failed, {st['pending']} pending")
+    for f in st["failures"][: args.show]:
+        params = ", ".join(f"{k}={v}" for k, v in f["params"].items() if k != "engine")
+        print(f"  failed cell {f['index']} ({params}): {f['error']}")
+    if len(st["failures"]) > args.show:
+        print(f"  ... and {len(st['failures']) - args.show} more failed cells (--show N)")
+    if st["foreign"]:
+        print(f"  warning: {len(st['foreign'])} stored rows belong to no cell of the saved spec")
+    return 0
+
+
+def _cmd_table(args: argparse.Namespace) -> int:
+    _need_extra()
+    from ..sweep import Store
+    from ..sweep.report import default_columns, format_table, resolve_column, rows
+
+    store = Store(args.store)
+    store.manifest()
+    table_rows = rows(store, _where(args.where))
+    if not table_rows:
+        raise InvalidParameterError(f"no stored cells in {args.store!r} to show (see `theorylab sweep status`)")
+    names = list(table_rows[0])
+    if args.columns:
+        cols = [resolve_column(names, c) for c in args.columns.split(",") if c.strip()]
+    elif args.all:
+        cols = [n for n in names if n != "result"]
+    else:
+        cols = [c for c in default_columns(store, table_rows) if c in names]
+    text = format_table(table_rows, cols, args.format)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text)
+        print(f"wrote {len(table_rows)} rows to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    _need_extra()
+    from ..sweep import Store
+    from ..sweep.report import plot_store
+
+    path = plot_store(Store(args.store), x=args.x, y=args.y, value=args.value, out=args.out,
+                      where=_where(args.where), logx=args.logx, title=args.title, logy=args.logy)
+    print(f"figure: {path}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
+    """Add ``sweep`` (run, status, table, plot) to the theorylab parser."""
+    p = sub.add_parser("sweep", help="run grids of simulate calls on dask.distributed; inspect, tabulate, plot",
+                       description="Sweeps of `theorylab simulate` over a TOML spec ([fixed], [grid], [zip]), one "
+                       "dask task per cell, results in a Parquet store. See docs/sweeps.md.")
+    ss = p.add_subparsers(dest="sweep_command", metavar="SUBCOMMAND", required=True)
+
+    r = ss.add_parser("run", help="run (or resume) a sweep", description="Run every cell of SPEC.toml; without "
+                      "--scheduler on a LocalCluster (one single-threaded worker process per core).")
+    r.add_argument("spec", metavar="SPEC.toml")
+    r.add_argument("--store", required=True, metavar="DIR", help="store directory (created; holds spec and results)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="an existing dask scheduler, e.g. tcp://HOST:8786 (default: a LocalCluster)")
+    r.add_argument("--workers", type=_workers, default=None, help="LocalCluster worker processes (default: cores)")
+    r.add_argument("--resume", action="store_true", help="continue a sweep in DIR; stored cells are not rerun")
+    r.add_argument("--retry-failed", action="store_true", help="with --resume, rerun the cells stored as failed")
+    r.add_argument("--retries", type=int, default=2,
+                   help="times dask reruns a cell whose task or worker was lost (default 2)")
+    r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+    r.set_defaults(func=_cmd_run)
+
+    s = ss.add_parser("status", help="done, failed and pending cells of a store")
+    s.add_argument("store", metavar="DIR")
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--show", type=int, default=10, help="failed cells to list (default 10)")
+    s.set_defaults(func=_cmd_status)
+
+    t = ss.add_parser("table", help="the stored results as Markdown, CSV or JSON")
+    t.add_argument("store", metavar="DIR")
+    t.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    t.add_argument("--out", default=None, metavar="FILE", help="write to FILE instead of stdout")
+    t.add_argument("--columns", default=None, help="comma-separated columns (default: varying parameters + results)")
+    t.add_argument("--all", action="store_true", help="every column (except the raw JSON result)")
+    t.add_argument("--where", nargs="+", action="extend", default=[], metavar="NAME=VALUE", help="keep matching rows")
+    t.set_defaults(func=_cmd_table)
+
+    pl = ss.add_parser("plot", help="heatmap (--x and --y) or lines (--x) of a column, annotated with verdicts")
+    pl.add_argument("store", metavar="DIR")
+    pl.add_argument("--x", required=True, help="parameter on the x axis (e.g. eta)")
+    pl.add_argument("--y", default=None, help="parameter on the y axis (heatmap)")
+    pl.add_argument("--value", default="ratio", help="column to show: ratio (level/bound, default), level, ...")
+    pl.add_argument("--out", default=None, metavar="FILE", help="figure file (default DIR/<value>-<x>[-<y>].png)")
+    pl.add_argument("--where", nargs="+", action="extend", default=[], metavar="NAME=VALUE", help="keep matching rows")
+    pl.add_argument("--logx", action=argparse.BooleanOptionalAction, default=None, help="log x axis (default: auto)")
+    pl.add_argument("--logy", action="store_true", help="log y axis (line plots)")
+    pl.add_argument("--title", default=None)
+    pl.set_defaults(func=_cmd_plot)
