@@ -31,7 +31,8 @@ from theorylab.simulate.estimate import mean_curve, stationary_level
 from theorylab.simulate.noise import gaussian
 from theorylab.simulate.optimizers import run_optimizer
 from theorylab.simulate.record import Trajectory
-from theorylab.simulate.verdict import HOLDS, VIOLATED, trajectory_verdict, verdict
+from theorylab.simulate.verdict import HOLDS, VIOLATED, trajectory_verdict
+from theorylab.simulate.verdict import bound_verdict as verdict
 
 D, N, ETA, SIGMA = 2, 2, 0.2, 1.0
 GROUPS, PER_GROUP = 400, 10

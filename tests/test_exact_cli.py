@@ -32,7 +32,7 @@ def test_json_has_the_monte_carlo_shape_and_the_exact_level(capsys) -> None:
     assert st["lower"] == st["value"] == st["upper"] and st["method"] == "exact"
     assert st["value"] == pytest.approx(exact_discrete_level(20, 4, 0.01, 3.0, 1.0), rel=1e-12)
     # the optimizer's exact level is above Theorem 3 (which the SDE attains): violated, decided exactly
-    assert ex["verdict"]["status"] == "violated" and ex["verdict"]["ratio"] > 1
+    assert ex["verdict"]["status"] == "refuted" and ex["verdict"]["ratio"] > 1
     assert ex["sde"]["stationary"]["value"] == pytest.approx(ex["bound"]["level"], rel=1e-12)
     assert ex["divergence"]["diverged"] is False and ex["divergence"]["spectral_radius"] == pytest.approx(0.99)
 

@@ -46,15 +46,25 @@ class Classic:
         self.citation = citation
 
     def init(self, ctx: Context) -> ServerState:
-        from ..optimizers import _direction_fn
+        from ..optimizers import _direction_fn, _kernel_step_fn
 
-        fast = ctx.fast and getattr(ctx.problem, "affine_tilts", True)
-        ctx.cache["direction"], ctx.cache["path"] = _direction_fn(self.base, ctx.problem, ctx.noise, ctx.comps,
-                                                                  ctx.replicas, ctx.xp, fast)
+        fast = ctx.fast if getattr(ctx.problem, "affine_tilts", True) else False
+        kernel = _kernel_step_fn(self.base, ctx.problem, ctx.noise, ctx.comps, ctx.replicas, ctx.xp, ctx.rng,
+                                 float(ctx.eta), fast)
+        if kernel is not None:  # the fused numba Rand-k step, as in optimizers.run_optimizer
+            ctx.cache["kernel"], ctx.cache["path"] = kernel
+        else:
+            ctx.cache["kernel"] = None
+            ctx.cache["direction"], ctx.cache["path"] = _direction_fn(self.base, ctx.problem, ctx.noise, ctx.comps,
+                                                                      ctx.replicas, ctx.xp, bool(fast))
         return ServerState(ctx.x0.copy())
 
     def step(self, state: ServerState, ctx: Context) -> None:
-        state.x -= ctx.eta * ctx.cache["direction"](state.x, ctx.rng)
+        kernel = ctx.cache["kernel"]
+        if kernel is not None:
+            kernel(state.x)
+        else:
+            state.x -= ctx.eta * ctx.cache["direction"](state.x, ctx.rng)
 
     def iterate(self, state: ServerState) -> Any:
         return state.x
