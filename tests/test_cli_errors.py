@@ -89,7 +89,7 @@ def test_stationary_flag_needs_enough_blocks(steps, stationary) -> None:
     (["simulate", "dsignsgd", "--ell", "B"], ["--ell", "without --bound"]),
     (["simulate", "dsignsgd", "--bound", "--radius", "2"], ["--radius", "--ell B"]),
     (["simulate", "dsgd", "--steps", "nope"], ["--steps", "positive integer"]),
-    (["simulate", "nosuchmethod"], ["invalid choice"]),
+    (["simulate", "nosuchmethod"], ["unknown method", "expected one of"]),
     (["simulate", "dsgd", "--plot", "no/such/dir/p.png"], ["--plot", "does not exist"]),
     (["simulate", "dsgd", "--plot", "."], ["--plot", "is a directory"]),
     (["simulate", "dsgd", "--plot", ""], ["--plot", "empty"]),

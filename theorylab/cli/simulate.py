@@ -125,8 +125,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: when stderr is a terminal)")
-    p.add_argument("--engine", choices=("mc", "exact"), default="mc",
-                   help="mc: Monte Carlo (default); exact: exact first and second moments (dsgd/dcsgd on "
+    p.add_argument("--engine", type=_engine, default="montecarlo", metavar="{montecarlo,exact}",
+                   help="montecarlo (or mc): Monte Carlo (default); exact: exact first and second moments (dsgd/dcsgd on "
                    "quadratics, compressors C(x) = D x such as Rand-k and Bernoulli): zero-width values")
     p.add_argument("--masks", choices=("independent", "shared"), default="independent",
                    help="exact engine: compressor masks independent across agents (default) or one shared mask")
@@ -168,6 +168,14 @@ def _problem(args: argparse.Namespace):
                                     f"got {type(problem).__name__}")
     args.agents = problem.n_agents
     return problem
+
+
+def _engine(text: str) -> str:
+    """``--engine``: ``montecarlo`` (alias ``mc``) or ``exact``."""
+    name = {"mc": "montecarlo"}.get(text, text)
+    if name not in ("montecarlo", "exact"):
+        raise argparse.ArgumentTypeError(f"--engine must be montecarlo (or mc) or exact, got {text!r}")
+    return name
 
 
 def inputs(args: argparse.Namespace) -> dict:
