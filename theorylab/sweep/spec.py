@@ -213,6 +213,9 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
     if isinstance(base_seed, bool) or not isinstance(base_seed, int) or base_seed < 0:
         raise SpecError(f"{source}: seed (the base seed) must be an integer >= 0, got {base_seed!r}")
     fixed, grid, zipped = (_table(doc, t, source) for t in TABLES)
+    if any("engine" in t for t in (fixed, grid, zipped)):
+        raise SpecError(f"{source}: `engine` goes at the top of the spec (engine = \"montecarlo\" or \"exact\"), "
+                        "not in [fixed], [grid] or [zip]")
     if "method" in doc:
         if any("method" in t for t in (fixed, grid, zipped)):
             raise SpecError(f"{source}: `method` is given at the top and in a table; give it once")
