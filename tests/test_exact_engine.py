@@ -9,7 +9,6 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from theorylab.compressors import (QSGD, Bernoulli, Compose, Identity, Induced, NaturalCompression, RandK,
                                    RandKUnscaled, RandomSwitch, Scaled, Sign, TernGrad, TopK)

@@ -10,7 +10,7 @@ from scipy.linalg import solve_continuous_lyapunov
 from theorylab.compressors import RandK
 from theorylab.errors import AssumptionError, InvalidParameterError
 from theorylab.simulate import gaussian, problem_from_spec, quadratic
-from theorylab.simulate.exact import exact_sde_run, from_problem, sde_coefficients
+from theorylab.simulate.exact import exact_sde_run, sde_coefficients
 from theorylab.simulate.exact.closed_forms import isotropic_sde_level
 from theorylab.simulate.models import bound_for, sde_setting
 from theorylab.symbolic import get_sde

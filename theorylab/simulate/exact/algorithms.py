@@ -240,27 +240,15 @@ def exact_fedavg(q: LinearQuadratic, gamma: float, local_steps: int, rounds: int
     for sub in subsets:
         tr = _Tracer(d, 1, len(sub) * kk)
         x = tr.state(0)
-        acc = None
-        for i in sub:
-            y = _local_steps(tr, x, q.hessians[i], q.tilts[i], q.noise[i], gamma, kk)
-            acc = y - x if acc is None else acc + (y - x)
+        moves = [_local_steps(tr, x, q.hessians[i], q.tilts[i], q.noise[i], gamma, kk) - x for i in sub]
+        acc = moves[0]
+        for mv in moves[1:]:
+            acc = acc + mv
         new = x + acc.scale(np.full(d, server_lr / s))
         mats.append(_phase_from([new]))
-    phase = mats[0] if len(mats) == 1 else _MixturePhase(mats)
+    phase = mats[0] if len(mats) == 1 else Phase(A=mats[0].A, b=mats[0].b, Q=mats[0].Q, mixture=tuple(mats))
     return _finish(q, [phase], q.y0[:, None].astype(float), np.ones(1), rounds, points, 1.0, "fedavg",
                    extra={"local_steps": kk, "server_lr": server_lr, "participation": s})
-
-
-class _MixturePhase(Phase):
-    """Uniform mixture of phases (client sampling): the moment map is the average of their maps."""
-
-    def __init__(self, phases: list[Phase]) -> None:
-        object.__setattr__(self, "parts", phases)
-        p0 = phases[0]
-        super().__init__(A=p0.A, b=p0.b, Q=p0.Q)
-
-    def matrix(self) -> np.ndarray:
-        return sum(p.matrix() for p in self.parts) / len(self.parts)
 
 
 def exact_scaffold(q: LinearQuadratic, gamma: float, local_steps: int, rounds: int, *, server_lr: float = 1.0,

@@ -285,7 +285,7 @@ class DiscreteMoments:
             rhs = [k[i, j] for (i, j) in basis]
             if self.rational:
                 a = sp.eye(len(basis)) - sp.Matrix(lin.tolist())
-                sol = [_num(v, True) for v in a.LUsolve(sp.Matrix(rhs))]
+                sol: Any = [_num(v, True) for v in a.LUsolve(sp.Matrix(rhs))]
             else:
                 sol = np.linalg.solve(np.eye(len(basis)) - lin, np.array(rhs, dtype=float))
             out = _zeros((d, d), self.rational)

@@ -69,9 +69,14 @@ class Phase:
     b: np.ndarray
     Q: np.ndarray
     messages: tuple[Message, ...] = ()
+    mixture: tuple[Phase, ...] = ()  # a step that is one of these, uniformly at random (client sampling)
 
     def matrix(self) -> np.ndarray:
-        """The affine map on ``w = (vec M, μ, 1)``, per coordinate: ``(d, n²+n+1, n²+n+1)``."""
+        """The affine map on ``w = (vec M, μ, 1)``, per coordinate: ``(d, n²+n+1, n²+n+1)``.
+
+        A uniform mixture of phases has the average of their maps (the map is linear in the law)."""
+        if self.mixture:
+            return np.mean([p.matrix() for p in self.mixture], axis=0)
         a, b, q = self.A, self.b, self.Q
         d, n, _ = a.shape
         nn = n * n
@@ -116,14 +121,13 @@ class CoordinateSystem:
         self.n, self.d = n, d
         o = np.outer(self.gap_vec, self.gap_vec).ravel()
         self._gap_w = 0.5 * self.weights[:, None] * o[None, :]  # (d, n²)
+        self._cons_w: np.ndarray | None = None
         if self.agents is not None:
             k = len(self.agents)
             pi = np.zeros((n, n))
             idx = np.asarray(self.agents)
             pi[np.ix_(idx, idx)] = np.eye(k) - 1.0 / k
             self._cons_w = pi.ravel() / k
-        else:
-            self._cons_w = None
 
     def initial(self) -> np.ndarray:
         z = self.z0
@@ -198,7 +202,7 @@ def run_system(sys_: CoordinateSystem, steps: int, *, points: int = 200, dt: flo
     lvl, cons_lvl = sys_.level()
     extra = dict(sys_.extra)
     if cons[0] is not None:
-        extra["consensus_error_curve"] = [float(c) for c in cons]
+        extra["consensus_error_curve"] = [float(c) for c in cons if c is not None]
         extra["consensus_error_level"] = cons_lvl
     return ExactRun(method=method or sys_.name, steps=rec, times=rec * float(dt), gaps=gaps, level=lvl,
                     rho=sys_.spectral_radius(), rho_method="eigenvalues of the moment map (per coordinate)",
