@@ -129,6 +129,21 @@ def _curve(run: ExactRun) -> Curve:
                  n=np.zeros(len(v), dtype=int), confidence=1.0)
 
 
+def _exact_comparison(run: ExactRun, bset: Any) -> str:
+    """Rational mode: the exact level against the bound's level at the same rational values (a proof
+    for this instance, not a statistical statement)."""
+    import sympy as sp
+
+    vals = {s: sp.nsimplify(bset.values[str(s)], rational=True) for s in bset.bound.level.free_symbols
+            if str(s) in bset.values}
+    blevel = sp.nsimplify(sp.simplify(bset.bound.level.subs(vals)))
+    lvl = run.exact_level
+    rel = "<=" if lvl <= blevel else ">"
+    what = "holds" if lvl <= blevel else "is violated"
+    return (f"exact comparison (proved for these rational inputs): level {lvl} {rel} {bset.bound.title} level "
+            f"{blevel}; the bound {what} at stationarity (excess factor {sp.nsimplify(lvl / blevel)})")
+
+
 def exact_simulate(method: str, problem: Any, noise: Noise, *, eta: float, steps: int, compressor: Any = None,
                    sde: bool = False, bound: bool = False, masks: str = "independent", points: int = 200,
                    rational: bool = False) -> Any:
@@ -168,6 +183,8 @@ def exact_simulate(method: str, problem: Any, noise: Noise, *, eta: float, steps
                                  extra={"exact": srun.describe()})
             sim.sde_curve = _curve(srun)
             sim.sde_level = exact_estimate(srun.level)
+    if sim.bound is not None and rational and not run.diverged:
+        sim.warnings.append(_exact_comparison(run, sim.bound))
     if sim.bound is not None:
         b = sim.bound
         sim.verdict = verdict(level, b.level, name=b.bound.title)
