@@ -182,6 +182,16 @@ def test_large_dense_level_uses_the_krylov_solve_and_agrees() -> None:
     assert b.rho == pytest.approx(a.rho, rel=1e-6)
 
 
+def test_large_dense_divergence_and_certificate() -> None:
+    """d = 45 dense: a stable setting is certified by a positive definite Krylov solution; Rand-1 at η = 0.5
+    (ω = 44) has no stationary level and a spectral radius above 1."""
+    p = quadratic(45, 2, 0.5, 1.0, rotate=True, seed=1)
+    ok = DiscreteMoments(from_problem(p, gaussian(1.0)), 0.05, [RandK(20)] * 2)
+    assert math.isfinite(ok.level()) and getattr(ok, "_certified", False)
+    bad = exact_run("dcsgd", p, gaussian(1.0), eta=0.5, steps=3, compressor=RandK(1))
+    assert bad.diverged and bad.rho > 1 and math.isinf(bad.level)
+
+
 def test_divergence_is_a_spectral_radius_at_least_one() -> None:
     p = quadratic(10, 2)
     # η above the DSGD stability edge of the mean (η > 2/L) and of the second moment of Rand-1
