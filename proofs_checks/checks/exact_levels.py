@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import sympy as sp
 
 from theorylab.compressors import RandK
 from theorylab.simulate import gaussian, quadratic
-from theorylab.simulate.exact import exact_run, exact_sde_run, from_problem, symbolic_level
+from theorylab.simulate.exact import exact_sde_run, from_problem, symbolic_level, weak_errors
 from theorylab.symbolic import get_bound
 from theorylab.symbolic import symbols as S
 
@@ -104,14 +103,7 @@ def theorem3_vs_optimizer(mode: str = "quick", *, excess_coefficient: sp.Expr | 
 
 def _weak_errors(etas: list[float], horizon: float, comp: object) -> list[float]:
     p = quadratic(D, N_AGENTS, 0.25, 1.0, x0=1.0)
-    out = []
-    for eta in etas:
-        steps = int(round(horizon / eta))
-        kw = dict(eta=eta, steps=steps, points=steps + 1, compressor=comp)
-        opt = exact_run("dsgd" if comp is None else "dcsgd", p, gaussian(1.0), **kw)
-        sde = exact_sde_run("dsgd" if comp is None else "dcsgd", p, gaussian(1.0), **kw)
-        out.append(float(np.max(np.abs(opt.values - sde.values))))
-    return out
+    return weak_errors("dsgd" if comp is None else "dcsgd", p, gaussian(1.0), etas, horizon=horizon, compressor=comp)
 
 
 @check(
