@@ -13,6 +13,11 @@ agents, coordinates and steps.
 - :func:`exact_diana` — DIANA (Mishchenko, Gorbunov, Takáč, Richtárik 2019): with shifts ``h_i``
   (``h_i⁰ = 0``), ``m_i = C_i(g_i(y) − h_i)``, ``ĝ = (1/N) Σ_i (h_i + m_i)``, then ``y' = y − η ĝ`` and
   ``h_i' = h_i + α m_i`` (both from the same ``m_i``).
+- :func:`exact_ef21` — EF21 (Richtárik, Sokolov, Fatkhullin 2021): ``y' = y − γ (1/N) Σ_k g_k`` first,
+  then every agent ``g_i' = g_i + C_i(g_i(y') − g_i)`` at the *new* point (fresh noise), starting from
+  the exact gradients ``g_i⁰ = ∇f_i(x⁰)``.
+- :func:`exact_ef14` — error feedback (Seide et al. 2014; Stich and Karimireddy 2019):
+  ``u_i = e_i + γ g_i(y)``, ``p_i = C_i(u_i)``, ``e_i' = u_i − p_i``, ``y' = y − (1/N) Σ_i p_i``; ``e_i⁰ = 0``.
 - :func:`exact_gossip` — decentralised gossip SGD (Lian et al. 2017; the lecture's "DSGD") with a
   doubly-stochastic ``W`` (or a period of ``W_k``): combine-then-adapt ``x_i' = Σ_j W_ij x_j − γ g_i(x_i)``
   (the gradient at the agent's own iterate before mixing), or adapt-then-combine
@@ -43,8 +48,8 @@ from .model import LinearQuadratic
 from .moments import linear_moments
 from .result import ExactRun
 
-__all__ = ["exact_dcsgd_system", "exact_psgd", "exact_diana", "exact_gossip", "exact_fedavg", "exact_scaffold",
-           "check_mixing_matrix"]
+__all__ = ["exact_dcsgd_system", "exact_psgd", "exact_diana", "exact_ef21", "exact_ef14", "exact_gossip",
+           "exact_fedavg", "exact_scaffold", "check_mixing_matrix"]
 
 
 def _need_diagonal(q: LinearQuadratic, who: str) -> None:
@@ -120,6 +125,72 @@ def exact_diana(q: LinearQuadratic, eta: float, alpha: float, steps: int, comps:
     o = np.zeros(dim)
     o[0] = 1.0
     return _finish(q, [ph], z0, o, steps, points, eta, "diana", extra={"alpha": alpha})
+
+
+def _fold(a_base: np.ndarray, b_base: np.ndarray, msgs: list[Message]) -> Phase:
+    """``z' = A_base z + b_base + Σ_i (r_i m_i + s_i u_i)``: put the conditional means into ``A`` and ``b``."""
+    a, b = a_base.copy(), b_base.copy()
+    for m in msgs:
+        land = m.a * m.r + (m.s if m.s is not None else 0.0)
+        a += np.einsum("jp,jq->jpq", land, m.l)
+        b += land * m.c[:, None]
+    return Phase(A=a, b=b, Q=np.zeros_like(a), messages=tuple(msgs))
+
+
+def exact_ef21(q: LinearQuadratic, gamma: float, steps: int, comps: Sequence[Any], *, points: int = 200) -> ExactRun:
+    """EF21 (see the module docstring); state per coordinate ``(y, g_1, …, g_N)``."""
+    _need_diagonal(q, "EF21")
+    n, d = q.n_agents, q.d
+    mom = _moments(comps, n, d)
+    h, b, v = q.hessians, q.tilts, q.noise
+    dim = n + 1
+    a_base = np.zeros((d, dim, dim))
+    a_base[:, 0, 0] = 1.0
+    a_base[:, 0, 1:] = -gamma / n
+    for i in range(n):
+        a_base[:, i + 1, i + 1] = 1.0
+    msgs = []
+    for i, (a, dg) in enumerate(mom):
+        ell = np.zeros((d, dim))
+        ell[:, 0] = h[i]                      # ∇f_i at y' = y − (γ/N) Σ g_k ...
+        ell[:, 1:] = -gamma / n * h[i][:, None]
+        ell[:, i + 1] -= 1.0                  # ... minus g_i
+        r = np.zeros((d, dim))
+        r[:, i + 1] = 1.0
+        msgs.append(Message(r=r, l=ell, c=b[i], v=v[i], a=a, diag=dg))
+    z0 = np.zeros((d, dim))
+    z0[:, 0] = q.y0
+    z0[:, 1:] = (h * q.y0[None] + b).T
+    o = np.zeros(dim)
+    o[0] = 1.0
+    return _finish(q, [_fold(a_base, np.zeros((d, dim)), msgs)], z0, o, steps, points, gamma, "ef21")
+
+
+def exact_ef14(q: LinearQuadratic, gamma: float, steps: int, comps: Sequence[Any], *, points: int = 200) -> ExactRun:
+    """Error feedback (EF14; see the module docstring); state per coordinate ``(y, e_1, …, e_N)``."""
+    _need_diagonal(q, "EF14")
+    n, d = q.n_agents, q.d
+    mom = _moments(comps, n, d)
+    h, b, v = q.hessians, q.tilts, q.noise
+    dim = n + 1
+    a_base = np.zeros((d, dim, dim))
+    a_base[:, 0, 0] = 1.0
+    msgs = []
+    for i, (a, dg) in enumerate(mom):
+        ell = np.zeros((d, dim))
+        ell[:, 0] = gamma * h[i]
+        ell[:, i + 1] = 1.0
+        r = np.zeros((d, dim))
+        r[:, 0] = -1.0 / n
+        r[:, i + 1] = -1.0
+        s = np.zeros((d, dim))
+        s[:, i + 1] = 1.0
+        msgs.append(Message(r=r, l=ell, c=gamma * b[i], v=gamma**2 * v[i], a=a, diag=dg, s=s))
+    z0 = np.zeros((d, dim))
+    z0[:, 0] = q.y0
+    o = np.zeros(dim)
+    o[0] = 1.0
+    return _finish(q, [_fold(a_base, np.zeros((d, dim)), msgs)], z0, o, steps, points, gamma, "ef14")
 
 
 def check_mixing_matrix(w: Any, n: int) -> np.ndarray:

@@ -7,7 +7,7 @@ quadratic with *diagonal* Hessians act on each coordinate ``j`` separately: a st
 
 .. math::
 
-    z' = A z + b + \xi + \sum_i r_i\,(m_i - E[m_i \mid z]), \qquad
+    z' = A z + b + \xi + \sum_i \big(r_i\,(m_i - E[m_i \mid z]) + s_i Z_i\big), \qquad
     m_i = D_i(\ell_i^\top z + c_i + Z_i),
 
 with ``ξ`` additive noise (``E ξ = 0``, ``Cov ξ = Q``) and compressed messages ``m_i``: the
@@ -21,9 +21,11 @@ independent given ``z``, with ``Var(m_i | z) = (diag_i − a_i²)(ℓ_iᵀ z + c
 
     M' = A M A^\top + A\mu b^\top + b\mu^\top A^\top + b b^\top + Q
          + \sum_i r_i r_i^\top\big[(diag_i - a_i^2)(\ell_i^\top M \ell_i + 2 c_i \ell_i^\top \mu + c_i^2)
-                                   + diag_i\, v_i\big],
+                                   + diag_i\, v_i\big]
+         + \sum_i v_i\big(a_i (r_i s_i^\top + s_i r_i^\top) + s_i s_i^\top\big),
 
-``μ' = Aμ + b`` — an affine map on ``w = (vec M, μ, 1)``, assembled once per coordinate as a
+where ``s_i`` is where the *uncompressed* input ``u_i`` also lands (error feedback keeps ``u_i − m_i``,
+so its noise is correlated with the message's), and ``μ' = Aμ + b`` — an affine map on ``w = (vec M, μ, 1)``, assembled once per coordinate as a
 ``(n²+n+1)``-square matrix. A time-varying scheme repeats a period of ``P`` such maps
 (time-varying gossip topologies); the stationary state is then periodic and the reported level
 is its average over a period. Divergence: spectral radius of the period map's linear part
@@ -49,9 +51,13 @@ __all__ = ["Message", "Phase", "CoordinateSystem", "run_system"]
 
 @dataclass(frozen=True)
 class Message:
-    """Agent ``i``'s compressed message at every coordinate: lands on ``r`` ``(d, n)``, reads the
-    linear form ``l`` ``(d, n)`` plus ``c`` ``(d,)`` and noise of variance ``v`` ``(d,)``; compressor
-    moments ``a = E D``, ``diag = E D²``."""
+    """Agent ``i``'s compressed message at every coordinate: ``m = D u`` with input
+    ``u = lᵀz + c + Z`` (linear form ``l`` ``(d, n)``, constant ``c`` ``(d,)``, noise of variance ``v``
+    ``(d,)``); ``m`` lands on ``r`` ``(d, n)`` and the uncompressed input ``u`` on ``s`` ``(d, n)``
+    (``None``: nowhere; error feedback keeps ``u − m``). Compressor moments ``a = E D``, ``diag = E D²``.
+
+    The fluctuation ``r(D − a)(lᵀz + c) + (rD + s)Z`` has covariance
+    ``(diag − a²)(lᵀz + c)² r rᵀ + v (diag r rᵀ + a(r sᵀ + s rᵀ) + s sᵀ)``."""
 
     r: np.ndarray
     l: np.ndarray
@@ -59,6 +65,7 @@ class Message:
     v: np.ndarray
     a: float
     diag: float
+    s: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,10 @@ class Phase:
             t[:, :nn, :nn] += kap * np.einsum("jpq,jrs->jpqrs", rr, ll).reshape(d, nn, nn)
             k1 = k1 + 2 * kap * np.einsum("jpq,j,jr->jpqr", rr, m.c, m.l)
             const = const + rr * (kap * m.c**2 + m.diag * m.v)[:, None, None]
+            if m.s is not None:
+                rs = np.einsum("jp,jq->jpq", m.r, m.s)
+                ss = np.einsum("jp,jq->jpq", m.s, m.s)
+                const = const + (m.a * (rs + np.swapaxes(rs, 1, 2)) + ss) * m.v[:, None, None]
         t[:, :nn, nn:nn + n] = k1.reshape(d, nn, n)
         t[:, :nn, -1] = const.reshape(d, nn)
         t[:, nn:nn + n, nn:nn + n] = a
