@@ -216,3 +216,21 @@ def test_error_feedback_monte_carlo_intervals_contain_the_exact_curve(kind) -> N
     half = stats.t.ppf(1 - 1e-3 / (2 * len(mean)), vals.shape[1] - 1) * vals.std(1, ddof=1) / math.sqrt(vals.shape[1])
     assert np.all(np.abs(mean - ex) <= half), (mean, ex, half)
     assert np.max(half / ex) < 0.05
+
+
+def test_exact_run_dispatches_the_linear_algorithms_and_rejects_foreign_options() -> None:
+    from theorylab.simulate.exact import exact_run, mixing_matrix
+
+    p = problem_from_spec("quadratic:mu=0.5,L=2,hetero=1", 6, 4)
+    psgd = exact_run("psgd", p, gaussian(1.0), eta=0.05, steps=5).level
+    # identical Hessians: the agents' average in gossip and SCAFFOLD's rounds follow PSGD exactly
+    assert exact_run("gossip", p, gaussian(1.0), eta=0.05, steps=5, topology="ring").level == pytest.approx(psgd)
+    assert exact_run("scaffold", p, gaussian(1.0), eta=0.05, steps=5, local_steps=3).level == pytest.approx(psgd)
+    assert exact_run("diana", p, gaussian(1.0), eta=0.05, steps=5, compressor="randk:k=2").params["method"] == "diana"
+    np.testing.assert_allclose(mixing_matrix("ring", 4).sum(0), 1.0)
+    with pytest.raises(InvalidParameterError, match="takes no option local_steps"):
+        exact_run("diana", p, gaussian(1.0), eta=0.05, steps=5, compressor="randk:k=2", local_steps=3)
+    with pytest.raises(InvalidParameterError, match="needs a compressor"):
+        exact_run("ef21", p, gaussian(1.0), eta=0.05, steps=5)
+    with pytest.raises(InvalidParameterError, match="MARINA"):
+        exact_run("marina", p, gaussian(1.0), eta=0.05, steps=5)

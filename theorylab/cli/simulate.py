@@ -151,9 +151,13 @@ def _run_exact(args: argparse.Namespace, problem: object, noise: object, compres
     """``--engine exact``: the same text and JSON, exact values with zero-width intervals."""
     from ..simulate.exact import exact_simulate
 
+    # the linear algorithms' options, where the parser has them (names of issue 11's CLI)
+    names = {"alpha": "alpha", "local_steps": "local_steps", "server_lr": "server_lr",
+             "participation": "participation", "topology": "topology", "gossip": "order"}
+    options = {key: getattr(args, attr) for attr, key in names.items() if getattr(args, attr, None) is not None}
     sim = exact_simulate(args.method, problem, noise, eta=args.eta, steps=args.steps, compressor=compressor,
                          sde=args.sde, bound=args.bound, masks=args.masks, points=args.points,
-                         rational=args.rational)
+                         rational=args.rational, **options)
     if sim.bound_error is not None:
         print(f"theorylab: warning: the bound does not apply: {sim.bound_error}", file=sys.stderr)
     if sim.sde_error is not None:

@@ -12,10 +12,10 @@ from .model import LinearQuadratic, from_problem, linear_quadratic
 from .moments import (MOMENT_MAPS, LinearMoments, NotLinearCompressorError, linear_moments,
                       register_moment_map)
 from .result import ExactRun, as_sympy
-from .run import EXACT_METHODS, exact_estimate, exact_run, exact_sde_run, exact_simulate, weak_errors
+from .run import EXACT_METHODS, SDE_METHODS, exact_estimate, exact_run, exact_sde_run, exact_simulate, mixing_matrix, weak_errors
 from .sde import SDECoefficients, SDEMoments, exact_sde, sde_coefficients
 
 __all__ = ["MASKS", "DiscreteMoments", "exact_dcsgd", "symbolic_level", "LinearQuadratic", "from_problem", "linear_quadratic",
            "MOMENT_MAPS", "LinearMoments", "NotLinearCompressorError", "linear_moments", "register_moment_map",
            "ExactRun", "as_sympy", "EXACT_METHODS", "exact_estimate", "exact_run", "exact_sde_run",
-           "exact_simulate", "weak_errors", "SDECoefficients", "SDEMoments", "exact_sde", "sde_coefficients"]
+           "exact_simulate", "weak_errors", "SDE_METHODS", "mixing_matrix", "SDECoefficients", "SDEMoments", "exact_sde", "sde_coefficients"]
