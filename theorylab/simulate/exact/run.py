@@ -106,6 +106,7 @@ def exact_run(method: str, problem: Any, noise: Noise, *, eta: Any, steps: int, 
     if method in ("dsgd", "dcsgd"):
         return exact_dcsgd(q, eta, steps, comps=comps, masks=masks, points=points, method=method, params=params)
     eta = float(eta)
+    comps = comps or []
     if method == "psgd":
         run = alg.exact_psgd(q, eta, steps, points=points)
     elif method == "diana":
