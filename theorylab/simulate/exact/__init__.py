@@ -4,7 +4,14 @@
 - :mod:`.model`: the quadratic setting (per-agent Hessians, optima, noise covariances).
 - :mod:`.discrete`: DSGD and DCSGD: the affine moment recursion, its level and spectral radius.
 - :mod:`.sde`: the SDEs of Theorem 1 through their moment ODEs.
-- :mod:`.run`: :func:`exact_run`, the engine's entry point (a peer of ``run_optimizer``).
+- :mod:`.linear`, :mod:`.algorithms`: per-coordinate linear systems; PSGD, DIANA, EF21, EF14, gossip,
+  FedAvg, SCAFFOLD (diagonal Hessians).
+- :mod:`.closed_forms`: independent closed forms of the isotropic case (for tests; unused by the engine).
+- :mod:`.run`: :func:`exact_run` (a peer of ``run_optimizer``), :func:`exact_sde_run`,
+  :func:`exact_simulate` (a peer of ``simulate``: same text and JSON), :func:`weak_errors`.
+
+Every result is an :class:`ExactRun`: ``E f(x_k) − f*`` at the record steps, the stationary level
+and the spectral radius of the moment map (divergence is ``ρ ≥ 1``).
 """
 
 from .discrete import MASKS, DiscreteMoments, exact_dcsgd, symbolic_level
