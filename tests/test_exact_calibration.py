@@ -177,3 +177,12 @@ def test_two_sided_tolerance_false_holds(setting, bug) -> None:
         events.append(_two_sided(e.lower, e.upper, bound, tol, straddle_bug=bug) == "holds")
     ok, rate = _rate_ok(np.array(events), 0.025)
     assert ok != bug, f"false 'holds' in {rate:.3f} of runs (bug planted: {bug})"
+
+
+def test_combined_holds_reports_the_smallest_confidence() -> None:
+    """A combined "holds" is false only if a false part says "holds", which that part does with probability
+    at most 1 − c_i: the combined confidence is min c_i, never the largest."""
+    from proofs_checks.verdict import combine, holds
+
+    v = combine("both", {"a": holds("a", "x", confidence=0.99), "b": holds("b", "y", confidence=0.999)})
+    assert v.status == "holds" and v.confidence == 0.99

@@ -3,9 +3,9 @@ r"""Exact moments of the linear algorithms on quadratics with diagonal Hessians.
 Each builder turns an update rule into a :class:`~.linear.CoordinateSystem` (per-coordinate
 affine recursion with additive and compressed-message noise) and runs it. The order of
 operations is stated in each docstring; ``y = x − x*`` (centred), agent ``i``'s stochastic
-gradient is ``g_i(y) = H_i y + b_i + Z_i`` (``H_i`` diagonal, ``Σ_i b_i = 0`` at ``x*``... in general
-``Σ_i b_i = 0`` by the definition of ``x*``), ``Var Z_i = v_i`` per coordinate, independent across
-agents, coordinates and steps.
+gradient is ``g_i(y) = H_i y + b_i + Z_i`` (``H_i`` diagonal; ``b_i = H_i(x* − c_i)``, so ``Σ_i b_i = 0`` by
+the definition of ``x*``), ``Var Z_i = v_i`` per coordinate, independent across agents, coordinates
+and steps.
 
 - :func:`exact_dcsgd_system` — DCSGD, ``y' = y − (η/N) Σ_i C_i(g_i(y))`` (cross-check of :mod:`.discrete`).
 - :func:`exact_psgd` — parallel minibatch SGD, ``y' = y − (η/N) Σ_i g_i(y)`` (each ``g_i`` a
