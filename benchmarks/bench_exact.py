@@ -11,7 +11,7 @@ Setting: d = 1000, N = 4, linear spectrum μ = 0.5 … L = 2 (diagonal Hessian),
 3. Monte Carlo time to pin the same level to ±0.1% (95% interval): a short run's interval
    half-width h and wall time t give the estimate t · (h / (0.001 · level))² (the half-width
    shrinks as 1/√samples); the short run is not scaled up for real.
-4. The dense path at d = 200 (rotated Hessian, O(N d³) per step, Krylov Lyapunov solve), for scale.
+4. The dense path at d = 100 (rotated Hessian, O(N d³) per step, Krylov Lyapunov solve), for scale.
 
 No timing is asserted anywhere; this script only reports.
 """
@@ -39,7 +39,7 @@ def best_of(fn, repeat: int = 3) -> tuple[float, object]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="smaller Monte Carlo run, skip the dense d = 200 case")
+    ap.add_argument("--quick", action="store_true", help="smaller Monte Carlo run, skip the dense d = 100 case")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     d, n, eta, k = 1000, 4, 0.01, 100
@@ -84,12 +84,12 @@ def main() -> int:
           f"({need / 3600:.2g} h), {need / t_level:.3g}x the exact level's time")
 
     if not args.quick:
-        pr = quadratic(200, n, 0.5, 2.0, rotate=True, seed=1, x0=0.0)
-        t_dense, r = best_of(lambda: exact_run("dcsgd", pr, noise, eta=eta, steps=20, compressor=RandK(20)),
+        pr = quadratic(100, n, 0.5, 2.0, rotate=True, seed=1, x0=0.0)
+        t_dense, r = best_of(lambda: exact_run("dcsgd", pr, noise, eta=eta, steps=20, compressor=RandK(10)),
                              repeat=1)
-        res.update({"dense_d": 200, "dense_20_steps_and_level_s": t_dense, "dense_level": r.level,
+        res.update({"dense_d": 100, "dense_20_steps_and_level_s": t_dense, "dense_level": r.level,
                     "dense_rho_method": r.rho_method})
-        print(f"4. dense path, d=200 rotated, Rand-20: 20 steps + Krylov level + ρ in {t_dense:.2f} s "
+        print(f"4. dense path, d=100 rotated, Rand-10: 20 steps + Krylov level + ρ in {t_dense:.2f} s "
               f"(level {r.level:.8g}, ρ = {r.rho:.6g} by {r.rho_method})")
     if args.json:
         with open(args.json, "w") as fh:

@@ -39,3 +39,11 @@ def test_scaling_rules_on_the_discrete_algorithm(checks) -> None:
     assert c.run("quick").status == "proved"
     bad = c.run("quick", rule_rows=(("wrong: α = 2 only", 1, 1, 2),))
     assert bad.status == "refuted" and "limit" in str(bad.counterexample)
+
+
+def test_step_size_condition_bounds_the_sde_not_the_optimizer(checks) -> None:
+    c = checks["exact.theorem3-step-size-condition"]
+    v = c.run("quick")
+    assert v.status == "proved" and v.numbers["spectral_radius"] == pytest.approx(1.2125)
+    bad = c.run("quick", optimizer_stable_too=True)
+    assert bad.status == "refuted" and bad.counterexample

@@ -67,3 +67,10 @@ def test_outside_the_linear_class_is_a_one_line_error(capsys, argv, msg) -> None
 def test_exact_only_options_are_rejected_for_monte_carlo(capsys) -> None:
     rc, _, err = _run(capsys, "dsgd", "--steps", "5", "--replicas", "2", "--rational")
     assert rc == 2 and "--engine exact" in err
+
+
+def test_rational_bound_comparison_is_exact(capsys) -> None:
+    """Rand-5, d = 20, N = 4, η = 1/100: level 40/793 against Theorem 3's 40/797 (the SDE's level)."""
+    rc, out, _ = _run(capsys, "dcsgd", "--compressor", "randk:k=5", "--engine", "exact", "--rational", "--bound",
+                      "--steps", "10")
+    assert rc == 0 and "level 40/793 > Theorem 3" in out and "40/797" in out and "797/793" in out

@@ -10,7 +10,7 @@ from scipy.linalg import solve_continuous_lyapunov
 from theorylab.compressors import RandK
 from theorylab.errors import AssumptionError, InvalidParameterError
 from theorylab.simulate import gaussian, problem_from_spec, quadratic
-from theorylab.simulate.exact import exact_sde_run, from_problem, sde_coefficients
+from theorylab.simulate.exact import exact_sde_run, sde_coefficients
 from theorylab.simulate.exact.closed_forms import isotropic_sde_level
 from theorylab.simulate.models import bound_for, sde_setting
 from theorylab.symbolic import get_sde
@@ -110,3 +110,15 @@ def test_rational_sde_level() -> None:
     import sympy as sp
 
     assert r.exact_level == sp.Rational(4, 1) * sp.Rational(1, 10) * 2 / (2 * 2 * (2 - sp.Rational(1, 10) * 1 / 2))
+
+
+def test_per_agent_sde_level_closed_form() -> None:
+    """Per-agent ω_i and σ_i (Theorem 1 with agents=n): per coordinate
+    ds/dt = −2s + (η/N)(1/N) Σ_i (ω_i s + (1+ω_i)σ_i²)."""
+    d, n, eta = 10, 3, 0.05
+    oms, sig2 = [4, 1, 4], [1.0, 4.0, 0.25]
+    r = exact_sde_run("dcsgd", quadratic(d, n), gaussian([1.0, 2.0, 0.5]), eta=eta, steps=3,
+                      compressor=[RandK(2), RandK(5), RandK(2)])
+    a = sum(oms) / n
+    c = sum((1 + o) * s for o, s in zip(oms, sig2)) / n
+    assert r.level == pytest.approx(d / 2 * (eta / n) * c / (2 - (eta / n) * a), rel=1e-12)

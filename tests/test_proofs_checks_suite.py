@@ -70,6 +70,7 @@ EXPECTED = {
     "exact.theorem3-vs-optimizer": "proved",  # SDE attains Theorem 3; the optimizer exceeds it by 1 + η/2 + O(η²)
     "exact.sde-weak-order": "holds",
     "exact.scaling-rules-discrete": "proved",
+    "exact.theorem3-step-size-condition": "proved",  # Δ > 0 bounds the SDE, not the optimizer (η = 1.7, ω = 1)
 }
 
 

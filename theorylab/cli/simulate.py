@@ -214,9 +214,13 @@ def simulation(args: argparse.Namespace) -> Any:
     if args.engine == "exact":
         from ..simulate.exact import exact_simulate
 
+        # the linear algorithms' options, where the method takes them (issue 11's CLI names)
+        names = {"alpha": "alpha", "local_steps": "local_steps", "server_lr": "server_lr",
+                 "participation": "participation", "topology": "topology", "gossip": "order"}
+        options = {key: getattr(args, attr) for attr, key in names.items() if getattr(args, attr, None) is not None}
         return exact_simulate(args.method, inp["problem"], inp["noise"], eta=args.eta, steps=args.steps,
                               compressor=inp["compressor"], sde=args.sde, bound=args.bound, masks=args.masks,
-                              points=args.points, rational=args.rational)
+                              points=args.points, rational=args.rational, **options)
     from ..simulate import simulate
 
     return simulate(inp["method"], inp["problem"], inp["noise"], eta=args.eta, steps=args.steps,

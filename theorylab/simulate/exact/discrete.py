@@ -223,7 +223,12 @@ class DiscreteMoments:
 
     # ------------------------------------------------------------------ spectral radius and level
     def spectral_radius(self) -> tuple[Any, str]:
-        """``ρ`` of the linear part of the moment map and how it was computed."""
+        """``ρ`` of the linear part of the moment map and how it was computed (cached)."""
+        if not hasattr(self, "_rho"):
+            self._rho = self._spectral_radius()
+        return self._rho
+
+    def _spectral_radius(self) -> tuple[Any, str]:
         if self.diagonal:
             vals = np.concatenate([np.abs(self.am), np.abs(self.aq)])
             return max(vals), "closed form per coordinate"
@@ -232,7 +237,7 @@ class DiscreteMoments:
             fm = np.eye(self.q.d) - float(self.eta) * self.hhat.astype(float)
             rho = max(float(np.max(np.abs(np.linalg.eigvals(lin)))), float(np.max(np.abs(np.linalg.eigvalsh(fm)))))
             return rho, "eigenvalues of the moment map"
-        return self._power_rho(), "power iteration on the positive moment map"
+        return self._power_rho(), "power iteration on the positive moment map (estimate)"
 
     def _basis(self) -> list[tuple[int, int]]:
         d = self.q.d
@@ -257,7 +262,10 @@ class DiscreteMoments:
             return mat.astype(float)
         return mat
 
-    def _power_rho(self, iters: int = 400) -> float:
+    def _power_rho(self, iters: int = 1000, rtol: float = 1e-9) -> float:
+        """Power iteration from ``I`` (the map is positive: it sends PSD matrices to PSD matrices, so by
+        Krein–Rutman ``ρ`` is attained on the PSD cone and the trace ratio converges to it from below
+        for the Perron direction); stops when successive ratios agree to ``rtol``."""
         d = self.q.d
         s = np.eye(d)
         zero = np.zeros(d)
@@ -267,8 +275,12 @@ class DiscreteMoments:
             _, t = self.step_dense(zero, s)
             t = t - k0
             nrm = float(np.trace(t))
-            rho = nrm / float(np.trace(s))
+            new = nrm / float(np.trace(s))
             s = t / nrm
+            if abs(new - rho) <= rtol * abs(new):
+                rho = new
+                break
+            rho = new
         fm = np.eye(d) - self.eta * self.hhat
         return max(rho, float(np.max(np.abs(np.linalg.eigvalsh(fm)))))
 
@@ -285,7 +297,7 @@ class DiscreteMoments:
             rhs = [k[i, j] for (i, j) in basis]
             if self.rational:
                 a = sp.eye(len(basis)) - sp.Matrix(lin.tolist())
-                sol = [_num(v, True) for v in a.LUsolve(sp.Matrix(rhs))]
+                sol: Any = [_num(v, True) for v in a.LUsolve(sp.Matrix(rhs))]
             else:
                 sol = np.linalg.solve(np.eye(len(basis)) - lin, np.array(rhs, dtype=float))
             out = _zeros((d, d), self.rational)
@@ -329,7 +341,23 @@ class DiscreteMoments:
         return (s + s.T) / 2
 
     def level(self) -> Any:
-        """Stationary ``E f − f*`` (``inf`` when ``ρ ≥ 1``)."""
+        """Stationary ``E f − f*`` (``inf`` when ``ρ ≥ 1``).
+
+        Large dense case (``d > 40``): the Krylov solution ``S*`` of ``S = lin(S) + K`` is itself the
+        certificate when ``K ≻ 0`` and ``S* ≻ 0``: for a positive map, ``X ≻ 0`` with ``X − lin(X) ≻ 0``
+        exists iff ``ρ(lin) < 1`` (with ``ρ(I − ηĤ) < 1`` for the mean); otherwise ``ρ`` decides."""
+        if not self.diagonal and self.q.d > DENSE_EXPLICIT_MAX_D and not self.rational:
+            f = np.eye(self.q.d) - self.eta * self.hhat
+            if float(np.max(np.abs(np.linalg.eigvalsh((f + f.T) / 2)))) < 1:
+                mstar = self.stationary_mean()
+                _, k = self.step_dense(mstar, np.zeros((self.q.d, self.q.d)), with_s=False)
+                try:
+                    sstar = self._krylov_level(mstar, k)
+                except InvalidParameterError:
+                    sstar = None
+                if sstar is not None and np.linalg.eigvalsh(k).min() > 0 and np.linalg.eigvalsh(sstar).min() > 0:
+                    self._certified = True
+                    return self.gap(mstar, sstar)
         rho, _ = self.spectral_radius()
         if rho >= 1:
             return math.inf

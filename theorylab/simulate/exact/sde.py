@@ -82,7 +82,8 @@ def sde_coefficients(sde: Any, values: dict[str, Any], dim: int, exact: bool = F
     d0, d1, d2 = poly(sde.cov_diag, 2, "diffusion's diagonal")
     (c,) = poly(sde.cov_outer, 0, "outer-product coefficient")
     conv = (lambda v: sp.nsimplify(v)) if exact else float
-    return SDECoefficients(*(conv(v) for v in (b0, b1, d0, d1, d2, c)), name=sde.name)
+    vals = [conv(v) for v in (b0, b1, d0, d1, d2, c)]
+    return SDECoefficients(vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], sde.name)
 
 
 class SDEMoments:
