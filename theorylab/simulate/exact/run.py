@@ -40,13 +40,17 @@ _WHY_NOT = {
 }
 
 
+_ALIASES = {"gossip-sgd": "gossip"}  # the Monte Carlo registry's name of the lecture's decentralised SGD
+
+
 def _check_method(method: str, allowed: tuple[str, ...] = EXACT_METHODS) -> str:
     method = method.lower()
+    method = _ALIASES.get(method, method)
     if method in allowed:
         return method
     why = _WHY_NOT.get(method, f"{method!r} has no exact moment recursion here")
     raise InvalidParameterError(f"the exact engine covers {', '.join(allowed)} on quadratics; {why}; "
-                                "use --engine mc")
+                                "use --engine montecarlo")
 
 
 def mixing_matrix(topology: str, n: int) -> np.ndarray:
