@@ -122,7 +122,11 @@ class Derivation:
 
 
 def _zero(expr: sp.Expr) -> bool:
-    return sp.simplify(expr) == 0
+    """``expr`` is identically 0 (expand/cancel first, which is fast and exact; simplify as a last resort)."""
+    e = sp.expand(expr)
+    if e == 0 or sp.cancel(e) == 0:
+        return True
+    return sp.simplify(e) == 0
 
 
 def _proved(lhs: sp.Expr, rhs: sp.Expr) -> str:
