@@ -403,14 +403,12 @@ def _seed_conversions() -> tuple[Conversion, ...]:
     return tuple(out)
 
 
-SEED_CONVERSIONS: tuple[Conversion, ...] = ()  # filled lazily by conversion_results()
+SEED_CONVERSIONS: tuple[Conversion, ...] = _seed_conversions()  # the printed table (cheap to build; verified lazily)
 
 
 @functools.cache
 def conversion_results() -> tuple[ConversionResult, ...]:
-    """Verdicts on every entry of the seed's conversion table (and the U -> C rule)."""
-    global SEED_CONVERSIONS
-    SEED_CONVERSIONS = _seed_conversions()
+    """Verdicts on every entry of the printed conversion table (and the U -> C rule)."""
     return tuple(verify_conversion(c) for c in SEED_CONVERSIONS)
 
 
