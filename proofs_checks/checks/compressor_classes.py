@@ -85,10 +85,10 @@ def class_facts(mode: str = "quick", *, randk_zeta_factor: float | str = 1) -> V
     if fac != 1:  # a wrongly declared constant for Rand-k: exact enumeration decides
         for dim, k in ((3, 1), (4, 2)):
             z = sp.Rational(dim, k) * fac
-            ok, why = cl.rand_k(dim, k).member(cl.U(z))
+            member, why = cl.rand_k(dim, k).member(cl.U(z))
             key = f"Rand-{k} (d={dim}) ∈ U({z})"
-            parts[key] = (proved(key, why) if ok is True else
-                          refuted(key, why, counterexample={"d": dim, "k": k, "zeta": str(z)}) if ok is False else
+            parts[key] = (proved(key, why) if member is True else
+                          refuted(key, why, counterexample={"d": dim, "k": k, "zeta": str(z)}) if member is False else
                           inconclusive(key, why, needs="an eigenvalue sign sympy can decide"))
     return combine("class facts", parts)
 
