@@ -30,7 +30,7 @@ from .assumptions import Assumption
 from .bounds import get_bound
 from .sde import dcsgd_sde, dsignsgd_sde, randk_phi_moment, randk_sigma_tilde
 from .symbols import B, Delta, L, N, R, d, ell, eta, gap0, gj, mu, nu, omega, sigma, t
-from .xi import M, Xi, t_density, xi_numeric
+from .xi import M, Xi, t_density, xi_hyper
 
 __all__ = [
     "Step",
@@ -341,11 +341,12 @@ def xi_ratio_decreasing() -> bool:
     return bool(ok_form and ok_h0 and ok_hp)
 
 
-def _candidate_a_counterexample() -> tuple[float, float, float]:
-    """``y = 1, nu = 1``: ``2 Xi_1(1) * 1 = 1/2 < 2 M_1 = 2/pi``."""
-    lhs = 2 * float(xi_numeric(1.0, np.float64(1.0)))
-    rhs = 2 / np.pi
-    return 1.0, lhs, rhs
+def _candidate_a_counterexample() -> tuple[sp.Expr, sp.Expr, sp.Expr, bool]:
+    """``y = 1, nu = 1``: ``2 Xi_1(1) * 1 = 1/2 < 2 M_1 = 2/pi``, exactly (hyperexpand of the closed form)."""
+    y0 = sp.Integer(1)
+    lhs = sp.simplify(2 * sp.hyperexpand(xi_hyper(sp.Integer(1), y0)) * y0)
+    rhs = 2 * M(sp.Integer(1)) * y0**2
+    return y0, lhs, rhs, (lhs - rhs).is_negative is True
 
 
 @functools.cache
@@ -396,13 +397,15 @@ def theorem4_derivation(candidate: str = "A") -> Derivation:
     ypos = sp.Symbol("y", positive=True)
     if candidate == "A":
         ell_used = 2 * M(nu)
-        y0, lhs, rhs = _candidate_a_counterexample()
+        y0, lhs, rhs, below = _candidate_a_counterexample()
         ok_first = _zero(sp.limit(2 * Xi(nu, ypos) / ypos, ypos, 0, "+") - 2 * M(nu))
         steps.append(Step(sp.Ge(2 * Xi(nu, y) * y, ell_used * y**2),
                           "drift bound with ell = 2 M_nu (candidate A)",
-                          f"refuted: y = {y0}, nu = 1 gives 2 Xi_1(1) = {lhs:.6f} < 2 M_1 = {rhs:.6f}; by concavity "
-                          "2 Xi(y) y <= 2 M_nu y^2 for every y, equality only as y -> 0"
-                          + (" (first order at y -> 0 proved: lim 2 Xi(y)/y = 2 M_nu)" if ok_first else "")))
+                          (f"refuted: y = {y0}, nu = 1 gives 2 Xi_1(1) = {lhs} < 2 M_1 = {rhs} (exact; "
+                           f"{float(lhs):.6f} < {float(rhs):.6f}); by concavity "
+                           "2 Xi(y) y <= 2 M_nu y^2 for every y, equality only as y -> 0"
+                           + (" (first order at y -> 0 proved: lim 2 Xi(y)/y = 2 M_nu)" if ok_first else ""))
+                          if below else "FAILED: the counterexample y = 1, nu = 1 is not established exactly"))
     else:
         ell_used = 2 * Xi(nu, R) / R
         ok = xi_ratio_decreasing()
