@@ -15,6 +15,7 @@ from math import comb
 
 import sympy as sp
 
+from theorylab.errors import InvalidParameterError
 from theorylab.symbolic import classes as cl
 
 from ..check import check
@@ -56,7 +57,7 @@ def class_conversions(mode: str = "quick", *, labels: Sequence[str] | None = Non
     if labels is not None:
         results = [r for r in results if r.conversion.label in labels or r.conversion in extra]
         if not results:
-            raise ValueError(f"no conversion labelled {labels}")
+            raise InvalidParameterError(f"no conversion labelled {labels}; expected labels of the printed table")
     parts = {r.conversion.label: _conv_verdict(r) for r in results}
     ref = [k for k, v in parts.items() if v.status == "refuted"]
     import dataclasses

@@ -28,6 +28,7 @@ import sympy as sp
 from sympy.core.function import ArgumentIndexError
 
 from ..backend import array_namespace
+from ..errors import InvalidParameterError
 
 __all__ = [
     "Xi",
@@ -89,7 +90,7 @@ class M(sp.Function):
             return 1 / sp.sqrt(2 * sp.pi)
         if nu_.is_Number:
             if nu_.is_extended_positive is False:
-                raise ValueError(f"M_nu needs nu > 0, got nu = {nu_}")
+                raise InvalidParameterError(f"M_nu needs nu > 0, got nu = {nu_}")
             return m_gamma(nu_)
         return None
 
@@ -115,7 +116,7 @@ class Xi(sp.Function):
     @classmethod
     def eval(cls, nu_: sp.Expr, x_: sp.Expr) -> sp.Expr | None:
         if nu_.is_Number and nu_.is_extended_positive is False:
-            raise ValueError(f"Xi_nu needs nu > 0, got nu = {nu_}")
+            raise InvalidParameterError(f"Xi_nu needs nu > 0, got nu = {nu_}")
         if x_.is_zero:
             return sp.S.Zero
         if nu_ is sp.S.Infinity:
@@ -192,7 +193,7 @@ def m_numeric(nu_: float) -> float:
     """``M_nu`` as a float (``nu = inf`` gives ``1/sqrt(2 pi)``)."""
     nu_ = float(nu_)
     if not nu_ > 0:
-        raise ValueError(f"M_nu needs nu > 0, got nu = {nu_}")
+        raise InvalidParameterError(f"M_nu needs nu > 0, got nu = {nu_}")
     if math.isinf(nu_):
         return 1.0 / math.sqrt(2.0 * math.pi)
     return math.exp(math.lgamma((nu_ + 1) / 2) - math.lgamma(nu_ / 2)) / math.sqrt(math.pi * nu_)
