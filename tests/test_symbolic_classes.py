@@ -205,3 +205,11 @@ def test_cgd_certificate_signs_are_checked(monkeypatch: pytest.MonkeyPatch) -> N
     finally:
         monkeypatch.undo()
         cl.cgd_complexity.cache_clear()
+
+
+def test_seed_conversions_are_defined_on_import() -> None:
+    """``SEED_CONVERSIONS`` is the printed table as soon as the module is imported (it was () until
+    conversion_results() ran)."""
+    from theorylab.symbolic import classes as cl
+
+    assert [c.label for c in cl.SEED_CONVERSIONS] == list(EXPECTED)

@@ -224,3 +224,26 @@ def test_candidate_b_drift_scale_needs_sigma_positive() -> None:
     """The sign checks of Theorem 4's chain are established, not assumed: every step of B is proved/assumed."""
     dv = theorem4_derivation("B")
     assert [s.status for s in dv.steps].count("unproved") == 0
+
+
+def test_derivations_compare_with_the_sde_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planted bugs in the stated SDEs: Theorem 2's drift without its factor 2, Rand-k's off-diagonal
+    coefficient with the wrong sign. The derivations compared their result with itself before."""
+    import dataclasses
+
+    from theorylab.symbolic import derivations as der
+
+    d2, drk = der.dsignsgd_sde, der.dcsgd_sde
+    monkeypatch.setattr(der, "dsignsgd_sde", lambda *a, **k: dataclasses.replace(d2(*a, **k), drift=d2(*a, **k).drift / 2))
+    monkeypatch.setattr(der, "dcsgd_sde", lambda *a, **k: dataclasses.replace(drk(*a, **k), cov_outer=-drk(*a, **k).cov_outer))
+    der.theorem2_derivation.cache_clear()
+    der.randk_derivation.cache_clear()
+    try:
+        t2, rk = der.theorem2_derivation(), der.randk_derivation()
+        assert t2.verdict == "differs" and t2.steps[-1].status == "refuted"
+        assert rk.verdict == "differs" and rk.steps[-1].status == "refuted"
+    finally:
+        monkeypatch.undo()
+        der.theorem2_derivation.cache_clear()
+        der.randk_derivation.cache_clear()
+    assert der.theorem2_derivation().verdict == "proved" and der.randk_derivation().verdict == "proved"

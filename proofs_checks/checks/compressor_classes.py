@@ -15,6 +15,7 @@ from math import comb
 
 import sympy as sp
 
+from theorylab.errors import InvalidParameterError
 from theorylab.symbolic import classes as cl
 
 from ..check import check
@@ -56,7 +57,7 @@ def class_conversions(mode: str = "quick", *, labels: Sequence[str] | None = Non
     if labels is not None:
         results = [r for r in results if r.conversion.label in labels or r.conversion in extra]
         if not results:
-            raise ValueError(f"no conversion labelled {labels}")
+            raise InvalidParameterError(f"no conversion labelled {labels}; expected labels of the printed table")
     parts = {r.conversion.label: _conv_verdict(r) for r in results}
     ref = [k for k, v in parts.items() if v.status == "refuted"]
     import dataclasses
@@ -85,10 +86,10 @@ def class_facts(mode: str = "quick", *, randk_zeta_factor: float | str = 1) -> V
     if fac != 1:  # a wrongly declared constant for Rand-k: exact enumeration decides
         for dim, k in ((3, 1), (4, 2)):
             z = sp.Rational(dim, k) * fac
-            ok, why = cl.rand_k(dim, k).member(cl.U(z))
+            member, why = cl.rand_k(dim, k).member(cl.U(z))
             key = f"Rand-{k} (d={dim}) ∈ U({z})"
-            parts[key] = (proved(key, why) if ok is True else
-                          refuted(key, why, counterexample={"d": dim, "k": k, "zeta": str(z)}) if ok is False else
+            parts[key] = (proved(key, why) if member is True else
+                          refuted(key, why, counterexample={"d": dim, "k": k, "zeta": str(z)}) if member is False else
                           inconclusive(key, why, needs="an eigenvalue sign sympy can decide"))
     return combine("class facts", parts)
 

@@ -43,6 +43,8 @@ from math import comb
 
 import sympy as sp
 
+from theorylab.errors import TheorylabError
+
 from ..check import check
 from ..verdict import Verdict, combine, holds, proved, refuted
 
@@ -262,7 +264,7 @@ def _judge_chain(claimed: str, insts: list[dict], params: dict) -> tuple[dict[st
         if T["T0"] > T["T8"] and e2e is None:
             e2e = (inst, T)
     if omega_bad is not None:
-        raise AssertionError(f"Rand-k violated U(d/k - 1) exactly on {omega_bad}; the enumeration is wrong")
+        raise TheorylabError(f"internal: Rand-k violated U(d/k - 1) exactly on {omega_bad}; the enumeration is wrong")
     parts: dict[str, Verdict] = {}
     for s in STEPS:
         if s in worst:

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from theorylab.errors import InvalidParameterError
 from theorylab.symbolic.derivations import sign_covariance_multivariate_t
 from theorylab.symbolic.xi import xi_numeric
 
@@ -50,7 +51,7 @@ def diagonal_diffusion(mode: str = "quick", *, noise: str = "multivariate", seed
         elif noise == "independent":
             t = rng.standard_t(nu, (n, 2))
         else:
-            raise ValueError(f"noise must be 'multivariate' or 'independent', got {noise!r}")
+            raise InvalidParameterError(f"noise must be 'multivariate' or 'independent', got {noise!r}")
         prod = float(np.mean(np.sign(y1 + t[:, 0]) * np.sign(y2 + t[:, 1])))
         indep = 4 * float(xi_numeric(nu, np.array(y1))) * float(xi_numeric(nu, np.array(y2)))
         dev = prod - indep

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 
 import sympy as sp
 
+from theorylab.errors import TheorylabError
+
 from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, proved, refuted
@@ -53,7 +55,7 @@ def _top1_all_rules(v: sp.Matrix) -> tuple[list[sp.Matrix], list[int]]:
     """
     c = [sp.simplify(e / t) for e in v]
     if any(e.has(t) for e in c):
-        raise ValueError("gradient is not linear in t along (t,t,t); the example changed")
+        raise TheorylabError("internal: gradient is not linear in t along (t,t,t); the example changed")
     mags = [abs(e) for e in c]
     top = max(mags)
     idx = [j for j, m in enumerate(mags) if m == top]

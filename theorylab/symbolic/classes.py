@@ -53,7 +53,6 @@ __all__ = [
     "Conversion",
     "ConversionResult",
     "SEED_CONVERSIONS",
-    "SOURCE_CONVERSIONS",
     "conversion_results",
     "ComplexityResult",
     "cgd_complexity",
@@ -404,14 +403,12 @@ def _seed_conversions() -> tuple[Conversion, ...]:
     return tuple(out)
 
 
-SEED_CONVERSIONS: tuple[Conversion, ...] = _seed_conversions()  # built at import (~0.05 s), never an empty ()
+SEED_CONVERSIONS: tuple[Conversion, ...] = _seed_conversions()  # the printed table (cheap to build; verified lazily)
 
 
 @functools.cache
 def conversion_results() -> tuple[ConversionResult, ...]:
-    """Verdicts on every entry of the seed's conversion table (and the U -> C rule)."""
-    global SEED_CONVERSIONS
-    SEED_CONVERSIONS = _seed_conversions()
+    """Verdicts on every entry of the printed conversion table (and the U -> C rule)."""
     return tuple(verify_conversion(c) for c in SEED_CONVERSIONS)
 
 
@@ -600,6 +597,3 @@ def _register() -> None:
 
 
 _register()
-
-
-SOURCE_CONVERSIONS = SEED_CONVERSIONS  # the source paper's conversion table (the name to use)

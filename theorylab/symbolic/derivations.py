@@ -30,7 +30,7 @@ from .assumptions import Assumption
 from .bounds import get_bound
 from .sde import dcsgd_sde, dsignsgd_sde, randk_phi_moment, randk_sigma_tilde
 from .symbols import B, Delta, L, N, R, d, ell, eta, gap0, gj, mu, nu, omega, sigma, t
-from .xi import M, Xi, t_density, xi_numeric
+from .xi import M, Xi, t_density, xi_hyper
 
 __all__ = [
     "Step",
@@ -122,7 +122,11 @@ class Derivation:
 
 
 def _zero(expr: sp.Expr) -> bool:
-    return sp.simplify(expr) == 0
+    """``expr`` is identically 0 (expand/cancel first, which is fast and exact; simplify as a last resort)."""
+    e = sp.expand(expr)
+    if e == 0 or sp.cancel(e) == 0:
+        return True
+    return sp.simplify(e) == 0
 
 
 def _proved(lhs: sp.Expr, rhs: sp.Expr) -> str:
@@ -337,11 +341,12 @@ def xi_ratio_decreasing() -> bool:
     return bool(ok_form and ok_h0 and ok_hp)
 
 
-def _candidate_a_counterexample() -> tuple[float, float, float]:
-    """``y = 1, nu = 1``: ``2 Xi_1(1) * 1 = 1/2 < 2 M_1 = 2/pi``."""
-    lhs = 2 * float(xi_numeric(1.0, np.float64(1.0)))
-    rhs = 2 / np.pi
-    return 1.0, lhs, rhs
+def _candidate_a_counterexample() -> tuple[sp.Expr, sp.Expr, sp.Expr, bool]:
+    """``y = 1, nu = 1``: ``2 Xi_1(1) * 1 = 1/2 < 2 M_1 = 2/pi``, exactly (hyperexpand of the closed form)."""
+    y0 = sp.Integer(1)
+    lhs = sp.simplify(2 * sp.hyperexpand(xi_hyper(sp.Integer(1), y0)) * y0)
+    rhs = 2 * M(sp.Integer(1)) * y0**2
+    return y0, lhs, rhs, (lhs - rhs).is_negative is True
 
 
 @functools.cache
@@ -392,13 +397,15 @@ def theorem4_derivation(candidate: str = "A") -> Derivation:
     ypos = sp.Symbol("y", positive=True)
     if candidate == "A":
         ell_used = 2 * M(nu)
-        y0, lhs, rhs = _candidate_a_counterexample()
+        y0, lhs, rhs, below = _candidate_a_counterexample()
         ok_first = _zero(sp.limit(2 * Xi(nu, ypos) / ypos, ypos, 0, "+") - 2 * M(nu))
         steps.append(Step(sp.Ge(2 * Xi(nu, y) * y, ell_used * y**2),
                           "drift bound with ell = 2 M_nu (candidate A)",
-                          f"refuted: y = {y0}, nu = 1 gives 2 Xi_1(1) = {lhs:.6f} < 2 M_1 = {rhs:.6f}; by concavity "
-                          "2 Xi(y) y <= 2 M_nu y^2 for every y, equality only as y -> 0"
-                          + (" (first order at y -> 0 proved: lim 2 Xi(y)/y = 2 M_nu)" if ok_first else "")))
+                          (f"refuted: y = {y0}, nu = 1 gives 2 Xi_1(1) = {lhs} < 2 M_1 = {rhs} (exact; "
+                           f"{float(lhs):.6f} < {float(rhs):.6f}); by concavity "
+                           "2 Xi(y) y <= 2 M_nu y^2 for every y, equality only as y -> 0"
+                           + (" (first order at y -> 0 proved: lim 2 Xi(y)/y = 2 M_nu)" if ok_first else ""))
+                          if below else "FAILED: the counterexample y = 1, nu = 1 is not established exactly"))
     else:
         ell_used = 2 * Xi(nu, R) / R
         ok = xi_ratio_decreasing()
@@ -481,8 +488,10 @@ def theorem2_derivation() -> Derivation:
     T = StudentT("T", nu)
     Fm = cdf(T)(-g / s)  # P(g + s T < 0) = P(T < -g/s)
     drift_general = 1 - 2 * Fm
-    steps = [Step(sp.Eq(sp.Symbol("P_neg"), Fm), "P(g + s T < 0) = F_nu(-g/s) for T ~ t_nu (sympy.stats cdf)",
-                  "proved (definition of the CDF)")]
+    steps = [Step(sp.Eq(sp.Symbol("P_neg"), Fm), "P(g + s T < 0) = P(T < -g/s) = F_nu(-g/s) for T ~ t_nu, s > 0 "
+                  "(sympy.stats cdf)", "assumed (named: definition of the CDF; s > 0)",
+                  Assumption("CDF", "P(T < u) = F_nu(u) for T ~ t_nu; dividing by s > 0 keeps the inequality",
+                             kind="inequality"))]
     ok = _zero(drift_general - 2 * Xi(nu, g / s).rewrite(sp.hyper))
     steps.append(Step(sp.Eq(drift_general, 2 * Xi(nu, g / s)), "1 - 2 P(grad f_gamma < 0) = 2 Xi_nu(g/s) "
                       "(Xi_nu odd)", "proved (simplify with the hypergeometric closed form)" if ok else "FAILED"))
@@ -492,13 +501,29 @@ def theorem2_derivation() -> Derivation:
     steps.append(Step(sp.Eq(gauss, 2 * Xi(sp.oo, g / s)), "Gaussian noise: 1 - 2 P(g + s Z < 0) = erf(g/(s sqrt 2))",
                       "proved (sympy.stats P of a Normal)" if okg else "FAILED"))
     second = 1 - (2 * Xi(nu, g / s)) ** 2
-    steps.append(Step(sp.Eq(sp.Symbol("E_xi2"), second), "sign^2 = 1, so E[xi^2] = 1 - (E sign)^2 = 1 - 4 Xi_nu^2: "
-                      "the diagonal of Sigma-bar", "proved (variance of a +-1 variable)"))
+    from sympy.stats import Bernoulli, variance
+
+    xs = sp.Symbol("X", real=True)  # stands for Xi_nu(g/s), with E sign = 2 X, so P(sign = +1) = 1/2 + X
+    var_sign = variance(2 * Bernoulli("b", sp.S.Half + xs) - 1)
+    ok_var = _zero(var_sign - (1 - 4 * xs**2))
+    steps.append(Step(sp.Eq(sp.Symbol("E_xi2"), second), "sign is +-1 with P(+1) = 1/2 + Xi_nu, so its variance is "
+                      "1 - 4 Xi_nu^2: the diagonal of Sigma-bar",
+                      "proved (sympy.stats variance of 2 Bernoulli(1/2 + Xi) - 1)" if ok_var else
+                      "FAILED: the variance of the sign does not simplify to 1 - 4 Xi^2"))
     result = sp.ImmutableMatrix([2 * Xi(nu, g / s), second])
+    # the stated SDE (theorylab.symbolic.sde, one agent): drift -2 Xi(sqrt(B) g/sigma), (N/eta) G G^T = 1 - 4 Xi^2
+    sde = dsignsgd_sde(nu)
+    on_g = {gj: g, sigma: s * sp.sqrt(B)}
+    target = sp.ImmutableMatrix([-sde.drift.subs(on_g), (sde.cov_diag * N / eta).subs(on_g)])
+    match = all(_zero(a - b_) for a, b_ in zip(result, target, strict=True))
+    steps.append(Step(sp.Eq(sp.Symbol("stated"), target), "equals the stated SDE of Theorem 2 (drift and diffusion "
+                      "of the SDE object, with sigma_i/sqrt(B) = s)",
+                      "proved (simplify(derived - stated) == 0)" if match else
+                      "refuted: the derived drift/diffusion differs from the stated SDE"))
     return Derivation(
         name="theorem2", title="Theorem 2 (DSignSGD): Student-t drift and diffusion from the general form",
         source="Compagnoni et al. 2025, Theorem 2 (Cor C.10); docs/theory.md#sdes",
-        steps=tuple(steps), result=result, target=result, matches_target=ok and okg,
+        steps=tuple(steps), result=result, target=target, matches_target=bool(match and ok and okg),
         notes=("s = sigma_i/sqrt(B) (Sigma_i^{1/2} with Sigma_i = sigma_i^2 I/B).",
                "Off-diagonal entries of Sigma-bar vanish only for independent noise coordinates."),
     )
@@ -509,31 +534,65 @@ def randk_derivation() -> Derivation:
     """``E[Phi Phi^T]`` and ``Sigma~`` of Rand-k from the compressor's definition (Theorem 1)."""
     from .symbols import gi, k
 
+    from .sde import randk_phi_moment_bruteforce
+
     mom = randk_phi_moment()
+    sc = d / k
+
+    def chk(ok: bool, how: str) -> str:
+        return f"proved ({how})" if ok else f"FAILED ({how} does not hold)"
+
+    p1_ok = _zero(sp.combsimp(sp.binomial(d - 1, k - 1) / sp.binomial(d, k)) - k / d) and _zero(mom.p1 - k / d)
+    p2_ok = _zero(sp.combsimp(sp.binomial(d - 2, k - 2) / sp.binomial(d, k)) - k * (k - 1) / (d * (d - 1))) \
+        and _zero(mom.p2 - k * (k - 1) / (d * (d - 1)))
+    diag_ok = _zero(mom.diag - (sc**2 * mom.p1 - 1))
+    off_ok = _zero(mom.offdiag - (sc**2 * mom.p2 - 1))
+    brute_ok = True
+    for dim, kk in ((3, 1), (4, 2), (5, 3)):
+        m, xs_ = randk_phi_moment_bruteforce(dim, kk)
+        vals = {d: dim, k: kk}
+        brute_ok = brute_ok and _zero(m[0, 0] - mom.diag.subs(vals) * xs_[0] ** 2) \
+            and _zero(m[0, 1] - mom.offdiag.subs(vals) * xs_[0] * xs_[1])
     steps = [
         Step(sp.Eq(sp.Symbol("E1_j"), mom.p1), "E[1_j] = binom(d-1, k-1)/binom(d, k) (uniform k-subset)",
-             "proved (combsimp)"),
-        Step(sp.Eq(sp.Symbol("E1_i1_j"), mom.p2), "E[1_i 1_j] = binom(d-2, k-2)/binom(d, k), i != j", "proved (combsimp)"),
+             chk(p1_ok, "combsimp: = k/d")),
+        Step(sp.Eq(sp.Symbol("E1_i1_j"), mom.p2), "E[1_i 1_j] = binom(d-2, k-2)/binom(d, k), i != j",
+             chk(p2_ok, "combsimp: = k(k-1)/(d(d-1))")),
         Step(sp.Eq(sp.Symbol("E_Phi_jj"), mom.diag * gj**2), "E[(C_j - x_j)^2] = (d/k)^2 x_j^2 E[1_j] - x_j^2",
-             "proved"),
-        Step(sp.Eq(sp.Symbol("E_Phi_ij"), mom.offdiag * gi * gj), "E[(C_i - x_i)(C_j - x_j)] = (d/k)^2 x_i x_j E[1_i 1_j] "
-             "- x_i x_j", "proved; cross-checked by enumeration for small (d, k) in tests"),
-        Step(sp.Eq(omega, mom.omega), "omega = Tr E[Phi Phi^T]/||x||^2 (equality for every x)", "proved"),
+             chk(diag_ok, "simplify((d/k)^2 E[1_j] - 1 - diag) == 0")),
+        Step(sp.Eq(sp.Symbol("E_Phi_ij"), mom.offdiag * gi * gj), "E[(C_i - x_i)(C_j - x_j)] = (d/k)^2 x_i x_j "
+             "E[1_i 1_j] - x_i x_j", chk(off_ok and brute_ok, "identity, and exact enumeration of every k-subset "
+                                          "for (d, k) = (3, 1), (4, 2), (5, 3)")),
+        Step(sp.Eq(omega, mom.omega), "omega = Tr E[Phi Phi^T]/||x||^2 (equality for every x)",
+             chk(_zero(mom.omega - (d / k - 1)), "omega = d/k - 1")),
     ]
     D, c = randk_sigma_tilde(True)
+    v_ = sigma**2 / B
+    kk_ = d / (1 + omega)
+    sig_ok = _zero(c - mom.offdiag.subs(k, kk_)) and _zero(
+        D - ((mom.diag - mom.offdiag) * gj**2 + mom.diag * v_ + v_).subs(k, kk_))
     steps.append(Step(sp.Eq(sp.Symbol("Sigma_tilde"), D * sp.Symbol("I") + c * sp.Symbol("g g^T")),
                       "average over x = g + Z, E x x^T = g g^T + sigma^2 I/B, plus the noise sigma^2 I/B; k = d/(1+omega)",
-                      "proved"))
+                      "proved (D and c equal the moments averaged over the noise, sympy)" if sig_ok else
+                      "FAILED: Sigma~ does not match the averaged moments"))
     D0, _ = randk_sigma_tilde(False)
     lead = sp.limit(c, d, sp.oo) == 0 and _zero((D + c * gj**2) - D0)
     steps.append(Step(sp.Eq(sp.Symbol("Sigma_tilde_jj"), D0),
                       "leading order: diagonal exactly omega g_j^2 + (1+omega) sigma^2/B; off-diagonal -omega/(d-1) -> 0",
                       "proved" if lead else "FAILED"))
     del k
+    # the stated SDE (theorylab.symbolic.sde, Rand-k, one agent): (N/eta) G G^T = diag(D) + c g g^T
+    sde = dcsgd_sde()
+    target = sp.ImmutableMatrix([sde.cov_diag * N / eta, sde.cov_outer * N / eta])
+    match = _zero(D - target[0]) and _zero(c - target[1])
+    steps.append(Step(sp.Eq(sp.Symbol("stated"), target), "equals the diffusion of the stated SDE of Theorem 1 "
+                      "(cov_diag, cov_outer of the SDE object)",
+                      "proved (simplify(derived - stated) == 0)" if match else
+                      "refuted: the derived covariance differs from the SDE's"))
     return Derivation(
         name="randk_covariance", title="Rand-k covariance E[Phi Phi^T] of Theorem 1, derived",
         source="Compagnoni et al. 2025, Theorem 1; docs/theory.md#sdes", steps=tuple(steps),
-        result=sp.ImmutableMatrix([D, c]), target=sp.ImmutableMatrix([D, c]), matches_target=lead,
+        result=sp.ImmutableMatrix([D, c]), target=target, matches_target=bool(lead and match),
     )
 
 

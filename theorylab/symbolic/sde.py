@@ -34,7 +34,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, TheorylabError
 from .assumptions import Assumption, parse_value, validate_params
 from .symbols import B, N, agent_symbols, d, eta, gi, gj, k, nu, omega, sigma
 from .xi import Xi, numeric_functions
@@ -110,7 +110,7 @@ def randk_phi_moment() -> RandKMoment:
     x_i, x_j = gi, gj
     mean_j = sp.simplify(s * p1)  # E[C_j]/x_j, must be 1 (unbiased)
     if sp.simplify(mean_j - 1) != 0:
-        raise AssertionError(f"Rand-k derived biased: E[C_j]/x_j = {mean_j}")
+        raise TheorylabError(f"internal: Rand-k derived biased: E[C_j]/x_j = {mean_j}")
     diag = sp.factor(sp.simplify((s**2 * p1 * x_j**2 - x_j**2) / x_j**2))
     off = sp.factor(sp.simplify((s**2 * p2 * x_i * x_j - x_i * x_j) / (x_i * x_j)))
     # trace over d coordinates / ||x||^2: the diagonal coefficient (off-diagonal terms are not on the trace)
