@@ -302,7 +302,7 @@ def _sgd() -> Bound:
     return Bound(
         name="sgd",
         title="SGD PL bound (single agent)",
-        source="Compagnoni et al. 2025 (ICLR, arXiv 2411.15958); Theorem 3 with N = 1, omega = 0",
+        source="Compagnoni, Islamov, Proske, Lucchi (AISTATS 2025), Theorem 3 with N = 1, omega = 0; docs/theory.md#pl-bounds",
         rate=sp.S.One,
         level_display=level,
         assumptions=(
@@ -348,7 +348,7 @@ def _dsignsgd(choice: str | None, nu_: sp.Expr, n_agents: sp.Expr, name: str) ->
         name=name,
         title=("SignSGD PL bound (single agent, Gaussian noise)" if single else "Theorem 4 (DSignSGD, PL bound)")
         + f" [{label}]",
-        source=("Compagnoni et al. 2025 (ICLR, arXiv 2411.15958); Theorem 4 with N = 1, nu = oo"
+        source=("Compagnoni, Islamov, Proske, Lucchi (AISTATS 2025), Theorem 4 with N = 1, nu = oo; docs/theory.md#pl-bounds"
                 if single else "Compagnoni, Islamov, Proske, Lucchi (AISTATS 2025), Theorem 4; docs/theory.md#pl-bounds"),
         rate=rate,
         level_display=eta * L * d / (4 * mu * n_agents) * sigma / sp.sqrt(B) / ell,
