@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from theorylab.claims import load_file, select
+from theorylab.claims import Check, ImportFailure, load_file, select
 from theorylab.errors import ClaimError
 
 from .report import FORMATS, render
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _user_checks(files: Sequence[str], only: Sequence[str] | None) -> list:
+def _user_checks(files: Sequence[str], only: Sequence[str] | None) -> list[Check]:
     checks = []
     for f in files:
         checks += load_file(f)
@@ -54,9 +54,10 @@ def _user_checks(files: Sequence[str], only: Sequence[str] | None) -> list:
 
 def run_from_args(args: argparse.Namespace) -> int:
     files = getattr(args, "from_files", None)
+    failures: list[ImportFailure] = []
     if files:
         try:
-            checks, failures = _user_checks(files, args.only), []
+            checks = _user_checks(files, args.only)
         except ClaimError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
