@@ -169,6 +169,22 @@ def test_declaration_errors():
         check(id="a b", source="s", statement="s", method="exact")
 
 
+def test_a_duplicate_id_from_another_module_is_an_error():
+    from theorylab.claims import proved
+
+    def first(mode="quick"):
+        return proved("c", "f")
+
+    def second(mode="quick"):
+        return proved("c", "f")
+
+    first.__module__, second.__module__ = "tests_claims_mod_a", "tests_claims_mod_b"
+    check(id="t.duplicate-id", source="s", statement="s", method="exact")(first)
+    check(id="t.duplicate-id", source="s", statement="s", method="exact")(first)  # same module: a re-run
+    with pytest.raises(ClaimError, match="duplicate check id 't.duplicate-id'"):
+        check(id="t.duplicate-id", source="s", statement="s", method="exact")(second)
+
+
 def test_select_globs_and_substrings(claim_file):
     checks = load_file(claim_file)
     assert [c.id for c in select(checks, ["user.sq*"])] == ["user.square"]
