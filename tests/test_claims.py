@@ -256,3 +256,18 @@ def test_cli_runs_a_users_claim_file(claim_file, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "not found" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert main(["check", "--from", str(claim_file), "--only", "nothing-matches"]) == 2
+
+
+def test_the_example_claim_file():
+    """examples/claims/my_claims.py (the README's user claim file): its verdicts, and each claim
+    refuted when a wrong version is fed through its keywords."""
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parent.parent / "examples" / "claims" / "my_claims.py"
+    checks = {c.id: c for c in load_file(path)}
+    got = {k: c().status for k, c in checks.items()}
+    assert got == {"note.contraction": "proved", "note.gd-rate": "holds", "note.dsgd-level": "holds"}
+    assert checks["note.contraction"](step_bound="2/L").status == "refuted"
+    assert checks["note.gd-rate"](claimed="-1/2").status == "refuted"
+    assert checks["note.gd-rate"](first=10).status == "inconclusive"  # curvature at small k
+    assert checks["note.dsgd-level"](rtol=0.005).status == "refuted"  # the O(η) excess of the discrete method
