@@ -16,7 +16,7 @@ from .runner import Result
 from .status import STATUSES, Status
 from .verdict import plain as _plain
 
-__all__ = ["summary", "render", "FORMATS", "format_numbers", "status_cell"]
+__all__ = ["summary", "summary_line", "render", "FORMATS", "format_numbers", "status_cell"]
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "json")
 
@@ -132,14 +132,20 @@ def _summary_line(s: Mapping[str, Any], mode: str) -> str:
     return f"{s['total']} checks ({mode}): {parts}; {s['seconds']:.1f} s"
 
 
-def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick", seconds: float | None = None) -> str:
-    """The report in ``fmt`` (``text``, ``markdown`` or ``json``)."""
+def summary_line(results: Sequence[Result], mode: str = "quick", seconds: float | None = None) -> str:
+    """The one-line summary: ``N checks (mode): a proved, b holds, ...; s s``."""
+    return _summary_line(summary(results, seconds), mode)
+
+
+def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick", seconds: float | None = None,
+           wide: bool = False) -> str:
+    """The report in ``fmt`` (``text``, ``markdown`` or ``json``); ``wide``: table cells are never cut."""
     s = summary(results, seconds)
     if fmt == "json":
         return json.dumps({"mode": mode, "summary": s, "results": [r.to_dict() for r in results]}, indent=2, default=str)
     if fmt == "markdown":
         lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-        for row in _rows(results, {"numbers": 120}):
+        for row in _rows(results, None if wide else {"numbers": 120}):
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
         for title, items in _sections(results):
             lines += ["", f"### {title.title() if title.startswith('INC') else title}", ""]
@@ -152,7 +158,7 @@ def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick",
         return "\n".join(lines) + "\n"
     if fmt != "text":
         raise InvalidParameterError(f"format must be one of {FORMATS}, got {fmt!r}")
-    rows = _rows(results, {"source": 40, "numbers": 70})
+    rows = _rows(results, None if wide else {"source": 40, "numbers": 70})
     widths = [max([len(HEADER[i])] + [len(r[i]) for r in rows]) for i in range(len(HEADER))]
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()

@@ -53,7 +53,6 @@ __all__ = [
     "Conversion",
     "ConversionResult",
     "SEED_CONVERSIONS",
-    "SOURCE_CONVERSIONS",
     "conversion_results",
     "ComplexityResult",
     "cgd_complexity",
@@ -394,7 +393,7 @@ def _seed_conversions() -> tuple[Conversion, ...]:
     return tuple(out)
 
 
-SEED_CONVERSIONS: tuple[Conversion, ...] = _seed_conversions()  # built at import (~0.05 s), never an empty ()
+SEED_CONVERSIONS: tuple[Conversion, ...] = ()  # filled lazily by conversion_results()
 
 
 @functools.cache
@@ -566,6 +565,3 @@ def _register() -> None:
 
 
 _register()
-
-
-SOURCE_CONVERSIONS = SEED_CONVERSIONS  # the source paper's conversion table (the name to use)
