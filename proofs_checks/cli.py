@@ -1,10 +1,7 @@
 """Command line of the checks, shared by ``theorylab check`` and ``python -m proofs_checks``.
 
-Exit status for the source papers' checks: 0 when every check ran (a refuted claim of a paper
-is a finding, not a failure), 1 when a check raised (an ``error`` row), 2 for bad arguments (no
-check matches ``--only``). With ``--from FILE.py`` (a user's claims) a refuted claim is a
-failure: 0 when no claim is refuted and none errors, 1 otherwise, 2 for a claim file that
-cannot be loaded or bad arguments.
+Exit status: 0 when every check ran (refuted claims are results, not failures), 1 when a
+check raised (an ``error`` row), 2 for bad arguments (no check matches ``--only``).
 """
 
 from __future__ import annotations
@@ -15,16 +12,29 @@ import sys
 import time
 from collections.abc import Sequence
 
-from theorylab.claims import Check, ImportFailure, load_file, select
-from theorylab.errors import ClaimError
-
 from .report import FORMATS, render
 from .runner import collect, run_checks
 
 __all__ = ["add_arguments", "run_from_args", "main"]
 
 
+def _collect_from(files: Sequence[str], only: Sequence[str] | None) -> tuple[list, list]:
+    """The checks declared in the user's claim files (``--from``), selected by ``only``.
+
+    With ``--from`` a refuted claim is a failure (exit 1, like an error); a file that cannot be
+    loaded is a :class:`~theorylab.errors.ClaimError` (one line, exit 2)."""
+    from theorylab.claims import load_file, select
+
+    checks = []
+    for f in files:
+        checks += load_file(f)
+    return select(checks, only), []
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="from_files", action="append", metavar="FILE.py", default=None,
+                        help="run the checks declared in FILE.py (your claims, written with theorylab.claims) "
+                        "instead of the source papers'; a refuted claim then exits 1; repeatable")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", dest="mode", action="store_const", const="quick",
                       help="small settings, a few minutes at most (the default)")
@@ -39,30 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="worker processes (default 1; 0 = number of CPUs)")
     parser.add_argument("--list", action="store_true", help="list the selected checks and exit")
-    parser.add_argument("--from", dest="from_files", action="append", metavar="FILE.py", default=None,
-                        help="run the checks declared in FILE.py (your claims, written with theorylab.claims) "
-                        "instead of the source papers'; repeatable")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def _user_checks(files: Sequence[str], only: Sequence[str] | None) -> list[Check]:
-    checks = []
-    for f in files:
-        checks += load_file(f)
-    return select(checks, only)
 
 
 def run_from_args(args: argparse.Namespace) -> int:
     files = getattr(args, "from_files", None)
-    failures: list[ImportFailure] = []
-    if files:
-        try:
-            checks = _user_checks(files, args.only)
-        except ClaimError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    else:
-        checks, failures = collect(args.only)
+    checks, failures = _collect_from(files, args.only) if files else collect(args.only)
     if args.only and not checks:
         print(f"no check id matches {args.only}; use --list to see the ids", file=sys.stderr)
         return 2
