@@ -139,4 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Run every claim of the source papers as a check and print its verdict.",
     )
     add_arguments(parser)
-    return run_from_args(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    from theorylab.errors import TheorylabError
+
+    try:
+        return run_from_args(args)
+    except TheorylabError as exc:  # the same one-line error as theorylab check
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2

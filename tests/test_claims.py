@@ -169,6 +169,22 @@ def test_declaration_errors():
         check(id="a b", source="s", statement="s", method="exact")
 
 
+def test_a_duplicate_id_from_another_module_is_an_error():
+    from theorylab.claims import proved
+
+    def first(mode="quick"):
+        return proved("c", "f")
+
+    def second(mode="quick"):
+        return proved("c", "f")
+
+    first.__module__, second.__module__ = "tests_claims_mod_a", "tests_claims_mod_b"
+    check(id="t.duplicate-id", source="s", statement="s", method="exact")(first)
+    check(id="t.duplicate-id", source="s", statement="s", method="exact")(first)  # same module: a re-run
+    with pytest.raises(ClaimError, match="duplicate check id 't.duplicate-id'"):
+        check(id="t.duplicate-id", source="s", statement="s", method="exact")(second)
+
+
 def test_select_globs_and_substrings(claim_file):
     checks = load_file(claim_file)
     assert [c.id for c in select(checks, ["user.sq*"])] == ["user.square"]
@@ -240,3 +256,18 @@ def test_cli_runs_a_users_claim_file(claim_file, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "not found" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert main(["check", "--from", str(claim_file), "--only", "nothing-matches"]) == 2
+
+
+def test_the_example_claim_file():
+    """examples/claims/my_claims.py (the README's user claim file): its verdicts, and each claim
+    refuted when a wrong version is fed through its keywords."""
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parent.parent / "examples" / "claims" / "my_claims.py"
+    checks = {c.id: c for c in load_file(path)}
+    got = {k: c().status for k, c in checks.items()}
+    assert got == {"note.contraction": "proved", "note.gd-rate": "holds", "note.dsgd-level": "holds"}
+    assert checks["note.contraction"](step_bound="2/L").status == "refuted"
+    assert checks["note.gd-rate"](claimed="-1/2").status == "refuted"
+    assert checks["note.gd-rate"](first=10).status == "inconclusive"  # curvature at small k
+    assert checks["note.dsgd-level"](rtol=0.005).status == "refuted"  # the O(η) excess of the discrete method

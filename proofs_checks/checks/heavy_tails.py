@@ -26,6 +26,8 @@ from theorylab.symbolic.symbols import sigma as sigma_s
 from theorylab.symbolic.xi import m_numeric
 
 from ..check import check
+from theorylab.claims import upper_bound, within
+
 from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
 
 SRC = "Compagnoni et al. (2025), poster 'Contributions' 2 and 'Noise Resilience'; docs/theory.md#heavy-tails"
@@ -105,9 +107,10 @@ def heavy_tails(mode: str = "quick", *, method: str = "dcsgd", max_ratio: float 
             key = f"{method} ν={nu:g}: ratio ≈ ν/(ν−2) = {pred:.3g}"
             nums[f"{method}_ratio_nu{nu:g}"] = r
             txt = f"ratio {r:.3f} [{lo:.3f}, {hi:.3f}]"
-            if pred * (1 - tol) <= lo and hi <= pred * (1 + tol):
-                parts[key] = holds(key, txt, confidence=conf)
-            elif hi < pred * (1 - tol) or lo > pred * (1 + tol):
+            st = within(pred, rtol=tol).status(lo, hi)
+            if st == "holds":
+                parts[key] = holds(key, txt, confidence=conf, test="equivalence", tolerance=tol)
+            elif st == "refuted":
                 parts[key] = refuted(key, txt, counterexample={"nu": nu, "ratio": r, "interval": [lo, hi], "predicted": pred})
             else:
                 parts[key] = inconclusive(key, txt, needs="more replicas")
@@ -120,9 +123,10 @@ def heavy_tails(mode: str = "quick", *, method: str = "dcsgd", max_ratio: float 
             key = f"DSignSGD ν={nu:g}: ratio <= {max_ratio:g}"
             nums[f"dsign_ratio_nu{nu:g}"] = r
             txt = f"ratio {r:.3f} [{lo:.3f}, {hi:.3f}] (candidate-A prediction M_∞/M_ν = {pred:.3f})"
-            parts[key] = (holds(key, txt, confidence=conf) if hi <= max_ratio else
-                          refuted(key, txt, counterexample={"nu": nu, "ratio": r, "interval": [lo, hi]}) if lo > max_ratio else
-                          inconclusive(key, txt, needs="more replicas"))
+            st = upper_bound(max_ratio).status(lo, hi)
+            parts[key] = (holds(key, txt, confidence=conf, test="one-sided") if st == "holds" else
+                          refuted(key, txt, counterexample={"nu": nu, "ratio": r, "interval": [lo, hi]}) if st == "refuted"
+                          else inconclusive(key, txt, needs="more replicas"))
     if "sigma" in sections:
         # sigma scaling: slope of log level vs log sigma between sigma = 1 and 3 (Gaussian)
         for (m_, eta, steps, want) in ((method, eta_c, steps_c, sigma_slopes[0]),
@@ -136,10 +140,10 @@ def heavy_tails(mode: str = "quick", *, method: str = "dcsgd", max_ratio: float 
             key = f"{m_} level ∝ σ^{want:g}"
             nums[f"{m_}_sigma_slope"] = s
             txt = f"slope {s:.3f} [{s_lo:.3f}, {s_hi:.3f}]"
-            parts[key] = (holds(key, txt, confidence=conf) if want - slope_tol <= s_lo and s_hi <= want + slope_tol
+            st = within(want, atol=slope_tol).status(s_lo, s_hi)
+            parts[key] = (holds(key, txt, confidence=conf, test="equivalence", tolerance=slope_tol) if st == "holds"
                           else refuted(key, txt, counterexample={"slope": s, "interval": [s_lo, s_hi], "claimed": want})
-                          if (s_hi < want - slope_tol or s_lo > want + slope_tol) else
-                          inconclusive(key, txt, needs="more replicas"))
+                          if st == "refuted" else inconclusive(key, txt, needs="more replicas"))
     import dataclasses
 
     v = combine("heavy tails: DCSGD sensitive, DSignSGD robust", parts,

@@ -62,7 +62,7 @@ def _compare(opt, sde, tol: float, floor: float, false_alarm: float, drift_bias:
         Status.HOLDS if all(s is Status.HOLDS for s in per_window) else Status.INCONCLUSIVE)
     return {"status": status, "t_worst": float(t[i] if status is Status.REFUTED else t[j]), "max_rel_gap": float(rel[j]),
             "opt": float(ma[1:][j]), "sde": float(mb[1:][j]), "half": float(half[j]), "allowed": float(allowed[j]),
-            "points": P, "t_max_rel": float(t[j])}
+            "points": P, "t_max_rel": float(t[j]), "tol": tol}
 
 
 def _verdict(claimed: str, res: dict, setting: str, false_alarm: float, extra: dict) -> Verdict:
@@ -73,7 +73,7 @@ def _verdict(claimed: str, res: dict, setting: str, false_alarm: float, extra: d
         return refuted(claimed, found, counterexample={"t": res["t_worst"], "setting": setting, **nums}, numbers=nums)
     if res["status"] == "holds":
         return holds(claimed, found, confidence=1 - false_alarm, numbers=nums, notes=setting,
-                     test="equivalence per time window, Bonferroni over windows", tolerance=claimed.split("±")[-1].split()[0])
+                     test="equivalence per time window, Bonferroni over windows", tolerance=res["tol"])
     return inconclusive(claimed, found, needs="more replicas/paths (difference interval wider than the tolerance)",
                         numbers=nums, notes=setting)
 

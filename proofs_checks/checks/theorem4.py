@@ -85,7 +85,7 @@ def theorem4_plateau(mode: str = "quick", *, level_factor: float = 1.0, tol: flo
     if worst:
         return inconclusive(claimed, found, needs="more replicas or steps (interval wider than the tolerance)",
                             numbers=nums)
-    return holds(claimed, found, confidence=1 - false_alarm, numbers=nums,
+    return holds(claimed, found, confidence=1 - false_alarm, numbers=nums, test="equivalence", tolerance=tol,
                  notes=setting + ". The level is matched, not bounded: as an upper bound it is "
                  "within the interval (the SDE's drift 2Ξ_ν is concave, so A is a linearisation).")
 
@@ -125,7 +125,7 @@ def _trajectory(mode: str, ell: str, level_factor: float, seed: int, false_alarm
         nums["min_slack"] = res["min_relative_slack"]
         return holds(claimed, f"upper limits below the bound at all {res['points']} times (tightest relative slack "
                      f"{res['min_relative_slack']:.3g} at t = {res['tightest_t']:.3g})", confidence=1 - false_alarm,
-                     numbers=nums, notes=setting)
+                     numbers=nums, notes=setting, test="one-sided, Bonferroni over the record times")
     return inconclusive(claimed, f"tightest at t = {res['tightest_t']:.3g}: upper limit {res['tightest_upper']:.4g} vs "
                         f"bound {res['tightest_bound']:.4g}", needs="more replicas (interval straddles the bound)",
                         numbers=nums, notes=setting)

@@ -145,7 +145,6 @@ def run_checks(
     return results
 
 
-
 def _ignore_sigint() -> None:
     """Workers ignore Ctrl-C: the parent stops them and reports the verdicts finished so far."""
     import signal
@@ -158,10 +157,12 @@ def _as_completed_or_stop(pool: cf.ProcessPoolExecutor, futs: dict) -> Any:
     try:
         yield from cf.as_completed(futs)
     except KeyboardInterrupt:
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # no public way to stop running work
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list(getattr(pool, "_processes", {}).values()):  # no public way to stop running work
+        for proc in procs:
             proc.terminate()
         raise
+
 
 class _Bar:
     """A rich progress bar on stderr, or nothing."""
