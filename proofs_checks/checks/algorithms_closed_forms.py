@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from scipy import stats
 
 from ..check import check
 from ..claims import parse

@@ -28,7 +28,7 @@ import sympy as sp
 
 from ..check import check
 from ..claims import parse
-from ..verdict import Verdict, combine, holds, proved, refuted
+from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
 
 SRC = "seed 004 (lecture), slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; MATH.md §3, §3a"
 
