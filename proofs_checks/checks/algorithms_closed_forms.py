@@ -86,7 +86,7 @@ def _vec(m: sp.Matrix) -> list[str]:
 
 @check(
     id="algorithms.fedavg-fixed-point",
-    source="McMahan et al. 2017 (FedAvg); Karimireddy et al. 2020, §3 (client drift); lecture slide 'Local SGD v.s. "
+    source="McMahan et al. 2017 (FedAvg); Karimireddy et al. 2020, §3 (client drift); K. Yuan lecture, slide 'Local SGD v.s. "
     "Scaffold'; " + THEORY,
     statement="FedAvg with K local GD steps on f_i = ½(x − c_i)ᵀH_i(x − c_i) has the fixed point x̂ solving "
     "Σ_i (I − (I − γH_i)^K)(x̂ − c_i) = 0; x̂ = x* only for K = 1 or identical Hessians; the bias grows with K",
@@ -141,7 +141,7 @@ def fedavg_fixed_point_check(mode: str = "quick", *, power: str = "K", drift_fre
 
 @check(
     id="algorithms.scaffold-linear-rate",
-    source="Karimireddy et al. 2020 (SCAFFOLD), Algorithm 1 option II and Theorem III; lecture slide 'Scaffold'; " + THEORY,
+    source="Karimireddy et al. 2020 (SCAFFOLD), Algorithm 1 option II and Theorem III; K. Yuan lecture, slide 'Scaffold'; " + THEORY,
     statement="SCAFFOLD with option II control variates converges to x* at a linear rate for every K, on the "
     "heterogeneous quadratics where FedAvg drifts",
     expression="fixed point of the SCAFFOLD round == xstar; spectral radius of the round map < 1",
@@ -184,7 +184,7 @@ def scaffold_linear_rate(mode: str = "quick", *, algorithm: Any = "scaffold", ta
 
 @check(
     id="algorithms.fedavg-m-limit",
-    source="Cheng et al., ICLR 2024 (FedAvg-M, 'Momentum benefits non-IID federated learning'); lecture slide "
+    source="Cheng et al., ICLR 2024 (FedAvg-M, 'Momentum benefits non-IID federated learning'); K. Yuan lecture, slide "
     "'FedAvg-M'; " + THEORY,
     statement="FedAvg-M's limit tends to x* as the momentum weight β → 0 (β = 1 is FedAvg, which drifts)",
     expression="|xhat(beta) - xstar| decreasing as beta -> 0, -> 0 linearly in beta",
@@ -224,7 +224,7 @@ def _ring_exact(n: int) -> sp.Matrix:
 
 @check(
     id="algorithms.gossip-steady-state",
-    source="Lian et al. 2017; Koloskova et al. 2020 (decentralised SGD); lecture 'Decentralized SGD'; " + THEORY,
+    source="Lian et al. 2017; Koloskova et al. 2020 (decentralised SGD); K. Yuan lecture, 'Decentralized SGD'; " + THEORY,
     statement="Gossip SGD (combine-then-adapt) on f_i = ½‖x − c_i‖² has the steady state X∞ = γ((1+γ)I − W)⁻¹C; "
     "its consensus error grows as (1 − ρ)^-2 when the spectral gap 1 − ρ shrinks (γ ≪ 1 − ρ)",
     expression="X_inf == gamma*((1+gamma)*I - W)**-1 * C; d log(consensus)/d log(1 - rho) == -2",
@@ -288,7 +288,7 @@ def dcsgd_floor_exact(gamma, omega, n, b2):
 
 @check(
     id="algorithms.dcsgd-floor-diana-ef21",
-    source="Mishchenko et al. 2019 (DIANA); Richtárik, Sokolov, Fatkhullin 2021 (EF21); lecture 'compression with "
+    source="Mishchenko et al. 2019 (DIANA); Richtárik, Sokolov, Fatkhullin 2021 (EF21); K. Yuan lecture, 'compression with "
     "heterogeneous data'; " + THEORY,
     statement="With heterogeneous agents and no noise, DCSGD (Rand-k) stalls at the floor E[f − f*] = "
     "γωB/(2N(2 − γ − γω/N)) (linear in γ and ω to leading order) while DIANA and EF21 converge to x*",
@@ -412,8 +412,8 @@ class SharedMask:
 
 @check(
     id="algorithms.independent-masks-save-bits",
-    source="lecture ('independent compressors across agents save communication where a shared random mask does not'); "
-    + THEORY,
+    source="K. Yuan, 'Distributed Machine Learning (Part II)' lecture ('independent compressors across agents save "
+    "communication where a shared random mask does not'); " + THEORY,
     statement="N agents running DCSGD with Rand-k reach E[f − f*] ≤ ε(f(x⁰) − f*) with fewer bits than without "
     "compression when their masks are independent, and with no fewer bits when they share one mask",
     expression="bits_eps(independent) < bits_eps(none) <= bits_eps(shared), best step size of each on a grid",

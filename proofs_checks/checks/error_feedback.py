@@ -1,11 +1,12 @@
 """Error feedback (EF14) and EF21 fix Top-1's divergence on the 3-node example.
 
-Sources: seed 003 ('A Fix: Error Feedback'), seed 004 ('Error feedback: corrects the
-distortion', EF21); MATH.md §3, §3a. Same problem as ``beznosikov.top1-divergence``
+Sources: Beznosikov, Horváth, Richtárik, Safaryan, "On Biased Compression for Distributed Learning"
+(JMLR 2023), 'A Fix: Error Feedback'; Richtárik, Sokolov, Fatkhullin 2021 (EF21); K. Yuan's lecture
+"Distributed Machine Learning (Part II)", 'Error feedback: corrects the distortion'. Same problem as ``beznosikov.top1-divergence``
 (``f_i = ⟨a_i,x⟩² + ¼‖x‖²``, Hessians from sympy), compressor Top-1 from the catalogue
 (:func:`theorylab.compressors.from_spec`, its declared δ used for the step size):
 
-- EF14 (MATH.md §3a): ``p_i = e_i + γ∇f_i(x)``, ``Δ_i = C(p_i)``, ``e_i ← p_i − Δ_i``,
+- EF14: ``p_i = e_i + γ∇f_i(x)``, ``Δ_i = C(p_i)``, ``e_i ← p_i − Δ_i``,
   ``x ← x − (1/n)ΣΔ_i``;
 - EF21: ``x ← x − γ g``, ``g_i ← g_i + C(∇f_i(x) − g_i)``, ``g = (1/n)Σg_i``, ``g_i⁰ = C(∇f_i(x⁰))``;
 - plain compressed GD ``x ← x − (γ/n) Σ C(∇f_i(x))`` for contrast.
@@ -15,7 +16,7 @@ The three runs are the library's algorithms (:mod:`theorylab.simulate.algorithms
 with the Hessians above; the recorded gaps are every step's (``points = K``).
 
 Step size: EF21's ``γ = 1/(L + L̃√(β/θ))``, ``θ = 1 − √(1−δ)``, ``β = (1−δ)/(1 − √(1−δ))``,
-``L̃² = (1/n)ΣL_i²`` (MATH.md §3a), the same γ for all three. Criterion ("converges"): the
+``L̃² = (1/n)ΣL_i²`` (Richtárik et al. 2021, Theorem 1), the same γ for all three. Criterion ("converges"): the
 optimality gap after K iterations is below ``tol·(f(x⁰) − f*)`` and the last quarter of the
 run decreases geometrically. Deterministic float64 (Top-k has no randomness): ``holds``
 without a statistical confidence.
@@ -36,7 +37,8 @@ from ..check import check
 from ..verdict import Verdict, combine, holds, refuted
 from ..checks.top1_divergence import A_VECTORS
 
-SRC = "seed 003 'A Fix: Error Feedback'; seed 004 'Error feedback' (EF21); MATH.md §3a"
+SRC = ("Beznosikov, Horváth, Richtárik, Safaryan 2023 (JMLR), 'A Fix: Error Feedback'; Richtárik, Sokolov, Fatkhullin "
+       "2021 (EF21); K. Yuan lecture 'Distributed Machine Learning (Part II)', 'Error feedback'; docs/theory.md")
 
 
 def _problem() -> tuple[np.ndarray, float, float, float]:

@@ -1,17 +1,17 @@
-"""Phenomena of the lecture (seed 004) with closed forms on quadratics, checked exactly.
+"""Phenomena of K. Yuan's lecture "Distributed Machine Learning (Part II)" with closed forms on quadratics.
 
 - *Heterogeneity drift of local SGD.* With ``f_i(x) = (a_i/2)(x − c_i)²`` and K local GD steps
   of size η, one round maps ``x ↦ mean_i(c_i + q_i(x − c_i))``, ``q_i = (1 − ηa_i)^K``, whose fixed
   point ``x̄_K = Σc_i(1 − q_i)/Σ(1 − q_i)`` differs from ``x* = Σa_ic_i/Σa_i`` as soon as K >= 2
   (equal for K = 1: it is GD) and the drift grows with K. SCAFFOLD (option II control variates,
-  lecture slide 'Scaffold algorithm', MATH.md §3a) has ``x*`` as its fixed point.
+  lecture slide 'Scaffold algorithm'; Karimireddy et al. 2020) has ``x*`` as its fixed point.
   Closed forms in exact rationals (proved); the library's FedAvg and SCAFFOLD
   (:mod:`theorylab.simulate.algorithms`) checked against them through their round maps, float64
   (holds, deterministic).
 - *Consensus vs spectral gap* and *client sampling*: the library's gossip SGD, FedAvg and SCAFFOLD
   (client sampling S of N); the FedAvg floor is an equivalence test (holds only when the interval
   lies within a stated tolerance of the predicted floor).
-- *Independent compressors vs one shared mask* (MATH.md §3): the average of N independent
+- *Independent compressors vs one shared mask* (lecture, compressed communication): the average of N independent
   Rand-k copies of the same vector has error ``E‖(1/N)ΣC_i(g) − g‖² = ω‖g‖²/N``; with one shared
   random mask it is ``ω‖g‖²`` — only independence averages the compression noise away.
   Exact enumeration of every joint outcome.
@@ -30,7 +30,8 @@ from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
 
-SRC = "seed 004 (lecture), slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; MATH.md §3, §3a"
+LECTURE = "K. Yuan, 'Distributed Machine Learning (Part II)', lecture slides, Peking University"
+SRC = LECTURE + ", slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; Karimireddy et al. 2020; docs/theory.md"
 
 
 def local_sgd_fixed_point(a, c, eta, K) -> sp.Rational:
@@ -104,7 +105,8 @@ def local_sgd_drift(mode: str = "quick", *, claimed_drift_free_K: tuple[int, ...
 
 @check(
     id="lecture.independent-vs-shared-mask",
-    source="MATH.md §3 (lecture: 'independent compressors across agents save communication where a shared random mask does not')",
+    source=LECTURE + " ('independent compressors across agents save communication where a shared random mask does not'); "
+    "docs/theory.md",
     statement="Averaging N independent Rand-k compressions of the same vector divides the error by N "
     "(ω‖g‖²/N); one shared random mask does not (ω‖g‖²)",
     expression="E||mean_i C_i(g) - g||^2 == omega*||g||^2/N (independent), == omega*||g||^2 (shared mask)",
@@ -150,8 +152,8 @@ def ring_mixing(n: int) -> sp.Matrix:
 
 @check(
     id="lecture.dsgd-consensus-vs-spectral-gap",
-    source="seed 004 (lecture), 'Decentralized SGD'; MATH.md §3a ('DSGD's consensus error grows as the spectral gap "
-    "1 − ρ shrinks')",
+    source=LECTURE + ", 'Decentralized SGD' ('DSGD's consensus error grows as the spectral gap 1 − ρ shrinks'); "
+    "Koloskova et al. 2020; docs/theory.md",
     statement="For DSGD x ← Wx − γ∇F(x) on heterogeneous quadratics f_i = ½(x − c_i)², the fixed point's consensus "
     "error grows as the spectral gap 1 − ρ of the ring shrinks (n = 4, 8, 16, 32)",
     expression="consensus(x_fix(W_n)) increasing in n while 1 - rho(W_n) decreasing; x_fix = gamma (I - W + gamma I)^{-1} c",
@@ -198,8 +200,8 @@ def dsgd_consensus(mode: str = "quick", *, claimed_direction: str = "grows") -> 
 
 @check(
     id="lecture.client-sampling-floor",
-    source="seed 004 (lecture), slides 'Client sampling', 'Scaffold'; MATH.md §3 ('client sampling adds a floor "
-    "that SCAFFOLD removes')",
+    source=LECTURE + ", slides 'Client sampling', 'Scaffold' ('client sampling adds a floor that SCAFFOLD removes'); "
+    "docs/theory.md",
     statement="With s < n clients sampled per round, FedAvg stalls at an error floor E(x − x*)² = (1−q)V/(1+q) "
     "(q = (1−η)^K, V = Var(c̄_S)) even without client drift; SCAFFOLD converges to x*",
     expression="E e_FedAvg^2 -> (1-q)*V/(1+q) > 0; max |e_SCAFFOLD| -> 0",
