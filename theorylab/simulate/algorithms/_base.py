@@ -151,23 +151,36 @@ class Context:
 
     # --- gradients
     def noise_like(self, shape: tuple[int, ...]) -> Any:
-        """Gradient noise ``Z`` of shape ``(R, N, m)`` (zero without drawing when σ = 0)."""
+        """Gradient noise ``Z`` of shape ``(R, N, m)``: a fresh array (the caller may modify it), or
+        None when σ = 0 (nothing drawn)."""
         if all(s == 0 for s in self.noise.sigma):
-            return 0.0
-        return self.noise.sample(shape, self.rng, self.xp)
+            return None
+        n = shape[-2]
+        z = self.noise.standard(shape, self.rng, self.xp)
+        if self.noise.homogeneous:
+            z *= float(self.noise.scales(n)[0])
+        else:
+            z *= self.xp.asarray(self.noise.scales(n))[:, None]
+        return z
 
     def grads(self, x: Any) -> Any:
         """Stochastic gradients ``∇f_i(x) + Z_i`` of every agent at the server points ``x (R, d)``:
-        ``(R, N, d)``, noise independent across replicas and agents."""
-        g = self.problem.agent_grads(x)
+        ``(R, N, d)``, noise independent across replicas and agents (a fresh array)."""
         z = self.noise_like((x.shape[0], self.n, self.d))
-        return g + z if not isinstance(z, float) else g.copy()
+        g = self.problem.agent_grads(x)
+        if z is None:
+            return self.xp.array(g, copy=True)
+        z += g
+        return z
 
     def local_grads(self, y: Any) -> Any:
-        """Stochastic gradients ``∇f_i(y_i) + Z_i`` at per-agent points ``y (R, N, d)``."""
-        g = self.problem.local_grads(y)
+        """Stochastic gradients ``∇f_i(y_i) + Z_i`` at per-agent points ``y (R, N, d)`` (a fresh array)."""
         z = self.noise_like(y.shape)
-        return g + z if not isinstance(z, float) else g
+        g = self.problem.local_grads(y)
+        if z is None:
+            return self.xp.array(g, copy=True)
+        z += g
+        return z
 
     # --- compression
     def compress(self, v: Any) -> Any:
