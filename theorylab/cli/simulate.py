@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+from typing import Any
 
 from ..errors import InvalidParameterError, TheorylabError
 
@@ -124,7 +125,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.set_defaults(func=run)
 
 
-def _method_and_options(args: argparse.Namespace) -> tuple[object, dict[str, object]]:
+def _method_and_options(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """The algorithm of ``METHOD`` and the options given on the command line; a flag the method does
     not take is an :class:`InvalidParameterError` (one line, exit 2)."""
     from ..simulate.algorithms import resolve_method

@@ -139,7 +139,7 @@ class Context:
     options: dict[str, Any] = field(default_factory=dict)
     x0: Any = None
     fast: bool = True
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def n(self) -> int:

@@ -75,7 +75,7 @@ def mixing_matrix(name: str, n: int, t: int = 0) -> np.ndarray:
     if key == "exponential":
         tau = _tau(n)
         shifts = sorted({0} | {(2**j) % n for j in range(tau)})
-        return sum(_shift(n, s) for s in shifts) / len(shifts)
+        return np.sum([_shift(n, s) for s in shifts], axis=0) / len(shifts)
     if key in ("one-peer-exponential", "one-peer"):
         tau = _tau(n)
         s = (2 ** (t % tau)) % n
