@@ -488,3 +488,29 @@ def test_rand_k_fast_compress_has_the_law_of_rand_k() -> None:
 
     bad = inclusion(FirstK(k))
     assert not np.all(np.abs(bad - mean) < 5 * sd)
+
+
+def test_divergence_is_detected_and_frozen() -> None:
+    """EF14 with a step far above 2/L diverges: the run reports it (first step, fraction) and the
+    surviving statistics stay finite (diverged replicas are frozen, not propagated)."""
+    p = hetero_problem()
+    r = run_algorithm("ef14", p, gaussian(0.1), eta=5.0, steps=200, replicas=4, compressor="topk:k=2", seed=0)
+    div = r.trajectory.divergence
+    assert div.first_step is not None and div.fraction == 1.0
+    assert np.all(np.isfinite(r.trajectory.block_sums))
+
+
+def test_per_agent_compressors_group_correctly() -> None:
+    """One compressor per agent: agents 0-1 Rand-1, agents 2-3 the identity — with the replay masks on
+    the first two and none on the others, DIANA's iterates equal the reference with those masks."""
+    from theorylab.compressors import Identity
+
+    p = hetero_problem()
+    T = 12
+    rep = Replay(T, k=1, shape=(R, 2, D))
+    got = final_iterate("diana", p, T, compressor=[rep, rep, Identity(), Identity()], alpha=0.5)
+
+    class Mixed:
+        masks = np.concatenate([rep.masks, np.ones((T, R, 2, D))], axis=2)
+
+    np.testing.assert_allclose(got, ref_diana(p, Mixed, np.ones(D), 0.1, T, 0.5), rtol=1e-12, atol=1e-12)
