@@ -228,9 +228,9 @@ class Context:
             return xp.full((r, n), 1.0 / n)
         keys = self.rng.random((r, n))
         chosen = xp.argsort(keys, axis=1)[:, :s]
-        w = xp.zeros((r, n))
-        xp.put_along_axis(w, chosen, 1.0 / s, axis=1)
-        return w
+        w = xp.zeros(r * n)
+        w[(xp.arange(r)[:, None] * n + chosen).reshape(-1)] = 1.0 / s  # flat scatter (numpy and cupy)
+        return w.reshape(r, n)
 
 
 def compressor_omega(ctx: Context) -> float | None:
