@@ -550,3 +550,52 @@ def test_compressed_fedavg_scaffold_gossip_exact_recursions() -> None:
         run_algorithm(cap, p, NOISELESS, eta=eta, steps=T, replicas=R, compressor=Replay(T), **opts)
         got = cap.alg.agents(cap.state) if kind == "gossip" else cap.alg.iterate(cap.state)
         np.testing.assert_allclose(got, ref(kind, Replay(T)), rtol=1e-12, atol=1e-12, err_msg=kind)
+
+
+def test_decorated_user_file_can_be_loaded_twice_but_names_do_not_clash(tmp_path) -> None:
+    f = tmp_path / "decorated.py"
+    f.write_text('''
+from dataclasses import dataclass
+from theorylab.simulate.algorithms import register_algorithm
+
+@dataclass
+class State:
+    x: object
+
+@register_algorithm
+class Twice:
+    name = "twice-loaded-test"
+    summary = "gradient descent"
+    citation = "test"
+    options = {}
+    compressor = "none"
+    decentralised = False
+    def init(self, ctx):
+        return State(ctx.x0.copy())
+    def step(self, s, ctx):
+        s.x -= ctx.eta * ctx.grads(s.x).mean(axis=1)
+    def iterate(self, s):
+        return s.x
+''')
+    p = hetero_problem()
+    for _ in range(2):  # re-importing the file (a notebook cell run twice) replaces its own registration
+        r = run_optimizer(f"{f}:Twice", p, NOISELESS, eta=0.1, steps=3, replicas=1)
+    assert r.method == "twice-loaded-test"
+
+    class Other:
+        name = "ef21"
+        options: dict = {}
+        compressor = "none"
+        decentralised = False
+
+        def init(self, ctx):
+            return None
+
+        def step(self, s, ctx):
+            return None
+
+        def iterate(self, s):
+            return None
+
+    with pytest.raises(InvalidParameterError, match="an algorithm named 'ef21' is already registered"):
+        register_algorithm(Other())

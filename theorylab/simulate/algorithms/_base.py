@@ -89,7 +89,10 @@ def register_algorithm(alg: Any, *, replace: bool = False) -> Any:
         raise InvalidParameterError(f"algorithm {obj.name!r}: compressor must be 'required', 'optional' or 'none', "
                                     f"got {obj.compressor!r}")
     name = str(obj.name).lower()
-    if name in ALGORITHMS and not replace and ALGORITHMS[name] is not obj:
+    old = ALGORITHMS.get(name)
+    reload = old is not None and (type(old).__module__, type(old).__qualname__) == (type(obj).__module__,
+                                                                                   type(obj).__qualname__)
+    if old is not None and not replace and old is not obj and not reload:  # a re-imported file replaces itself
         raise InvalidParameterError(f"an algorithm named {name!r} is already registered; pick another name")
     ALGORITHMS[name] = obj
     return alg
