@@ -103,10 +103,12 @@ def validate_mixing(w: np.ndarray, n: int | None = None, tol: float = 1e-12) -> 
 
 
 def mixing_rate(w: np.ndarray) -> float:
-    """``ρ = ‖W − 11ᵀ/N‖₂`` (second-largest singular value of a doubly stochastic W)."""
+    """``ρ = ‖W − 11ᵀ/N‖₂`` (second-largest singular value of a doubly stochastic W). A doubly stochastic
+    W is a convex combination of permutations (Birkhoff), so ``ρ ≤ 1``: the float rounding above 1
+    (``1 + 2e-16`` for the one-peer matrices) is clipped."""
     a = np.asarray(w, dtype=float)
     n = a.shape[0]
-    return float(np.linalg.norm(a - np.full((n, n), 1.0 / n), 2))
+    return min(float(np.linalg.norm(a - np.full((n, n), 1.0 / n), 2)), 1.0)
 
 
 @dataclass(frozen=True)
