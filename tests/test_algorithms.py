@@ -488,3 +488,114 @@ def test_rand_k_fast_compress_has_the_law_of_rand_k() -> None:
 
     bad = inclusion(FirstK(k))
     assert not np.all(np.abs(bad - mean) < 5 * sd)
+
+
+def test_divergence_is_detected_and_frozen() -> None:
+    """EF14 with a step far above 2/L diverges: the run reports it (first step, fraction) and the
+    surviving statistics stay finite (diverged replicas are frozen, not propagated)."""
+    p = hetero_problem()
+    r = run_algorithm("ef14", p, gaussian(0.1), eta=5.0, steps=200, replicas=4, compressor="topk:k=2", seed=0)
+    div = r.trajectory.divergence
+    assert div.first_step is not None and div.fraction == 1.0
+    assert np.all(np.isfinite(r.trajectory.block_sums))
+
+
+def test_per_agent_compressors_group_correctly() -> None:
+    """One compressor per agent: agents 0-1 Rand-1, agents 2-3 the identity — with the replay masks on
+    the first two and none on the others, DIANA's iterates equal the reference with those masks."""
+    from theorylab.compressors import Identity
+
+    p = hetero_problem()
+    T = 12
+    rep = Replay(T, k=1, shape=(R, 2, D))
+    got = final_iterate("diana", p, T, compressor=[rep, rep, Identity(), Identity()], alpha=0.5)
+
+    class Mixed:
+        masks = np.concatenate([rep.masks, np.ones((T, R, 2, D))], axis=2)
+
+    np.testing.assert_allclose(got, ref_diana(p, Mixed, np.ones(D), 0.1, T, 0.5), rtol=1e-12, atol=1e-12)
+
+
+def test_compressed_fedavg_scaffold_gossip_exact_recursions() -> None:
+    """With a user compressor (replayed Rand-2 masks) on the model updates (FedAvg, SCAFFOLD) or on the
+    gradients (gossip), the batched iterates equal per-replica reference loops of the documented rules."""
+    p = hetero_problem(diag=False)
+    T, K, eta = 8, 3, 0.1
+    W = mixing_matrix("ring", N)
+
+    def ref(kind, comp):
+        out = []
+        for r in range(R):
+            x, c, ci = np.ones(D), np.zeros(D), np.zeros((N, D))
+            X = np.ones((N, D))
+            for t in range(T):
+                if kind == "gossip":
+                    X = W @ X - eta * np.stack([agent_grads(p, X[i])[i] for i in range(N)]) * comp.masks[t, r]
+                    continue
+                y = np.tile(x, (N, 1))
+                for _ in range(K):
+                    g = np.stack([agent_grads(p, y[i])[i] for i in range(N)])
+                    y = y - eta * (g - ci + c if kind == "scaffold" else g)
+                if kind == "scaffold":
+                    new = ci - c + (x - y) / (K * eta)
+                    c = c + (new - ci).mean(axis=0)
+                    ci = new
+                x = x + ((y - x) * comp.masks[t, r]).mean(axis=0)
+            out.append(X if kind == "gossip" else x)
+        return np.array(out)
+
+    for kind, method, opts in (("fedavg", "fedavg", {"local_steps": K}), ("scaffold", "scaffold", {"local_steps": K}),
+                               ("gossip", "gossip-sgd", {})):
+        cap = _Capture(get_algorithm(method))
+        run_algorithm(cap, p, NOISELESS, eta=eta, steps=T, replicas=R, compressor=Replay(T), **opts)
+        got = cap.alg.agents(cap.state) if kind == "gossip" else cap.alg.iterate(cap.state)
+        np.testing.assert_allclose(got, ref(kind, Replay(T)), rtol=1e-12, atol=1e-12, err_msg=kind)
+
+
+def test_decorated_user_file_can_be_loaded_twice_but_names_do_not_clash(tmp_path) -> None:
+    f = tmp_path / "decorated.py"
+    f.write_text('''
+from dataclasses import dataclass
+from theorylab.simulate.algorithms import register_algorithm
+
+@dataclass
+class State:
+    x: object
+
+@register_algorithm
+class Twice:
+    name = "twice-loaded-test"
+    summary = "gradient descent"
+    citation = "test"
+    options = {}
+    compressor = "none"
+    decentralised = False
+    def init(self, ctx):
+        return State(ctx.x0.copy())
+    def step(self, s, ctx):
+        s.x -= ctx.eta * ctx.grads(s.x).mean(axis=1)
+    def iterate(self, s):
+        return s.x
+''')
+    p = hetero_problem()
+    for _ in range(2):  # re-importing the file (a notebook cell run twice) replaces its own registration
+        r = run_optimizer(f"{f}:Twice", p, NOISELESS, eta=0.1, steps=3, replicas=1)
+    assert r.method == "twice-loaded-test"
+
+    class Other:
+        name = "ef21"
+        options: dict = {}
+        compressor = "none"
+        decentralised = False
+
+        def init(self, ctx):
+            return None
+
+        def step(self, s, ctx):
+            return None
+
+        def iterate(self, s):
+            return None
+
+    with pytest.raises(InvalidParameterError, match="an algorithm named 'ef21' is already registered"):
+        register_algorithm(Other())

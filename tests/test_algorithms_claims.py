@@ -66,3 +66,11 @@ def test_round_map_rejects_random_steps() -> None:
         round_map("fedavg", p, eta=0.1, participation=2)
     with pytest.raises(InvalidParameterError, match="not affine"):
         round_map("dcsgd", p, eta=0.1, compressor="randk:k=1")
+
+
+def test_client_sampling_floor_is_an_equivalence_test() -> None:
+    """lecture.client-sampling-floor holds only when the interval lies inside the stated margin: with a
+    margin (0.1%) narrower than the interval it is inconclusive, never 'holds'; a floor 10% off is refuted."""
+    c = registry()["lecture.client-sampling-floor"]
+    assert c.run("quick", tol=0.001).status == "inconclusive"
+    assert c.run("quick", floor_factor=1.1).status == "refuted"

@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from scipy import stats
 
 from ..check import check
 from ..claims import parse
@@ -87,7 +86,7 @@ def _vec(m: sp.Matrix) -> list[str]:
 
 @check(
     id="algorithms.fedavg-fixed-point",
-    source="McMahan et al. 2017 (FedAvg); Karimireddy et al. 2020, §3 (client drift); lecture slide 'Local SGD v.s. "
+    source="McMahan et al. 2017 (FedAvg); Karimireddy et al. 2020, §3 (client drift); K. Yuan lecture, slide 'Local SGD v.s. "
     "Scaffold'; " + THEORY,
     statement="FedAvg with K local GD steps on f_i = ½(x − c_i)ᵀH_i(x − c_i) has the fixed point x̂ solving "
     "Σ_i (I − (I − γH_i)^K)(x̂ − c_i) = 0; x̂ = x* only for K = 1 or identical Hessians; the bias grows with K",
@@ -140,9 +139,45 @@ def fedavg_fixed_point_check(mode: str = "quick", *, power: str = "K", drift_fre
     return dataclasses.replace(v, numbers={f"bias2_K={k}": float(b) for k, b in bias2.items()})
 
 
+def scaffold_round_exact(z: sp.Matrix, hessians, optima, eta, K) -> sp.Matrix:
+    """One SCAFFOLD round (option II, full participation, server step 1, no noise) in exact arithmetic on
+    the state ``z = (x, c_1, …, c_N)`` (d = 2), with ``c = mean c_i`` (the invariant)."""
+    n = len(hessians)
+    x = z[0:2, 0]
+    ci = [z[2 + 2 * i:4 + 2 * i, 0] for i in range(n)]
+    c = sum(ci, sp.zeros(2, 1)) / n
+    ys, new = [], []
+    for h, opt, cc in zip(hessians, optima, ci, strict=True):
+        y = x
+        for _ in range(K):
+            y = y - eta * (h * (y - opt) - cc + c)
+        ys.append(y)
+        new.append(cc - c + (x - y) / (K * eta))
+    return sp.Matrix.vstack(sum(ys, sp.zeros(2, 1)) / n, *new)
+
+
+def affine_exact(round_fn, dim: int) -> tuple[sp.Matrix, sp.Matrix]:
+    """``(A, b)`` of an exact affine map ``z ↦ Az + b`` from its values at 0 and the unit vectors."""
+    b = round_fn(sp.zeros(dim, 1))
+    cols = [round_fn(sp.eye(dim)[:, j]) - b for j in range(dim)]
+    return sp.Matrix.hstack(*cols), b
+
+
+def rate_certificate(A: sp.Matrix, max_power: int = 128) -> tuple[int, sp.Rational] | None:
+    """The smallest m = 2^j <= max_power with ‖A^m‖_∞ < 1 (exact), which proves ρ(A) <= ‖A^m‖_∞^{1/m} < 1:
+    linear convergence. None when no such power is found."""
+    P, m = A, 1
+    while m <= max_power:
+        norm = max(sum(abs(v) for v in P.row(i)) for i in range(P.rows))
+        if norm < 1:
+            return m, norm
+        P, m = P * P, 2 * m
+    return None
+
+
 @check(
     id="algorithms.scaffold-linear-rate",
-    source="Karimireddy et al. 2020 (SCAFFOLD), Algorithm 1 option II and Theorem III; lecture slide 'Scaffold'; " + THEORY,
+    source="Karimireddy et al. 2020 (SCAFFOLD), Algorithm 1 option II and Theorem III; K. Yuan lecture, slide 'Scaffold'; " + THEORY,
     statement="SCAFFOLD with option II control variates converges to x* at a linear rate for every K, on the "
     "heterogeneous quadratics where FedAvg drifts",
     expression="fixed point of the SCAFFOLD round == xstar; spectral radius of the round map < 1",
@@ -159,7 +194,23 @@ def scaffold_linear_rate(mode: str = "quick", *, algorithm: Any = "scaffold", ta
     want = xs if target == "x*" else np.array([float(v) for v in fedavg_fixed_point(H_EXACT, C_EXACT, ETA, 4)])
     parts: dict[str, Verdict] = {}
     nums: dict[str, float] = {}
-    for K in ((2, 5) if mode == "quick" else (2, 5, 10, 20)):
+    Ks = (2, 5) if mode == "quick" else (2, 5, 10, 20)
+    xs_exact = _x_star(H_EXACT, C_EXACT)
+    target_exact = xs_exact if target == "x*" else fedavg_fixed_point(H_EXACT, C_EXACT, ETA, 4)
+    for K in Ks:
+        # the update rule in exact rationals: its fixed point and a certificate of its linear rate
+        A, b = affine_exact(lambda z: scaffold_round_exact(z, H_EXACT, C_EXACT, ETA, K), 8)
+        zfix = (sp.eye(8) - A).LUsolve(b)
+        cert = rate_certificate(A)
+        key = f"K={K}: exact fixed point is {target}"
+        parts[key] = (proved(key, f"exact round map's fixed point x = {_vec(zfix[0:2, 0])}") if zfix[0:2, 0] == target_exact
+                      else refuted(key, f"exact fixed point x = {_vec(zfix[0:2, 0])} ≠ {_vec(target_exact)}",
+                                   counterexample={"K": K, "fixed_point": _vec(zfix[0:2, 0]), "claimed": _vec(target_exact)}))
+        key = f"K={K}: exact linear rate"
+        parts[key] = (proved(key, f"‖A^{cert[0]}‖_∞ = {float(cert[1]):.4g} < 1, so ρ(A) <= {float(cert[1]) ** (1 / cert[0]):.4f}")
+                      if cert else inconclusive(key, "no power A^m (m <= 128) with ‖A^m‖_∞ < 1",
+                                                needs="a larger power or another norm"))
+    for K in Ks:
         rm = round_map(algorithm, prob, eta=float(ETA), local_steps=K)
         try:
             err = float(np.max(np.abs(rm.fixed_point()["x"] - want)))
@@ -170,7 +221,7 @@ def scaffold_linear_rate(mode: str = "quick", *, algorithm: Any = "scaffold", ta
         gaps = run.trajectory.values[:, 0]
         nums[f"rate_K={K}"] = rm.rate
         nums[f"final_gap_K={K}"] = float(gaps[-1])
-        key = f"K={K}"
+        key = f"K={K}: the library's SCAFFOLD"
         txt = (f"fixed point − {target}: {err:.2e}; linear rate ρ(A) = {rm.rate:.4f} per round; simulated gap "
                f"{gaps[0]:.3g} → {gaps[-1]:.2e} after 400 rounds")
         ok = err < 1e-10 and rm.rate < 1 and gaps[-1] <= 1e-12 * max(gaps[0], 1.0)
@@ -178,14 +229,31 @@ def scaffold_linear_rate(mode: str = "quick", *, algorithm: Any = "scaffold", ta
                       refuted(key, txt, counterexample={"K": K, "fixed_point_error": err, "rate": rm.rate,
                                                         "final_gap": float(gaps[-1])}))
     v = combine(f"SCAFFOLD reaches {target} linearly", parts,
-                notes="Same instance as algorithms.fedavg-fixed-point; the round map is measured from the library's "
-                "step on the invariant subspace c = mean c_i (float64, deterministic: no confidence level).")
+                notes="Same instance as algorithms.fedavg-fixed-point. Exact: the update rule's round map on (x, c_i) "
+                "in rationals, its fixed point, and a norm certificate ‖A^m‖_∞ < 1 of its rate. Library: the round map "
+                "measured from the batched step on the invariant subspace c = mean c_i (float64, deterministic), "
+                "and a 400-round run.")
     return dataclasses.replace(v, numbers=nums)
+
+
+def fedavg_m_round_exact(z: sp.Matrix, hessians, optima, eta, K, beta) -> sp.Matrix:
+    """One FedAvg-M round (full participation, server step ηK, no noise) in exact arithmetic on
+    ``z = (x, g)`` (d = 2): local ``y ← y − η(βH_i(y − c_i) + (1 − β)g)``, ``g⁺ = mean(x − y_i)/(ηK)``,
+    ``x⁺ = x − ηK g⁺``."""
+    x, g = z[0:2, 0], z[2:4, 0]
+    ys = []
+    for h, opt in zip(hessians, optima, strict=True):
+        y = x
+        for _ in range(K):
+            y = y - eta * (beta * h * (y - opt) + (1 - beta) * g)
+        ys.append(y)
+    g_new = sum((x - y for y in ys), sp.zeros(2, 1)) / (eta * K * len(ys))
+    return sp.Matrix.vstack(x - eta * K * g_new, g_new)
 
 
 @check(
     id="algorithms.fedavg-m-limit",
-    source="Cheng et al., ICLR 2024 (FedAvg-M, 'Momentum benefits non-IID federated learning'); lecture slide "
+    source="Cheng et al., ICLR 2024 (FedAvg-M, 'Momentum benefits non-IID federated learning'); K. Yuan lecture, slide "
     "'FedAvg-M'; " + THEORY,
     statement="FedAvg-M's limit tends to x* as the momentum weight β → 0 (β = 1 is FedAvg, which drifts)",
     expression="|xhat(beta) - xstar| decreasing as beta -> 0, -> 0 linearly in beta",
@@ -200,19 +268,34 @@ def fedavg_m_limit(mode: str = "quick", *, limit: str = "x*", K: int = 4) -> Ver
     xk = np.array([float(v) for v in fedavg_fixed_point(H_EXACT, C_EXACT, ETA, K)])
     target = xs if limit == "x*" else xk
     betas = (1.0, 0.25, 1 / 16, 1 / 64) if mode == "quick" else (1.0, 0.5, 0.25, 1 / 8, 1 / 16, 1 / 32, 1 / 64, 1 / 256)
+    # exact: the update rule's fixed point at each rational β, and its squared distance to the limit
+    xs_e = _x_star(H_EXACT, C_EXACT)
+    target_e = xs_e if limit == "x*" else fedavg_fixed_point(H_EXACT, C_EXACT, ETA, K)
+    d2_exact = []
+    for b in betas:
+        be = sp.Rational(b).limit_denominator(10**6)
+        A, bb = affine_exact(lambda z, be=be: fedavg_m_round_exact(z, H_EXACT, C_EXACT, ETA, K, be), 4)
+        xh = (sp.eye(4) - A).LUsolve(bb)[0:2, 0]
+        d2_exact.append(((xh - target_e).T * (xh - target_e))[0])
+    exact_dec = all(b2 < b1 for b1, b2 in zip(d2_exact, d2_exact[1:], strict=False))
     dist, rates = [], []
     for b in betas:
         rm = round_map("fedavg-m", prob, eta=float(ETA), local_steps=K, momentum=b)
         dist.append(float(np.linalg.norm(rm.fixed_point()["x"] - target)))
         rates.append(rm.rate)
     slope = float(np.polyfit(np.log(betas[1:]), np.log(dist[1:]), 1)[0]) if min(dist[1:]) > 0 else math.inf
-    ok = all(b < a for a, b in zip(dist, dist[1:], strict=False)) and dist[-1] < 0.05 * dist[0] and max(rates) < 1
+    lib_vs_exact = max(abs(d - math.sqrt(float(e))) for d, e in zip(dist, d2_exact, strict=True))
+    ok = (exact_dec and all(b < a for a, b in zip(dist, dist[1:], strict=False)) and dist[-1] < 0.05 * dist[0]
+          and max(rates) < 1 and lib_vs_exact < 1e-10)
     txt = ("|x̂(β) − " + limit + "| = " + ", ".join(f"{d:.3g} (β={b:.3g})" for b, d in zip(betas, dist, strict=True))
-           + f"; log-log slope in β {slope:.3f}; worst rate {max(rates):.4f}")
+           + f"; log-log slope in β {slope:.3f}; worst rate {max(rates):.4f}; exact squared distances "
+           + ("strictly decreasing" if exact_dec else "NOT decreasing") + f"; library vs exact {lib_vs_exact:.1e}")
     nums = {f"dist_beta={b:g}": d for b, d in zip(betas, dist, strict=True)} | {"slope": slope}
     if ok:
         return holds(f"FedAvg-M's limit → {limit} as β → 0", txt, confidence=None, numbers=nums,
-                     notes=f"Fixed points of the library's FedAvg-M round map (K = {K}, γ = 1/10), float64, deterministic.")
+                     notes=f"Fixed points of the update rule in exact rationals at each β (distances strictly decreasing, "
+                     f"proved on this grid) and of the library's FedAvg-M round map (K = {K}, γ = 1/10, float64); the "
+                     "limit β → 0 itself is read from the trend (slope ≈ 1: bias ∝ β), hence holds, not proved.")
     return refuted(f"FedAvg-M's limit → {limit} as β → 0", txt, numbers=nums,
                    counterexample={"betas": list(betas), "distances": dist, "limit": limit})
 
@@ -225,7 +308,7 @@ def _ring_exact(n: int) -> sp.Matrix:
 
 @check(
     id="algorithms.gossip-steady-state",
-    source="Lian et al. 2017; Koloskova et al. 2020 (decentralised SGD); lecture 'Decentralized SGD'; " + THEORY,
+    source="Lian et al. 2017; Koloskova et al. 2020 (decentralised SGD); K. Yuan lecture, 'Decentralized SGD'; " + THEORY,
     statement="Gossip SGD (combine-then-adapt) on f_i = ½‖x − c_i‖² has the steady state X∞ = γ((1+γ)I − W)⁻¹C; "
     "its consensus error grows as (1 − ρ)^-2 when the spectral gap 1 − ρ shrinks (γ ≪ 1 − ρ)",
     expression="X_inf == gamma*((1+gamma)*I - W)**-1 * C; d log(consensus)/d log(1 - rho) == -2",
@@ -289,7 +372,7 @@ def dcsgd_floor_exact(gamma, omega, n, b2):
 
 @check(
     id="algorithms.dcsgd-floor-diana-ef21",
-    source="Mishchenko et al. 2019 (DIANA); Richtárik, Sokolov, Fatkhullin 2021 (EF21); lecture 'compression with "
+    source="Mishchenko et al. 2019 (DIANA); Richtárik, Sokolov, Fatkhullin 2021 (EF21); K. Yuan lecture, 'compression with "
     "heterogeneous data'; " + THEORY,
     statement="With heterogeneous agents and no noise, DCSGD (Rand-k) stalls at the floor E[f − f*] = "
     "γωB/(2N(2 − γ − γω/N)) (linear in γ and ω to leading order) while DIANA and EF21 converge to x*",
@@ -413,8 +496,8 @@ class SharedMask:
 
 @check(
     id="algorithms.independent-masks-save-bits",
-    source="lecture ('independent compressors across agents save communication where a shared random mask does not'); "
-    + THEORY,
+    source="K. Yuan, 'Distributed Machine Learning (Part II)' lecture ('independent compressors across agents save "
+    "communication where a shared random mask does not'); " + THEORY,
     statement="N agents running DCSGD with Rand-k reach E[f − f*] ≤ ε(f(x⁰) − f*) with fewer bits than without "
     "compression when their masks are independent, and with no fewer bits when they share one mask",
     expression="bits_eps(independent) < bits_eps(none) <= bits_eps(shared), best step size of each on a grid",

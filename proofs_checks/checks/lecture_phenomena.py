@@ -28,7 +28,7 @@ import sympy as sp
 
 from ..check import check
 from ..claims import parse
-from ..verdict import Verdict, combine, holds, proved, refuted
+from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
 
 SRC = "Yuan, lecture 'Distributed Machine Learning (Part II)', slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; docs/theory.md#lecture-phenomena"
 

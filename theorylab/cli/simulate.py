@@ -69,7 +69,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
         description="Simulate an optimizer batched over replicas and agents; optionally integrate its SDE "
         "(--sde) and compare with Theorem 3/4 (--bound). Example: theorylab simulate dcsgd "
         "--problem quadratic:mu=1,L=1 --dim 20 --agents 4 --compressor randk:k=5 --eta 0.01 --steps 3000 "
-        "--replicas 500 --bound",
+        "--replicas 500 --bound. The field's algorithms: theorylab simulate scaffold --local-steps 5 --participation 2 "
+        "--problem quadratic:mu=0.5,L=2,hetero=1; theorylab simulate gossip-sgd --topology torus --gossip atc; "
+        "theorylab simulate diana --compressor randk:k=2 --alpha 0.2; your own: theorylab simulate my.py:MyAlg "
+        "--problem my.py:my_problem. With --sigma 0 and no randomness the run is deterministic and reports exact "
+        "values.",
     )
     p.add_argument("method", metavar="METHOD",
                    help="dsgd (= psgd, server-based distributed SGD), dcsgd, dsignsgd, ef14, ef21, diana, marina, "
@@ -135,7 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.set_defaults(func=run)
 
 
-def _method_and_options(args: argparse.Namespace) -> tuple[object, dict[str, object]]:
+def _method_and_options(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """The algorithm of ``METHOD`` and the options given on the command line; a flag the method does
     not take is an :class:`InvalidParameterError` (one line, exit 2)."""
     from ..simulate.algorithms import resolve_method

@@ -165,7 +165,7 @@ class Simulation:
         return "\n".join(lines)
 
 
-def simulate(method: str, problem: Problem, noise: Noise, *, eta: float, steps: int, replicas: int,
+def simulate(method: Any, problem: Problem, noise: Noise, *, eta: float, steps: int, replicas: int,
              compressor: Any = None, sde: bool = False, bound: bool = False, ell: str | None = "A",
              R: float | None = None, seed: int | None = 0, backend: str = "numpy", confidence: float = 0.95,
              burn_in: int | float | None = None, points: int = 200, substeps: int = 1, scheme: str = "euler",

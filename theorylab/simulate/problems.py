@@ -553,8 +553,8 @@ def read_libsvm(path: str, d: int | None = None) -> tuple[np.ndarray, np.ndarray
                 label = float(parts[0])
                 feats = []
                 for tok in parts[1:]:
-                    i, v = tok.split(":", 1)
-                    feats.append((int(i), float(v)))
+                    si, sv = tok.split(":", 1)
+                    feats.append((int(si), float(sv)))
             except ValueError:
                 raise InvalidParameterError(f"{path}:{lineno}: expected 'label index:value ...', got {line[:60]!r}") from None
             if any(i < 1 for i, _ in feats):

@@ -89,7 +89,10 @@ def register_algorithm(alg: Any, *, replace: bool = False) -> Any:
         raise InvalidParameterError(f"algorithm {obj.name!r}: compressor must be 'required', 'optional' or 'none', "
                                     f"got {obj.compressor!r}")
     name = str(obj.name).lower()
-    if name in ALGORITHMS and not replace and ALGORITHMS[name] is not obj:
+    old = ALGORITHMS.get(name)
+    reload = old is not None and (type(old).__module__, type(old).__qualname__) == (type(obj).__module__,
+                                                                                   type(obj).__qualname__)
+    if old is not None and not replace and old is not obj and not reload:  # a re-imported file replaces itself
         raise InvalidParameterError(f"an algorithm named {name!r} is already registered; pick another name")
     ALGORITHMS[name] = obj
     return alg
@@ -139,7 +142,7 @@ class Context:
     options: dict[str, Any] = field(default_factory=dict)
     x0: Any = None
     fast: bool = True
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -151,23 +154,36 @@ class Context:
 
     # --- gradients
     def noise_like(self, shape: tuple[int, ...]) -> Any:
-        """Gradient noise ``Z`` of shape ``(R, N, m)`` (zero without drawing when σ = 0)."""
+        """Gradient noise ``Z`` of shape ``(R, N, m)``: a fresh array (the caller may modify it), or
+        None when σ = 0 (nothing drawn)."""
         if all(s == 0 for s in self.noise.sigma):
-            return 0.0
-        return self.noise.sample(shape, self.rng, self.xp)
+            return None
+        n = shape[-2]
+        z = self.noise.standard(shape, self.rng, self.xp)
+        if self.noise.homogeneous:
+            z *= float(self.noise.scales(n)[0])
+        else:
+            z *= self.xp.asarray(self.noise.scales(n))[:, None]
+        return z
 
     def grads(self, x: Any) -> Any:
         """Stochastic gradients ``∇f_i(x) + Z_i`` of every agent at the server points ``x (R, d)``:
-        ``(R, N, d)``, noise independent across replicas and agents."""
-        g = self.problem.agent_grads(x)
+        ``(R, N, d)``, noise independent across replicas and agents (a fresh array)."""
         z = self.noise_like((x.shape[0], self.n, self.d))
-        return g + z if not isinstance(z, float) else g.copy()
+        g = self.problem.agent_grads(x)
+        if z is None:
+            return self.xp.array(g, copy=True)
+        z += g
+        return z
 
     def local_grads(self, y: Any) -> Any:
-        """Stochastic gradients ``∇f_i(y_i) + Z_i`` at per-agent points ``y (R, N, d)``."""
-        g = self.problem.local_grads(y)
+        """Stochastic gradients ``∇f_i(y_i) + Z_i`` at per-agent points ``y (R, N, d)`` (a fresh array)."""
         z = self.noise_like(y.shape)
-        return g + z if not isinstance(z, float) else g
+        g = self.problem.local_grads(y)
+        if z is None:
+            return self.xp.array(g, copy=True)
+        z += g
+        return z
 
     # --- compression
     def compress(self, v: Any) -> Any:
@@ -215,9 +231,9 @@ class Context:
             return xp.full((r, n), 1.0 / n)
         keys = self.rng.random((r, n))
         chosen = xp.argsort(keys, axis=1)[:, :s]
-        w = xp.zeros((r, n))
-        xp.put_along_axis(w, chosen, 1.0 / s, axis=1)
-        return w
+        w = xp.zeros(r * n)
+        w[(xp.arange(r)[:, None] * n + chosen).reshape(-1)] = 1.0 / s  # flat scatter (numpy and cupy)
+        return w.reshape(r, n)
 
 
 def compressor_omega(ctx: Context) -> float | None:

@@ -54,7 +54,9 @@ class DIANA:
 
     def step(self, s: DIANAState, ctx: Context) -> None:
         a = ctx.cache["alpha"]
-        m = ctx.compress(ctx.grads(s.x) - s.hi)
+        v = ctx.grads(s.x)
+        v -= s.hi
+        m = ctx.compress(v)
         mbar = m.mean(axis=1)
         s.x -= ctx.eta * (s.h + mbar)
         s.hi += a * m

@@ -41,7 +41,9 @@ class EF14:
         return EF14State(ctx.x0.copy(), ctx.xp.zeros((ctx.replicas, ctx.n, ctx.d)))
 
     def step(self, s: EF14State, ctx: Context) -> None:
-        p = s.e + ctx.eta * ctx.grads(s.x)
+        p = ctx.grads(s.x)  # fresh array: updated in place to p = e + γ g
+        p *= ctx.eta
+        p += s.e
         delta = ctx.compress(p)
         s.e = p - delta
         s.x -= delta.mean(axis=1)

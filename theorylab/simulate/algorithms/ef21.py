@@ -44,7 +44,9 @@ class EF21:
 
     def step(self, s: EF21State, ctx: Context) -> None:
         s.x -= ctx.eta * s.g
-        s.gi = s.gi + ctx.compress(ctx.grads(s.x) - s.gi)
+        v = ctx.grads(s.x)
+        v -= s.gi
+        s.gi += ctx.compress(v)
         s.g = s.gi.mean(axis=1)
 
     def iterate(self, s: EF21State) -> Any:

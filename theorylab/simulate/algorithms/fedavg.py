@@ -52,7 +52,7 @@ class FedAvg:
         for _ in range(k):
             y -= ctx.eta * ctx.local_grads(y)
         delta = ctx.compress(y - s.x[:, None, :])
-        s.x += lr * ctx.xp.einsum("rn,rnd->rd", w, delta)
+        s.x += lr * ctx.xp.matmul(w[:, None, :], delta)[:, 0, :]
 
     def iterate(self, s: FedAvgState) -> Any:
         return s.x

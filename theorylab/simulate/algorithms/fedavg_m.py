@@ -58,7 +58,7 @@ class FedAvgM:
         for _ in range(k):
             y -= ctx.eta * (beta * ctx.local_grads(y) + mom)
         delta = ctx.compress(y - x)
-        s.g = -xp.einsum("rn,rnd->rd", w, delta) / (ctx.eta * k)
+        s.g = -xp.matmul(w[:, None, :], delta)[:, 0, :] / (ctx.eta * k)
         s.x -= lr * ctx.eta * k * s.g
 
     def iterate(self, s: FedAvgMState) -> Any:

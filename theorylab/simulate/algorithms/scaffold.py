@@ -63,7 +63,7 @@ class Scaffold:
         sel = (w > 0)[:, :, None]
         dc = xp.where(sel, ci_new - s.ci, 0.0)
         s.ci += dc
-        s.x += lr * xp.einsum("rn,rnd->rd", w, dy)
+        s.x += lr * xp.matmul(w[:, None, :], dy)[:, 0, :]
         s.c += dc.sum(axis=1) / ctx.n
 
     def iterate(self, s: ScaffoldState) -> Any:

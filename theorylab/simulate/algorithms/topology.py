@@ -75,7 +75,7 @@ def mixing_matrix(name: str, n: int, t: int = 0) -> np.ndarray:
     if key == "exponential":
         tau = _tau(n)
         shifts = sorted({0} | {(2**j) % n for j in range(tau)})
-        return sum(_shift(n, s) for s in shifts) / len(shifts)
+        return np.sum([_shift(n, s) for s in shifts], axis=0) / len(shifts)
     if key in ("one-peer-exponential", "one-peer"):
         tau = _tau(n)
         s = (2 ** (t % tau)) % n
@@ -103,10 +103,12 @@ def validate_mixing(w: np.ndarray, n: int | None = None, tol: float = 1e-12) -> 
 
 
 def mixing_rate(w: np.ndarray) -> float:
-    """``ρ = ‖W − 11ᵀ/N‖₂`` (second-largest singular value of a doubly stochastic W)."""
+    """``ρ = ‖W − 11ᵀ/N‖₂`` (second-largest singular value of a doubly stochastic W). A doubly stochastic
+    W is a convex combination of permutations (Birkhoff), so ``ρ ≤ 1``: the float rounding above 1
+    (``1 + 2e-16`` for the one-peer matrices) is clipped."""
     a = np.asarray(w, dtype=float)
     n = a.shape[0]
-    return float(np.linalg.norm(a - np.full((n, n), 1.0 / n), 2))
+    return min(float(np.linalg.norm(a - np.full((n, n), 1.0 / n), 2)), 1.0)
 
 
 @dataclass(frozen=True)
