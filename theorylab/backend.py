@@ -25,6 +25,7 @@ __all__ = [
     "Backend",
     "BACKENDS",
     "get_xp",
+    "check_seed",
     "array_namespace",
     "default_rng",
     "to_numpy",
@@ -94,6 +95,20 @@ def array_namespace(*arrays: Any) -> ModuleType:
     return np
 
 
+def check_seed(seed: Any, name: str = "seed") -> None:
+    """Raise :class:`~theorylab.errors.InvalidParameterError` for a seed numpy would reject with a
+    bare error: a negative integer (``SeedSequence`` takes no negative entropy), a bool, a float
+    or a string. None, integers ``>= 0``, ``SeedSequence``s and generators pass."""
+    import numbers
+
+    from .errors import InvalidParameterError
+
+    bad = isinstance(seed, (bool, float, complex, str, bytes)) or (isinstance(seed, numbers.Integral) and seed < 0)
+    if bad:
+        raise InvalidParameterError(
+            f"{name} must be an integer >= 0 (or None, a SeedSequence or a Generator), got {seed!r}")
+
+
 def default_rng(seed: Any = None, xp: ModuleType | str = "numpy") -> Any:
     """An explicit random generator for ``xp``.
 
@@ -102,6 +117,7 @@ def default_rng(seed: Any = None, xp: ModuleType | str = "numpy") -> Any:
     ``numpy.random.default_rng``; for cupy ``cupy.random.default_rng``.
     """
     xp = get_xp(xp) if not isinstance(xp, ModuleType) else xp
+    check_seed(seed)
     if xp is np:
         if isinstance(seed, np.random.Generator):
             return seed

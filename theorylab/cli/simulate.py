@@ -8,6 +8,7 @@ import math
 import sys
 
 from ..errors import InvalidParameterError
+from ._io import figure_file, seed_type
 
 METHODS = ("dsgd", "dcsgd", "dsignsgd")
 
@@ -81,16 +82,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--scheme", choices=("euler", "richardson"), default="euler", help="SDE scheme (default euler)")
     p.add_argument("--substeps", type=_positive_int("--substeps"), default=1, help="SDE steps per eta (default 1)")
     p.add_argument("--bound", action="store_true", help="compare with Theorem 3 (dsgd/dcsgd) or 4 (dsignsgd)")
-    p.add_argument("--ell", choices=("A", "B"), default="A", help="l_nu candidate of Theorem 4 (default A)")
+    p.add_argument("--ell", choices=("A", "B"), default=None,
+                   help="l_nu candidate of Theorem 4, dsignsgd with --bound only (default A)")
     p.add_argument("--radius", type=_positive_float("--radius"), default=None,
-                   help="R of candidate B (|Sigma^-1/2 grad f| <= R along the run); default from x0")
+                   help="R of candidate B (|Sigma^-1/2 grad f| <= R along the run), with --ell B only; "
+                   "default from x0")
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--burn-in", type=_burn_in, default=None,
                    help="steps (int) or fraction (<1) to discard; default: detected (MSER)")
     p.add_argument("--points", type=_positive_int("--points"), default=200, help="record points (default 200)")
     p.add_argument("--plot", default=None, metavar="FILE", help="save a figure (png/pdf/svg)")
     p.add_argument("--backend", choices=("numpy", "cupy", "auto"), default="numpy", help="array backend")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_type, default=0, help="random seed, an integer >= 0 (default 0)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: when stderr is a terminal)")
@@ -103,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 < args.confidence < 1:
         raise InvalidParameterError(f"--confidence must be in (0, 1), got {args.confidence}")
+    _reject_inapplicable(args)
+    if args.plot is not None:
+        figure_file(args.plot, "--plot")  # before the work, not after it
     problem = problem_from_spec(args.problem, args.dim, args.agents)
     sigma = args.sigma[0] if len(args.sigma) == 1 else args.sigma
     noise = noise_from_spec(args.noise, sigma, args.batch)
@@ -116,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.compressor is not None:
         raise InvalidParameterError(f"{args.method} takes no --compressor (got {args.compressor!r}); use dcsgd")
     sim = simulate(args.method, problem, noise, eta=args.eta, steps=args.steps, replicas=args.replicas,
-                   compressor=compressor, sde=args.sde, bound=args.bound, ell=args.ell, R=args.radius, seed=args.seed,
+                   compressor=compressor, sde=args.sde, bound=args.bound, ell=args.ell or "A", R=args.radius,
+                   seed=args.seed,
                    backend=args.backend, confidence=args.confidence, burn_in=args.burn_in, points=args.points,
                    substeps=args.substeps, scheme=args.scheme, progress=args.progress)
     if sim.bound_error is not None:
@@ -125,15 +132,30 @@ def run(args: argparse.Namespace) -> int:
     if sim.sde_error is not None:
         print(f"theorylab: warning: no SDE for this setting: {sim.sde_error} (simulated the optimizer only)",
               file=sys.stderr)
-    if args.plot:
-        plot_simulation(sim, args.plot)
+    # the results first: a figure that fails to save must not swallow them
     if args.format == "json":
         print(json.dumps(sim.to_json(), indent=1, default=_jsonable))
     else:
         print(sim.text())
-        if args.plot:
+    if args.plot is not None:
+        sys.stdout.flush()
+        try:
+            plot_simulation(sim, args.plot)
+        except OSError as exc:
+            raise InvalidParameterError(f"--plot {args.plot!r}: the figure could not be saved "
+                                        f"({exc.strerror or exc}); the results above are complete") from None
+        if args.format == "text":
             print(f"  figure: {args.plot}")
     return 0
+
+
+def _reject_inapplicable(args: argparse.Namespace) -> None:
+    """Options given where they do not apply are errors, not silently ignored."""
+    if args.ell is not None and not (args.method == "dsignsgd" and args.bound):
+        raise InvalidParameterError(f"--ell applies to dsignsgd with --bound (Theorem 4's l_nu); "
+                                    f"got --ell {args.ell} with {args.method}{'' if args.bound else ' without --bound'}")
+    if args.radius is not None and args.ell != "B":
+        raise InvalidParameterError("--radius applies to --ell B (candidate B's region) only")
 
 
 def _jsonable(o: object) -> object:

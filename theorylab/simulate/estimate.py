@@ -12,7 +12,9 @@
   1e-3 level (paired over the independent replicas) *and* by more than the interval's
   half-width (the drift matters at the estimate's resolution), the estimate is flagged
   ``stationary=False`` and no verdict is drawn from it; a significant but smaller drift is
-  only reported.
+  only reported. A kept stretch too short for this test (fewer than 4 blocks, i.e. a run of a
+  handful of steps) cannot show that the run has settled: it is flagged ``stationary=False``
+  too ("too short to reach stationarity"), so that no verdict is drawn from a transient.
 
 Heavy tails: when the noise has no variance (``ν ≤ 2``) the stationary mean may be infinite and a
 t-interval means nothing. Each estimate reports ``top_share``, the share of the largest replica
@@ -122,7 +124,8 @@ class Estimate:
     (batch-means method only); ``warnings``: what the reader must know; ``stationary``: False
     when the mean still drifts after burn-in: the first and second halves of the kept stretch
     differ at the two-sided 1e-3 level (paired over replicas) and by more than the interval's
-    half-width, i.e. the run has not settled at the estimate's resolution.
+    half-width, i.e. the run has not settled at the estimate's resolution; also False when the
+    kept stretch is too short for that test (fewer than 4 blocks).
     """
 
     value: float
@@ -221,6 +224,10 @@ def stationary_level(traj: Trajectory, confidence: float = 0.95, burn_in: int | 
     burn = int(edges[j])
     per_rep = sums[j:].sum(axis=0) / counts[j:].sum(axis=0)
     trend = _halves_z(sums[j:], counts[j:])
+    if trend is None:  # too few blocks to test for a drift: stationarity is not established
+        stationary = False
+        warnings.append(f"too short to reach stationarity: {nb - j} block(s) after burn-in, the drift test "
+                        "needs 4; run longer")
     total = float(np.sum(np.abs(per_rep)))
     top_share = float(np.max(np.abs(per_rep)) / total) if total > 0 else math.nan
     median = float(np.median(per_rep))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
+from ..backend import check_seed
 from ..errors import AssumptionError, InvalidParameterError
 from .estimate import Curve, Estimate, mean_curve, stationary_level
 from .models import BoundSetting, bound_for, sde_for
@@ -127,6 +128,7 @@ def simulate(method: str, problem: Problem, noise: Noise, *, eta: float, steps: 
     """
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
+    check_seed(seed)
     ss = np.random.SeedSequence(seed)
     s_opt, s_sde = ss.spawn(2)
     comps = resolve_compressors(compressor, problem.n_agents) if method == "dcsgd" else None

@@ -74,7 +74,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import default_rng, get_xp, to_numpy
+from ..backend import check_seed, default_rng, get_xp, to_numpy
 from ..compressors._base import ClassNotApplicableError
 from ..errors import InvalidParameterError, positive_int
 from ._stats import eb_lower, eb_width
@@ -327,6 +327,7 @@ def _check(
         raise InvalidParameterError(f"C must be callable as C(x, rng), got {C!r}")
     unb, omega, delta = _resolve_claims(C, d, omega, delta, unbiased, claims)
     xp = get_xp(backend)
+    check_seed(seed)
     ss = np.random.SeedSequence(seed)
     s_search, s_pilot1, s_pilot2, s_main = ss.spawn(4)
 
