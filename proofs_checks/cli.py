@@ -1,7 +1,13 @@
 """Command line of the checks, shared by ``theorylab check`` and ``python -m proofs_checks``.
 
 Exit status: 0 when every check ran (refuted claims are results, not failures), 1 when a
-check raised (an ``error`` row), 2 for bad arguments (no check matches ``--only``).
+check raised (an ``error`` row), 2 for bad arguments (no check matches ``--only``, an ``--out``
+that cannot be written: checked before any check runs), 130 when interrupted (Ctrl-C): the
+verdicts finished so far are printed (and written to ``--out``) first.
+
+When stdout is not a terminal (``theorylab check > report.txt``) the summary line is also
+printed on stderr, so a redirected run does not end silently; ``--progress`` forces progress
+on stderr (a bar on a terminal, one line per finished check otherwise).
 """
 
 from __future__ import annotations
@@ -12,8 +18,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from .report import FORMATS, render
-from .runner import collect, run_checks
+from .report import FORMATS, render, summary_line
+from .runner import Result, collect, run_checks
 
 __all__ = ["add_arguments", "run_from_args", "main"]
 
@@ -30,13 +36,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
     parser.add_argument("--out", metavar="FILE", default=None,
                         help="also write the report to FILE (format from --format)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+    parser.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                         help="worker processes (default 1; 0 = number of CPUs)")
     parser.add_argument("--list", action="store_true", help="list the selected checks and exit")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--progress", dest="progress", action="store_true", default=None,
+                        help="progress on stderr even when it is not a terminal (one line per check)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    parser.add_argument("--wide", action="store_true",
+                        help="text table: never cut the source and key-number cells (no '…')")
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs must be an integer >= 0 (0 = number of CPUs), got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--jobs must be an integer >= 0 (0 = number of CPUs), got {text!r}")
+    return value
 
 
 def run_from_args(args: argparse.Namespace) -> int:
+    if args.out is not None and not args.list:
+        from theorylab.cli._io import output_file
+
+        output_file(args.out, "--out")  # before the checks run, not after minutes of work
     checks, failures = collect(args.only)
     if args.only and not checks:
         print(f"no check id matches {args.only}; use --list to see the ids", file=sys.stderr)
@@ -49,13 +73,38 @@ def run_from_args(args: argparse.Namespace) -> int:
         return 0
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     t0 = time.perf_counter()
-    results = run_checks(checks, args.mode, jobs=jobs, failures=failures,
-                         progress=False if args.no_progress else None)
-    text = render(results, args.format, mode=args.mode, seconds=time.perf_counter() - t0)
+    progress = getattr(args, "progress", None)
+    lines = progress is True and not sys.stderr.isatty()  # forced progress into a log: one line per check
+    finished: list[Result] = []
+
+    def on_result(r: Result) -> None:
+        finished.append(r)
+        if lines:
+            print(f"[{len(finished)}/{len(checks)}] {r.id}: {r.verdict.status} ({r.seconds:.1f} s)",
+                  file=sys.stderr, flush=True)
+
+    interrupted = False
+    try:
+        results = run_checks(checks, args.mode, jobs=jobs, failures=failures,
+                             progress=False if lines else progress, on_result=on_result)
+    except KeyboardInterrupt:  # keep what finished: the verdicts so far, then exit 130
+        interrupted = True
+        order = {c.id: i for i, c in enumerate(checks)}
+        results = run_checks([], failures=failures, progress=False)  # the import failures, if any
+        results += sorted(finished, key=lambda r: order.get(r.id, len(order)))
+    text = render(results, args.format, mode=args.mode, seconds=time.perf_counter() - t0,
+                  wide=getattr(args, "wide", False))
     sys.stdout.write(text)
+    sys.stdout.flush()
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             fh.write(text)
+    if interrupted:
+        print(f"theorylab: interrupted after {len(finished)} of {len(checks)} checks; the table above holds "
+              "the verdicts finished so far", file=sys.stderr)
+        return 130
+    if not sys.stdout.isatty():  # redirected: say how it ended where the user is looking
+        print(summary_line(results, args.mode, time.perf_counter() - t0), file=sys.stderr)
     return 1 if any(r.verdict.status == "error" for r in results) else 0
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from .runner import Result
 from .verdict import STATUSES, _plain
 
-__all__ = ["summary", "render", "FORMATS", "format_numbers"]
+__all__ = ["summary", "summary_line", "render", "FORMATS", "format_numbers"]
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "json")
 
@@ -131,8 +131,14 @@ def _summary_line(s: Mapping[str, Any], mode: str) -> str:
     return f"{s['total']} checks ({mode}): {parts}; {s['seconds']:.1f} s"
 
 
-def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick", seconds: float | None = None) -> str:
-    """The report in ``fmt`` (``text``, ``markdown`` or ``json``)."""
+def summary_line(results: Sequence[Result], mode: str = "quick", seconds: float | None = None) -> str:
+    """The one-line summary: ``N checks (mode): a proved, b holds, ...; s s``."""
+    return _summary_line(summary(results, seconds), mode)
+
+
+def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick", seconds: float | None = None,
+           wide: bool = False) -> str:
+    """The report in ``fmt`` (``text``, ``markdown`` or ``json``); ``wide``: text cells are never cut."""
     s = summary(results, seconds)
     if fmt == "json":
         return json.dumps({"mode": mode, "summary": s, "results": [r.to_dict() for r in results]}, indent=2, default=str)
@@ -151,7 +157,7 @@ def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick",
         return "\n".join(lines) + "\n"
     if fmt != "text":
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
-    rows = _rows(results, {"source": 40, "numbers": 70})
+    rows = _rows(results, None if wide else {"source": 40, "numbers": 70})
     widths = [max([len(HEADER[i])] + [len(r[i]) for r in rows]) for i in range(len(HEADER))]
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()

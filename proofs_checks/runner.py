@@ -116,11 +116,11 @@ def run_checks(
                     on_result(r)
                 bar.advance()
         else:
-            with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
+            with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint) as pool:
                 # costly checks first, so the pool stays busy
                 order = sorted(checks, key=lambda c: -c.cost[0 if mode == "quick" else 1])
                 futs = {pool.submit(_run_by_id, c.id, mode): c for c in order}
-                for fut in cf.as_completed(futs):
+                for fut in _as_completed_or_stop(pool, futs):
                     c = futs[fut]
                     try:
                         r = fut.result()
@@ -136,6 +136,24 @@ def run_checks(
         bar.close()
     results.extend(by_id[c.id] for c in checks)
     return results
+
+
+def _ignore_sigint() -> None:
+    """Workers ignore Ctrl-C: the parent stops them and reports the verdicts finished so far."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _as_completed_or_stop(pool: cf.ProcessPoolExecutor, futs: dict) -> Any:
+    """``as_completed(futs)``; on Ctrl-C cancel what is queued, stop the workers, re-raise."""
+    try:
+        yield from cf.as_completed(futs)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in list(getattr(pool, "_processes", {}).values()):  # no public way to stop running work
+            proc.terminate()
+        raise
 
 
 class _Bar:

@@ -178,3 +178,194 @@ def test_broken_pipe_is_silent_exit_141(argv) -> None:
     _, err = p.communicate(timeout=120)
     assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err, err
     assert err == "" and p.returncode == 141, (p.returncode, err)
+
+
+# ----------------------------------------------------------------------------- symbolic commands
+
+AT = ["eta=0.01", "L=1", "mu=1", "sigma=1", "B=1", "omega=3", "t=inf"]
+
+
+@pytest.mark.parametrize("argv, fragments", [
+    (["regenerate", "--out", ""], ["--out", "empty"]),
+    (["regenerate", "--out", "no/such/parent/dir"], ["--out", "does not exist"]),
+    (["bounds", "dcsgd", "--at", "d=2.5", "N=4", *AT], ["d must be an integer", "2.5"]),
+    (["bounds", "dcsgd", "--at", "d=2", "N=4.5", *AT], ["N must be an integer", "4.5"]),
+    (["bounds", "dcsgd", "--at", "d=2", "N=9/2", *AT], ["N must be an integer"]),
+    (["bounds", "dcsgd", "--ell", "B"], ["--ell", "dsignsgd", "dcsgd"]),
+    (["bounds", "sgd", "--ell", "free"], ["--ell"]),
+    (["bounds", "dcsgd", "--standalone"], ["--standalone", "latex"]),
+    (["sde", "dsgd", "--agents", "0"], ["--agents", "positive integer"]),
+    (["check", "--jobs", "-1"], ["--jobs", ">= 0"]),
+])
+def test_symbolic_and_check_bad_input_one_line(capsys, argv, fragments, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _run(capsys, *argv)
+    assert rc == 2, (out, err)
+    _one_line_error(err, *fragments)
+    assert out == "" and list(tmp_path.iterdir()) == []  # nothing written, not even into the cwd
+
+
+def test_regenerate_out_is_an_existing_file(capsys, tmp_path) -> None:
+    f = tmp_path / "file.txt"
+    f.write_text("keep me")
+    rc, _, err = _run(capsys, "regenerate", "--out", str(f))
+    assert rc == 2 and f.read_text() == "keep me"
+    _one_line_error(err, "--out", "not a directory")
+
+
+def _read_only_dir() -> Path | None:
+    """A directory on a read-only file system (from /proc/mounts), if this machine has one."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 4 and "ro" in parts[3].split(",") and Path(parts[1]).is_dir():
+            return Path(parts[1])
+    return None
+
+
+@pytest.mark.parametrize("command", ["regenerate", "check", "plot"])
+def test_read_only_output_is_refused_before_the_work(capsys, command) -> None:
+    ro = _read_only_dir()
+    if ro is None:
+        pytest.skip("no read-only file system mounted here")
+    argv = {"regenerate": ["regenerate", "--out", str(ro / "sub")],
+            "check": ["check", "--only", "no-such-check-id-xyz", "--out", str(ro / "r.txt")],
+            "plot": ["simulate", "dsgd", "--steps", "5", "--replicas", "2", "--plot", str(ro / "p.png")]}[command]
+    rc, out, err = _run(capsys, *argv)
+    assert rc == 2 and out == ""
+    _one_line_error(err, "--out" if command != "plot" else "--plot")
+
+
+def test_regenerate_writes_into_a_new_directory(capsys, tmp_path, monkeypatch) -> None:
+    import theorylab.symbolic.render as render
+
+    seen = []
+    monkeypatch.setattr(render, "regenerate", lambda out: seen.append(out) or [])  # the CLI part only
+    rc, out, _ = _run(capsys, "regenerate", "--out", str(tmp_path / "new"))
+    assert rc == 0 and "wrote 0 files" in out
+    assert seen == [tmp_path / "new"] and (tmp_path / "new").is_dir()
+
+
+def test_bounds_json_has_one_shape(capsys) -> None:
+    rc, out, _ = _run(capsys, "bounds", "dcsgd", "--format", "json")
+    plain = json.loads(out)
+    rc2, out2, _ = _run(capsys, "bounds", "dcsgd", "--format", "json", "--at", "d=20", "N=4", *AT)
+    evaluated = json.loads(out2)
+    assert rc == rc2 == 0
+    ev = evaluated.pop("evaluation")
+    assert evaluated == plain  # the same document, plus "evaluation"
+    assert ev["asymptotic"] is True and ev["at"]["d"] == "20"
+    # Theorem 3's level at these values: (eta L d/(4 mu N)) (sigma^2/B)(1 + omega)/Delta, Delta = 1 - 3 eta/8
+    assert ev["value"] == pytest.approx(0.01 * 20 / 16 * 4 / (1 - 0.03 / 8), rel=1e-12)
+
+
+def test_bounds_ell_still_works_where_it_applies(capsys) -> None:
+    rc, out, _ = _run(capsys, "bounds", "dsignsgd", "--ell", "B")
+    assert rc == 0 and "candidate B" in out
+
+
+# ----------------------------------------------------------------------------- LaTeX
+
+# macros of LaTeX, amsmath and amssymb that the writers may use; anything else would not compile
+_KNOWN_MACROS = set(r"""
+\documentclass \usepackage \title \date \begin \end \maketitle \paragraph \noindent \item \textbf \text
+\quad \left \right \frac \sqrt \sum \infty \geq \leq \ge \le \sim \preceq \nabla \operatorname \mathcal
+\mathbb \hline \textbackslash \Delta \Sigma \Xi \alpha \beta \gamma \delta \zeta \eta \kappa \lambda \mu
+\nu \omega \sigma \ell \varpi \cdot \infty \in \log \exp \min \max \pi \neq \lt \gt \operatorname
+\mathrm \qquad \cdots \ldots \dots \times \sign \operatorname \erf
+""".split())
+
+
+def _latex_sane(tex: str) -> None:
+    import re
+
+    assert tex.count("{") - tex.count(r"\{") == tex.count("}") - tex.count(r"\}"), "unbalanced braces"
+    begins = re.findall(r"\\begin\{(\w+\*?)\}", tex)
+    ends = re.findall(r"\\end\{(\w+\*?)\}", tex)
+    assert sorted(begins) == sorted(ends), (begins, ends)
+    macros = set(re.findall(r"\\[A-Za-z]+", tex))
+    assert macros <= _KNOWN_MACROS, macros - _KNOWN_MACROS
+
+
+def test_latex_renders_assumptions_and_delta_as_mathematics(capsys) -> None:
+    rc, out, _ = _run(capsys, "bounds", "dcsgd", "--format", "latex")
+    assert rc == 0
+    # Delta as a paper writes it, not "- \frac{...}{...} + 1"
+    assert r"\Delta = 1 - \frac{L^{2} \eta \omega}{2 N \mu}" in out
+    assert r"+ 1 \\" not in out and r"- \frac{L^{2} \eta \omega}{2 N \mu} + 1" not in out
+    # assumptions as mathematics, not escaped ASCII
+    before_notes = out.split("Notes:")[0]
+    assert r"\^{}" not in before_notes and "||grad" not in before_notes and "grad f" not in before_notes
+    assert r"\|\nabla f(x)\|^2 \ge 2\mu\,(f(x) - f^*)" in out
+    assert r"\item $\eta > 0$" in out and r"\item $\Delta > 0$, where $\Delta = 1 - \frac" in out
+    _latex_sane(out)
+
+
+@pytest.mark.parametrize("argv", [
+    ["bounds", "dcsgd"], ["bounds", "dsignsgd", "--ell", "B"], ["bounds", "signsgd"], ["sde", "dcsgd"],
+    ["sde", "dsignsgd"], ["rules", "dcsgd"], ["classes"],
+])
+def test_standalone_latex_is_a_complete_document(capsys, argv) -> None:
+    rc, out, _ = _run(capsys, *argv, "--format", "latex", "--standalone")
+    assert rc == 0
+    assert out.startswith(r"\documentclass") and out.rstrip().endswith(r"\end{document}")
+    assert r"\usepackage{amsmath,amssymb}" in out and out.count(r"\begin{document}") == 1
+    _latex_sane(out)
+
+
+def test_planted_latex_defects_are_caught() -> None:
+    """The sanity check refutes what would not compile."""
+    with pytest.raises(AssertionError, match="unbalanced"):
+        _latex_sane(r"\frac{a}{b")
+    with pytest.raises(AssertionError):
+        _latex_sane(r"\begin{align*} x")
+    with pytest.raises(AssertionError):
+        _latex_sane(r"$\notamacro x$")
+
+
+# ----------------------------------------------------------------------------- substitution by name
+
+
+def test_bound_substitutes_by_name_and_foreign_symbols() -> None:
+    import sympy as sp
+
+    from theorylab.symbolic import get_bound, symbol
+
+    b = get_bound("dcsgd")
+    foreign = sp.symbols("omega")  # no assumptions: not the library's (non-negative) omega
+    assert foreign != symbol("omega")
+    assert b.level.subs(foreign, 3) == b.level  # why this matters: plain sympy changes nothing
+    by_symbol = b.subs({foreign: 3}, part="level")
+    by_name = b.subs(omega=3, part="level")
+    assert by_symbol == by_name == b.level.subs(symbol("omega"), 3)
+    assert "omega" not in {s.name for s in by_name.free_symbols}
+    vals = dict(eta=0.01, L=1, mu=1, d=20, N=4, sigma=1, B=1, t="inf")
+    assert b.evaluate({foreign: 3}, **vals) == b.evaluate(omega=3, **vals)
+
+
+def test_bound_subs_rejects_unknown_names_and_duplicates() -> None:
+    import sympy as sp
+
+    from theorylab.errors import InvalidParameterError
+    from theorylab.symbolic import get_bound
+
+    b = get_bound("dcsgd")
+    with pytest.raises(InvalidParameterError, match="no symbol 'omga'"):
+        b.subs(omga=3)
+    with pytest.raises(InvalidParameterError, match="twice"):
+        b.subs({sp.Symbol("omega"): 1}, omega=2)
+    with pytest.raises(InvalidParameterError, match="part"):
+        b.subs(omega=1, part="nonsense")
+
+
+def test_bound_evaluate_rejects_non_integer_dimension() -> None:
+    from theorylab.errors import InvalidParameterError
+    from theorylab.symbolic import get_bound
+
+    vals = dict(eta=0.01, L=1, mu=1, sigma=1, B=1, omega=3, t="inf")
+    with pytest.raises(InvalidParameterError, match="d must be an integer"):
+        get_bound("dcsgd").evaluate(d=2.5, N=4, **vals)
+    assert get_bound("dcsgd").evaluate(d=2.0, N=4, **vals) > 0  # an integral float is an integer

@@ -10,13 +10,30 @@ import json
 import math
 import sys
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, positive_int
+from ._io import output_dir
 
 FORMATS = ("latex", "markdown", "text", "json")
 
 
 def _add_format(p: argparse.ArgumentParser, default: str = "text") -> None:
     p.add_argument("--format", choices=FORMATS, default=default, help=f"output format (default {default})")
+    p.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document that pdflatex compiles (amsmath, amssymb)")
+
+
+def _write(args: argparse.Namespace, text: str, title: str) -> None:
+    """Print ``text`` (a renderer's output), wrapped in a LaTeX document with ``--standalone``."""
+    if getattr(args, "standalone", False):
+        from ..symbolic.render import latex_standalone
+
+        text = latex_standalone(text, title)
+    sys.stdout.write(text)
+
+
+def _check_standalone(args: argparse.Namespace) -> None:
+    if getattr(args, "standalone", False) and args.format != "latex":
+        raise InvalidParameterError(f"--standalone applies to --format latex, got --format {args.format}")
 
 
 def _parse_at(items: list[str]) -> dict[str, str]:
@@ -38,26 +55,32 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
     from ..symbolic.bounds import get_bound
     from ..symbolic.render import document_dict, render, to_document
 
-    ell = None if args.ell.lower() == "free" else args.ell.upper()
+    _check_standalone(args)
+    if args.ell is not None and args.name not in ("dsignsgd", "signsgd"):
+        raise InvalidParameterError(f"--ell applies to dsignsgd and signsgd (the l_nu of Theorem 4); "
+                                    f"{args.name} has no l_nu")
+    ell_arg = args.ell or "A"
+    ell = None if ell_arg.lower() == "free" else ell_arg.upper()
     bound = get_bound(args.name, ell=ell)
-    if not args.at:
-        sys.stdout.write(render(bound, args.format))
-        return 0
-    values = _parse_at(args.at)
-    value = bound.evaluate(**values)
-    asymptotic = values.get("t", "").lower() in ("inf", "oo", "+inf", "infinity")
+    values = _parse_at(args.at) if args.at else {}
+    value = bound.evaluate(**values) if args.at else None
     if args.format == "json":
-        out = {"bound": bound.name, "ell_candidate": bound.ell_choice, "at": values, "value": value,
-               "asymptotic": asymptotic}
-        if asymptotic:
-            out["level"] = value
-        out["document"] = document_dict(to_document(bound))
-        sys.stdout.write(json.dumps(out, sort_keys=True, indent=2) + "\n")
+        # one shape with or without --at: the bound's document, plus "evaluation" with --at
+        out = document_dict(to_document(bound))
+        if args.at:
+            asymptotic = values.get("t", "").lower() in ("inf", "oo", "+inf", "infinity")
+            out["evaluation"] = {"at": values, "value": value, "asymptotic": asymptotic}
+        sys.stdout.write(json.dumps(out, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
         return 0
+    if not args.at:
+        _write(args, render(bound, args.format), bound.title)
+        return 0
+    assert value is not None
+    asymptotic = values.get("t", "").lower() in ("inf", "oo", "+inf", "infinity")
     at = ", ".join(f"{k}={v}" for k, v in values.items())
     what = "asymptotic level" if asymptotic else "bound"
     if args.format == "latex":
-        sys.stdout.write(f"% {bound.title} at {at}\n{what}: ${value!r}$\n")
+        _write(args, f"% {bound.title} at {at}\n{what}: ${value!r}$\n", bound.title)
     elif args.format == "markdown":
         sys.stdout.write(f"**{bound.title}** at `{at}`: {what} = `{value!r}`\n")
     else:
@@ -71,7 +94,10 @@ def _cmd_sde(args: argparse.Namespace) -> int:
     from ..symbolic.render import render
     from ..symbolic.sde import get_sde
 
-    sys.stdout.write(render(get_sde(args.name, agents=args.agents), args.format))
+    _check_standalone(args)
+    agents = None if args.agents is None else positive_int("--agents", args.agents)
+    sde = get_sde(args.name, agents=agents)
+    _write(args, render(sde, args.format), sde.title)
     return 0
 
 
@@ -79,7 +105,8 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     from ..symbolic.render import render
     from ..symbolic.rules import rule_table
 
-    sys.stdout.write(render(rule_table(args.method, exact=args.exact), args.format))
+    _check_standalone(args)
+    _write(args, render(rule_table(args.method, exact=args.exact), args.format), f"Scaling rules of {args.method}")
     return 0
 
 
@@ -87,20 +114,22 @@ def _cmd_classes(args: argparse.Namespace) -> int:
     from ..symbolic.classes import class_tables
     from ..symbolic.render import render
 
+    _check_standalone(args)
     tables = class_tables()
     if args.format == "json":
         from ..symbolic.render import document_dict, to_document
 
         sys.stdout.write(json.dumps([document_dict(to_document(tb)) for tb in tables], sort_keys=True, indent=2) + "\n")
         return 0
-    sys.stdout.write("\n".join(render(tb, args.format) for tb in tables))
+    _write(args, "\n".join(render(tb, args.format) for tb in tables), "Compressor classes")
     return 0
 
 
 def _cmd_regenerate(args: argparse.Namespace) -> int:
     from ..symbolic.render import regenerate
 
-    paths = regenerate(args.out)
+    out = output_dir(args.out, "--out")  # before the work: never the current directory by accident
+    paths = regenerate(out)
     print(f"wrote {len(paths)} files to {args.out}")
     return 0
 
@@ -116,13 +145,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     _add_format(p)
     p.add_argument("--at", nargs="+", action="extend", default=[], metavar="SYMBOL=VALUE",
                    help="substitute and evaluate, e.g. --at eta=0.01 L=1 mu=1 d=20 N=4 sigma=1 B=1 omega=3 t=inf")
-    p.add_argument("--ell", default="A", choices=["A", "B", "a", "b", "free"],
-                   help="definition of ell_nu for dsignsgd/signsgd: A = 2 M_nu, B = 2 Xi_nu(R)/R, free = symbol")
+    p.add_argument("--ell", default=None, choices=["A", "B", "a", "b", "free"],
+                   help="definition of ell_nu, dsignsgd/signsgd only: A = 2 M_nu (default), B = 2 Xi_nu(R)/R, "
+                   "free = symbol")
     p.set_defaults(func=_cmd_bounds)
 
     p = sub.add_parser("sde", help="print the SDE of an optimizer (drift and diffusion)")
     p.add_argument("name", choices=SDE_NAMES)
-    p.add_argument("--agents", type=int, default=None, help="per-agent constants for this many agents")
+    p.add_argument("--agents", type=int, default=None, help="per-agent constants for this many agents (>= 1)")
     _add_format(p)
     p.set_defaults(func=_cmd_sde)
 

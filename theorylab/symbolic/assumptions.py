@@ -34,6 +34,7 @@ class Assumption:
     relation: sp.Basic | None = None
     kind: str = "parameter"  # "parameter" (checked on values), "hypothesis" (on f / noise), "inequality" (a proof step)
     definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    latex: str | None = None  # the statement as LaTeX text-mode (math in $...$), for hypotheses on f
 
     def check(self, values: Mapping[sp.Symbol, Any]) -> bool | None:
         """True/False when ``relation`` can be decided at ``values``; None when it does not apply.

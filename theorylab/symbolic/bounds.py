@@ -29,7 +29,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError
 from .assumptions import Assumption, check_assumptions, parse_value, plain
-from .symbols import B, Delta, L, N, R, d, ell, eta, gap0, mu, nu, omega, sigma, t
+from .symbols import B, Delta, L, N, R, d, ell, eta, gap0, mu, nu, omega, sigma, symbol_info, t
 from .xi import M, Xi
 
 __all__ = ["Bound", "BOUND_NAMES", "ELL_CANDIDATES", "get_bound", "ell_candidate", "bound_form"]
@@ -65,8 +65,10 @@ def _rel(cls: type, lhs: sp.Expr, rhs: sp.Expr) -> sp.Basic:
     return cls(plain(lhs), plain(sp.sympify(rhs)), evaluate=False)
 
 
-PL = Assumption("mu-PL", "f is mu-PL: ||grad f(x)||^2 >= 2 mu (f(x) - f*)", kind="hypothesis")
-SMOOTH = Assumption("L-smooth", "f is L-smooth: grad^2 f <= L I (so ||grad f||^2 <= 2L (f - f*))", kind="hypothesis")
+PL = Assumption("mu-PL", "f is mu-PL: ||grad f(x)||^2 >= 2 mu (f(x) - f*)", kind="hypothesis",
+                latex=r"$f$ is $\mu$-PL: $\|\nabla f(x)\|^2 \ge 2\mu\,(f(x) - f^*)$")
+SMOOTH = Assumption("L-smooth", "f is L-smooth: grad^2 f <= L I (so ||grad f||^2 <= 2L (f - f*))", kind="hypothesis",
+                    latex=r"$f$ is $L$-smooth: $\nabla^2 f \preceq L I$ (so $\|\nabla f\|^2 \le 2L\,(f - f^*)$)")
 COMMON = (
     _param("eta > 0", _rel(sp.Gt, eta, 0), "step size eta > 0"),
     _param("L > 0", _rel(sp.Gt, L, 0), "smoothness constant L > 0"),
@@ -153,13 +155,37 @@ class Bound:
         """Free symbols of :attr:`expr`, sorted by name."""
         return tuple(sorted(self.expr.free_symbols, key=str))
 
-    def evaluate(self, **values: Any) -> float:
-        """Substitute ``values`` (by symbol name; ``t=inf`` gives the asymptotic level) and return a float.
+    def subs(self, values: Mapping[str | sp.Symbol, Any] | None = None, /, *, part: str = "expr",
+             **named: Any) -> sp.Expr:
+        """``part`` of the bound (``expr``, ``level``, ``rate_expr``, ``asymptotic`` or ``display``) with
+        symbols replaced **by name**.
 
+        Keys are names (``omega=3``) or sympy symbols; a symbol is matched by its name, so
+        ``sp.Symbol("omega")`` (no assumptions) replaces the library's non-negative ``omega``,
+        which plain ``expr.subs`` would silently leave in place (sympy symbols with different
+        assumptions are different symbols). Values may be numbers, strings (``"1/3"``,
+        ``"inf"``) or sympy expressions. Unknown names raise
+        :class:`~theorylab.errors.InvalidParameterError`; no assumption is checked (use
+        :meth:`evaluate` for a checked number).
+        """
+        parts = ("expr", "level", "rate_expr", "asymptotic", "display")
+        if part not in parts:
+            raise InvalidParameterError(f"part must be one of {', '.join(parts)}, got {part!r}")
+        target = getattr(self, part)
+        subs = self._values(_by_name(values, named), allow_delta=part == "display")
+        return target.subs(subs)
+
+    def evaluate(self, values: Mapping[str | sp.Symbol, Any] | None = None, /, **named: Any) -> float:
+        """Substitute values (by symbol name; ``t=inf`` gives the asymptotic level) and return a float.
+
+        ``values`` may also be a mapping whose keys are names or sympy symbols (matched by name,
+        whatever their assumptions: ``{sp.Symbol("omega"): 3}`` sets the library's ``omega``).
         Raises :class:`~theorylab.errors.AssumptionError` naming the violated assumption
         (``"Delta > 0"``, ``"nu > 0"``, ``"sigma >= 0"``, ...) and
-        :class:`~theorylab.errors.InvalidParameterError` for unknown or missing symbols.
+        :class:`~theorylab.errors.InvalidParameterError` for unknown or missing symbols and for a
+        non-integer value of an integer symbol (``d``, ``N``).
         """
+        values = _by_name(values, named)
         subs = self._values(values)
         check_assumptions(self.assumptions, subs)
         asymptotic = subs.get(t) is sp.oo
@@ -175,25 +201,48 @@ class Bound:
             raise InvalidParameterError(f"bound {self.name!r} evaluates to {out} at {values}; expected a finite number")
         return float(out)
 
-    def _values(self, values: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
+    def _values(self, values: Mapping[str, Any], allow_delta: bool = False) -> dict[sp.Symbol, sp.Expr]:
         known = {str(s): s for s in self.expr.free_symbols | {t, gap0}}
         for a in self.assumptions:
             if a.relation is not None:
                 for s in a.relation.free_symbols:
                     known.setdefault(str(s), s)
-        known.pop("Delta", None)
+        if allow_delta:
+            known["Delta"] = Delta
+        else:
+            known.pop("Delta", None)
         out: dict[sp.Symbol, sp.Expr] = {}
         for key, val in values.items():
             if key not in known:
                 raise InvalidParameterError(
                     f"bound {self.name!r} has no symbol {key!r}; its symbols are {', '.join(sorted(known))}"
                 )
-            out[known[key]] = parse_value(val)
+            sym = known[key]
+            v = parse_value(val)
+            if sym.is_integer and v.is_number and v.is_finite and v.is_integer is False:
+                raise InvalidParameterError(f"{key} must be an integer ({symbol_info(key).domain}), got {key}={val}")
+            out[sym] = v
         return out
 
     def evaluate_level(self, **values: Any) -> float:
         """The asymptotic level at ``values`` (``t`` is set to infinity)."""
         return self.evaluate(**{**values, "t": math.inf})
+
+
+def _by_name(values: Mapping[str | sp.Symbol, Any] | None, named: Mapping[str, Any]) -> dict[str, Any]:
+    """One ``{name: value}`` dict from a mapping keyed by names or symbols and keyword arguments."""
+    out: dict[str, Any] = {}
+    for key, val in list((values or {}).items()) + list(named.items()):
+        if isinstance(key, sp.Symbol):
+            name = key.name
+        elif isinstance(key, str):
+            name = key
+        else:
+            raise InvalidParameterError(f"keys must be symbol names or sympy symbols, got {key!r}")
+        if name in out:
+            raise InvalidParameterError(f"a value for {name!r} is given twice")
+        out[name] = val
+    return out
 
 
 @functools.cache
@@ -224,13 +273,15 @@ def _dcsgd() -> Bound:
     return Bound(
         name="dcsgd",
         title="Theorem 3 (DCSGD, PL bound)",
-        source="Compagnoni et al. 2025, Theorem 3; MATH.md §2",
+        source="Compagnoni, Islamov, Proske, Lucchi (AISTATS 2025), Theorem 3",
         rate=rate,
         level_display=level,
         assumptions=(
             PL, SMOOTH,
             Assumption("noise model", "Tr Sigma_i(x) <= d sigma^2 per sample, batch B: covariance Sigma_i/B; "
-                       "C_i in U(omega) independent", kind="hypothesis"),
+                       "C_i in U(omega) independent", kind="hypothesis",
+                       latex=r"$\operatorname{Tr}\Sigma_i(x) \le d\sigma^2$ per sample; with batch $B$ the "
+                       r"covariance is $\Sigma_i/B$; the $\mathcal{C}_i \in \mathbb{U}(\omega)$ are independent"),
             *COMMON,
             _param("sigma >= 0", _rel(sp.Ge, sigma, 0), "noise scale sigma >= 0"),
             _param("omega >= 0", _rel(sp.Ge, omega, 0), "compression rate omega >= 0"),
@@ -256,7 +307,8 @@ def _sgd() -> Bound:
         level_display=level,
         assumptions=(
             PL, SMOOTH,
-            Assumption("noise model", "Tr Sigma(x) <= d sigma^2 per sample, batch B", kind="hypothesis"),
+            Assumption("noise model", "Tr Sigma(x) <= d sigma^2 per sample, batch B", kind="hypothesis",
+                       latex=r"$\operatorname{Tr}\Sigma(x) \le d\sigma^2$ per sample, batch $B$"),
             *(a for a in COMMON if a.name != "N >= 1"),
             _param("sigma >= 0", _rel(sp.Ge, sigma, 0), "noise scale sigma >= 0"),
         ),
@@ -269,7 +321,10 @@ def _dsignsgd(choice: str | None, nu_: sp.Expr, n_agents: sp.Expr, name: str) ->
     ass: list[Assumption] = [
         PL, SMOOTH,
         Assumption("noise model", "Z ~ sigma t_nu(0, I_d) per sample" + (" (Gaussian, nu = oo)" if nu_ is sp.oo else "")
-                   + "; with batch B the convention Sigma_i = sigma^2 I/B", kind="hypothesis"),
+                   + "; with batch B the convention Sigma_i = sigma^2 I/B", kind="hypothesis",
+                   latex=r"$Z \sim \sigma\, t_\nu(0, I_d)$ per sample"
+                   + (r" (Gaussian, $\nu = \infty$)" if nu_ is sp.oo else "")
+                   + r"; with batch $B$ the convention $\Sigma_i = \sigma^2 I/B$"),
         *(a for a in COMMON if not (a.name == "N >= 1" and n_agents == 1)),
         _param("sigma > 0", _rel(sp.Gt, sigma, 0), "noise scale sigma > 0 (Delta = ell sqrt(B)/sigma)"),
     ]
@@ -281,7 +336,9 @@ def _dsignsgd(choice: str | None, nu_: sp.Expr, n_agents: sp.Expr, name: str) ->
         ass.append(_param("R > 0", _rel(sp.Gt, R, 0), "region radius R > 0"))
         ass.append(Assumption("|Sigma^{-1/2} grad f| <= R",
                               "the trajectory stays in |Sigma^{-1/2} grad f(X_t)| <= R (drift lower bound of "
-                              "candidate B holds there)", kind="hypothesis"))
+                              "candidate B holds there)", kind="hypothesis",
+                              latex=r"the trajectory stays in $|\Sigma^{-1/2}\nabla f(X_t)| \le R$ (the drift lower "
+                              r"bound of candidate B holds there)"))
     defs = {Delta: rate} if choice is None else {Delta: rate, ell: ell_expr}
     ass.append(Assumption("Delta > 0", "Delta = ell_nu sqrt(B)/sigma > 0", _rel(sp.Gt, Delta, 0), definitions=defs))
     label = {None: "ell free", "A": "ell candidate A: 2 M_nu", "B": "ell candidate B: 2 Xi_nu(R)/R"}[
@@ -292,7 +349,7 @@ def _dsignsgd(choice: str | None, nu_: sp.Expr, n_agents: sp.Expr, name: str) ->
         title=("SignSGD PL bound (single agent, Gaussian noise)" if single else "Theorem 4 (DSignSGD, PL bound)")
         + f" [{label}]",
         source=("Compagnoni et al. 2025 (ICLR, arXiv 2411.15958); Theorem 4 with N = 1, nu = oo"
-                if single else "Compagnoni et al. 2025, Theorem 4; MATH.md §2"),
+                if single else "Compagnoni, Islamov, Proske, Lucchi (AISTATS 2025), Theorem 4"),
         rate=rate,
         level_display=eta * L * d / (4 * mu * n_agents) * sigma / sp.sqrt(B) / ell,
         assumptions=tuple(ass),

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from ..errors import InvalidParameterError
 from .assumptions import Assumption
 from .symbols import SYMBOLS
 
-__all__ = ["Document", "FORMATS", "render", "to_document", "expr_latex", "expr_text", "regenerate", "register_renderer"]
+__all__ = ["Document", "FORMATS", "render", "to_document", "expr_latex", "expr_text", "regenerate", "register_renderer",
+           "latex_standalone", "assumption_latex"]
 
 FORMATS: tuple[str, ...] = ("latex", "markdown", "text", "json")
 EXTENSIONS = {"latex": "tex", "markdown": "md", "json": "json", "text": "txt"}
@@ -62,11 +64,50 @@ def _latex_names(expr: sp.Basic) -> dict[sp.Symbol, str]:
     return out
 
 
+class _PaperLatex(LatexPrinter):
+    r"""sympy's LaTeX printer with the terms of a sum that carry a minus sign printed last, as a
+    paper writes them: ``1 - \frac{L^2 \eta \omega}{2 N \mu}`` rather than
+    ``- \frac{L^2 \eta \omega}{2 N \mu} + 1``; ``d - 1`` rather than ``-1 + d``."""
+
+    def _as_ordered_terms(self, expr: sp.Basic, order: str | None = None) -> list[sp.Basic]:
+        terms = super()._as_ordered_terms(expr, order=order)
+        return sorted(terms, key=lambda term: bool(term.could_extract_minus_sign()))  # stable
+
+
 def expr_latex(expr: Cell) -> str:
     """LaTeX of a sympy expression in paper notation (strings are escaped as text)."""
     if isinstance(expr, str):
         return r"\text{%s}" % expr.replace("_", r"\_")
-    return sp.latex(expr, symbol_names=_latex_names(expr))
+    return _PaperLatex({"symbol_names": _latex_names(expr)}).doprint(expr)
+
+
+def assumption_latex(a: Assumption) -> str:
+    """An assumption as LaTeX text: its relation (with the definitions it uses) as mathematics,
+    a hypothesis on ``f`` from its ``latex`` statement, else its statement escaped as text."""
+    if a.latex is not None:
+        return a.latex
+    if a.relation is None:
+        return _tex(a.statement)
+    out = f"${expr_latex(a.relation)}$"
+    defs = [f"${expr_latex(sp.Eq(k, v, evaluate=False))}$" for k, v in a.definitions.items()]
+    return out + (", where " + ", ".join(defs) if defs else "")
+
+
+def latex_standalone(body: str, title: str = "theorylab") -> str:
+    """``body`` (the output of the LaTeX writer) as a complete document that ``pdflatex`` compiles."""
+    return "\n".join([
+        r"\documentclass[11pt]{article}",
+        r"\usepackage[utf8]{inputenc}",
+        r"\usepackage{amsmath,amssymb}",
+        r"\usepackage[margin=2cm]{geometry}",
+        r"\title{%s}" % _tex(title),
+        r"\date{}",
+        r"\begin{document}",
+        r"\maketitle",
+        body.rstrip("\n"),
+        r"\end{document}",
+        "",
+    ])
 
 
 def expr_text(expr: Cell) -> str:
@@ -135,7 +176,10 @@ def _w_latex(doc: Document) -> str:
         lines.append(r"\noindent Assumptions:")
         lines.append(r"\begin{itemize}")
         for a in doc.assumptions:
-            lines.append(r"  \item \textbf{%s}: %s" % (_tex(a.name), _tex(a.statement)))
+            if a.relation is not None and a.latex is None:
+                lines.append(r"  \item %s" % assumption_latex(a))
+            else:
+                lines.append(r"  \item \textbf{%s}: %s" % (_tex(a.name), assumption_latex(a)))
         lines.append(r"\end{itemize}")
     if doc.notes:
         lines.append(r"\noindent Notes:")
