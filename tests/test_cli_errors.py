@@ -240,8 +240,9 @@ def test_read_only_output_is_refused_before_the_work(capsys, command) -> None:
 
 
 def test_regenerate_writes_into_a_new_directory(capsys, tmp_path, monkeypatch) -> None:
-    import theorylab.symbolic.render as render
+    import importlib
 
+    render = importlib.import_module("theorylab.symbolic.render")  # the module (the package re-exports a function)
     seen = []
     monkeypatch.setattr(render, "regenerate", lambda out: seen.append(out) or [])  # the CLI part only
     rc, out, _ = _run(capsys, "regenerate", "--out", str(tmp_path / "new"))
