@@ -5,8 +5,8 @@ check raised (an ``error`` row), 2 for bad arguments (no check matches ``--only`
 that cannot be written: checked before any check runs), 130 when interrupted (Ctrl-C): the
 verdicts finished so far are printed (and written to ``--out``) first.
 
-When stdout is not a terminal (``theorylab check > report.txt``) the summary line is also
-printed on stderr, so a redirected run does not end silently; ``--progress`` forces progress
+When stdout is redirected and stderr is a terminal (``theorylab check > report.txt``) the
+summary line is also printed on stderr, so a redirected run does not end silently; ``--progress`` forces progress
 on stderr (a bar on a terminal, one line per finished check otherwise).
 """
 
@@ -103,7 +103,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         print(f"theorylab: interrupted after {len(finished)} of {len(checks)} checks; the table above holds "
               "the verdicts finished so far", file=sys.stderr)
         return 130
-    if not sys.stdout.isatty():  # redirected: say how it ended where the user is looking
+    if not sys.stdout.isatty() and sys.stderr.isatty():  # output to a file, a user at the terminal
         print(summary_line(results, args.mode, time.perf_counter() - t0), file=sys.stderr)
     return 1 if any(r.verdict.status == "error" for r in results) else 0
 

@@ -370,3 +370,88 @@ def test_bound_evaluate_rejects_non_integer_dimension() -> None:
     with pytest.raises(InvalidParameterError, match="d must be an integer"):
         get_bound("dcsgd").evaluate(d=2.5, N=4, **vals)
     assert get_bound("dcsgd").evaluate(d=2.0, N=4, **vals) > 0  # an integral float is an integer
+
+
+# ----------------------------------------------------------------------------- theorylab check
+
+
+def _fake_checks():
+    from proofs_checks import Check
+    from proofs_checks.verdict import holds, proved
+
+    def ok(mode="quick"):
+        return proved("c", "f", numbers={"difference": 0})
+
+    def long_numbers(mode="quick"):
+        nums = {f"quantity_{i}": 1234.5678 + i for i in range(12)}
+        return holds("c", "f", numbers=nums, confidence=0.99)
+
+    def ctrl_c(mode="quick"):
+        raise KeyboardInterrupt
+
+    src = "Compagnoni, Islamov, Proske, Lucchi (AISTATS 2025), a long source name that the table would cut"
+    return [Check("t.ok", src, "stmt", "expr", "symbolic", ok),
+            Check("t.numbers", src, "stmt", "expr", "exact", long_numbers),
+            Check("t.ctrl-c", src, "stmt", "expr", "exact", ctrl_c),
+            Check("t.never", src, "stmt", "expr", "exact", ok)]
+
+
+@pytest.fixture
+def fake_checks(monkeypatch):
+    from proofs_checks import cli as pc_cli
+    from proofs_checks.check import select
+
+    checks = _fake_checks()
+    monkeypatch.setattr(pc_cli, "collect", lambda only: (select(checks, only), []))
+    return checks
+
+
+def test_check_ctrl_c_prints_the_verdicts_finished_so_far(capsys, fake_checks, tmp_path) -> None:
+    out_file = tmp_path / "report.txt"
+    rc, out, err = _run(capsys, "check", "--no-progress", "--out", str(out_file))
+    assert rc == 130
+    assert "t.ok" in out and "t.numbers" in out and "t.never" not in out  # finished rows kept, later ones not run
+    assert "2 checks (quick)" in out
+    assert out_file.read_text() == out  # --out keeps them too
+    assert len(err.strip().splitlines()) == 1 and "interrupted after 2 of 4 checks" in err
+
+
+def test_check_wide_never_cuts_cells(capsys, fake_checks) -> None:
+    rc, out, _ = _run(capsys, "check", "--only", "t.numbers", "--no-progress")
+    assert rc == 0 and "…" in out and "quantity_11" not in out  # the default table cuts
+    rc, out, _ = _run(capsys, "check", "--only", "t.numbers", "--no-progress", "--wide")
+    assert rc == 0 and "…" not in out and "quantity_11=1246" in out and "a long source name that the table" in out
+
+
+def test_check_progress_lines_on_stderr_and_summary(capsys, fake_checks, monkeypatch) -> None:
+    rc, out, err = _run(capsys, "check", "--only", "t.ok", "--only", "t.numbers", "--progress")
+    assert rc == 0
+    assert err.splitlines() == [l for l in err.splitlines() if l.startswith("[")]  # progress only, on stderr
+    assert err.splitlines()[0].startswith("[1/2] t.ok: proved") and err.splitlines()[1].startswith("[2/2] t.numbers")
+    assert "[1/2]" not in out and out.rstrip().splitlines()[-1].startswith("2 checks (quick)")  # summary last, alone
+    # stdout redirected while a user watches stderr: the summary line is printed there too
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    rc, out, err = _run(capsys, "check", "--only", "t.ok", "--no-progress")
+    assert rc == 0 and err.strip().startswith("1 checks (quick): 1 proved")
+
+
+def test_check_out_is_checked_before_the_checks_run(capsys, fake_checks, tmp_path, monkeypatch) -> None:
+    from proofs_checks import cli as pc_cli
+
+    ran = []
+    monkeypatch.setattr(pc_cli, "run_checks", lambda *a, **k: ran.append(a) or [])
+    rc, out, err = _run(capsys, "check", "--only", "t.ok", "--out", str(tmp_path / "missing" / "r.txt"))
+    assert rc == 2 and out == "" and not ran
+    _one_line_error(err, "--out", "does not exist")
+    rc, out, err = _run(capsys, "check", "--only", "t.ok", "--out", str(tmp_path))
+    assert rc == 2 and out == ""
+    _one_line_error(err, "--out", "is a directory")
+
+
+def test_simulate_ctrl_c_stops_cleanly() -> None:
+    p = _subprocess("simulate", "dsgd", "--steps", "100000000", "--replicas", "2", "--dim", "2", "--no-progress")
+    time.sleep(6)  # imports and the start of the run (an earlier Ctrl-C exits the same way); then Ctrl-C
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, (p.returncode, err)
+    assert "Traceback" not in err and err.strip() == "theorylab: error: interrupted", err

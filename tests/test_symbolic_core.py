@@ -286,7 +286,7 @@ def test_cli_bounds_json_level(capsys: pytest.CaptureFixture[str]) -> None:
     rc = cli_main(["bounds", "dcsgd", "--at", "eta=0.01", "L=1", "mu=1", "d=20", "N=4", "sigma=1", "B=1",
                    "omega=3", "t=inf", "--format", "json"])
     out = json.loads(capsys.readouterr().out)
-    assert rc == 0 and out["level"] == pytest.approx(0.0501882057716, rel=1e-10)
+    assert rc == 0 and out["evaluation"]["level"] == pytest.approx(0.0501882057716, rel=1e-10)
 
 
 def test_cli_bounds_assumption_error(capsys: pytest.CaptureFixture[str]) -> None:

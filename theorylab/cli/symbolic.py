@@ -70,6 +70,8 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
         if args.at:
             asymptotic = values.get("t", "").lower() in ("inf", "oo", "+inf", "infinity")
             out["evaluation"] = {"at": values, "value": value, "asymptotic": asymptotic}
+            if asymptotic:
+                out["evaluation"]["level"] = value
         sys.stdout.write(json.dumps(out, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
         return 0
     if not args.at:
