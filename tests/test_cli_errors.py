@@ -213,30 +213,24 @@ def test_regenerate_out_is_an_existing_file(capsys, tmp_path) -> None:
     _one_line_error(err, "--out", "not a directory")
 
 
-def _read_only_dir() -> Path | None:
-    """A directory on a read-only file system (from /proc/mounts), if this machine has one."""
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return None
-    for line in mounts:
-        parts = line.split()
-        if len(parts) >= 4 and "ro" in parts[3].split(",") and Path(parts[1]).is_dir():
-            return Path(parts[1])
-    return None
-
-
 @pytest.mark.parametrize("command", ["regenerate", "check", "plot"])
-def test_read_only_output_is_refused_before_the_work(capsys, command) -> None:
-    ro = _read_only_dir()
-    if ro is None:
-        pytest.skip("no read-only file system mounted here")
-    argv = {"regenerate": ["regenerate", "--out", str(ro / "sub")],
-            "check": ["check", "--only", "no-such-check-id-xyz", "--out", str(ro / "r.txt")],
-            "plot": ["simulate", "dsgd", "--steps", "5", "--replicas", "2", "--plot", str(ro / "p.png")]}[command]
+def test_read_only_output_is_refused_before_the_work(capsys, command, tmp_path, monkeypatch) -> None:
+    """A read-only file system (EROFS on the first write), simulated: the probe write fails."""
+    import errno
+    import tempfile
+
+    def erofs(*a, **k):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "mkstemp", erofs)
+    monkeypatch.setattr(Path, "mkdir", lambda self, *a, **k: erofs())
+    argv = {"regenerate": ["regenerate", "--out", str(tmp_path / "sub")],
+            "check": ["check", "--only", "no-such-check-id-xyz", "--out", str(tmp_path / "r.txt")],
+            "plot": ["simulate", "dsgd", "--steps", "5", "--replicas", "2", "--plot", str(tmp_path / "p.png")]}[command]
     rc, out, err = _run(capsys, *argv)
     assert rc == 2 and out == ""
-    _one_line_error(err, "--out" if command != "plot" else "--plot")
+    _one_line_error(err, "--out" if command != "plot" else "--plot", "Read-only file system")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_regenerate_writes_into_a_new_directory(capsys, tmp_path, monkeypatch) -> None:
