@@ -449,3 +449,39 @@ def test_simulate_ctrl_c_stops_cleanly() -> None:
     out, err = p.communicate(timeout=60)
     assert p.returncode == 130, (p.returncode, err)
     assert "Traceback" not in err and err.strip() == "theorylab: error: interrupted", err
+
+
+# ----------------------------------------------------------------------------- compressors and modules
+
+
+def test_unicode_compressor_name_is_read_whole(capsys) -> None:
+    for argv in (["compressors", "check", "ränd:k=5", "--dim", "8"],
+                 ["simulate", "dcsgd", "--compressor", "ränd:k=5", "--steps", "5", "--replicas", "2"]):
+        rc, out, err = _run(capsys, *argv)
+        assert rc == 2 and out == ""
+        _one_line_error(err, "unknown compressor 'ränd'")
+
+
+def test_unicode_module_attribute_is_imported(capsys, tmp_path, monkeypatch) -> None:
+    (tmp_path / "mymod_uni.py").write_text('from theorylab.compressors import from_spec\nünï = from_spec("randk:k=2")\n',
+                                           encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    rc, out, err = _run(capsys, "compressors", "check", "mymod_uni:ünï", "--dim", "8")
+    assert rc == 0, err
+    assert "randk" in out and "1/1 compressors hold" in out
+
+
+def test_cannot_import_says_how_modules_are_found(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _run(capsys, "compressors", "check", "nosuchmod_xyz:ünï", "--dim", "8")
+    assert rc == 2
+    _one_line_error(err, "cannot import module 'nosuchmod_xyz'", "sys.path", str(tmp_path), "PYTHONPATH", "FILE.py:NAME")
+
+
+def test_no_claims_names_the_command_line_flags(capsys, tmp_path, monkeypatch) -> None:
+    (tmp_path / "fnmod_uni.py").write_text("def ident(x, rng):\n    return x\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    rc, out, _ = _run(capsys, "compressors", "check", "fnmod_uni:ident", "--dim", "8")
+    assert rc == 0 and "no claims to check (command line: --omega W or --delta D" in out

@@ -24,7 +24,7 @@ from ..compressors import CATALOGUE, COMBINATORS, ClassNotApplicableError, catal
 from ..errors import InvalidParameterError
 from ..testing import check_compressor
 
-_IMPORT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+_IMPORT = re.compile(r"^[^\W\d][\w.]*:[^\W\d][\w.]*$")  # MODULE:NAME, Unicode identifiers included
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -67,7 +67,11 @@ def load_target(target: str) -> Any:
     try:
         obj: Any = importlib.import_module(mod_name)
     except ImportError as exc:
-        raise InvalidParameterError(f"cannot import module {mod_name!r} for {target!r}: {exc}") from exc
+        raise InvalidParameterError(
+            f"cannot import module {mod_name!r} for {target!r}: {exc}. MODULE:NAME imports MODULE from sys.path, "
+            f"which holds the current directory ({os.getcwd()}) and PYTHONPATH: run from the directory of "
+            f"{mod_name.split('.')[0]}.py, add that directory to PYTHONPATH, or give the file as PATH/TO/FILE.py:NAME"
+        ) from exc
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise InvalidParameterError(f"module {mod_name!r} has no attribute {attr!r}")

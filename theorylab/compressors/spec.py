@@ -105,8 +105,9 @@ def _known() -> str:
     return ", ".join(list(CATALOGUE) + [f"{c}(...)" for c in COMBINATORS])
 
 
-_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*")
-_KEY = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
+# identifiers as Python reads them, Unicode included ([^\W\d] = a letter or "_"): "ränd" is one name
+_NAME = re.compile(r"\s*([^\W\d]\w*)\s*")
+_KEY = re.compile(r"\s*([^\W\d]\w*)\s*=")
 _VALUE = re.compile(r"\s*([^,()@=\s]+)\s*")
 _PROB = re.compile(r"\s*([0-9.eE+-]+)\s*@")
 

@@ -171,7 +171,8 @@ class CompressorReport:
             f"seed {s.get('seed')}  {self.seconds:.2f}s",
         ]
         if not self.claims:
-            lines.append("  no claims to check (pass omega=, delta= or unbiased=)")
+            lines.append("  no claims to check (command line: --omega W or --delta D; "
+                         "Python: check_compressor(..., omega=, delta= or unbiased=))")
         for c in self.claims:
             what = "E[C(x)] = x" if c.claim == "unbiased" else f"{c.claim} = {c.value:.6g} (ratio <= {c.bound:.6g})"
             lines.append(f"  {c.verdict.upper():8s} {what}  [{c.method}; confidence {c.confidence:.6g}]")
