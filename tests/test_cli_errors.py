@@ -485,3 +485,51 @@ def test_no_claims_names_the_command_line_flags(capsys, tmp_path, monkeypatch) -
     monkeypatch.setattr(sys, "path", list(sys.path))
     rc, out, _ = _run(capsys, "compressors", "check", "fnmod_uni:ident", "--dim", "8")
     assert rc == 0 and "no claims to check (command line: --omega W or --delta D" in out
+
+
+# ----------------------------------------------------------------------------- documentation
+
+
+def _doc_commands() -> list[tuple[str, str]]:
+    """``(file, command line)`` for every ``theorylab ...`` line of the README's bash blocks."""
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        for cmd in block.replace("\\\n", " ").splitlines():
+            cmd = cmd.split("#")[0].split(">")[0].strip()
+            if cmd.startswith("theorylab "):
+                out.append(("README.md", cmd))
+    return out
+
+
+@pytest.mark.parametrize("where, cmd", _doc_commands())
+def test_readme_commands_parse(where, cmd) -> None:
+    import shlex
+
+    from theorylab.cli.main import UsageError, build_parser
+
+    try:
+        build_parser().parse_args(shlex.split(cmd)[1:])
+    except UsageError as exc:  # pragma: no cover - the failure message
+        pytest.fail(f"{where}: {cmd!r} does not parse: {exc}")
+
+
+def test_readme_figure_command_does_not_overwrite_the_tracked_figure() -> None:
+    for _, cmd in _doc_commands():
+        assert "--plot docs/" not in cmd, cmd
+
+
+def test_docs_name_only_existing_commands() -> None:
+    """Notebooks and READMEs mention `theorylab COMMAND` only for commands that exist."""
+    import re
+
+    from theorylab.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")  # noqa: SLF001
+    commands = set(sub.choices)
+    files = [ROOT / "README.md", ROOT / "notebooks" / "README.md", *sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    for f in files:
+        for word in re.findall(r"`theorylab ([a-z][a-z-]*)", f.read_text(encoding="utf-8")):
+            assert word in commands, f"{f.name} mentions `theorylab {word}`, which does not exist"
