@@ -533,3 +533,16 @@ def test_docs_name_only_existing_commands() -> None:
     for f in files:
         for word in re.findall(r"`theorylab ([a-z][a-z-]*)", f.read_text(encoding="utf-8")):
             assert word in commands, f"{f.name} mentions `theorylab {word}`, which does not exist"
+
+
+def test_sde_lambdify_rejects_non_integer_dimension_and_agents() -> None:
+    from theorylab.errors import InvalidParameterError
+    from theorylab.symbolic import get_sde
+
+    s = get_sde("dcsgd")
+    common = dict(eta=0.01, sigma=1, B=1, omega=3)
+    with pytest.raises(InvalidParameterError, match="d must be an integer"):
+        s.lambdify(d=2.5, N=4, **common)
+    with pytest.raises(InvalidParameterError, match="N must be an integer"):
+        s.lambdify(d=2, N=4.5, **common)
+    s.lambdify(d=2.0, N=4, **common)  # integral values pass

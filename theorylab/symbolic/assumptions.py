@@ -111,7 +111,8 @@ def parse_value(text: str | float | int) -> sp.Expr:
 
 
 def validate_params(values: Mapping[sp.Symbol, sp.Expr]) -> None:
-    """Check each value against its symbol's declared domain (positive, non-negative, integer)."""
+    """Check each value against its symbol's declared domain (positive, non-negative, integer:
+    ``d = 2.5`` or ``N = 4.5`` is refused)."""
     for s, v in values.items():
         if v is sp.nan or (v.is_number and v.is_extended_real is False):
             raise InvalidParameterError(f"{s} = {v} is not a real number")
@@ -119,3 +120,5 @@ def validate_params(values: Mapping[sp.Symbol, sp.Expr]) -> None:
             raise InvalidParameterError(f"{s} must be > 0, got {s} = {v}")
         if s.is_nonnegative and v.is_extended_nonnegative is False:
             raise InvalidParameterError(f"{s} must be >= 0, got {s} = {v}")
+        if s.is_integer and v.is_number and v.is_finite and v.is_integer is False:
+            raise InvalidParameterError(f"{s} must be an integer, got {s} = {v}")
