@@ -150,8 +150,9 @@ def _as_completed_or_stop(pool: cf.ProcessPoolExecutor, futs: dict) -> Any:
     try:
         yield from cf.as_completed(futs)
     except KeyboardInterrupt:
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # no public way to stop running work
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list(getattr(pool, "_processes", {}).values()):  # no public way to stop running work
+        for proc in procs:
             proc.terminate()
         raise
 

@@ -546,3 +546,16 @@ def test_sde_lambdify_rejects_non_integer_dimension_and_agents() -> None:
     with pytest.raises(InvalidParameterError, match="N must be an integer"):
         s.lambdify(d=2, N=4.5, **common)
     s.lambdify(d=2.0, N=4, **common)  # integral values pass
+
+
+@pytest.mark.slow
+def test_check_ctrl_c_with_worker_processes_stops_them() -> None:
+    """Ctrl-C with --jobs 2: workers ignore SIGINT, the parent stops them, exit 130 within seconds."""
+    p = _subprocess("check", "--jobs", "2", "--only", "poster.*", "--no-progress")
+    time.sleep(25)
+    p.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert time.monotonic() - t0 < 30  # the running checks are not waited for
+    assert "Traceback" not in err and "interrupted after" in err and "checks (quick)" in out
