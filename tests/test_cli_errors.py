@@ -88,6 +88,8 @@ def test_stationary_flag_needs_enough_blocks(steps, stationary) -> None:
     (["simulate", "dsgd", "--ell", "B"], ["--ell", "dsignsgd"]),
     (["simulate", "dsignsgd", "--ell", "B"], ["--ell", "without --bound"]),
     (["simulate", "dsignsgd", "--bound", "--radius", "2"], ["--radius", "--ell B"]),
+    (["simulate", "dsgd", "--scheme", "richardson"], ["--scheme", "--sde"]),
+    (["simulate", "dsgd", "--substeps", "4"], ["--substeps", "--sde"]),
     (["simulate", "dsgd", "--steps", "nope"], ["--steps", "positive integer"]),
     (["simulate", "nosuchmethod"], ["invalid choice"]),
     (["simulate", "dsgd", "--plot", "no/such/dir/p.png"], ["--plot", "does not exist"]),
