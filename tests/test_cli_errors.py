@@ -303,7 +303,7 @@ def test_latex_renders_assumptions_and_delta_as_mathematics(capsys) -> None:
 
 @pytest.mark.parametrize("argv", [
     ["bounds", "dcsgd"], ["bounds", "dsignsgd", "--ell", "B"], ["bounds", "signsgd"], ["sde", "dcsgd"],
-    ["sde", "dsignsgd"], ["rules", "dcsgd"], ["classes"],
+    ["sde", "dsignsgd"], ["rules", "dcsgd"],
 ])
 def test_standalone_latex_is_a_complete_document(capsys, argv) -> None:
     rc, out, _ = _run(capsys, *argv, "--format", "latex", "--standalone")
