@@ -561,3 +561,16 @@ def test_check_ctrl_c_with_worker_processes_stops_them() -> None:
     assert p.returncode == 130, err
     assert time.monotonic() - t0 < 30  # the running checks are not waited for
     assert "Traceback" not in err and "interrupted after" in err and "checks (quick)" in out
+
+
+def test_readme_symbolic_python_block_runs(capsys) -> None:
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    blocks = [b for b in blocks if "get_bound" in b]  # the symbolic API (check_compressor's block is slow)
+    assert blocks and any("symbol(" in b for b in blocks)
+    for block in blocks:
+        namespace: dict = {}
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+    capsys.readouterr()
