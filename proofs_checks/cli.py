@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="progress on stderr even when it is not a terminal (one line per check)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     parser.add_argument("--wide", action="store_true",
-                        help="text table: never cut the source and key-number cells (no '…')")
+                        help="text and markdown tables: never cut the source and key-number cells (no '…')")
 
 
 def _jobs(text: str) -> int:
@@ -57,6 +57,12 @@ def _jobs(text: str) -> int:
 
 
 def run_from_args(args: argparse.Namespace) -> int:
+    from theorylab.errors import InvalidParameterError
+
+    if args.list and args.out is not None:
+        raise InvalidParameterError("--out writes a report: it does not apply to --list (redirect the list instead)")
+    if getattr(args, "wide", False) and args.format == "json":
+        raise InvalidParameterError("--wide applies to the text and markdown tables; JSON is never cut")
     if args.out is not None and not args.list:
         from theorylab.cli._io import output_file
 
@@ -114,4 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Run every claim of the source papers as a check and print its verdict.",
     )
     add_arguments(parser)
-    return run_from_args(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    from theorylab.errors import TheorylabError
+
+    try:
+        return run_from_args(args)
+    except TheorylabError as exc:  # the same one-line error as theorylab check
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2

@@ -138,13 +138,13 @@ def summary_line(results: Sequence[Result], mode: str = "quick", seconds: float 
 
 def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick", seconds: float | None = None,
            wide: bool = False) -> str:
-    """The report in ``fmt`` (``text``, ``markdown`` or ``json``); ``wide``: text cells are never cut."""
+    """The report in ``fmt`` (``text``, ``markdown`` or ``json``); ``wide``: table cells are never cut."""
     s = summary(results, seconds)
     if fmt == "json":
         return json.dumps({"mode": mode, "summary": s, "results": [r.to_dict() for r in results]}, indent=2, default=str)
     if fmt == "markdown":
         lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-        for row in _rows(results, {"numbers": 120}):
+        for row in _rows(results, None if wide else {"numbers": 120}):
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
         for title, items in _sections(results):
             lines += ["", f"### {title.title() if title.startswith('INC') else title}", ""]
