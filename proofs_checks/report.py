@@ -172,6 +172,8 @@ def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick",
                 first, *rest = text.splitlines() or [""]
                 out.append(f"    {k}: {first}")
                 out += [f"      {x}" for x in rest]
+    if not wide and any(r[1].endswith("…") or r[5].endswith("…") for r in rows):
+        out += ["", "(cells ending in … are cut: --wide prints them whole; --format json keeps every number)"]
     out += ["", _summary_line(s, mode)]
     return "\n".join(out) + "\n"
 

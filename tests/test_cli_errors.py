@@ -416,7 +416,8 @@ def test_check_ctrl_c_prints_the_verdicts_finished_so_far(capsys, fake_checks, t
 
 def test_check_wide_never_cuts_cells(capsys, fake_checks) -> None:
     rc, out, _ = _run(capsys, "check", "--only", "t.numbers", "--no-progress")
-    assert rc == 0 and "…" in out and "quantity_11" not in out  # the default table cuts
+    assert rc == 0 and "…" in out and "quantity_11" not in out  # the default table cuts, and says so
+    assert "--wide prints them whole" in out and out.rstrip().splitlines()[-1].startswith("1 checks")
     rc, out, _ = _run(capsys, "check", "--only", "t.numbers", "--no-progress", "--wide")
     assert rc == 0 and "…" not in out and "quantity_11=1246" in out and "a long source name that the table" in out
 
