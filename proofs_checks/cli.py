@@ -67,10 +67,11 @@ def run_from_args(args: argparse.Namespace) -> int:
         from theorylab.cli._io import output_file
 
         output_file(args.out, "--out")  # before the checks run, not after minutes of work
+    if args.only and any(not p.strip() for p in args.only):
+        raise InvalidParameterError("--only needs a non-empty PATTERN (an empty one would select every check)")
     checks, failures = collect(args.only)
     if args.only and not checks:
-        print(f"no check id matches {args.only}; use --list to see the ids", file=sys.stderr)
-        return 2
+        raise InvalidParameterError(f"no check id matches {', '.join(args.only)}; use --list to see the ids")
     if args.only:
         failures = []  # a broken module outside the selection is not this run's business
     if args.list:

@@ -199,6 +199,8 @@ AT = ["eta=0.01", "L=1", "mu=1", "sigma=1", "B=1", "omega=3", "t=inf"]
     (["sde", "dsgd", "--agents", "0"], ["--agents", "positive integer"]),
     (["check", "--jobs", "-1"], ["--jobs", ">= 0"]),
     (["check", "--list", "--out", "r.txt"], ["--out", "--list"]),
+    (["check", "--only", ""], ["--only", "non-empty"]),
+    (["check", "--only", "no-such-check-xyz"], ["no check id matches no-such-check-xyz", "--list"]),
     (["check", "--wide", "--format", "json"], ["--wide", "JSON"]),
 ])
 def test_symbolic_and_check_bad_input_one_line(capsys, argv, fragments, tmp_path, monkeypatch) -> None:
