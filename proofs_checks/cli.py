@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="progress on stderr even when it is not a terminal (one line per check)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     parser.add_argument("--wide", action="store_true",
-                        help="text table: never cut the source and key-number cells (no '…')")
+                        help="text and markdown tables: never cut the source and key-number cells (no '…')")
 
 
 def _jobs(text: str) -> int:
@@ -73,10 +73,18 @@ def _user_checks(files: Sequence[str], only: Sequence[str] | None) -> list:
 
 
 def run_from_args(args: argparse.Namespace) -> int:
+    from theorylab.errors import InvalidParameterError
+
+    if args.list and args.out is not None:
+        raise InvalidParameterError("--out writes a report: it does not apply to --list (redirect the list instead)")
+    if getattr(args, "wide", False) and args.format == "json":
+        raise InvalidParameterError("--wide applies to the text and markdown tables; JSON is never cut")
     if args.out is not None and not args.list:
         from theorylab.cli._io import output_file
 
         output_file(args.out, "--out")  # before the checks run, not after minutes of work
+    if args.only and any(not p.strip() for p in args.only):
+        raise InvalidParameterError("--only needs a non-empty PATTERN (an empty one would select every check)")
     files = getattr(args, "from_files", None)
     if files:
         try:
@@ -87,8 +95,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     else:
         checks, failures = collect(args.only)
     if args.only and not checks:
-        print(f"no check id matches {args.only}; use --list to see the ids", file=sys.stderr)
-        return 2
+        raise InvalidParameterError(f"no check id matches {', '.join(args.only)}; use --list to see the ids")
     if args.only:
         failures = []  # a broken module outside the selection is not this run's business
     if args.list:

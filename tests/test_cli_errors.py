@@ -88,6 +88,8 @@ def test_stationary_flag_needs_enough_blocks(steps, stationary) -> None:
     (["simulate", "dsgd", "--ell", "B"], ["--ell", "dsignsgd"]),
     (["simulate", "dsignsgd", "--ell", "B"], ["--ell", "without --bound"]),
     (["simulate", "dsignsgd", "--bound", "--radius", "2"], ["--radius", "--ell B"]),
+    (["simulate", "dsgd", "--scheme", "richardson"], ["--scheme", "--sde"]),
+    (["simulate", "dsgd", "--substeps", "4"], ["--substeps", "--sde"]),
     (["simulate", "dsgd", "--steps", "nope"], ["--steps", "positive integer"]),
     (["simulate", "nosuchmethod"], ["unknown method", "expected one of"]),
     (["simulate", "dsgd", "--plot", "no/such/dir/p.png"], ["--plot", "does not exist"]),
@@ -196,6 +198,10 @@ AT = ["eta=0.01", "L=1", "mu=1", "sigma=1", "B=1", "omega=3", "t=inf"]
     (["bounds", "dcsgd", "--standalone"], ["--standalone", "latex"]),
     (["sde", "dsgd", "--agents", "0"], ["--agents", "positive integer"]),
     (["check", "--jobs", "-1"], ["--jobs", ">= 0"]),
+    (["check", "--list", "--out", "r.txt"], ["--out", "--list"]),
+    (["check", "--only", ""], ["--only", "non-empty"]),
+    (["check", "--only", "no-such-check-xyz"], ["no check id matches no-such-check-xyz", "--list"]),
+    (["check", "--wide", "--format", "json"], ["--wide", "JSON"]),
 ])
 def test_symbolic_and_check_bad_input_one_line(capsys, argv, fragments, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -301,7 +307,7 @@ def test_latex_renders_assumptions_and_delta_as_mathematics(capsys) -> None:
 
 @pytest.mark.parametrize("argv", [
     ["bounds", "dcsgd"], ["bounds", "dsignsgd", "--ell", "B"], ["bounds", "signsgd"], ["sde", "dcsgd"],
-    ["sde", "dsignsgd"], ["rules", "dcsgd"], ["classes"],
+    ["sde", "dsignsgd"], ["rules", "dcsgd"],
 ])
 def test_standalone_latex_is_a_complete_document(capsys, argv) -> None:
     rc, out, _ = _run(capsys, *argv, "--format", "latex", "--standalone")
@@ -412,7 +418,8 @@ def test_check_ctrl_c_prints_the_verdicts_finished_so_far(capsys, fake_checks, t
 
 def test_check_wide_never_cuts_cells(capsys, fake_checks) -> None:
     rc, out, _ = _run(capsys, "check", "--only", "t.numbers", "--no-progress")
-    assert rc == 0 and "…" in out and "quantity_11" not in out  # the default table cuts
+    assert rc == 0 and "…" in out and "quantity_11" not in out  # the default table cuts, and says so
+    assert "--wide prints them whole" in out and out.rstrip().splitlines()[-1].startswith("1 checks")
     rc, out, _ = _run(capsys, "check", "--only", "t.numbers", "--no-progress", "--wide")
     assert rc == 0 and "…" not in out and "quantity_11=1246" in out and "a long source name that the table" in out
 
@@ -546,3 +553,29 @@ def test_sde_lambdify_rejects_non_integer_dimension_and_agents() -> None:
     with pytest.raises(InvalidParameterError, match="N must be an integer"):
         s.lambdify(d=2, N=4.5, **common)
     s.lambdify(d=2.0, N=4, **common)  # integral values pass
+
+
+@pytest.mark.slow
+def test_check_ctrl_c_with_worker_processes_stops_them() -> None:
+    """Ctrl-C with --jobs 2: workers ignore SIGINT, the parent stops them, exit 130 within seconds."""
+    p = _subprocess("check", "--jobs", "2", "--only", "poster.*", "--no-progress")
+    time.sleep(25)
+    p.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert time.monotonic() - t0 < 30  # the running checks are not waited for
+    assert "Traceback" not in err and "interrupted after" in err and "checks (quick)" in out
+
+
+def test_readme_symbolic_python_block_runs(capsys) -> None:
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    blocks = [b for b in blocks if "get_bound" in b]  # the symbolic API (check_compressor's block is slow)
+    assert blocks and any("symbol(" in b for b in blocks)
+    for block in blocks:
+        namespace: dict = {}
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+    capsys.readouterr()

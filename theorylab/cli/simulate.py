@@ -111,8 +111,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     g.add_argument("--p", type=_positive_float("--p"), default=None,
                    help="marina: probability of a full synchronisation (default 1/(1+omega))")
     p.add_argument("--sde", action="store_true", help="also integrate the method's SDE (same time grid)")
-    p.add_argument("--scheme", choices=("euler", "richardson"), default="euler", help="SDE scheme (default euler)")
-    p.add_argument("--substeps", type=_positive_int("--substeps"), default=1, help="SDE steps per eta (default 1)")
+    p.add_argument("--scheme", choices=("euler", "richardson"), default=None,
+                   help="SDE scheme, with --sde (default euler)")
+    p.add_argument("--substeps", type=_positive_int("--substeps"), default=None,
+                   help="SDE steps per eta, with --sde (default 1)")
     p.add_argument("--bound", action="store_true", help="compare with Theorem 3 (dsgd/dcsgd) or 4 (dsignsgd)")
     p.add_argument("--ell", choices=("A", "B"), default=None,
                    help="l_nu candidate of Theorem 4, dsignsgd with --bound only (default A)")
@@ -230,8 +232,8 @@ def simulation(args: argparse.Namespace) -> Any:
     return simulate(inp["method"], inp["problem"], inp["noise"], eta=args.eta, steps=args.steps,
                     replicas=args.replicas, compressor=inp["compressor"], sde=args.sde, bound=args.bound,
                     ell=args.ell or "A", R=args.radius, seed=args.seed, backend=args.backend,
-                    confidence=args.confidence, burn_in=args.burn_in, points=args.points, substeps=args.substeps,
-                    scheme=args.scheme, progress=args.progress, options=inp["options"] or None)
+                    confidence=args.confidence, burn_in=args.burn_in, points=args.points,
+                    substeps=args.substeps or 1, scheme=args.scheme or "euler", progress=args.progress, options=inp["options"] or None)
 
 
 def result(args: argparse.Namespace) -> dict:
@@ -279,6 +281,9 @@ def _reject_inapplicable(args: argparse.Namespace) -> None:
                                     f"got --ell {args.ell} with {args.method}{'' if args.bound else ' without --bound'}")
     if args.radius is not None and args.ell != "B":
         raise InvalidParameterError("--radius applies to --ell B (candidate B's region) only")
+    for option, dest in (("--scheme", "scheme"), ("--substeps", "substeps")):
+        if getattr(args, dest) is not None and not args.sde:
+            raise InvalidParameterError(f"{option} applies to the SDE: add --sde, or drop {option}")
 
 
 def _jsonable(o: object) -> object:

@@ -169,5 +169,5 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.set_defaults(func=_cmd_classes)
 
     p = sub.add_parser("regenerate", help="write every theorem, SDE and table as .tex, .md and .json")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", required=True, help="output directory (created when its parent exists)")
     p.set_defaults(func=_cmd_regenerate)
