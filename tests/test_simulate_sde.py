@@ -197,16 +197,17 @@ def test_rank_one_sde_same_paths_on_both_paths(monkeypatch) -> None:
     bad = x + sde.drift(g) * 0.05 + s * (dw[0] + beta * u * np.sum(u * dw[0], axis=1, keepdims=True))
     xk = x.copy()
     c2 = np.asarray(c, dtype=float).reshape(-1, 1) if np.ndim(c) else np.full((1, 1), c)
-    code = _numba.euler_rank1(np.random.default_rng(0), xk, g, sde._drift(g), sde._cov_diag(g), c2, 0.05, 0.0,
-                              dw[0], np.empty((5, 10)), np.empty(5), np.empty(10))
-    assert code == 0
+    n_dense = _numba.euler_rank1(np.random.default_rng(0), xk, g, sde._drift(g), sde._cov_diag(g), c2, 0.05, 0.0,
+                                 dw[0], np.empty(10), np.empty(10), np.empty(10), np.empty(5, dtype=np.int64))
+    assert n_dense == 0
     np.testing.assert_allclose(xk, ref, rtol=1e-12)
     assert np.max(np.abs(xk - bad)) > 1e-6
 
 
 def test_kernel_falls_back_to_the_dense_factor_and_raises_on_indefinite(monkeypatch) -> None:
-    """D = 0 where g != 0 (c > 0): the kernel returns without drawing and the step uses the dense
-    factor of NumericSDE.diffuse; an indefinite covariance is the same clear error on both paths."""
+    """D = 0 where g != 0 (c > 0): the kernel leaves those paths to the dense factor of
+    NumericSDE.diffuse (all paths here: the same numbers as the numpy path; then a mix of paths);
+    an indefinite covariance is the same clear error on both paths."""
     import dataclasses
 
     base = sde_for("dcsgd", P, gaussian(1.0), 0.05, [RandK(3)] * 4)
@@ -214,6 +215,27 @@ def test_kernel_falls_back_to_the_dense_factor_and_raises_on_indefinite(monkeypa
     dw = np.random.default_rng(1).standard_normal((10, 4, 10)) * np.sqrt(0.05)
     a, b = _run_both(monkeypatch, plus, eta=0.05, steps=10, paths=4, brownian=dw, points=11)
     np.testing.assert_allclose(a.values, b.values, rtol=1e-12)
+    # a mix of paths (numba kernel only; numpy's diffuse takes the dense factor for all paths as soon
+    # as one needs it): D_j = 0 where g_j > 1.5 (elementwise in g_j, as the contract requires); rows
+    # with such a coordinate need the dense factor, the others take the O(d) one. Reference: diffuse
+    # path by path (it decides per call).
+    from theorylab import _numba
+    from theorylab.simulate.sde import _Stepper
+
+    if _numba.available():
+        mixed = dataclasses.replace(base, _cov_diag=lambda g: np.where(g > 1.5, 0.0, 1.0),
+                                    _cov_outer=lambda g: 0.5 + 0.0 * g)
+        rng = np.random.default_rng(2)
+        x = rng.uniform(-1, 1, (6, 10))
+        x[::2, 3] = 2.0
+        dw1 = rng.standard_normal((6, 10))
+        ref = np.array([x[i] + mixed.drift(x[i:i + 1])[0] * 0.1 + mixed.diffuse(x[i:i + 1], dw1[i:i + 1])[0]
+                        for i in range(6)])
+        monkeypatch.setenv("THEORYLAB_NUMBA", "1")
+        stepper = _Stepper(mixed, P, np, rng, 6, 10)
+        assert stepper.kernel
+        stepper.step(x, 0.1, dw1)
+        np.testing.assert_allclose(x, ref, rtol=1e-12)
     minus = dataclasses.replace(base, _cov_diag=lambda g: 1.0 + 0.0 * g, _cov_outer=lambda g: -1.0 + 0.0 * g)
     for flag in ("1", "0"):
         monkeypatch.setenv("THEORYLAB_NUMBA", flag)

@@ -180,46 +180,50 @@ if _numba is not None:
 
     @_njit
     def _euler_rank1(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, dd: np.ndarray, c: np.ndarray, h: float,
-                     sq: float, dw: np.ndarray, sbuf: np.ndarray, beta: np.ndarray, wbuf: np.ndarray) -> np.int64:  # pragma: no cover
+                     sq: float, dw: np.ndarray, sbuf: np.ndarray, ubuf: np.ndarray, wbuf: np.ndarray,
+                     dense: np.ndarray) -> np.int64:  # pragma: no cover
         reps, d = x.shape
         bconst = b.shape[0] * b.shape[1] == 1
         dconst = dd.shape[0] * dd.shape[1] == 1
         cconst = c.shape[0] == 1
         draw = dw.shape[0] == 0
-        # pass 1 (no randomness): factors, and the cases the O(d) factor does not cover
+        n_dense = 0
         for r in range(reps):
+            # factor of this path: s = sqrt(max(D, 0)), u = g / s (0 where s = 0)
             usq = 0.0
+            need_dense = False
             for j in range(d):
                 vj = dd[0, 0] if dconst else dd[r, j]
                 sj = np.sqrt(0.0 if vj < 0.0 else vj)
-                sbuf[r, j] = sj
+                sbuf[j] = sj
                 if sj > 0.0:
                     u = g[r, j] / sj
+                    ubuf[j] = u
                     usq += u * u
-                elif g[r, j] != 0.0:
-                    return 1  # D_j = 0 where g_j != 0: dense factor needed
+                else:
+                    ubuf[j] = 0.0
+                    if g[r, j] != 0.0:
+                        need_dense = True
+            if need_dense:  # D_j = 0 where g_j != 0: the caller uses the dense factor for this path
+                dense[n_dense] = r
+                n_dense += 1
+                continue
             cr = c[0, 0] if cconst else c[r, 0]
             disc = 1.0 + cr * usq
             if disc < -1e-9:
-                return 2  # not positive semi-definite
-            beta[r] = cr / (1.0 + np.sqrt(0.0 if disc < 0.0 else disc))
-        # pass 2: G dw = s (dw + beta u (u . dw)), u = g / s
-        for r in range(reps):
+                return -1  # not positive semi-definite
+            beta = cr / (1.0 + np.sqrt(0.0 if disc < 0.0 else disc))
+            # G dw = s (dw + beta u (u . dw))
             dot = 0.0
             for j in range(d):
                 w = rng.standard_normal() * sq if draw else dw[r, j]
                 wbuf[j] = w
-                sj = sbuf[r, j]
-                if sj > 0.0:
-                    dot += (g[r, j] / sj) * w
-            br = beta[r]
+                dot += ubuf[j] * w
+            bd = beta * dot
             for j in range(d):
-                sj = sbuf[r, j]
-                u = g[r, j] / sj if sj > 0.0 else 0.0
                 bj = b[0, 0] if bconst else b[r, j]
-                x[r, j] = (x[r, j] + bj * h) + sj * (wbuf[j] + br * u * dot)
-        return 0
-
+                x[r, j] = (x[r, j] + bj * h) + sbuf[j] * (wbuf[j] + ubuf[j] * bd)
+        return n_dense
 
 def floyd_rows(rng: np.random.Generator, rows: int, d: int, k: int, out: np.ndarray | None = None,
                mark: np.ndarray | None = None) -> np.ndarray:
@@ -281,13 +285,17 @@ def euler_diag(rng: np.random.Generator, x: np.ndarray, b: np.ndarray, dd: np.nd
 
 
 def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.ndarray, dd: np.ndarray, c: np.ndarray,
-                h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray, beta: np.ndarray, wbuf: np.ndarray) -> int:
+                h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray, ubuf: np.ndarray, wbuf: np.ndarray,
+                dense: np.ndarray) -> int:
     r"""One Euler–Maruyama step of ``dX = b dt + G dW`` with ``G Gᵀ = diag(D) + c g gᵀ``, in place,
     with the factor ``G = D^{1/2}(I + β u uᵀ)``, ``u = D^{-1/2} g``, ``β = c/(1 + √(1 + c‖u‖²))``
-    (see :meth:`theorylab.symbolic.sde.NumericSDE.diffuse`): ``x ← (x + b h) + s ⊙ (ΔW + β u (u·ΔW))``.
+    (see :meth:`theorylab.symbolic.sde.NumericSDE.diffuse`):
+    ``x ← (x + b h) + s ⊙ (ΔW + β u (u·ΔW))``, ``s = √max(D, 0)``, one pass per path.
 
-    ``c``: ``(R, 1)`` or ``(1, 1)``; ``sbuf (R, d)``, ``beta (R,)``, ``wbuf (d,)`` are work buffers.
-    Returns 0 after the step; 1 if some ``D_j = 0`` where ``g_j ≠ 0`` (the dense factor is needed),
-    2 if ``1 + c‖u‖² < −1e-9`` (not positive semi-definite): then nothing was drawn or changed.
+    ``c``: ``(R, 1)`` or ``(1, 1)``; ``ΔW`` as in :func:`euler_diag`; ``sbuf, ubuf, wbuf (d,)`` work
+    buffers; ``dense (R,)`` int64 receives the paths that need a dense factor (some ``D_j = 0``
+    where ``g_j ≠ 0``): those are left unchanged and draw nothing. Returns their number, or −1 if
+    some ``1 + c‖u‖² < −1e-9`` (not positive semi-definite; ``x`` is then partly updated).
     """
-    return int(_euler_rank1(rng, x, g, _as2d(b), _as2d(dd), _as2d(c), float(h), float(sq), dw, sbuf, beta, wbuf))
+    return int(_euler_rank1(rng, x, g, _as2d(b), _as2d(dd), _as2d(c), float(h), float(sq), dw, sbuf, ubuf, wbuf,
+                            dense))

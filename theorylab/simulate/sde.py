@@ -104,9 +104,8 @@ class _Stepper:
             self.d_arr = None if self.d_const is None else np.full((1, 1), self.d_const)
             self.c_arr = None if self.c_const is None else np.full((1, 1), self.c_const)
             if not sde.diagonal:
-                self.sbuf = np.empty((paths, d))
-                self.beta = np.empty(paths)
-                self.wbuf = np.empty(d)
+                self.sbuf, self.ubuf, self.wbuf = np.empty(d), np.empty(d), np.empty(d)
+                self.dense = np.empty(paths, dtype=np.int64)
 
     def normals(self, sq: float, out: Any) -> Any:
         """``sq · N(0, I)`` into ``out``: the numbers of ``rng.standard_normal(out.shape) * sq``."""
@@ -147,12 +146,17 @@ class _Stepper:
             _numba.euler_diag(self.rng, x, b, dd, h, sq, dwk)
             return
         c = self.c_arr if self.c_arr is not None else self._values(self.c_fn, None, g[:, :1])
-        code = _numba.euler_rank1(self.rng, x, g, b, dd, c, h, sq, dwk, self.sbuf, self.beta, self.wbuf)
-        if code:  # the dense factor (or the PSD error) of NumericSDE.diffuse
-            if dw is None:
-                dw = self.normals(sq, self.buf)
-            x += self.sde.drift(g) * h
-            x += self.sde.diffuse(g, dw)
+        n_dense = _numba.euler_rank1(self.rng, x, g, b, dd, c, h, sq, dwk, self.sbuf, self.ubuf, self.wbuf,
+                                     self.dense)
+        if n_dense == -1:  # the clear error of NumericSDE.diffuse
+            self.sde.diffuse(g, self.buf if dw is None else dw)
+            raise InvalidParameterError(f"{getattr(self.sde, 'name', 'sde')}: the covariance diag(D) + c g g^T is "
+                                        "not positive semi-definite; check the SDE's parameters")
+        if n_dense > 0:  # paths needing the dense factor of NumericSDE.diffuse (Cholesky / eigh)
+            rows = self.dense[:n_dense].copy()
+            w = dw[rows] if dw is not None else self.rng.standard_normal((n_dense, x.shape[1])) * sq
+            x[rows] += self.sde.drift(g[rows]) * h
+            x[rows] += self.sde.diffuse(g[rows], w)
 
 
 def richardson_combine(fine: Trajectory, coarse: Trajectory) -> Trajectory:
