@@ -90,7 +90,13 @@ def run_cell(argv: Sequence[str], command: str = "simulate") -> dict[str, Any]:
 
     t0 = time.perf_counter()
     try:
-        out = outcome_columns(result(cell_namespace(argv, command)))
+        ns = cell_namespace(argv, command)
+        if command == "bounds":
+            from .symbolic import bounds_outcome, bounds_result
+
+            out = bounds_outcome(bounds_result(ns))
+        else:
+            out = outcome_columns(result(ns))
         out.update(status="done", error=None)
     except Exception as exc:  # noqa: BLE001 - a failing cell is a result, the sweep goes on
         out = {"status": "failed", "error": _one_line(exc)}
