@@ -100,8 +100,9 @@ class Spec:
         return [_dest(k) for k in (*self.grid, *self.zip)]
 
     def canonical(self) -> str:
-        """Canonical JSON of what defines the sweep's cells (compared on ``--resume``)."""
-        return canonical_json({"base_seed": self.base_seed, "cells": [c.key for c in self.cells]})
+        """Canonical JSON of what defines the sweep's set of cells (compared on ``--resume``; the
+        order of the cells does not matter)."""
+        return canonical_json({"base_seed": self.base_seed, "cells": sorted(c.key for c in self.cells)})
 
 
 def _dest(key: str) -> str:

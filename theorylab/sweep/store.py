@@ -37,13 +37,13 @@ def _row_types() -> dict[str, Any]:
         "key": pa.string(), "index": pa.int64(), "label": pa.string(), "status": pa.string(), "error": pa.string(),
         "seed": pa.int64(), "level": pa.float64(), "lower": pa.float64(), "upper": pa.float64(),
         "stationary": pa.bool_(), "bound": pa.float64(), "ratio": pa.float64(), "verdict": pa.string(),
-        "trajectory_verdict": pa.string(), "diverged": pa.bool_(), "warnings": pa.string(), "seconds": pa.float64(),
+        "trajectory_verdict": pa.string(), "diverged": pa.bool_(), "warnings": pa.string(), "seconds": pa.float64(), "cpu_seconds": pa.float64(),
         "worker": pa.string(), "theorylab_version": pa.string(), "finished": pa.string(), "result": pa.string(),
     }
 
 
 ROW_COLUMNS = ("key", "index", "label", "status", "error", "seed", "level", "lower", "upper", "stationary", "bound",
-             "ratio", "verdict", "trajectory_verdict", "diverged", "warnings", "seconds", "worker",
+             "ratio", "verdict", "trajectory_verdict", "diverged", "warnings", "seconds", "cpu_seconds", "worker",
              "theorylab_version", "finished", "result")
 
 
@@ -86,8 +86,8 @@ class Store:
         except (OSError, ValueError) as exc:
             raise InvalidParameterError(f"cannot read {str(self.manifest_path)!r}: {exc}") from None
 
-    def prepare(self, spec: Spec, resume: bool) -> None:
-        """Create the store for ``spec``, or check that it holds the same sweep (``resume``)."""
+    def check(self, spec: Spec, resume: bool) -> None:
+        """Refuse a store that holds a sweep (without ``resume``) or another sweep; writes nothing."""
         if self.exists():
             if not resume:
                 raise InvalidParameterError(f"--store {str(self.path)!r} already holds a sweep; add --resume to "
@@ -98,6 +98,10 @@ class Store:
                                             "seed) than this spec; use a new directory")
         if self.path.exists() and not self.path.is_dir():
             raise InvalidParameterError(f"--store {str(self.path)!r} is a file, expected a directory")
+
+    def prepare(self, spec: Spec, resume: bool) -> None:
+        """Create the store for ``spec``, or check that it holds the same sweep (``resume``)."""
+        self.check(spec, resume)
         self.cells_dir.mkdir(parents=True, exist_ok=True)
         for stale in self.cells_dir.glob(".*.tmp"):  # half-written rows of a killed run
             stale.unlink(missing_ok=True)
