@@ -10,9 +10,15 @@
    results written to a fresh Parquet store). Rounds alternate (a) and (b) and the medians
    are reported, with the end-to-end time of ``run_sweep`` including starting and stopping
    its own ``LocalCluster`` measured once. Target: >= 1.6x on 2 cores for cells >= 1 s.
-2. Per-task overhead. ``M`` near-empty cells (1 step, 1 replica, no bound) through the sweep
-   on a warm 1-worker cluster, minus their serial compute time, per cell: scheduling,
-   (de)serialisation, the round trip and the atomic Parquet write.
+   Also reported: the workers' utilisation (sum of the in-worker seconds of the cells over
+   workers x wall time: 1.0 means the sweep machinery never left a worker idle) and the
+   in-worker seconds per cell against the serial seconds per cell (larger when the workers
+   get less CPU than the serial run did, i.e. on a loaded machine).
+2. Per-task overhead. ``M`` and ``3M`` near-empty cells (1 step, 1 replica, no bound) through
+   the sweep on a warm 1-worker cluster: the slope of wall time against cells, minus the
+   serial compute time per cell, is the per-task overhead (scheduling, (de)serialisation,
+   the round trip, the atomic Parquet write); the intercept is the fixed cost per sweep
+   (connecting to the scheduler, the manifest, closing).
 
 Every cell's first call in a process pays the imports and sympy's lambdify; each process is
 warmed before timing. No timing is asserted anywhere; this script only reports. On a shared
@@ -65,24 +71,43 @@ def calibrate(target_s: float) -> int:
     return max(100, int(target_s / per_step))
 
 
-def serial(spec) -> float:
-    t0 = time.perf_counter()
+def serial(spec, cpu: list[float] | None = None) -> float:
+    """Wall time of the cells one after another; appends their summed CPU seconds to ``cpu``."""
+    t0, total = time.perf_counter(), 0.0
     for c in spec.cells:
         out = run_cell(list(c.argv))
         assert out["status"] == "done", out["error"]
+        total += out["cpu_seconds"]
+    if cpu is not None:
+        cpu.append(total)
     return time.perf_counter() - t0
 
 
-def swept(spec, addr: str) -> float:
+def swept(spec, addr: str, busy: list[float] | None = None) -> float:
+    """Wall time of the sweep; appends the sum of the cells' in-worker seconds to ``busy``."""
     d = tempfile.mkdtemp(prefix="bench_sweep_")
     try:
         t0 = time.perf_counter()
         s = run_sweep(spec, Store(d), scheduler=addr, progress=False, echo=lambda _: None)
         dt = time.perf_counter() - t0
         assert s.done == len(spec.cells), s
+        if busy is not None:
+            t = Store(d).read(columns=["seconds", "cpu_seconds"])
+            busy.append((sum(t.column("seconds").to_pylist()), sum(t.column("cpu_seconds").to_pylist())))
         return dt
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def _worker_cpu(client) -> float:
+    """CPU seconds (user + system) used so far by the cluster's worker processes."""
+    def cpu() -> float:
+        import resource
+
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    return sum(client.run(cpu).values())
 
 
 def _warm() -> int:
@@ -114,15 +139,25 @@ def main(argv: list[str] | None = None) -> int:
     kw = dict(threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
     with LocalCluster(n_workers=args.workers, **kw) as lc, Client(lc) as client:
         client.run(_warm)
-        ser, par = [], []
+        ser, ser_cpu, par, busy = [], [], [], []
         for _ in range(args.rounds):  # interleaved rounds
-            ser.append(serial(spec))
-            par.append(swept(spec, lc.scheduler_address))
+            ser.append(serial(spec, ser_cpu))
+            par.append(swept(spec, lc.scheduler_address, busy))
     ms, mp = statistics.median(ser), statistics.median(par)
+    util = statistics.median(b[0] / (args.workers * p) for b, p in zip(busy, par))
+    wcpu = statistics.median(b[1] for b in busy) / args.cells
+    scpu = statistics.median(ser_cpu) / args.cells
+    projected = args.workers * util * scpu / wcpu
     out.update(serial_s=ser, sweep_s=par, serial_median_s=ms, sweep_median_s=mp, speedup=ms / mp,
-               cell_s=ms / args.cells)
+               cell_s=ms / args.cells, worker_busy_s=busy, worker_utilisation=util, serial_cpu_per_cell_s=scpu,
+               worker_cpu_per_cell_s=wcpu, projected_idle_speedup=projected)
     print(f"speed-up: {args.cells} cells of {ms / args.cells:.2f} s (serial, warm), {args.workers} workers: "
           f"serial {ms:.2f} s, sweep {mp:.2f} s (medians of {args.rounds} interleaved rounds) -> {ms / mp:.2f}x")
+    print(f"  worker utilisation (sum of in-worker cell seconds / (workers x sweep wall)): {util:.2f}; CPU per cell "
+          f"{wcpu:.2f} s in a worker vs {scpu:.2f} s serial; wall per cell in a worker "
+          f"{statistics.median(b[0] for b in busy) / args.cells:.2f} s (wall > CPU: the machine is loaded)")
+    print(f"  projected speed-up on an idle machine (workers x utilisation x serial CPU / worker CPU per cell): "
+          f"{projected:.2f}x (a projection from CPU times, not a measurement)")
     d = tempfile.mkdtemp(prefix="bench_sweep_")
     try:
         t0 = time.perf_counter()
@@ -133,18 +168,33 @@ def main(argv: list[str] | None = None) -> int:
     out.update(end_to_end_s=e2e, end_to_end_speedup=ms / e2e)
     print(f"end to end (own LocalCluster started, workers cold, stopped): {e2e:.2f} s -> {ms / e2e:.2f}x")
 
-    tiny = parse_spec(spec_text(args.tiny, 1, replicas=1, bound=False))
+    small = parse_spec(spec_text(args.tiny, 1, replicas=1, bound=False))
+    large = parse_spec(spec_text(3 * args.tiny, 1, replicas=1, bound=False))
     with LocalCluster(n_workers=1, **kw) as lc, Client(lc) as client:
         client.run(_warm)
-        ser_t, par_t = [], []
+        ser_t, ser_c, t1, t3, c1, c3 = [], [], [], [], [], []
         for _ in range(args.rounds):
-            ser_t.append(serial(tiny))
-            par_t.append(swept(tiny, lc.scheduler_address))
-    st, pt = statistics.median(ser_t), statistics.median(par_t)
-    overhead = (pt - st) / args.tiny
-    out.update(tiny_cells=args.tiny, tiny_serial_s=st, tiny_sweep_s=pt, overhead_per_task_ms=1e3 * overhead)
-    print(f"per-task overhead: {args.tiny} near-empty cells on 1 warm worker: sweep {pt:.2f} s, serial compute "
-          f"{st:.2f} s -> {1e3 * overhead:.1f} ms per task (submit, run, return, atomic Parquet write)")
+            cpu0 = time.process_time()
+            ser_t.append(serial(large))
+            ser_c.append(time.process_time() - cpu0)
+            for spec_, walls, cpus in ((small, t1, c1), (large, t3, c3)):
+                cpu0, w0 = time.process_time(), _worker_cpu(client)
+                walls.append(swept(spec_, lc.scheduler_address))
+                cpus.append(time.process_time() - cpu0 + _worker_cpu(client) - w0)
+    n1, n3 = args.tiny, 3 * args.tiny
+    st, sc = statistics.median(ser_t) / n3, statistics.median(ser_c) / n3
+    slope = (statistics.median(t3) - statistics.median(t1)) / (n3 - n1)
+    cslope = (statistics.median(c3) - statistics.median(c1)) / (n3 - n1)
+    out.update(tiny_cells=[n1, n3], tiny_serial_per_cell_ms=1e3 * st, tiny_serial_cpu_per_cell_ms=1e3 * sc,
+               sweep_small_s=t1, sweep_large_s=t3, sweep_small_cpu_s=c1, sweep_large_cpu_s=c3,
+               per_cell_ms=1e3 * slope, overhead_per_task_ms=1e3 * (slope - st),
+               cpu_per_cell_ms=1e3 * cslope, cpu_overhead_per_task_ms=1e3 * (cslope - sc),
+               fixed_per_sweep_s=statistics.median(t1) - n1 * slope)
+    print(f"per-task overhead, wall: near-empty cells ({1e3 * st:.1f} ms each serially) through a warm 1-worker sweep "
+          f"cost {1e3 * slope:.1f} ms per cell (slope between {n1} and {n3} cells) -> {1e3 * (slope - st):.1f} ms "
+          f"per task; fixed per sweep (connect, manifest, close): {statistics.median(t1) - n1 * slope:.2f} s")
+    print(f"per-task overhead, CPU (client + scheduler + worker processes; little affected by load): "
+          f"{1e3 * cslope:.1f} ms per cell vs {1e3 * sc:.1f} ms serial -> {1e3 * (cslope - sc):.1f} ms per task")
     out["load_after"] = os.getloadavg()
     print(f"load average before/after: {out['load_before'][0]:.1f} / {out['load_after'][0]:.1f} on {os.cpu_count()} cores")
     if args.json:

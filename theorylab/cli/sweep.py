@@ -67,6 +67,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(f"  failed cell {f['index']} ({params}): {f['error']}")
     if len(st["failures"]) > args.show:
         print(f"  ... and {len(st['failures']) - args.show} more failed cells (--show N)")
+    if st["unreadable"]:
+        print(f"  warning: {len(st['unreadable'])} unreadable row files (a crash mid-write?); "
+              "their cells count as pending and --resume reruns them")
     if st["foreign"]:
         print(f"  warning: {len(st['foreign'])} stored rows belong to no cell of the saved spec")
     return 0

@@ -177,14 +177,17 @@ def _heatmap(fig: Any, ax: Any, done: list[dict], xc: str, yc: str, vc: str, oth
         marks[i][j] = VERDICT_MARK.get(r.get("verdict") or "", "")
     finite = grid[np.isfinite(grid)]
     norm = None
-    if vc == "ratio" and finite.size and finite.min() < 1 < finite.max():
-        norm = TwoSlopeNorm(vmin=float(finite.min()), vcenter=1.0, vmax=float(finite.max()))
+    if vc == "ratio" and finite.size:  # symmetric about level = bound
+        half = max(float(np.max(np.abs(finite - 1.0))), 1e-12)
+        norm = TwoSlopeNorm(vmin=1.0 - half, vcenter=1.0, vmax=1.0 + half)
     im = ax.imshow(grid, origin="lower", aspect="auto", cmap="RdYlGn_r" if vc == "ratio" else "viridis", norm=norm)
     fig.colorbar(im, ax=ax, label=vc + (" (level / bound)" if vc == "ratio" else ""))
     for i in range(len(ys)):
         for j in range(len(xs)):
             if math.isfinite(grid[i, j]):
-                ax.text(j, i, f"{grid[i, j]:.3g}\n{marks[i][j]}", ha="center", va="center", fontsize=7)
+                r, g, b, _ = im.cmap(im.norm(grid[i, j]))
+                ink = "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.45 else "black"
+                ax.text(j, i, f"{grid[i, j]:.4g}\n{marks[i][j]}", ha="center", va="center", fontsize=7, color=ink)
     ax.set_xticks(range(len(xs)), [_cell_text(v) for v in xs])
     ax.set_yticks(range(len(ys)), [_cell_text(v) for v in ys])
     ax.set_xlabel(xc)
@@ -203,14 +206,16 @@ def _lines(ax: Any, done: list[dict], xc: str, vc: str, others: list[str], logx:
         px = [pos(r[xc]) for r in grp]
         py = [r[vc] if r[vc] is not None else math.nan for r in grp]
         (line,) = ax.plot(px, py, "-" if numeric else "o", ms=4, lw=1, label=name or vc)
-        if vc == "level" and all(r.get("lower") is not None for r in grp):
-            lo = [r["level"] - r["lower"] for r in grp]
-            hi = [r["upper"] - r["level"] for r in grp]
-            ax.errorbar(px, py, yerr=[lo, hi], fmt="none", ecolor=line.get_color(), capsize=3)
+        if vc in ("level", "ratio") and all(r.get("lower") is not None and r.get("upper") is not None
+                                             and (vc == "level" or r.get("bound")) for r in grp):
+            scale = [1.0 if vc == "level" else 1.0 / r["bound"] for r in grp]  # the bound is exact: ratio interval
+            lo = [y - r["lower"] * f for y, r, f in zip(py, grp, scale)]
+            hi = [r["upper"] * f - y for y, r, f in zip(py, grp, scale)]
+            ax.errorbar(px, py, yerr=[lo, hi], fmt="none", ecolor=line.get_color(), capsize=3, lw=0.8)
         for r, a, b in zip(grp, px, py):
             verdict = r.get("verdict") or ""
             ax.scatter([a], [b], color=VERDICT_COLOR.get(verdict, line.get_color()), zorder=3, s=25)
-            if verdict:
+            if verdict and len(groups) <= 3:
                 ax.annotate(VERDICT_MARK.get(verdict, verdict), (a, b), textcoords="offset points", xytext=(0, 6),
                             ha="center", fontsize=7)
         if vc == "level" and any(r.get("bound") is not None for r in grp):

@@ -88,13 +88,19 @@ def run_cell(argv: Sequence[str], command: str = "simulate") -> dict[str, Any]:
     """Run one cell (the task): outcome columns with ``status`` done, or ``failed`` and the error."""
     from ..cli.simulate import result
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
-        out = outcome_columns(result(cell_namespace(argv, command)))
+        ns = cell_namespace(argv, command)
+        if command == "bounds":
+            from .symbolic import bounds_outcome, bounds_result
+
+            out = bounds_outcome(bounds_result(ns))
+        else:
+            out = outcome_columns(result(ns))
         out.update(status="done", error=None)
     except Exception as exc:  # noqa: BLE001 - a failing cell is a result, the sweep goes on
         out = {"status": "failed", "error": _one_line(exc)}
-    out.update(seconds=time.perf_counter() - t0, worker=_worker_address(), theorylab_version=__version__,
+    out.update(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0, worker=_worker_address(), theorylab_version=__version__,
                finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     return out
 
@@ -177,18 +183,22 @@ def run_sweep(spec: Spec, store: Store | str | Path, *, scheduler: str | None = 
     store = store if isinstance(store, Store) else Store(store)
     if workers is not None and workers < 1:
         raise InvalidParameterError(f"--workers must be a positive integer, got {workers}")
-    store.prepare(spec, resume)
+    if retries < 0:
+        raise InvalidParameterError(f"--retries must be >= 0, got {retries}")
+    store.check(spec, resume)  # before connecting: a refused store costs no cluster start
     stored = store.statuses()
     skip = {k for k, s in stored.items() if s == "done" or (s == "failed" and not retry_failed)}
     todo: list[Cell] = [c for c in spec.cells if c.key not in skip]
     t0 = time.perf_counter()
     say = echo or (lambda s: print(s, file=sys.stderr))
     if not todo:
+        store.prepare(spec, resume)
         return SweepSummary(len(spec.cells), len(spec.cells) - len(todo), 0, 0, time.perf_counter() - t0)
     show = sys.stderr.isatty() if progress is None else progress
-    with dask.config.set({"distributed.scheduler.allowed-failures": max(retries, 0) + 1}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": retries + 1}):
         client, cluster = _client(scheduler, workers)
     try:
+        store.prepare(spec, resume)  # after connecting: an unreachable scheduler leaves no store behind
         dashboard = client.dashboard_link if _bokeh() or scheduler else None
         nworkers = len(client.scheduler_info().get("workers", {}))
         say(f"sweep: {len(todo)} of {len(spec.cells)} cells to run on {nworkers} workers "

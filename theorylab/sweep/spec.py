@@ -42,7 +42,7 @@ __all__ = ["Cell", "Spec", "load_spec", "parse_spec", "command_parser", "cell_na
 
 TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "fixed", "grid", "zip")
 TABLES = ("fixed", "grid", "zip")
-COMMANDS = ("simulate",)
+COMMANDS = ("simulate", "bounds")
 ENGINES = ("montecarlo", "exact")
 RESERVED = ("method", "label")
 # options a sweep sets itself (seed, machine-readable output, no per-cell bar) or that write files per cell
@@ -100,8 +100,9 @@ class Spec:
         return [_dest(k) for k in (*self.grid, *self.zip)]
 
     def canonical(self) -> str:
-        """Canonical JSON of what defines the sweep's cells (compared on ``--resume``)."""
-        return canonical_json({"base_seed": self.base_seed, "cells": [c.key for c in self.cells]})
+        """Canonical JSON of what defines the sweep's set of cells (compared on ``--resume``; the
+        order of the cells does not matter)."""
+        return canonical_json({"base_seed": self.base_seed, "cells": sorted(c.key for c in self.cells)})
 
 
 def _dest(key: str) -> str:
@@ -112,8 +113,9 @@ def command_parser(command: str = "simulate") -> argparse.ArgumentParser:
     """The ``theorylab COMMAND`` subparser, built by the command's own ``register``, whose
     errors raise :class:`SpecError` instead of exiting."""
     from ..cli import simulate as cli_simulate
+    from ..cli import symbolic as cli_symbolic
 
-    modules = {"simulate": cli_simulate}
+    modules = {"simulate": cli_simulate, "bounds": cli_symbolic}
     root = argparse.ArgumentParser(prog="theorylab")
     sub = root.add_subparsers(dest="command")
     modules[command].register(sub)
@@ -225,6 +227,8 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
         raise SpecError(f"{source}: no method; put e.g. `method = \"dcsgd\"` at the top")
     parser = command_parser(command)
     options = _options(parser)
+    if command == "bounds" and "engine" in doc:
+        raise SpecError(f"{source}: a bounds sweep is symbolic; it takes no engine")
     if engine != "montecarlo" and "engine" not in options:
         raise SpecError(f"{source}: engine {engine!r} needs `theorylab simulate --engine`, which this theorylab "
                         "does not have; use engine = \"montecarlo\"")
@@ -276,7 +280,7 @@ def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict,
             argv_wo_seed = canonical_json(cell.params)
             if argv_wo_seed not in validated:  # the CLI's own checks (problem, noise, compressor), once per cell
                 try:
-                    inputs(cell_namespace(cell.argv, command))
+                    _validate(cell, inputs)
                 except SpecError as exc:
                     raise SpecError(f"{where}: {exc}") from None
                 except Exception as exc:  # noqa: BLE001 - any library error is a bad cell
@@ -287,6 +291,20 @@ def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict,
     return cells
 
 
+def _validate(cell: Cell, inputs: Any) -> None:
+    ns = cell_namespace(cell.argv, cell.command)
+    if cell.command == "simulate":
+        inputs(ns)
+        return
+    from ..errors import AssumptionError
+    from .symbolic import bounds_result
+
+    try:  # unknown or missing symbols are spec errors; a violated assumption is the cell's result
+        bounds_result(ns)
+    except AssumptionError:
+        pass
+
+
 def _cell(where: str, index: int, command: str, engine: str, base_seed: int, values: Mapping[str, Any],
           parser: argparse.ArgumentParser, options: Mapping[str, argparse.Action]) -> Cell:
     method = values.get("method")
@@ -295,6 +313,17 @@ def _cell(where: str, index: int, command: str, engine: str, base_seed: int, val
     label = values.get("label")
     if label is not None and not isinstance(label, str):
         raise SpecError(f"{where}: label must be a string, got {label!r}")
+    if command == "bounds":
+        from .symbolic import bounds_argv, bounds_params
+
+        argv = bounds_argv(method, values, RESERVED, where)
+        try:
+            ns = parser.parse_args(argv)
+        except SpecError as exc:
+            raise SpecError(f"{where}: {exc}") from None
+        params = {"command": "bounds", **bounds_params(ns, method)}
+        return Cell(index, cell_key(params, base_seed), cell_seed(params, base_seed), command, label, params,
+                    tuple(argv))
     argv: list[str] = [method]
     given: list[str] = []
     for key, value in values.items():
