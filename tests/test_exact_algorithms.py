@@ -187,8 +187,8 @@ def _mc_error_feedback(q, gamma, steps, k, reps, seed, kind):
     def grads(y):
         return q.hessians[None] * y[:, None, :] + q.tilts[None] + rng.standard_normal((reps, n, d)) * sd
 
-    aux = np.zeros((reps, n, d)) if kind == "ef14" else np.broadcast_to(
-        q.hessians * q.y0[None] + q.tilts, (reps, n, d)).copy()
+    # EF14: e_i⁰ = 0; EF21: g_i⁰ = C_i(∇f_i(x⁰) + Z_i), the library's start
+    aux = np.zeros((reps, n, d)) if kind == "ef14" else c(grads(y), rng)
     out = [0.5 * (q.hessians.mean(0) * y * y).sum(1)]
     for _ in range(steps):
         if kind == "ef14":

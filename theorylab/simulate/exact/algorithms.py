@@ -15,7 +15,7 @@ and steps.
   ``h_i' = h_i + α m_i`` (both from the same ``m_i``).
 - :func:`exact_ef21` — EF21 (Richtárik, Sokolov, Fatkhullin 2021): ``y' = y − γ (1/N) Σ_k g_k`` first,
   then every agent ``g_i' = g_i + C_i(g_i(y') − g_i)`` at the *new* point (fresh noise), starting from
-  the exact gradients ``g_i⁰ = ∇f_i(x⁰)``.
+  ``g_i⁰ = C_i(∇f_i(x⁰) + Z_i)`` (as the Monte Carlo engine does: one message from ``g_i = 0``).
 - :func:`exact_ef14` — error feedback (Seide et al. 2014; Stich and Karimireddy 2019):
   ``u_i = e_i + γ g_i(y)``, ``p_i = C_i(u_i)``, ``e_i' = u_i − p_i``, ``y' = y − (1/N) Σ_i p_i``; ``e_i⁰ = 0``.
 - :func:`exact_gossip` — decentralised gossip SGD (Lian et al. 2017; the lecture's "DSGD") with a
@@ -66,9 +66,10 @@ def _moments(comps: Sequence[Any] | None, n: int, d: int) -> list[tuple[float, f
 
 
 def _finish(q: LinearQuadratic, phases: list[Phase], z0: np.ndarray, o: np.ndarray, steps: int, points: int,
-            dt: float, name: str, agents: np.ndarray | None = None, extra: dict | None = None) -> ExactRun:
+            dt: float, name: str, agents: np.ndarray | None = None, extra: dict | None = None,
+            init: Phase | None = None) -> ExactRun:
     hbar = q.hessians.mean(axis=0)
-    sys_ = CoordinateSystem(phases, z0, o, hbar, agents, name, extra or {})
+    sys_ = CoordinateSystem(phases, z0, o, hbar, agents, name, extra or {}, init)
     return run_system(sys_, steps, points=points, dt=dt, method=name)
 
 
@@ -158,12 +159,23 @@ def exact_ef21(q: LinearQuadratic, gamma: float, steps: int, comps: Sequence[Any
         r = np.zeros((d, dim))
         r[:, i + 1] = 1.0
         msgs.append(Message(r=r, l=ell, c=b[i], v=v[i], a=a, diag=dg))
+    # g_i⁰ = C_i(∇f_i(x⁰) + Z_i), as the Monte Carlo engine starts: from g_i = 0, one message
+    # g_i ← g_i + C_i(∇f_i(x) + Z_i − g_i) at x⁰ without the x-step
+    init_msgs = []
+    for i, (a, dg) in enumerate(mom):
+        ell = np.zeros((d, dim))
+        ell[:, 0] = h[i]
+        ell[:, i + 1] = -1.0
+        r = np.zeros((d, dim))
+        r[:, i + 1] = 1.0
+        init_msgs.append(Message(r=r, l=ell, c=b[i], v=v[i], a=a, diag=dg))
+    eye = np.broadcast_to(np.eye(dim), (d, dim, dim)).copy()
+    init = _fold(eye, np.zeros((d, dim)), init_msgs)
     z0 = np.zeros((d, dim))
     z0[:, 0] = q.y0
-    z0[:, 1:] = (h * q.y0[None] + b).T
     o = np.zeros(dim)
     o[0] = 1.0
-    return _finish(q, [_fold(a_base, np.zeros((d, dim)), msgs)], z0, o, steps, points, gamma, "ef21")
+    return _finish(q, [_fold(a_base, np.zeros((d, dim)), msgs)], z0, o, steps, points, gamma, "ef21", init=init)
 
 
 def exact_ef14(q: LinearQuadratic, gamma: float, steps: int, comps: Sequence[Any], *, points: int = 200) -> ExactRun:

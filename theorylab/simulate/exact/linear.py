@@ -114,7 +114,8 @@ class Phase:
 
 @dataclass
 class CoordinateSystem:
-    """A period of :class:`Phase` maps, the initial state ``z0`` ``(d, n)`` (deterministic), and the
+    """A period of :class:`Phase` maps, the initial state ``z0`` ``(d, n)`` (deterministic, then mapped
+    once by ``init`` when given), and the
     observables: ``gap_vec`` ``o`` ``(n,)`` with weights ``h̄`` ``(d,)`` (``½ Σ_j h̄_j oᵀ M_j o``) and the
     agents' block ``agents`` (indices into ``z``) for the consensus error (``None``: not decentralised)."""
 
@@ -125,6 +126,7 @@ class CoordinateSystem:
     agents: np.ndarray | None = None
     name: str = "linear system"
     extra: dict[str, Any] = field(default_factory=dict)
+    init: Phase | None = None  # applied once to ``z0`` before step 1 (a random initialisation, e.g. EF21's g_i⁰)
 
     def __post_init__(self) -> None:
         self._mats = [p.matrix() for p in self.phases]
@@ -143,7 +145,8 @@ class CoordinateSystem:
     def initial(self) -> np.ndarray:
         z = self.z0
         d, n = z.shape
-        return np.concatenate([np.einsum("jp,jq->jpq", z, z).reshape(d, n * n), z, np.ones((d, 1))], axis=1)
+        w = np.concatenate([np.einsum("jp,jq->jpq", z, z).reshape(d, n * n), z, np.ones((d, 1))], axis=1)
+        return w if self.init is None else np.einsum("jab,jb->ja", self.init.matrix(), w)
 
     def gap(self, w: np.ndarray) -> float:
         return float(np.sum(self._gap_w * w[:, : self.n * self.n]))
