@@ -65,3 +65,16 @@ def test_monte_carlo_interval_contains_the_exact_value(method: str, comp: str | 
         m, half = float(v.mean()), float(q * v.std(ddof=1) / math.sqrt(v.size))
         assert abs(m - exact_at[s]) <= half, (
             f"{method} {comp} {opts} at step {s}: Monte Carlo {m:.6g} ± {half:.3g} vs exact {exact_at[s]:.6g}")
+
+
+def test_per_agent_hessians_never_take_the_rand_k_shortcut() -> None:
+    """With per-agent Hessians (∇f_i is not ∇f + b_i) the Rand-k fast paths would simulate another
+    problem; ``optimizers.run_optimizer`` called directly must take the dense path, whose exact
+    level the exact engine gives."""
+    from theorylab.simulate import custom_quadratic, optimizers
+
+    prob = custom_quadratic(np.array([[1.0, 2.0, 0.5], [2.0, 0.5, 1.5]]), np.array([[1.0, -1.0, 0.5], [-1.0, 1.0, 0.0]]),
+                            x0=np.ones(3))
+    run = optimizers.run_optimizer("dcsgd", prob, gaussian(0.5), eta=0.05, steps=5, replicas=10,
+                                   compressor="randk:k=1", seed=0)
+    assert "fast" not in run.path and "fused" not in run.path, run.path

@@ -249,6 +249,8 @@ def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, st
         raise InvalidParameterError(f"{method} takes no compressor (got {compressor!r}); use dcsgd")
     if fast not in (True, False, "numpy"):
         raise InvalidParameterError(f"fast must be True, False or 'numpy', got {fast!r}")
+    if not getattr(problem, "affine_tilts", True):
+        fast = False  # the Rand-k paths assume grad f_i = grad f + b_i; per-agent Hessians take the dense path
     rng = default_rng(seed, xp)
     kernel = _kernel_step_fn(method, problem, noise, comps, replicas, xp, rng, float(eta), fast)
     if kernel is not None:
