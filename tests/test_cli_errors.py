@@ -298,8 +298,8 @@ def test_latex_renders_assumptions_and_delta_as_mathematics(capsys) -> None:
     assert r"\Delta = 1 - \frac{L^{2} \eta \omega}{2 N \mu}" in out
     assert r"+ 1 \\" not in out and r"- \frac{L^{2} \eta \omega}{2 N \mu} + 1" not in out
     # assumptions as mathematics, not escaped ASCII
-    before_notes = out.split("Notes:")[0]
-    assert r"\^{}" not in before_notes and "||grad" not in before_notes and "grad f" not in before_notes
+    assert r"\^{}" not in out and "||grad" not in out and "grad f" not in out and "omega\\_i" not in out
+    assert r"\varpi = \frac{1}{N}\sum_i \omega_i" in out  # the notes too
     assert r"\|\nabla f(x)\|^2 \ge 2\mu\,(f(x) - f^*)" in out
     assert r"\item $\eta > 0$" in out and r"\item $\Delta > 0$, where $\Delta = 1 - \frac" in out
     _latex_sane(out)

@@ -47,6 +47,7 @@ class Document:
     assumptions: list[Assumption] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    notes_latex: list[str] = field(default_factory=list)  # LaTeX of each note (same order), or empty
 
 
 # ----------------------------------------------------------------------------- expressions
@@ -184,7 +185,8 @@ def _w_latex(doc: Document) -> str:
     if doc.notes:
         lines.append(r"\noindent Notes:")
         lines.append(r"\begin{itemize}")
-        lines.extend(r"  \item %s" % _tex(n) for n in doc.notes)
+        latex_notes = doc.notes_latex if len(doc.notes_latex) == len(doc.notes) else [_tex(n) for n in doc.notes]
+        lines.extend(r"  \item %s" % n for n in latex_notes)
         lines.append(r"\end{itemize}")
     return "\n".join(lines) + "\n"
 
@@ -383,7 +385,7 @@ def _bound_doc(b: Any) -> Document:
     return Document(
         kind="bound", name=b.name, title=b.title, source=b.source, equations=eqs,
         assumptions=list(b.assumptions), notes=list(b.notes),
-        data={"ell_candidate": b.ell_choice},
+        data={"ell_candidate": b.ell_choice}, notes_latex=list(b.notes_latex),
     )
 
 
