@@ -193,11 +193,34 @@ def _w_latex(doc: Document) -> str:
 
 _TEX = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "^": r"\^{}",
         "~": r"\~{}", "{": r"\{", "}": r"\}", "$": r"\$"}
+# Unicode mathematics in text (table cells, sources) as LaTeX math, so that pdflatex with
+# inputenc compiles it (Latin letters such as "á" and "§" it reads as they are)
+_TEX_UNICODE = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon", "ζ": r"\zeta",
+    "η": r"\eta", "κ": r"\kappa", "λ": r"\lambda", "μ": r"\mu", "ν": r"\nu", "ξ": r"\xi", "π": r"\pi",
+    "ρ": r"\rho", "σ": r"\sigma", "τ": r"\tau", "φ": r"\varphi", "ω": r"\omega", "ϖ": r"\varpi",
+    "Δ": r"\Delta", "Σ": r"\Sigma", "Ξ": r"\Xi", "ℓ": r"\ell", "↑": r"\uparrow", "↓": r"\downarrow",
+    "→": r"\to", "⇒": r"\Rightarrow", "∈": r"\in", "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx",
+    "−": "-", "·": r"\cdot", "×": r"\times", "√": r"\surd", "∞": r"\infty", "²": "^2", "³": "^3", "∑": r"\sum",
+    "‖": r"\|", "∇": r"\nabla", "≲": r"\lesssim",
+}
 
 
 def _tex(s: str) -> str:
-    """Escape text for LaTeX."""
-    return "".join(_TEX.get(ch, ch) for ch in str(s))
+    """Escape text for LaTeX (special characters; Unicode mathematics as ``$...$``)."""
+    out: list[str] = []
+    math: list[str] = []  # a run of consecutive Unicode symbols becomes one $...$ (never "$$")
+    for ch in str(s):
+        if ch in _TEX_UNICODE:
+            math.append(_TEX_UNICODE[ch])
+            continue
+        if math:
+            out.append("$" + " ".join(math) + "$")
+            math = []
+        out.append(_TEX.get(ch, ch))
+    if math:
+        out.append("$" + " ".join(math) + "$")
+    return "".join(out)
 
 
 def _cell_tex(c: Cell) -> str:
