@@ -276,7 +276,8 @@ _KNOWN_MACROS = set(r"""
 \quad \left \right \frac \sqrt \sum \infty \geq \leq \ge \le \sim \preceq \nabla \operatorname \mathcal
 \mathbb \hline \textbackslash \Delta \Sigma \Xi \alpha \beta \gamma \delta \zeta \eta \kappa \lambda \mu
 \nu \omega \sigma \ell \varpi \cdot \infty \in \log \exp \min \max \pi \neq \lt \gt \operatorname
-\mathrm \qquad \cdots \ldots \dots \times \sign \operatorname \erf
+\mathrm \qquad \cdots \ldots \dots \times \sign \operatorname \erf \uparrow \downarrow \Rightarrow \to
+\le \ge \ne \approx \varepsilon \xi \rho \tau \varphi \surd \lesssim
 """.split())
 
 
@@ -289,6 +290,10 @@ def _latex_sane(tex: str) -> None:
     assert sorted(begins) == sorted(ends), (begins, ends)
     macros = set(re.findall(r"\\[A-Za-z]+", tex))
     assert macros <= _KNOWN_MACROS, macros - _KNOWN_MACROS
+    # pdflatex with inputenc reads Latin letters; Unicode mathematics (λ, ↑, ∈, ²) stops it
+    odd = {ch for ch in tex if ord(ch) > 127 and not (ch.isalpha() and ord(ch) < 0x250) and ch != "§"}
+    assert not odd, f"characters pdflatex cannot read: {sorted(odd)}"
+    assert "$$" not in tex, "adjacent inline maths read as display maths"
 
 
 def test_latex_renders_assumptions_and_delta_as_mathematics(capsys) -> None:
@@ -298,8 +303,8 @@ def test_latex_renders_assumptions_and_delta_as_mathematics(capsys) -> None:
     assert r"\Delta = 1 - \frac{L^{2} \eta \omega}{2 N \mu}" in out
     assert r"+ 1 \\" not in out and r"- \frac{L^{2} \eta \omega}{2 N \mu} + 1" not in out
     # assumptions as mathematics, not escaped ASCII
-    before_notes = out.split("Notes:")[0]
-    assert r"\^{}" not in before_notes and "||grad" not in before_notes and "grad f" not in before_notes
+    assert r"\^{}" not in out and "||grad" not in out and "grad f" not in out and "omega\\_i" not in out
+    assert r"\varpi = \frac{1}{N}\sum_i \omega_i" in out  # the notes too
     assert r"\|\nabla f(x)\|^2 \ge 2\mu\,(f(x) - f^*)" in out
     assert r"\item $\eta > 0$" in out and r"\item $\Delta > 0$, where $\Delta = 1 - \frac" in out
     _latex_sane(out)
@@ -325,6 +330,18 @@ def test_planted_latex_defects_are_caught() -> None:
         _latex_sane(r"\begin{align*} x")
     with pytest.raises(AssertionError):
         _latex_sane(r"$\notamacro x$")
+    with pytest.raises(AssertionError, match="cannot read"):
+        _latex_sane("CR ↑ ⇒ Agents ↑")
+    with pytest.raises(AssertionError, match="display"):
+        _latex_sane(r"$\lambda$$^2$")
+
+
+def test_latex_text_escapes_unicode_mathematics() -> None:
+    from theorylab.symbolic.render import _tex
+
+    assert _tex("λC ∈ B1(λ²α, λβ)") == r"$\lambda$C $\in$ B1($\lambda ^2 \alpha$, $\lambda \beta$)"
+    assert _tex("x_1 ↑ ⇒ 50%") == r"x\_1 $\uparrow$ $\Rightarrow$ 50\%"
+    _latex_sane(_tex("Horváth, MATH §2: λ²α ↑ ⇒ ω ∈ U(ω)"))
 
 
 # ----------------------------------------------------------------------------- substitution by name

@@ -95,6 +95,7 @@ class Bound:
     ell_choice: str | None = None
     notes: tuple[str, ...] = ()
     ell_expr: sp.Expr | None = None  # definition of ell_nu (candidate A or B); None: ell stays free
+    notes_latex: tuple[str, ...] = ()  # the notes as LaTeX text (math in $...$), one per note, or ()
 
     @property
     def definitions(self) -> dict[sp.Symbol, sp.Expr]:
@@ -294,6 +295,12 @@ def _dcsgd() -> Bound:
             "With per-agent omega_i the same proof gives Delta = 1 - eta L^2 varpi/(2 mu N), varpi = mean omega_i "
             "(read omega as varpi).",
         ),
+        notes_latex=(
+            r"Bounding the compression term without PL gives the tighter $\Delta = 1 - \frac{\eta L \omega}{2N}$; "
+            r"the two agree when $L = \mu$.",
+            r"With per-agent $\omega_i$ the same proof gives $\Delta = 1 - \frac{\eta L^2 \varpi}{2 \mu N}$, "
+            r"$\varpi = \frac{1}{N}\sum_i \omega_i$ (read $\omega$ as $\varpi$).",
+        ),
     )
 
 
@@ -358,6 +365,11 @@ def _dsignsgd(choice: str | None, nu_: sp.Expr, n_agents: sp.Expr, name: str) ->
             "ell_nu is defined only in the paper's appendix (Prop C.11), not available; candidate A (2 M_nu) "
             "matches Monte Carlo plateaus near the optimum, candidate B (2 Xi_nu(R)/R) is a drift lower bound "
             "on a bounded region. Since Xi_nu is concave on x > 0, candidate B <= candidate A.",
+        ),
+        notes_latex=(
+            r"$\ell_\nu$ is defined only in the paper's appendix (Prop.~C.11), not available; candidate A "
+            r"($2 M_\nu$) matches Monte Carlo plateaus near the optimum, candidate B ($2\,\Xi_\nu(R)/R$) is a drift "
+            r"lower bound on a bounded region. Since $\Xi_\nu$ is concave on $x > 0$, candidate B $\le$ candidate A.",
         ),
         ell_expr=None if choice is None else ell_expr,
     )

@@ -47,6 +47,7 @@ class Document:
     assumptions: list[Assumption] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    notes_latex: list[str] = field(default_factory=list)  # LaTeX of each note (same order), or empty
 
 
 # ----------------------------------------------------------------------------- expressions
@@ -184,18 +185,42 @@ def _w_latex(doc: Document) -> str:
     if doc.notes:
         lines.append(r"\noindent Notes:")
         lines.append(r"\begin{itemize}")
-        lines.extend(r"  \item %s" % _tex(n) for n in doc.notes)
+        latex_notes = doc.notes_latex if len(doc.notes_latex) == len(doc.notes) else [_tex(n) for n in doc.notes]
+        lines.extend(r"  \item %s" % n for n in latex_notes)
         lines.append(r"\end{itemize}")
     return "\n".join(lines) + "\n"
 
 
 _TEX = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "^": r"\^{}",
         "~": r"\~{}", "{": r"\{", "}": r"\}", "$": r"\$"}
+# Unicode mathematics in text (table cells, sources) as LaTeX math, so that pdflatex with
+# inputenc compiles it (Latin letters such as "á" and "§" it reads as they are)
+_TEX_UNICODE = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon", "ζ": r"\zeta",
+    "η": r"\eta", "κ": r"\kappa", "λ": r"\lambda", "μ": r"\mu", "ν": r"\nu", "ξ": r"\xi", "π": r"\pi",
+    "ρ": r"\rho", "σ": r"\sigma", "τ": r"\tau", "φ": r"\varphi", "ω": r"\omega", "ϖ": r"\varpi",
+    "Δ": r"\Delta", "Σ": r"\Sigma", "Ξ": r"\Xi", "ℓ": r"\ell", "↑": r"\uparrow", "↓": r"\downarrow",
+    "→": r"\to", "⇒": r"\Rightarrow", "∈": r"\in", "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx",
+    "−": "-", "·": r"\cdot", "×": r"\times", "√": r"\surd", "∞": r"\infty", "²": "^2", "³": "^3", "∑": r"\sum",
+    "‖": r"\|", "∇": r"\nabla", "≲": r"\lesssim",
+}
 
 
 def _tex(s: str) -> str:
-    """Escape text for LaTeX."""
-    return "".join(_TEX.get(ch, ch) for ch in str(s))
+    """Escape text for LaTeX (special characters; Unicode mathematics as ``$...$``)."""
+    out: list[str] = []
+    math: list[str] = []  # a run of consecutive Unicode symbols becomes one $...$ (never "$$")
+    for ch in str(s):
+        if ch in _TEX_UNICODE:
+            math.append(_TEX_UNICODE[ch])
+            continue
+        if math:
+            out.append("$" + " ".join(math) + "$")
+            math = []
+        out.append(_TEX.get(ch, ch))
+    if math:
+        out.append("$" + " ".join(math) + "$")
+    return "".join(out)
 
 
 def _cell_tex(c: Cell) -> str:
@@ -383,7 +408,7 @@ def _bound_doc(b: Any) -> Document:
     return Document(
         kind="bound", name=b.name, title=b.title, source=b.source, equations=eqs,
         assumptions=list(b.assumptions), notes=list(b.notes),
-        data={"ell_candidate": b.ell_choice},
+        data={"ell_candidate": b.ell_choice}, notes_latex=list(b.notes_latex),
     )
 
 
