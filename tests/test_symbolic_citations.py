@@ -12,7 +12,9 @@ from proofs_checks import discover, registry
 ROOT = Path(__file__).resolve().parents[1]
 ANCHORS = set(re.findall(r'<a id="([a-z0-9-]+)"></a>', (ROOT / "docs" / "theory.md").read_text(encoding="utf-8")))
 PRIVATE = re.compile(r"MATH\.md|\bM §[0-9]|seeds?/|seed 00[0-9]")
-PAPERS = ("Compagnoni et al.", "Beznosikov et al.", "Horváth & Richtárik", "Yuan, lecture", "Alistarh et al.")
+PAPERS = ("Compagnoni", "Beznosikov", "Horváth & Richtárik", "Yuan", "Alistarh et al.", "McMahan et al.",
+          "Karimireddy et al.", "Cheng et al.", "Lian et al.", "Koloskova et al.", "Mishchenko et al.", "Richtárik",
+          "Gorbunov et al.", "Seide et al.")
 
 discover()
 

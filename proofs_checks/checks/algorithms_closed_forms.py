@@ -40,7 +40,7 @@ from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
 
-THEORY = "docs/theory.md (algorithms)"
+THEORY = "docs/theory.md#algorithms"
 
 # ----------------------------------------------------------------------------- shared instance
 # Three agents in d = 2 with different (non-diagonal) Hessians: exact rationals.

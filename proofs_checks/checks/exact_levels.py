@@ -29,7 +29,7 @@ from theorylab.symbolic import symbols as S
 from ..check import check
 from ..verdict import Verdict, combine, holds, proved, refuted
 
-SRC3 = "Compagnoni et al. 2025, Theorems 1 and 3 (docs/theory.md)"
+SRC3 = "Compagnoni et al. 2025, Theorems 1 and 3; docs/theory.md#pl-bounds"
 D, N_AGENTS, K = 20, 4, 5
 ETA = sp.Symbol("eta", positive=True)
 
@@ -108,7 +108,7 @@ def _weak_errors(etas: list[float], horizon: float, comp: object) -> list[float]
 
 @check(
     id="exact.sde-weak-order",
-    source="Compagnoni et al. 2025, Theorem 1 (weak approximation of order 1; docs/theory.md)",
+    source="Compagnoni et al. 2025, Theorem 1 (weak approximation of order 1); docs/theory.md#sdes",
     statement="The SDE of Theorem 1 is an order-1 weak approximation of DSGD and DCSGD (Rand-5): "
     "sup_{kη ≤ T} |E f(x_k) − E f(X_{kη})| = O(η) (quadratic μ = 1/4, L = 1, d = 20, N = 4, x0 = 1, T = 2)",
     expression="log-log slope of sup_k |E f(x_k) - E f(X_{k eta})| against eta == order (= 1)",
@@ -149,7 +149,7 @@ RULE_ROWS = (("α = 1+ω", 1, 1, 4), ("κ = 1/(1+ω)", sp.Rational(1, 4), 1, 1),
 
 @check(
     id="exact.scaling-rules-discrete",
-    source="Compagnoni et al. 2025, poster 'Scaling Laws: Preserving Performance' (docs/theory.md)",
+    source="Compagnoni et al. 2025, poster 'Scaling Laws: Preserving Performance'; docs/theory.md#scaling-rules",
     statement="Each DCSGD scaling rule (κ, δ, α) with κ(1+ω) = αδ keeps uncompressed DSGD(η, B, N)'s stationary "
     "level on the discrete algorithm up to O(η) (isotropic quadratic, d = 20, Rand-5, base B = 2, N = 4)",
     expression="lim_{eta->0} level_dcsgd(kappa*eta, delta*B, alpha*N)/level_dsgd(eta, B, N) == 1 for each row",
@@ -188,7 +188,7 @@ def scaling_rules_discrete(mode: str = "quick", *, rule_rows: tuple = RULE_ROWS)
 
 @check(
     id="exact.theorem3-step-size-condition",
-    source="Compagnoni et al. 2025, Theorem 3 (hypothesis Δ = 1 − ηL²ω/(2μN) > 0; docs/theory.md)",
+    source="Compagnoni et al. 2025, Theorem 3 (hypothesis Δ = 1 − ηL²ω/(2μN) > 0); docs/theory.md#pl-bounds",
     statement="Theorem 3's step-size condition Δ > 0 keeps the SDE's second moments bounded on every diagonal "
     "quadratic with spectrum in [μ, L] (Rand-k, exact covariance), but not the discrete DCSGD's: at L = μ = 1, "
     "d = 20, N = 4, Rand-10 (ω = 1), η = 1.7 has Δ > 0 while the optimizer's moments diverge",
