@@ -47,6 +47,7 @@ def test_no_new_mypy_errors(tmp_path: Path) -> None:
     assert not new, f"new mypy errors (file: count, known {KNOWN}):\n{detail}"
 
 
+@pytest.mark.slow  # another 15-20 s of mypy; the ratchet above runs by default
 def test_claims_package_is_strictly_typed(tmp_path: Path) -> None:
     """The public claim machinery passes ``mypy --strict`` (imported modules are not reported)."""
     p = subprocess.run(
