@@ -45,3 +45,14 @@ def test_no_new_mypy_errors(tmp_path: Path) -> None:
     new = {f: n for f, n in counts.items() if n > KNOWN.get(f, 0)}
     detail = "\n".join(line for line in errors if line.split(":", 1)[0].replace("\\", "/") in new)
     assert not new, f"new mypy errors (file: count, known {KNOWN}):\n{detail}"
+
+
+@pytest.mark.slow  # another 15-20 s of mypy; the ratchet above runs by default
+def test_claims_package_is_strictly_typed(tmp_path: Path) -> None:
+    """The public claim machinery passes ``mypy --strict`` (imported modules are not reported)."""
+    p = subprocess.run(
+        [sys.executable, "-m", "mypy", "theorylab/claims", "--strict", "--ignore-missing-imports",
+         "--follow-imports=silent", "--no-error-summary", "--cache-dir", str(tmp_path / "mypy_cache")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-500:]

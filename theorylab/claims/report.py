@@ -66,7 +66,7 @@ def status_cell(r: Result) -> str:
     (``holds (one-sided, false alarm ≤ 1e-06)``)."""
     v = r.verdict
     if v.status in (Status.REFUTED, Status.ERROR):
-        return v.status.value.upper()
+        return str(v.status.value).upper()
     return v.label()
 
 

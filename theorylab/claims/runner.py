@@ -152,7 +152,7 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _as_completed_or_stop(pool: cf.ProcessPoolExecutor, futs: dict) -> Any:
+def _as_completed_or_stop(pool: cf.ProcessPoolExecutor, futs: dict[Any, Check]) -> Any:
     """``as_completed(futs)``; on Ctrl-C cancel what is queued, stop the workers, re-raise."""
     try:
         yield from cf.as_completed(futs)

@@ -370,7 +370,7 @@ def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | Non
                       numbers=nums)
     def differs(v: sp.Expr, pt: Mapping[sp.Symbol, sp.Expr]) -> bool:
         if v.is_Rational:
-            return v != 0  # exact
+            return bool(v != 0)  # exact
         scale = 1 + abs(sp.N(left.xreplace(pt), 30)) + abs(sp.N(right.xreplace(pt), 30))
         return bool(abs(v) > sp.Float(1e-20) * scale)
 

@@ -123,7 +123,7 @@ class Verdict:
     def label(self) -> str:
         """The status with its evidence: ``holds (one-sided, false alarm ≤ 1e-06)``."""
         if self.status is not Status.HOLDS:
-            return self.status.value
+            return str(self.status.value)
         parts = []
         if self.test:
             parts.append(self.test)
