@@ -2,8 +2,8 @@
 
     python benchmarks/bench_sweep.py [--quick] [--workers 2] [--rounds 3] [--json FILE]
 
-1. Speed-up. ``C`` cells of about ``--cell-s`` seconds each (DCSGD, d = 20, N = 4, Rand-5,
-   steps calibrated on this machine so that one cell takes that long serially) are run
+1. Speed-up. ``C`` cells of about ``--cell-s`` CPU seconds each (DCSGD, d = 20, N = 4, Rand-5,
+   steps calibrated on this machine so that one cell costs that much CPU) are run
    (a) serially in this process, one ``run_cell`` after another (what a shell loop over
    ``theorylab simulate`` does, minus its process start-up), and (b) as a sweep on a warm
    ``LocalCluster`` of ``--workers`` single-threaded worker processes (tasks submitted,
@@ -62,12 +62,11 @@ def spec_text(cells: int, steps: int, replicas: int = 200, bound: bool = True, c
 
 
 def calibrate(target_s: float) -> int:
-    """Steps for which one reference cell takes about ``target_s`` seconds here (warm)."""
-    probe = parse_spec(spec_text(1, 500)).cells[0]
+    """Steps for which one reference cell takes about ``target_s`` CPU seconds here (warm; CPU
+    rather than wall time, so that a loaded machine does not shrink the cells)."""
+    probe = parse_spec(spec_text(1, 1000)).cells[0]
     run_cell(list(probe.argv))  # warm: imports, lambdify
-    t0 = time.perf_counter()
-    run_cell(list(probe.argv))
-    per_step = (time.perf_counter() - t0) / 500
+    per_step = run_cell(list(probe.argv))["cpu_seconds"] / 1000
     return max(100, int(target_s / per_step))
 
 
@@ -121,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer cells and rounds")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--cells", type=int, default=8)
-    ap.add_argument("--cell-s", type=float, default=1.0, help="target seconds per cell (serial, warm)")
+    ap.add_argument("--cell-s", type=float, default=1.0, help="target CPU seconds per cell (warm)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--tiny", type=int, default=100, help="near-empty cells for the overhead")
     ap.add_argument("--json", default=None)

@@ -280,3 +280,17 @@ def test_bounds_cells_equal_the_bounds_cli(capsys) -> None:
 def test_bad_bounds_specs(change, msg) -> None:
     with pytest.raises(SpecError, match=msg):
         parse_spec(BOUNDS.replace(*change))
+
+
+def test_progress_bar_shows_done_total_failed_and_eta(capsys) -> None:
+    from theorylab.sweep.run import _Bar
+
+    bar = _Bar(True, total=5, completed=2)
+    bar.advance(failed=1)
+    bar.close()
+    err = capsys.readouterr().err
+    assert "3/5" in err and "1 failed" in err and "ETA" in err, err
+    silent = _Bar(False, total=5, completed=0)
+    silent.advance(0)
+    silent.close()
+    assert capsys.readouterr().err == ""

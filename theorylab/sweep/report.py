@@ -224,7 +224,7 @@ def _lines(ax: Any, done: list[dict], xc: str, vc: str, others: list[str], logx:
                     alpha=0.7, label=f"bound{' (' + name + ')' if name else ''}")
     if vc == "ratio":
         ax.axhline(1.0, color="k", lw=0.8, ls="--", label="level = bound")
-    present = dict.fromkeys(r.get("verdict") for r in done if r.get("verdict"))
+    present = dict.fromkeys(str(r["verdict"]) for r in done if r.get("verdict"))
     for verdict in present:
         ax.scatter([], [], color=VERDICT_COLOR.get(verdict, "k"), s=25,
                    label=f"{VERDICT_MARK.get(verdict, verdict)} = {verdict}")

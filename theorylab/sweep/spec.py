@@ -33,7 +33,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import SpecError
 from .seeds import canonical_json, cell_key, cell_seed
@@ -121,7 +121,7 @@ def command_parser(command: str = "simulate") -> argparse.ArgumentParser:
     modules[command].register(sub)
     parser = sub.choices[command]
 
-    def error(message: str) -> None:
+    def error(message: str) -> NoReturn:
         raise SpecError(message)
 
     parser.error = error  # type: ignore[method-assign]
@@ -316,14 +316,14 @@ def _cell(where: str, index: int, command: str, engine: str, base_seed: int, val
     if command == "bounds":
         from .symbolic import bounds_argv, bounds_params
 
-        argv = bounds_argv(method, values, RESERVED, where)
+        bargv = bounds_argv(method, values, RESERVED, where)
         try:
-            ns = parser.parse_args(argv)
+            bns = parser.parse_args(bargv)
         except SpecError as exc:
             raise SpecError(f"{where}: {exc}") from None
-        params = {"command": "bounds", **bounds_params(ns, method)}
-        return Cell(index, cell_key(params, base_seed), cell_seed(params, base_seed), command, label, params,
-                    tuple(argv))
+        bparams = {"command": "bounds", **bounds_params(bns, method)}
+        return Cell(index, cell_key(bparams, base_seed), cell_seed(bparams, base_seed), command, label, bparams,
+                    tuple(bargv))
     argv: list[str] = [method]
     given: list[str] = []
     for key, value in values.items():
