@@ -217,8 +217,8 @@ def test_table_and_plot_from_a_store(tmp_path, capsys) -> None:
     for c in spec.cells:
         lvl = float(rng.uniform(0.5, 2))
         store.write(c, {"status": "done", "level": lvl, "lower": lvl - 0.1, "upper": lvl + 0.1, "bound": 1.0,
-                        "ratio": lvl, "verdict": "holds" if lvl + 0.1 < 1 else "violated" if lvl - 0.1 > 1 else
-                        "inconclusive, need more samples"})
+                        "ratio": lvl, "verdict": "holds" if lvl + 0.1 < 1 else "refuted" if lvl - 0.1 > 1 else
+                        "inconclusive"})
     assert main(["sweep", "table", str(store.path)]) == 0
     md = capsys.readouterr().out
     assert md.splitlines()[0] == "| index | eta | agents | level | lower | upper | bound | ratio | verdict | status |"
@@ -264,7 +264,7 @@ def test_bounds_cells_equal_the_bounds_cli(capsys) -> None:
     outs = [run_cell(list(c.argv), "bounds") for c in spec.cells]
     for c, out in zip(spec.cells[:3], outs):
         assert main(["bounds", *c.argv]) == 0
-        cli = json.loads(capsys.readouterr().out)
+        cli = json.loads(capsys.readouterr().out)["evaluation"]
         assert out["status"] == "done" and out["level"] == out["bound"] == cli["value"] == cli["level"]
     # eta = 1, omega = 9, N = 2: Delta = 1 - 9/4 < 0, Theorem 3's assumption fails: a failed cell, not a bad spec
     assert outs[3]["status"] == "failed" and "Delta" in outs[3]["error"]

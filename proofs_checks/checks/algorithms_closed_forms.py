@@ -414,7 +414,7 @@ def dcsgd_floor(mode: str = "quick", *, floor_factor: float = 1.0, diana_alpha: 
         parts[key] = (holds(key, txt, confidence=conf) if st == "holds" else
                       refuted(key, txt, counterexample={"k": k, "gamma": gamma, "estimate": est.value,
                                                         "interval": [est.lower, est.upper], "predicted": pred, "seed": seed + k})
-                      if st == "violated" else inconclusive(key, txt, needs="more replicas or steps (interval straddles "
+                      if st == "refuted" else inconclusive(key, txt, needs="more replicas or steps (interval straddles "
                                                                               "the equivalence margin)"))
     gap0 = float(prob.gap(prob.x0))
     thr = 1e-10 * gap0
@@ -552,7 +552,7 @@ def independent_masks_save_bits(mode: str = "quick", *, shared_saves: bool = Fal
         txt = f"mean {curve.mean[-1]:.5g} [{curve.lower[-1]:.5g}, {curve.upper[-1]:.5g}] vs exact {pred:.5g} (±{100 * tol:g}%)"
         parts[key] = (holds(key, txt, confidence=conf) if st == "holds" else
                       refuted(key, txt, counterexample={"variant": name, "t": tt, "mean": float(curve.mean[-1]),
-                                                        "exact": pred}) if st == "violated" else
+                                                        "exact": pred}) if st == "refuted" else
                       inconclusive(key, txt, needs="more replicas"))
     v = combine("independent masks save bits, a shared mask does not", parts,
                 notes=f"f = ½Σ h_j x_j², h_j = j/8 (κ = 8), d = {d}, N = {n}, Rand-{k} (ω = {omega}), ε = 1e-6, x⁰ = 1; "

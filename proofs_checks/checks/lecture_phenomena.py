@@ -231,7 +231,7 @@ def client_sampling_floor(mode: str = "quick", *, floor_factor: float = 1.0, see
     e2 = type("E2", (), {"value": 2 * est.value, "lower": 2 * est.lower, "upper": 2 * est.upper,
                          "stationary": est.stationary})()
     status = level_vs_bound(e2, floor, two_sided_tol=tol) if floor > 0 else (
-        "violated" if e2.lower > 0 else "inconclusive")
+        "refuted" if e2.lower > 0 else "inconclusive")
     parts: dict[str, Verdict] = {}
     key = f"FedAvg floor = {floor_factor:g}·(1−q)V/(1+q) within ±{100 * tol:g}%"
     txt = (f"stationary E e² = {e2.value:.5g} [{e2.lower:.5g}, {e2.upper:.5g}] ({100 * conf:g}% CI) vs {floor:.5g} "
@@ -239,7 +239,7 @@ def client_sampling_floor(mode: str = "quick", *, floor_factor: float = 1.0, see
     cex = {"n": n, "s": s, "K": K, "eta": eta, "estimate": e2.value, "interval": [e2.lower, e2.upper],
            "claimed": floor, "seed": seed}
     parts[key] = (holds(key, txt, confidence=conf) if status == "holds" else
-                  refuted(key, txt, counterexample=cex) if status == "violated" else
+                  refuted(key, txt, counterexample=cex) if status == "refuted" else
                   inconclusive(key, txt, needs="a narrower interval (more replicas or rounds): it straddles the "
                                "equivalence margin"))
     run_s = run_optimizer("scaffold", prob, gaussian(0.0), eta=eta, steps=rounds, replicas=reps, seed=seed + 1, **opts)

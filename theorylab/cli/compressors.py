@@ -113,7 +113,7 @@ def _check(args: argparse.Namespace) -> int:
         )
         reports.append(rep)
         if args.format == "text":
-            print(rep.text(max_inputs=5 if args.all else 8))
+            print(rep.text(max_inputs=5 if args.all else 8, hint="cli"))
             print()
     failed = [r for r in reports if not r.passed]
     if args.format == "json":

@@ -1,8 +1,8 @@
 """Reading a sweep store back: tables (Markdown, CSV, JSON) and figures (heatmap or lines).
 
 Figures are drawn with matplotlib's Agg canvas (``matplotlib.figure.Figure``, no pyplot
-state). Each point or cell is annotated with its verdict: ``holds``, ``VIOLATED`` or ``?``
-(inconclusive, need more samples), as computed by :func:`theorylab.simulate.verdict`.
+state). Each point or cell is annotated with its verdict: ``holds``, ``REFUTED`` or ``?``
+(inconclusive), as computed by :func:`theorylab.simulate.bound_verdict` (a :class:`theorylab.claims.Status`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ __all__ = ["rows", "resolve_column", "default_columns", "format_table", "plot_st
 
 FORMATS = ("markdown", "csv", "json")
 RESULT_COLUMNS = ("level", "lower", "upper", "bound", "ratio", "verdict", "status")
-VERDICT_MARK = {"holds": "holds", "violated": "VIOLATED", "inconclusive, need more samples": "?"}
-VERDICT_COLOR = {"holds": "tab:green", "violated": "tab:red", "inconclusive, need more samples": "tab:gray"}
+VERDICT_MARK = {"holds": "holds", "refuted": "REFUTED", "inconclusive": "?"}
+VERDICT_COLOR = {"holds": "tab:green", "refuted": "tab:red", "inconclusive": "tab:gray"}
 
 
 def rows(store: Store, where: Mapping[str, str] | None = None) -> list[dict[str, Any]]:

@@ -71,6 +71,7 @@ def bounds_result(ns: argparse.Namespace) -> dict[str, Any]:
 
 def bounds_outcome(result: Mapping[str, Any]) -> dict[str, Any]:
     """Store columns of a bounds cell: ``bound`` = the value, ``level`` = it when ``t = inf``."""
-    value = float(result["value"])
-    return {"bound": value, "level": value if result.get("asymptotic") else None,
-            "result": json.dumps({k: v for k, v in result.items() if k != "document"}, sort_keys=True)}
+    ev = result.get("evaluation", result)  # bounds --at: the document plus its "evaluation"
+    value = float(ev["value"])
+    return {"bound": value, "level": value if ev.get("asymptotic") else None,
+            "result": json.dumps(ev, sort_keys=True)}

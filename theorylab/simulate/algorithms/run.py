@@ -55,7 +55,7 @@ def _eta(eta: Any) -> float:
 def run_algorithm(method: Any, problem: Problem, noise: Noise, *, eta: float, steps: int, replicas: int,
                   compressor: Any = None, seed: Any = 0, backend: str | ModuleType = "numpy", x0: Any = None,
                   points: int = 200, blocks: int = 100, observe_every: int = 1, explode: float | None = None,
-                  progress: bool | None = False, fast: bool = True, options: Mapping[str, Any] | None = None,
+                  progress: bool | None = False, fast: bool | str = True, options: Mapping[str, Any] | None = None,
                   **more_options: Any) -> Any:
     """Simulate ``replicas`` runs of the algorithm ``method`` for ``steps`` steps (rounds).
 
@@ -168,7 +168,7 @@ def deterministic_run(run: Any, noise: Noise) -> bool:
 def run_optimizer(method: Any, problem: Problem, noise: Noise, *, eta: float, steps: int, replicas: int,
                   compressor: Any = None, seed: Any = 0, backend: str | ModuleType = "numpy", x0: Any = None,
                   points: int = 200, blocks: int = 100, observe_every: int = 1, explode: float | None = None,
-                  progress: bool | None = False, fast: bool = True, options: Mapping[str, Any] | None = None,
+                  progress: bool | None = False, fast: bool | str = True, options: Mapping[str, Any] | None = None,
                   **more_options: Any) -> Any:
     """Simulate any method: the three of :mod:`theorylab.simulate.optimizers` (unchanged, Rand-k
     fast path; disabled for problems whose agents' gradients are not ``∇f + b_i``, e.g.
@@ -177,7 +177,8 @@ def run_optimizer(method: Any, problem: Problem, noise: Noise, *, eta: float, st
     from .. import optimizers
 
     if isinstance(method, str) and method.lower() in optimizers.METHODS and not options and not more_options:
-        fast = fast and getattr(problem, "affine_tilts", True)
+        if not getattr(problem, "affine_tilts", True):
+            fast = False  # ("numpy" and True would be True: keep the string when the shortcut applies)
         run = optimizers.run_optimizer(method, problem, noise, eta=eta, steps=steps, replicas=replicas,
                                        compressor=compressor, seed=seed, backend=backend, x0=x0, points=points,
                                        blocks=blocks, observe_every=observe_every, explode=explode,
