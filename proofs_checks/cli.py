@@ -25,6 +25,7 @@ from theorylab.claims import load_file, select
 from theorylab.errors import ClaimError
 
 from .report import FORMATS, render, summary_line
+from .check import ImportFailure
 from .runner import Result, collect, run_checks
 
 __all__ = ["add_arguments", "run_from_args", "main"]
@@ -86,9 +87,10 @@ def run_from_args(args: argparse.Namespace) -> int:
     if args.only and any(not p.strip() for p in args.only):
         raise InvalidParameterError("--only needs a non-empty PATTERN (an empty one would select every check)")
     files = getattr(args, "from_files", None)
+    failures: list[ImportFailure] = []
     if files:
         try:
-            checks, failures = _user_checks(files, args.only), []
+            checks = _user_checks(files, args.only)
         except ClaimError as exc:
             print(f"theorylab: error: {exc}", file=sys.stderr)
             return 2

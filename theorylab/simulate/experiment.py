@@ -86,7 +86,7 @@ class Simulation:
         }
         if "topology" in self.run.extra:
             out["topology"] = self.run.extra["topology"]
-        if self.consensus_curve is not None:
+        if self.consensus_curve is not None and self.consensus_level is not None:
             out["consensus"] = {"definition": "(1/N) sum_i ||x_i - xbar||^2",
                                 "curve": self.consensus_curve.describe(max_points),
                                 "stationary": self.consensus_level.describe()}
@@ -98,13 +98,13 @@ class Simulation:
             if "consensus" in out:
                 out["consensus"] = {"definition": out["consensus"]["definition"],
                                     "final": out["exact"]["final_consensus_error"]}
-        if self.sde_run is not None:
+        if self.sde_run is not None and self.sde_curve is not None and self.sde_level is not None:
             out["sde"] = {"parameters": self.sde_run.params, "wall_time_s": self.sde_run.wall_time,
                           "curve": self.sde_curve.describe(max_points), "stationary": self.sde_level.describe(),
                           "divergence": self.sde_run.trajectory.divergence.describe()}
-        if self.bound is not None:
+        bc = self.bound_curve()
+        if self.bound is not None and bc is not None:
             b = self.bound.describe()
-            bc = self.bound_curve()
             idx = np.unique(np.round(np.linspace(0, len(bc) - 1, min(max_points, len(bc)))).astype(int))
             b["curve"] = [float(v) for v in bc[idx]]
             out["bound"] = b
@@ -140,7 +140,7 @@ class Simulation:
                       f"{self.curve.upper[-1]:.6g}]", f"  stationary level: {self.level}"]
             if self.consensus_level is not None:
                 lines.append(f"  consensus error (1/N) sum ||x_i - xbar||^2, stationary level: {self.consensus_level}")
-        if self.sde_level is not None:
+        if self.sde_level is not None and self.sde_run is not None:
             lines.append(f"  SDE ({self.sde_run.params['sde']}, {self.sde_run.params['scheme']}, "
                          f"h={self.sde_run.params['h']:g}): {self.sde_level}")
         if self.sde_error is not None:
@@ -181,7 +181,7 @@ def simulate(method: Any, problem: Problem, noise: Noise, *, eta: float, steps: 
     ``options``) or ``FILE.py:NAME``; only dsgd, dcsgd and dsignsgd have an SDE and a bound.
     """
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
+        seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]  # entropy is an int here
     check_seed(seed)
     ss = np.random.SeedSequence(seed)
     s_opt, s_sde = ss.spawn(2)

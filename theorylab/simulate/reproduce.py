@@ -106,7 +106,8 @@ def part_b(quick: bool = False, seed: int = 2) -> dict[str, Any]:
     if quick:
         problems = problems[:1]
         traj_steps = {1.0: 6000}
-    rows, trows, data = [], [], []
+    rows, trows = [], []
+    data: list[dict[str, Any]] = []
     for spec in problems:
         for noise in (gaussian(1.0), student_t(1.0)):
             p0 = problem_from_spec(f"{spec}{',' if ':' in spec else ':'}x0=0", d, n)
@@ -250,7 +251,7 @@ def part_d(quick: bool = False, seed: int = 4) -> dict[str, Any]:
     text1 = _table(["ν", "DCSGD level (95% CI)", "median", "top replica share", "Thm 3", "diverged",
                     "DSignSGD level (95% CI)", "Thm 4 (A)"], rows)
     # heavy tails: the sample mean of DCSGD at nu = 1 keeps growing with the number of replicas
-    heavy = []
+    heavy: list[dict[str, Any]] = []
     for nu in (1.0, 2.0):
         run = run_optimizer("dcsgd", p, student_t(nu), eta=0.01, steps=1000, replicas=4 * reps, compressor=_comps(5, n),
                             seed=seed + 1)

@@ -141,7 +141,7 @@ class Context:
     comps: list[Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
     x0: Any = None
-    fast: bool = True
+    fast: bool | str = True
     cache: dict[Any, Any] = field(default_factory=dict)
 
     @property
