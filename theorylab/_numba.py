@@ -119,9 +119,7 @@ if _numba is not None:
     def _randk_dense(rng: Any, x: np.ndarray, k: np.int64, scale: float, mark: np.ndarray, idx: np.ndarray,
                      out: np.ndarray) -> None:  # pragma: no cover
         d = x.shape[1]
-        for r in range(x.shape[0]):
-            for j in range(d):
-                out[r, j] = 0.0
+        for r in range(x.shape[0]):  # out is zero on entry
             _floyd(rng, d, k, mark, idx)
             for i in range(k):
                 t = idx[i]
@@ -242,7 +240,7 @@ def randk_dense(rng: np.random.Generator, x: np.ndarray, k: int, scale: float) -
     k-subset of each row, 0 elsewhere; a new array of the shape of ``x``."""
     d = x.shape[-1]
     x2 = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, d)
-    out = np.empty_like(x2)
+    out = np.zeros_like(x2)
     _randk_dense(rng, x2, np.int64(k), float(scale), marker(d), np.empty(int(k), dtype=np.int64), out)
     return out.reshape(x.shape)
 
