@@ -221,29 +221,30 @@ def bench_large(xp_name: str, quick: bool, lite: bool = False) -> dict:
 
 
 def bench_malloc(xp_name: str, quick: bool) -> dict:
-    """The large setting in two subprocesses: glibc's default malloc thresholds, and raised ones."""
+    """The large setting in subprocesses, alternating glibc's default malloc thresholds and raised
+    ones (3 rounds; 1 with --quick); medians of the fractions of the floor, each measured within
+    its own process (absolute times of different processes are not comparable here)."""
     env0 = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     env1 = {**env0, "MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
     cmd = [sys.executable, os.path.abspath(__file__), "--only-large-json", "--backend", xp_name] + (
         ["--quick"] if quick else [])
-    res = {}
-    for name, env in (("default", env0), ("raised", env1)):
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            return {"skipped": f"subprocess failed: {proc.stderr.strip().splitlines()[-1:]}"}
-        res[name] = json.loads(proc.stdout.strip().splitlines()[-1])
-    out = {"note": "separate processes: compare the fractions of the floor (each measured within its process); "
-                   "effect > 1 = raised thresholds faster"}
-    for key in ("numba_s", "numpy_s"):
-        if key in res["default"]:
-            out[f"{key}_default_malloc"] = res["default"][key]
-            out[f"{key}_raised_thresholds"] = res["raised"][key]
-            out[f"{key.split('_')[0]}_malloc_effect"] = res["default"][key] / res["raised"][key]
-            out[f"{key.split('_')[0]}_fraction_of_floor_default"] = res["default"][key.replace("_s", "_fraction_of_floor")]
-            out[f"{key.split('_')[0]}_fraction_of_floor_raised"] = res["raised"][key.replace("_s", "_fraction_of_floor")]
-            out[f"{key.split('_')[0]}_malloc_effect_on_fraction_of_floor"] = (
-                res["raised"][key.replace("_s", "_fraction_of_floor")]
-                / res["default"][key.replace("_s", "_fraction_of_floor")])
+    res: dict[str, list[dict]] = {"default": [], "raised": []}
+    for _ in range(1 if quick else 3):
+        for name, env in (("default", env0), ("raised", env1)):
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+            if proc.returncode != 0:
+                return {"skipped": f"subprocess failed: {proc.stderr.strip().splitlines()[-1:]}"}
+            res[name].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    out: dict = {"note": "fractions of the floor, medians over alternating subprocesses; effect > 1 = raised "
+                         "thresholds faster"}
+    for path in ("numba", "numpy"):
+        key = f"{path}_fraction_of_floor"
+        if key in res["default"][0]:
+            fd = statistics.median(r[key] for r in res["default"])
+            fr = statistics.median(r[key] for r in res["raised"])
+            out[f"{path}_fraction_of_floor_default_malloc"] = fd
+            out[f"{path}_fraction_of_floor_raised_thresholds"] = fr
+            out[f"{path}_malloc_effect"] = fr / fd
     return out
 
 

@@ -197,3 +197,22 @@ def test_student_t_noise_exact_level_on_both_paths(kernels) -> None:
     est = stationary_level(run.trajectory, confidence=0.999)
     assert est.lower < exact < est.upper, (est, exact)
     assert (est.upper - est.lower) / exact < 0.04
+
+
+def _mod3_pvalue(t: np.ndarray) -> float:
+    return float(stats.chisquare(np.bincount(t % 3, minlength=3)).pvalue)
+
+
+@needs_numba
+def test_bounded_integers_reject_exactly() -> None:
+    """Lemire's multiply-and-reject at s = 3·2^30, where rejection matters: without it, t = ⌊m s/2^32⌋
+    gives the residues t mod 3 = 0, 1, 2 probabilities 1/2, 1/4, 1/4 (planted bug, rejected); with it,
+    1/3 each. Chi-square over the 3 residues of 30000 draws, false-alarm rate 1e-6."""
+    s = 3 * 2**30
+    rng = default_rng(31)
+    t = np.array([_numba._bounded(rng, np.uint64(s)) for _ in range(30000)], dtype=np.int64)
+    assert t.min() >= 0 and t.max() < s
+    assert _mod3_pvalue(t) > 1e-6
+    m = np.floor(default_rng(32).random(30000) * 2.0**32).astype(np.uint64)
+    biased = ((m * np.uint64(s)) >> np.uint64(32)).astype(np.int64)  # the same map, no rejection
+    assert _mod3_pvalue(biased) < 1e-6

@@ -42,6 +42,7 @@ __all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_d
 
 ENV_VAR = "THEORYLAB_NUMBA"
 
+_numba: Any
 try:  # numba is optional (theorylab[fast])
     import numba as _numba
 except ImportError:  # pragma: no cover - exercised where numba is absent
@@ -73,7 +74,7 @@ def enabled() -> bool:
 
 
 def marker(d: int) -> np.ndarray:
-    """A membership marker for :func:`floyd_rows` and friends: ``int64`` zeros of length ``d``,
+    """A membership marker for :func:`floyd_rows` and friends: ``int64`` zeros of length ``d + 1``,
     reusable across calls (each row uses a new stamp, the stamp is kept in the last slot)."""
     return np.zeros(int(d) + 1, dtype=np.int64)
 
@@ -85,7 +86,7 @@ if _numba is not None:
     _LOW = np.uint64(0xFFFFFFFF)
 
     @_njit
-    def _bounded(rng: Any, s: np.uint64) -> np.int64:  # pragma: no cover - compiled
+    def _bounded(rng: Any, s: Any) -> Any:  # pragma: no cover - compiled
         m = np.uint64(rng.random() * _TWO32)
         p = m * s
         low = p & _LOW
@@ -118,9 +119,7 @@ if _numba is not None:
     def _randk_dense(rng: Any, x: np.ndarray, k: np.int64, scale: float, mark: np.ndarray, idx: np.ndarray,
                      out: np.ndarray) -> None:  # pragma: no cover
         d = x.shape[1]
-        for r in range(x.shape[0]):
-            for j in range(d):
-                out[r, j] = 0.0
+        for r in range(x.shape[0]):  # out is zero on entry
             _floyd(rng, d, k, mark, idx)
             for i in range(k):
                 t = idx[i]
@@ -181,7 +180,7 @@ if _numba is not None:
     @_njit
     def _euler_rank1(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, dd: np.ndarray, c: np.ndarray, h: float,
                      sq: float, dw: np.ndarray, sbuf: np.ndarray, ubuf: np.ndarray, wbuf: np.ndarray,
-                     dense: np.ndarray) -> np.int64:  # pragma: no cover
+                     dense: np.ndarray) -> Any:  # pragma: no cover
         reps, d = x.shape
         bconst = b.shape[0] * b.shape[1] == 1
         dconst = dd.shape[0] * dd.shape[1] == 1
@@ -225,6 +224,7 @@ if _numba is not None:
                 x[r, j] = (x[r, j] + bj * h) + sbuf[j] * (wbuf[j] + ubuf[j] * bd)
         return n_dense
 
+
 def floyd_rows(rng: np.random.Generator, rows: int, d: int, k: int, out: np.ndarray | None = None,
                mark: np.ndarray | None = None) -> np.ndarray:
     """``rows`` independent uniform k-subsets of ``{0, …, d−1}`` (Floyd's algorithm, in the order
@@ -240,7 +240,7 @@ def randk_dense(rng: np.random.Generator, x: np.ndarray, k: int, scale: float) -
     k-subset of each row, 0 elsewhere; a new array of the shape of ``x``."""
     d = x.shape[-1]
     x2 = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, d)
-    out = np.empty_like(x2)
+    out = np.zeros_like(x2)
     _randk_dense(rng, x2, np.int64(k), float(scale), marker(d), np.empty(int(k), dtype=np.int64), out)
     return out.reshape(x.shape)
 
