@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-__all__ = ["eb_width", "eb_two_sided", "eb_lower", "bet_lambda", "bet_log_capital", "bet_lower", "LAMBDAS"]
+__all__ = ["eb_width", "eb_half_width_two_sided", "eb_two_sided", "eb_lower", "bet_lambda", "bet_log_capital", "bet_lower", "LAMBDAS"]
 
 #: the grid of betting fractions λ searched on the selection draws (0 = no bet; 1 = all in)
 LAMBDAS = np.concatenate([np.geomspace(1e-3, 0.5, 20), np.linspace(0.55, 1.0, 10)])
@@ -43,6 +43,11 @@ def eb_width(std: np.ndarray, rng_width: np.ndarray, n: int, a: float) -> np.nda
     return np.sqrt(2.0 * L / n) * std + 7.0 * L * rng_width / (3.0 * (n - 1))
 
 
+def eb_half_width_two_sided(std: np.ndarray, spread: np.ndarray, n: int, a: float) -> np.ndarray:
+    """Half-width of the two-sided ``1 − a`` empirical Bernstein interval: ``a/2`` per side."""
+    return eb_width(std, spread, n, a / 2.0)
+
+
 def eb_two_sided(z: np.ndarray, a: float, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Mean and two-sided ``1 − a`` half-width (``a/2`` per side) along ``axis``, with the
     observed range as ``R`` (a plug-in: exact when every outcome is observed)."""
@@ -51,7 +56,7 @@ def eb_two_sided(z: np.ndarray, a: float, axis: int = -1) -> tuple[np.ndarray, n
     mean = z.mean(axis=axis)
     std = z.std(axis=axis, ddof=1) if n > 1 else np.zeros_like(mean)
     spread = z.max(axis=axis) - z.min(axis=axis)
-    return mean, eb_width(std, spread, n, a / 2.0)
+    return mean, eb_half_width_two_sided(std, spread, n, a)
 
 
 def eb_lower(z: np.ndarray, c: np.ndarray, a: float) -> np.ndarray:

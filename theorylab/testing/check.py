@@ -77,7 +77,7 @@ import numpy as np
 
 from ..compressors._base import ClassNotApplicableError
 from ..errors import InvalidParameterError, positive_int
-from ._stats import bet_lambda, bet_log_capital, bet_lower, eb_two_sided, eb_width
+from ._stats import bet_lambda, bet_log_capital, bet_lower, eb_half_width_two_sided, eb_two_sided, eb_width
 from .adapt import Adapted, CompressorContractError, _short, adapt, resolve_dtype
 from .search import search_worst_inputs, search_worst_inputs_hypothesis
 from .strategies import adversarial_inputs
@@ -350,7 +350,7 @@ def bias_test(
     J = s.proj.shape[1]
     m = float(np.abs(x).max())
     # coordinates: a/3 over d, with the observed spread (pooled over the stages by the caller)
-    half_c = eb_width(s.cstd, s.cspread, s.n, a / 3 / d / 2) + tol_mean
+    half_c = eb_half_width_two_sided(s.cstd, s.cspread, s.n, a / 3 / d) + tol_mean
     pm, half_p = eb_two_sided(s.proj, a / 3 / J, axis=0)
     pspread = s.proj.max(axis=0) - s.proj.min(axis=0)
     xs = x / m
