@@ -1,4 +1,4 @@
-"""The compressor catalogue of MATH.md §1 with one uniform interface.
+"""The compressor catalogue of docs/theory.md (compressor table) with one uniform interface.
 
 Every compressor ``C`` (see :class:`Compressor`):
 

@@ -1,6 +1,6 @@
 """The compressor contract, shared input checks and overflow-safe norms.
 
-A compressor ``C`` maps ``x ∈ R^d`` to a random ``C(x) ∈ R^d``. Classes (MATH.md §0):
+A compressor ``C`` maps ``x ∈ R^d`` to a random ``C(x) ∈ R^d``. Classes (docs/theory.md):
 
 - **U(ω)** (unbiased): ``E[C(x)] = x`` and ``E‖C(x) − x‖² ≤ ω‖x‖²``.
 - **C(δ)** (contractive): ``E‖C(x) − x‖² ≤ (1 − δ)‖x‖²``, ``δ ∈ (0, 1]``.
@@ -79,7 +79,7 @@ def ceil_log2(d: sp.Expr) -> sp.Expr:
 
 
 class Compressor:
-    """Base of the catalogue: the uniform interface of MATH.md §1.
+    """Base of the catalogue: the uniform interface of docs/theory.md (compressor table).
 
     Subclasses set ``name`` and ``unbiased``, list their constructor parameters in
     ``params`` (used by :attr:`spec` and by :func:`~theorylab.compressors.from_spec`), and
@@ -121,7 +121,7 @@ class Compressor:
         return _out(self._delta(dd), d)
 
     def bits(self, d: Dim) -> Any:
-        """Bits sent per d-vector (fp32 values; MATH.md §1). Float for numeric ``d``."""
+        """Bits sent per d-vector (fp32 values; docs/theory.md). Float for numeric ``d``."""
         dd = _dim(d)
         if not _is_symbolic(dd):
             self._check_dim(int(dd))

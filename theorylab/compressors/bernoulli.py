@@ -1,4 +1,4 @@
-"""Bernoulli(p) sparsification: ``C(x)_j = x_j ξ_j / p``, ``ξ_j ~ Bern(p)`` iid (MATH.md §1).
+"""Bernoulli(p) sparsification: ``C(x)_j = x_j ξ_j / p``, ``ξ_j ~ Bern(p)`` iid (docs/theory.md, compressor table).
 
 ``E[C(x)] = x`` and ``E‖C(x) − x‖² = (1/p − 1)‖x‖²`` for every x: U(1/p − 1), tight.
 """

@@ -1,4 +1,4 @@
-"""Combinators of compressors and their constants (MATH.md §1, composition rules).
+"""Combinators of compressors and their constants (docs/theory.md, composition rules).
 
 - :class:`Compose` ``(C₁, C₂)``: ``x ↦ C₁(C₂(x))`` with independent randomness. For
   ``C_i ∈ U(ω_i)``: ``E‖C₁(C₂x) − x‖² = E‖C₁(y) − y‖² + E‖y − x‖² ≤ ω₁E‖y‖² + ω₂‖x‖²`` with

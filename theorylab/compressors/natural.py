@@ -1,4 +1,4 @@
-"""Natural compression and natural dithering (Horváth et al. 2019; MATH.md §1).
+"""Natural compression and natural dithering (Horváth et al. 2019; docs/theory.md).
 
 **C_nat**: ``t ↦ sign(t) 2^⌊log₂|t|⌋`` with probability ``(2^⌈log₂|t|⌉ − |t|)/2^⌊log₂|t|⌋``,
 else ``sign(t) 2^⌈log₂|t|⌉``; ``0 ↦ 0``. Unbiased. With ``|t| = a 2^j``, ``a ∈ [1, 2)``, the
@@ -9,7 +9,7 @@ up to infinity, and are rejected.
 
 **Natural dithering** (s levels, ℓp norm): ``u_j = |x_j|/‖x‖_p`` is rounded at random,
 unbiasedly, to the neighbouring levels of ``0, 2^{1−s}, …, 1/2, 1``; ``C(x)_j = ‖x‖_p sign(x_j)
-level``. Declared constant (MATH.md): U(1/8 + d^{1/r} 2^{1−s} min{1, d^{1/r} 2^{1−s}}),
+level``. Declared constant (docs/theory.md): U(1/8 + d^{1/r} 2^{1−s} min{1, d^{1/r} 2^{1−s}}),
 ``r = min(p, 2)``.
 """
 
@@ -62,7 +62,7 @@ class NaturalCompression(Compressor):
 class NaturalDithering(Compressor):
     """Random dithering on the levels ``0, 2^{1−s}, …, 1/2, 1`` of ``|x_j|/‖x‖_p``.
 
-    U(1/8 + d^{1/r} 2^{1−s} min{1, d^{1/r} 2^{1−s}}), ``r = min(p, 2)`` (MATH.md §1).
+    U(1/8 + d^{1/r} 2^{1−s} min{1, d^{1/r} 2^{1−s}}), ``r = min(p, 2)`` (docs/theory.md, compressor table).
     ``bits(d) = 32 + d(1 + ⌈log₂(s + 1)⌉)`` (the norm, a sign and one of s + 1 levels per entry).
     """
 

@@ -1,4 +1,4 @@
-"""QSGD / random dithering with s levels (Alistarh et al. 2017; MATH.md §1).
+"""QSGD / random dithering with s levels (Alistarh et al. 2017; docs/theory.md).
 
 ``C(x)_j = ‖x‖ sign(x_j) ξ_j`` with ``u_j = |x_j|/‖x‖``, ``l = ⌊s u_j⌋`` and
 ``ξ_j = (l+1)/s`` with probability ``s u_j − l``, else ``l/s``. Unbiased, and

@@ -1,4 +1,4 @@
-"""Sign compressors (MATH.md §1).
+"""Sign compressors (docs/theory.md, compressor table).
 
 - :class:`Sign`: ``sign(x)`` (``sign(0) = 0``). Not positively homogeneous, so in no class:
   ``‖sign(x) − x‖²/‖x‖² → ∞`` as ``x → 0``.

@@ -1,4 +1,4 @@
-"""TernGrad without clipping (Wen et al. 2017; MATH.md §1).
+"""TernGrad without clipping (Wen et al. 2017; docs/theory.md).
 
 ``C(x)_j = ‖x‖_∞ sign(x_j) b_j``, ``b_j ~ Bern(|x_j|/‖x‖_∞)`` independent. Unbiased, and
 ``E‖C(x) − x‖² = ‖x‖_∞‖x‖₁ − ‖x‖²``. The ratio ``‖x‖_∞‖x‖₁/‖x‖² − 1`` is largest at

@@ -1,4 +1,4 @@
-"""Top-k: keep the k entries of largest magnitude (MATH.md §1).
+"""Top-k: keep the k entries of largest magnitude (docs/theory.md, compressor table).
 
 ``‖C(x) − x‖²`` is the sum of the ``d − k`` smallest ``x_j²``, at most ``(1 − k/d)‖x‖²``
 (equality for a constant vector): C(k/d), deterministic, biased.
