@@ -31,7 +31,7 @@ def test_check_spec_and_refutation_exit_codes(capsys):
 
 
 def test_check_all(capsys):
-    assert main(["compressors", "check", "--all", "--dim", "8"]) == 0
+    assert main(["compressors", "check", "--all", "--dim", "8", "--draws", "256"]) == 0
     assert "17/17 compressors hold" in capsys.readouterr().out
 
 
@@ -162,3 +162,8 @@ def test_simulate_runs_a_user_compressor_from_a_file(tmp_path, capsys):
     args = ["simulate", "dcsgd", "--problem", "quadratic:mu=1,L=1", "--dim", "4", "--agents", "2",
             "--compressor", f"{f}:C", "--eta", "0.05", "--steps", "50", "--replicas", "8", "--format", "json"]
     assert main(args) == 0, capsys.readouterr()
+
+
+def test_progress_bar_goes_to_stderr(capsys):
+    assert main(["compressors", "check", "topk:k=2", "--dim", "8", "--progress"]) == 0
+    assert "HOLDS" in capsys.readouterr().out

@@ -32,6 +32,11 @@ class CheckTimeoutError(TheorylabError, RuntimeError):
     """``--timeout`` seconds passed before the check finished."""
 
 
+class _Alarm(BaseException):
+    """Raised by the SIGALRM handler; a BaseException so that the kit's per-input
+    ``except Exception`` (which records a compressor's own failures) cannot swallow it."""
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     """Add ``compressors check`` and ``compressors list`` to the theorylab parser."""
     p = sub.add_parser("compressors", help="check compressors' claimed constants; list the catalogue")
@@ -83,13 +88,15 @@ def _deadline(seconds: float | None) -> Iterator[None]:
         raise InvalidParameterError(f"--timeout must be > 0 seconds, got {seconds}")
 
     def fire(signum: int, frame: Any) -> None:
-        raise CheckTimeoutError(f"the check did not finish within --timeout {seconds:g} s; "
-                                "raise it, or lower --draws")
+        raise _Alarm
 
     old = signal.signal(signal.SIGALRM, fire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
+    except _Alarm:
+        raise CheckTimeoutError(f"the check did not finish within --timeout {seconds:g} s; "
+                                "raise it, or lower --draws") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)

@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-__all__ = ["eb_width", "eb_half_width_two_sided", "eb_two_sided", "eb_lower", "bet_lambda", "bet_log_capital", "bet_lower", "LAMBDAS"]
+__all__ = ["eb_width", "eb_half_width_two_sided", "eb_two_sided", "bet_lambda", "bet_log_capital", "bet_lower", "LAMBDAS"]
 
 #: the grid of betting fractions λ searched on the selection draws (0 = no bet; 1 = all in)
 LAMBDAS = np.concatenate([np.geomspace(1e-3, 0.5, 20), np.linspace(0.55, 1.0, 10)])
@@ -57,24 +57,6 @@ def eb_two_sided(z: np.ndarray, a: float, axis: int = -1) -> tuple[np.ndarray, n
     std = z.std(axis=axis, ddof=1) if n > 1 else np.zeros_like(mean)
     spread = z.max(axis=axis) - z.min(axis=axis)
     return mean, eb_half_width_two_sided(std, spread, n, a)
-
-
-def eb_lower(z: np.ndarray, c: np.ndarray, a: float) -> np.ndarray:
-    """One-sided ``1 − a`` lower confidence bound on ``E[min(Z, c)] ≤ E[Z]`` for ``Z ≥ 0``.
-
-    The truncation ``min(z, c)`` at a level ``c`` fixed *before* the sample is drawn is
-    bounded in ``[0, c]``, and ``E min(Z, c) ≤ E Z``, so the bound holds for the untruncated
-    mean too.
-    """
-    z = np.asarray(z, dtype=float)
-    n = z.shape[-1]
-    c = np.asarray(c, dtype=float)
-    cs = np.where(c > 0, c, 1.0)
-    u = np.minimum(z, c[..., None]) / cs[..., None]
-    mean = u.mean(axis=-1)
-    std = u.std(axis=-1, ddof=1) if n > 1 else np.zeros_like(mean)
-    lo = mean - eb_width(std, np.ones_like(mean), n, a)
-    return np.where(c > 0, lo * cs, 0.0)
 
 
 def _log_growth(y: np.ndarray, bound: np.ndarray) -> np.ndarray:

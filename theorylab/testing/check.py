@@ -59,9 +59,10 @@ Statistics (a refutation is a statement whose false-alarm rate is at most ``fals
   one with ratio ≈ 0 while claiming ω > 0; rows that are coupled (``C(X)[i]`` not distributed
   as ``C(X[i])``: the check then calls it one vector at a time).
 - **Power.** When a claim holds, the report gives the smallest excess the test could have
-  detected at its most sensitive input (the distance from the estimate to its confidence
-  limit): a ratio above ``B (1 + excess)``, or a relative bias ``|E⟨C(x), x⟩/‖x‖² − 1|``
-  above it, would have been refuted about half the time or more.
+  detected (the relative distance from the estimate to its confidence limit): for ω or δ at
+  the worst input found (the largest lower limit), so a true worst ratio above
+  ``B (1 + excess)`` would have been refuted about half the time or more; for unbiasedness at
+  the most sensitive input, a relative bias ``|E⟨C(x), x⟩/‖x‖² − 1|`` above it.
 """
 
 from __future__ import annotations
@@ -216,7 +217,8 @@ class CompressorReport:
             lines.append(f"  {c.verdict.upper():8s} {what}  [{c.method}; false alarm <= {c.false_alarm:.2g}]")
             lines.append(f"           {c.detail}")
             if c.verdict == "holds" and c.detectable is not None:
-                what = "excess over the bound" if c.claim != "unbiased" else "relative bias |E<C(x),x>/||x||^2 - 1|"
+                what = ("relative excess of the worst ratio over the bound" if c.claim != "unbiased"
+                        else "relative bias |E<C(x),x>/||x||^2 - 1|")
                 lines.append(f"           smallest detectable {what}: {c.detectable:.3g} (at {c.detectable_at!r})")
         for f in self.findings:
             lines.append(f"  WARNING  {f.kind}: {f.message}")
@@ -475,7 +477,7 @@ def check_compressor(
 
 def _check(
     C: Any, d: Any, omega: Any, delta: Any, unbiased: Any, claims: Any, seed: int, false_alarm: float,
-    n_draws: int, n_pilot: int, n_focus: int | None, focus: int, inputs: Any, search: Any, search_generations: int,
+    n_draws: int | None, n_pilot: int, n_focus: int | None, focus: int, inputs: Any, search: Any, search_generations: int,
     backend: str, dtype: Any, layout: str, framework: str, coupling: bool, progress: Any,
 ) -> CompressorReport:
     t0 = time.perf_counter()
@@ -773,6 +775,7 @@ def _check(
                     if ref:
                         out = {**out, i: (True, z, det, detect)}
                 else:
+                    assert B is not None
                     ref, lower, logk = ratio_test(stage2_sel[i], s2.r, B, lv["stage2"], tol_r)
                     det = (f"ratio {s2.r.mean():.6g}, lower confidence limit {lower:.6g} "
                            f"{'>' if ref else '<='} bound {B:.6g}")
@@ -794,7 +797,10 @@ def _check(
             detail = (f"at {labels[i]!r} (max|x| = {scales[i]:.3g}, an ordinary magnitude): C(x) is not finite "
                       f"({notes[i] or 'in the test draws'}); no claim about E C(x) can hold there")
             a_used = 0.0
-        det_i = min(good, key=lambda i: out[i][3]) if good else None
+        if claim == "unbiased" or deterministic:  # a wrong scale shows at every input: the most sensitive one
+            det_i = min(good, key=lambda i: out[i][3]) if good else None
+        else:  # an understated worst case shows at the worst input: the one with the largest lower limit
+            det_i = max(good, key=lambda i: res[i]["lower"]) if good else None
         detectable = None if det_i is None or not math.isfinite(out[det_i][3]) else float(out[det_i][3])
         r_i = res.get(label_i, {"ratio": math.nan, "lower": math.nan})
         est = r_i["ratio"] if claim != "unbiased" else out.get(label_i, (0, math.nan))[1]
@@ -808,7 +814,7 @@ def _check(
     # ---- findings
     claims_compression = (omega or 0) > 0 or (delta is not None and delta < 1) or (omega is None and delta is None)
     if claims_compression and good and all(
-        np.array_equal(pilot[i], np.broadcast_to(X[i], pilot[i].shape)) for i in good  # type: ignore[arg-type]
+        _returns_input(pilot[i], X[i]) for i in good
     ):
         findings.append(Finding("identity", "C(x) = x on every input: the compressor returns its input (it does not compress)"))
     elif deterministic and (omega or 0) > 0 and max(res[i]["ratio"] for i in good) <= 1e-12:
@@ -847,6 +853,10 @@ def _check(
 
 
 # ----------------------------------------------------------------------------- helpers
+def _returns_input(P: np.ndarray | None, x: np.ndarray) -> bool:
+    return P is not None and bool(np.all(P == x))
+
+
 def _draw(ad: Adapted, x: np.ndarray, n: int, seed: Any) -> np.ndarray:
     return ad.draw(np.broadcast_to(x, (n, x.size)).copy(), seed)
 
