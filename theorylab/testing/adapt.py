@@ -315,6 +315,8 @@ def adapt(C: Any, d: int, *, dtype: Any = "float64", layout: str = "auto", frame
     tried: list[str] = []
     contract: CompressorContractError | None = None
     for fw in frameworks:
+        if contract is not None:
+            break  # it ran on numpy input and returned something out of contract: not a torch function
         for lay in layouts:
             a = Adapted(C, lay, fw, takes_rng, info, backend, False, torch_gen and fw == "torch")
             X = probe if lay == "batched" else probe[:1]
