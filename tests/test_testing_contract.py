@@ -185,3 +185,15 @@ def test_messages_print_at_most_a_few_numbers():
     rep = check_compressor(qsgd_l2_naive, 64, omega=0.5, **FAST)
     for line in rep.text().splitlines():
         assert len(re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", line)) <= 12, line
+
+
+def test_inputs_beyond_the_first_failing_magnitude_are_excluded_and_the_range_stated():
+    def overflow_band(x, rng):  # non-finite for 1e299 < max|x| < 1e305, finite (and wrong) beyond
+        m = np.abs(x).max(axis=-1, keepdims=True)
+        y = RandK(2)(x, rng)
+        return np.where((m > 1e299) & (m < 1e305), np.inf, np.where(m >= 1e305, 0.0, y))
+
+    rep = check_compressor(overflow_band, 8, omega=3.0, **FAST)
+    assert rep.passed and rep.finite_range[1] == pytest.approx(1e300)
+    status = {r.label: r.status for r in rep.inputs}
+    assert status["huge"] == "non-finite" and status["near_max"] == "excluded"

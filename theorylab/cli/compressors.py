@@ -61,7 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
                    help="working dtype of the inputs (bfloat16 needs torch; default float64)")
     c.add_argument("--seed", type=int, default=0, help="seed of every draw (default 0)")
     c.add_argument("--false-alarm", type=float, default=1e-6, help="family-wise false-alarm rate (default 1e-6)")
-    c.add_argument("--draws", type=int, default=2000, help="stage-1 draws per input (default 2000)")
+    c.add_argument("--draws", type=int, default=None,
+                   help="stage-1 draws per input (default 2000 for a batched compressor, 500 for one called "
+                   "a vector at a time)")
     c.add_argument("--timeout", type=float, default=None, help="give up after this many seconds (exit 2)")
     c.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
@@ -127,7 +129,7 @@ def _check(args: argparse.Namespace) -> int:
         raise InvalidParameterError("give either a TARGET (spec, MODULE:NAME or FILE.py:NAME) or --all")
     if args.all and (args.omega is not None or args.delta is not None):
         raise InvalidParameterError("--omega/--delta apply to one TARGET, not to --all")
-    if args.draws < 16:
+    if args.draws is not None and args.draws < 16:
         raise InvalidParameterError(f"--draws must be >= 16, got {args.draws}")
     targets = catalogue_specs(args.dim) if args.all else [args.target]
     show = sys.stderr.isatty() if args.progress is None else args.progress
