@@ -630,6 +630,11 @@ def _check(
         sel_r[i] = _ratio_rows((P - X[i]) / scales[i], float(np.linalg.norm(X[i] / scales[i])))  # type: ignore[operator]
         tick("draws", c + 1, len(good))
     good = [i for i in good if i in samples]
+    if not good:
+        raise CompressorContractError(
+            "the compressor gave no finite test draws on any input: "
+            + "; ".join(f"{labels[i]!r}: {notes[i]}" for i in range(min(3, n_in)) if notes[i])
+        )
 
     # ---- per-input numbers (stage 1)
     def tolerances(i: int, B: float, s: _Sample) -> tuple[np.ndarray, float]:
