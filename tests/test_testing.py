@@ -310,17 +310,20 @@ def test_estimates_bracket_the_closed_form_on_every_input(spec):
 
 @pytest.mark.slow
 def test_no_false_alarm_over_seeds():
-    # 10 seeds x 3 dimensions x the whole catalogue: at false_alarm = 1e-6 none may fail
-    for d in (4, 16, 64):
+    # 5 seeds x 2 dimensions x the whole (tight-but-true) catalogue: none may be refuted. At the
+    # default false_alarm = 1e-6 this has no power to see a miscalibrated level (that is
+    # tests/test_testing_calibration.py); it guards against systematic false alarms, e.g. a
+    # rounding tolerance too small for a compressor whose ratio equals its bound.
+    for d in (16, 64):
         for spec in catalogue_specs(d):
-            for seed in range(1, 11):
+            for seed in range(1, 6):
                 rep = check_compressor(from_spec(spec), d, seed=seed)
                 assert rep.passed, rep.text()
 
 
 def test_hypothesis_driven_search_and_float32():
     # the hypothesis-target search also refutes a planted defect, and finds TernGrad's worst region
-    rep = check_compressor(QSGDOmegaQuarter(4), 64, search="hypothesis")
+    rep = check_compressor(QSGDOmegaQuarter(1), 16, search="hypothesis")
     assert rep.verdict("omega") == "refuted"
     rep = check_compressor(TernGrad(), 16, search="hypothesis")
     assert rep.passed and max(r.ratio for r in rep.inputs if r.label.startswith("search")) > 1.2

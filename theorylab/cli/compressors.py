@@ -1,30 +1,40 @@
 """CLI: ``theorylab compressors check|list``.
 
-- ``theorylab compressors check TARGET [--dim D] [--omega W | --delta D] [--seed S] [--format text|json]``
-  checks one compressor; TARGET is a spec (``randk:k=10``, ``induced(topk:k=2,randk:k=4)``)
-  or ``MODULE:NAME`` naming a compressor instance, a class or factory called with no
-  arguments, or a plain function ``C(x, rng)`` (the current directory is importable).
-  ``--all`` checks every catalogue compressor. Exit status 1 when a claim is refuted.
+- ``theorylab compressors check TARGET [--dim D] [--omega W | --delta D] [--unbiased]
+  [--dtype T] [--draws N] [--timeout S] [--seed S] [--format text|json]`` checks one
+  compressor; TARGET is a spec (``randk:k=10``), ``MODULE:NAME`` or ``FILE.py:NAME`` naming a
+  compressor instance, a class or factory called with no arguments, a function (batched or
+  single-vector), or a compress/decompress pair (:func:`theorylab.compressors.load_user_compressor`).
+  ``--all`` checks every catalogue compressor. Exit status 0 when every claim holds, 1 when
+  a claim is refuted, 2 on a usage error or when the compressor breaks the contract.
 - ``theorylab compressors list [--dim D]``: each compressor's class, constants at d, and bits.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import json
-import os
-import re
+import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from ..compressors import CATALOGUE, COMBINATORS, ClassNotApplicableError, catalogue_specs, from_spec
-from ..errors import InvalidParameterError
+from ..compressors import ClassNotApplicableError, catalogue_specs, from_spec, load_user_compressor
+from ..errors import InvalidParameterError, TheorylabError
 from ..testing import check_compressor
 
-_IMPORT = re.compile(r"^[^\W\d][\w.]*:[^\W\d][\w.]*$")  # MODULE:NAME, Unicode identifiers included
+DTYPES = ("float64", "float32", "float16", "bfloat16")
+
+
+class CheckTimeoutError(TheorylabError, RuntimeError):
+    """``--timeout`` seconds passed before the check finished."""
+
+
+class _Alarm(BaseException):
+    """Raised by the SIGALRM handler; a BaseException so that the kit's per-input
+    ``except Exception`` (which records a compressor's own failures) cannot swallow it."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -36,17 +46,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     c = csub.add_parser(
         "check",
         help="check a compressor's claims (unbiasedness, omega, delta)",
-        description="Check a compressor's claimed constants with sound statistics; exit 1 if a claim is refuted.",
+        description="Check a compressor's claimed constants with sound statistics. Exit status: 0 every claim "
+        "holds, 1 a claim is refuted, 2 usage error or the compressor broke the contract.",
     )
-    c.add_argument("target", nargs="?", help="a spec such as randk:k=10, or MODULE:NAME")
+    c.add_argument("target", nargs="?", help="a spec such as randk:k=10, MODULE:NAME or FILE.py:NAME")
     c.add_argument("--all", action="store_true", help="check every compressor of the catalogue")
     c.add_argument("--dim", "-d", type=int, default=64, help="dimension d (default 64)")
     g = c.add_mutually_exclusive_group()
     g.add_argument("--omega", type=float, help="claimed omega of U(omega) (overrides the declared one)")
     g.add_argument("--delta", type=float, help="claimed delta of C(delta) (overrides the declared one)")
+    c.add_argument("--unbiased", action=argparse.BooleanOptionalAction, default=None,
+                   help="claim (or, with --no-unbiased, do not claim) E[C(x)] = x")
+    c.add_argument("--dtype", choices=DTYPES, default="float64",
+                   help="working dtype of the inputs (bfloat16 needs torch; default float64)")
     c.add_argument("--seed", type=int, default=0, help="seed of every draw (default 0)")
     c.add_argument("--false-alarm", type=float, default=1e-6, help="family-wise false-alarm rate (default 1e-6)")
-    c.add_argument("--draws", type=int, default=2000, help="test draws per input (default 2000)")
+    c.add_argument("--draws", type=int, default=None,
+                   help="stage-1 draws per input (default 2000 for a batched compressor, 500 for one called "
+                   "a vector at a time)")
+    c.add_argument("--timeout", type=float, default=None, help="give up after this many seconds (exit 2)")
+    c.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.set_defaults(func=_check)
 
@@ -57,74 +77,101 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
 
 
 def load_target(target: str) -> Any:
-    """A compressor from a spec or from ``MODULE:NAME`` (instance, no-argument factory, or function)."""
-    head = target.split(":", 1)[0].strip().lower()
-    if not _IMPORT.match(target.strip()) or head in CATALOGUE or head in COMBINATORS:
-        return from_spec(target)
-    mod_name, _, attr = target.strip().partition(":")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        obj: Any = importlib.import_module(mod_name)
-    except ImportError as exc:
-        raise InvalidParameterError(
-            f"cannot import module {mod_name!r} for {target!r}: {exc}. MODULE:NAME imports MODULE from sys.path, "
-            f"which holds the current directory ({os.getcwd()}) and PYTHONPATH: run from the directory of "
-            f"{mod_name.split('.')[0]}.py, add that directory to PYTHONPATH, or give the file as PATH/TO/FILE.py:NAME"
-        ) from exc
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise InvalidParameterError(f"module {mod_name!r} has no attribute {attr!r}")
-        obj = getattr(obj, part)
-    if inspect.isclass(obj) or (inspect.isfunction(obj) and _no_required_args(obj)):
-        try:
-            obj = obj()
-        except TypeError as exc:
-            raise InvalidParameterError(f"{target}: calling it with no arguments failed ({exc})") from exc
-    if not callable(obj):
-        raise InvalidParameterError(f"{target} is not callable as C(x, rng)")
-    return obj
+    """A compressor from a spec, ``MODULE:NAME`` or ``FILE.py:NAME`` (kept for compatibility)."""
+    return load_user_compressor(target)
 
 
-def _no_required_args(f: Any) -> bool:
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    if seconds is None or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+    if not seconds > 0:
+        raise InvalidParameterError(f"--timeout must be > 0 seconds, got {seconds}")
+
+    def fire(signum: int, frame: Any) -> None:
+        raise _Alarm
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        sig = inspect.signature(f)
-    except (TypeError, ValueError):
-        return False
-    return all(
-        p.default is not inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        for p in sig.parameters.values()
-    )
+        yield
+    except _Alarm:
+        raise CheckTimeoutError(f"the check did not finish within --timeout {seconds:g} s; "
+                                "raise it, or lower --draws") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def tick(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield tick
 
 
 def _check(args: argparse.Namespace) -> int:
     if args.all == bool(args.target):
-        raise InvalidParameterError("give either a TARGET (spec or MODULE:NAME) or --all")
+        raise InvalidParameterError("give either a TARGET (spec, MODULE:NAME or FILE.py:NAME) or --all")
     if args.all and (args.omega is not None or args.delta is not None):
         raise InvalidParameterError("--omega/--delta apply to one TARGET, not to --all")
+    if args.draws is not None and args.draws < 16:
+        raise InvalidParameterError(f"--draws must be >= 16, got {args.draws}")
     targets = catalogue_specs(args.dim) if args.all else [args.target]
+    show = sys.stderr.isatty() if args.progress is None else args.progress
     t0 = time.perf_counter()
     reports = []
-    for t in targets:
-        c = load_target(t)
-        rep = check_compressor(
-            c, args.dim, omega=args.omega, delta=args.delta, seed=args.seed,
-            false_alarm=args.false_alarm, n_draws=args.draws,
-        )
-        reports.append(rep)
-        if args.format == "text":
-            print(rep.text(max_inputs=5 if args.all else 8, hint="cli"))
-            print()
+    with _deadline(args.timeout):
+        for t in targets:
+            c = load_user_compressor(t)
+            with _progress_bar(show) as tick:
+                rep = check_compressor(
+                    c, args.dim, omega=args.omega, delta=args.delta, unbiased=args.unbiased, seed=args.seed,
+                    false_alarm=args.false_alarm, n_draws=args.draws, dtype=args.dtype, progress=tick,
+                )
+            if rep.name.startswith("<") or rep.name == "function":
+                rep.name = t
+            reports.append(rep)
+            if args.format == "text":
+                _out(rep.text(max_inputs=5 if args.all else 8, hint="cli") + "\n")
     failed = [r for r in reports if not r.passed]
+    broken = [r for r in reports if r.contract_errors]
     if args.format == "json":
-        print(json.dumps([r.to_dict() for r in reports] if args.all else reports[0].to_dict(), indent=2))
+        _out(json.dumps([r.to_dict() for r in reports] if args.all else reports[0].to_dict(), indent=2))
     else:
-        print(
+        _out(
             f"{len(reports) - len(failed)}/{len(reports)} compressors hold all their claims at d={args.dim} "
             f"({time.perf_counter() - t0:.1f}s)"
             + ("" if not failed else "; refuted: " + ", ".join(r.name for r in failed))
+            + ("" if not broken else "; broke the contract: " + ", ".join(r.name for r in broken))
         )
-    return 1 if failed else 0
+    return max(r.exit_code for r in reports)
+
+
+def _out(text: str) -> None:
+    """Print; a closed pipe (``| head``) ends the output quietly."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _const(c: Any, what: str, d: int) -> str:
@@ -145,7 +192,7 @@ def _list(args: argparse.Namespace) -> int:
             {"spec": spec, "unbiased": c.unbiased, "class": cls, "omega": om, "delta": de, "bits": f"{c.bits(d):.6g}"}
         )
     if args.format == "json":
-        print(json.dumps({"d": d, "compressors": rows}, indent=2))
+        _out(json.dumps({"d": d, "compressors": rows}, indent=2))
         return 0
     try:
         from rich.console import Console
@@ -159,5 +206,5 @@ def _list(args: argparse.Namespace) -> int:
         Console(width=120).print(table)
     except ImportError:  # pragma: no cover - rich is a core dependency
         for r in rows:
-            print("  ".join(str(v) for v in r.values()))
+            _out("  ".join(str(v) for v in r.values()))
     return 0

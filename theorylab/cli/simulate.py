@@ -89,7 +89,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--noise", default="gaussian", help="gaussian | cauchy | student-t:nu=NU (default gaussian)")
     p.add_argument("--sigma", type=_sigmas, default=[1.0], help="noise scale sigma, or one per agent (a,b,...)")
     p.add_argument("--compressor", default=None,
-                   help="compressor spec for dcsgd (e.g. randk:k=5); one per agent separated by ';'")
+                   help="compressor for dcsgd: a spec (e.g. randk:k=5), MODULE:NAME or FILE.py:NAME (a batched "
+                   "C(x, rng)); one per agent separated by ';'")
     p.add_argument("--eta", type=_positive_float("--eta"), default=0.01, help="learning rate (default 0.01)")
     p.add_argument("--steps", type=_positive_int("--steps"), default=2000, help="number of steps (default 2000)")
     p.add_argument("--replicas", type=_positive_int("--replicas"), default=200,
@@ -205,8 +206,10 @@ def inputs(args: argparse.Namespace) -> dict:
         raise InvalidParameterError(f"{alg.name} takes no --compressor (got {args.compressor!r})"
                                     + ("; use dcsgd" if alg.name in METHODS else ""))
     if args.compressor is not None:
-        specs = [s.strip() for s in args.compressor.split(";")]
-        compressor = resolve_compressors(specs if len(specs) > 1 else specs[0], args.agents)
+        from ..compressors import load_user_compressor  # specs, MODULE:NAME or FILE.py:NAME
+
+        comps = [load_user_compressor(s.strip()) for s in args.compressor.split(";")]
+        compressor = resolve_compressors(comps if len(comps) > 1 else comps[0], args.agents)
     if args.engine != "exact" and (args.masks != "independent" or args.rational):
         raise InvalidParameterError("--masks and --rational apply to --engine exact only")
     method = args.method if args.method in METHODS else alg

@@ -12,7 +12,9 @@ Catalogue: :class:`Identity`, :class:`RandK`, :class:`RandKUnscaled`, :class:`Be
 :class:`TopK`, :class:`QSGD`, :class:`NaturalCompression`, :class:`NaturalDithering`,
 :class:`TernGrad`, :class:`Sign`, :class:`ScaledSign`; combinators :class:`Compose`,
 :class:`Scaled`, :class:`Induced`, :class:`RandomSwitch`. Build from text with
-:func:`from_spec`; the registry is :data:`CATALOGUE` (and :data:`COMBINATORS`).
+:func:`from_spec`; the registry is :data:`CATALOGUE` (and :data:`COMBINATORS`). A compressor
+named on a command line (a spec, ``MODULE:NAME`` or ``FILE.py:NAME``):
+:func:`load_user_compressor`.
 """
 
 from ._base import ClassNotApplicableError, Compressor, check_input, row_norm
@@ -26,6 +28,7 @@ from .sign import ScaledSign, Sign
 from .spec import CATALOGUE, COMBINATORS, CatalogueEntry, catalogue_specs, from_spec, list_compressors
 from .terngrad import TernGrad
 from .topk import TopK
+from .user import load_user_compressor
 
 __all__ = [
     "Compressor",
@@ -53,4 +56,5 @@ __all__ = [
     "CatalogueEntry",
     "catalogue_specs",
     "list_compressors",
+    "load_user_compressor",
 ]

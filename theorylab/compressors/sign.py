@@ -2,9 +2,10 @@
 
 - :class:`Sign`: ``sign(x)`` (``sign(0) = 0``). Not positively homogeneous, so in no class:
   ``‖sign(x) − x‖²/‖x‖² → ∞`` as ``x → 0``.
-- :class:`ScaledSign` (Karimireddy et al. 2019): ``(‖x‖₁/d) sign(x)``, deterministic, with
-  error ratio exactly ``1 − ‖x‖₁²/(d‖x‖²)`` (for x without zeros), at most ``1 − 1/d``
-  (one-hot x): C(1/d).
+- :class:`ScaledSign` (Karimireddy et al. 2019): ``(‖x‖₁/d) sign(x)``, deterministic. With
+  ``s`` non-zero entries its error ratio is exactly ``1 − (2 − s/d)‖x‖₁²/(d‖x‖²)`` (for x
+  without zeros, ``1 − ‖x‖₁²/(d‖x‖²)``), at most ``1 − 1/d``: C(1/d). The supremum is
+  approached at ``(1, ε, …, ε)``, ``ε → 0``; a one-hot x gives ``(1 − 1/d)²`` (``sign(0) = 0``).
 """
 
 from __future__ import annotations

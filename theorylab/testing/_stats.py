@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-__all__ = ["eb_width", "eb_two_sided", "eb_lower", "bet_lambda", "bet_log_capital", "bet_lower", "LAMBDAS"]
+__all__ = ["eb_width", "eb_half_width_two_sided", "eb_two_sided", "bet_lambda", "bet_log_capital", "bet_lower", "LAMBDAS"]
 
 #: the grid of betting fractions λ searched on the selection draws (0 = no bet; 1 = all in)
 LAMBDAS = np.concatenate([np.geomspace(1e-3, 0.5, 20), np.linspace(0.55, 1.0, 10)])
@@ -43,6 +43,11 @@ def eb_width(std: np.ndarray, rng_width: np.ndarray, n: int, a: float) -> np.nda
     return np.sqrt(2.0 * L / n) * std + 7.0 * L * rng_width / (3.0 * (n - 1))
 
 
+def eb_half_width_two_sided(std: np.ndarray, spread: np.ndarray, n: int, a: float) -> np.ndarray:
+    """Half-width of the two-sided ``1 − a`` empirical Bernstein interval: ``a/2`` per side."""
+    return eb_width(std, spread, n, a / 2.0)
+
+
 def eb_two_sided(z: np.ndarray, a: float, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Mean and two-sided ``1 − a`` half-width (``a/2`` per side) along ``axis``, with the
     observed range as ``R`` (a plug-in: exact when every outcome is observed)."""
@@ -51,25 +56,7 @@ def eb_two_sided(z: np.ndarray, a: float, axis: int = -1) -> tuple[np.ndarray, n
     mean = z.mean(axis=axis)
     std = z.std(axis=axis, ddof=1) if n > 1 else np.zeros_like(mean)
     spread = z.max(axis=axis) - z.min(axis=axis)
-    return mean, eb_width(std, spread, n, a / 2.0)
-
-
-def eb_lower(z: np.ndarray, c: np.ndarray, a: float) -> np.ndarray:
-    """One-sided ``1 − a`` lower confidence bound on ``E[min(Z, c)] ≤ E[Z]`` for ``Z ≥ 0``.
-
-    The truncation ``min(z, c)`` at a level ``c`` fixed *before* the sample is drawn is
-    bounded in ``[0, c]``, and ``E min(Z, c) ≤ E Z``, so the bound holds for the untruncated
-    mean too.
-    """
-    z = np.asarray(z, dtype=float)
-    n = z.shape[-1]
-    c = np.asarray(c, dtype=float)
-    cs = np.where(c > 0, c, 1.0)
-    u = np.minimum(z, c[..., None]) / cs[..., None]
-    mean = u.mean(axis=-1)
-    std = u.std(axis=-1, ddof=1) if n > 1 else np.zeros_like(mean)
-    lo = mean - eb_width(std, np.ones_like(mean), n, a)
-    return np.where(c > 0, lo * cs, 0.0)
+    return mean, eb_half_width_two_sided(std, spread, n, a)
 
 
 def _log_growth(y: np.ndarray, bound: np.ndarray) -> np.ndarray:

@@ -110,6 +110,7 @@ class Adapted:
     backend: str = "numpy"
     vmap: bool = False
     torch_generator: bool = False
+    _pair_fns: Any = None
 
     @property
     def description(self) -> str:
@@ -132,8 +133,14 @@ class Adapted:
         fn = self._single_fn(rng)
         T = self._in(X)
         out = np.empty(X.shape, dtype=np.float64)
+        row = X.shape[1:]
+        nd = np.ndarray
         for i in range(X.shape[0]):
-            out[i] = self._out(fn(T[i]), X.shape[1:])
+            y = fn(T[i])
+            if type(y) is nd and y.dtype.kind == "f" and y.shape == row:  # fast path
+                out[i] = y
+            else:
+                out[i] = output_to_numpy(y, row)
         return out
 
     def _rng(self, ss: np.random.SeedSequence) -> Any:
@@ -155,7 +162,9 @@ class Adapted:
     def _call(self, x: Any, rng: Any) -> Any:
         C = self.source
         if self.layout == "pair":
-            comp, decomp, two = _pair(C)
+            if self._pair_fns is None:
+                self._pair_fns = _pair(C)
+            comp, decomp, two = self._pair_fns
             payload = comp(x, rng) if self.takes_rng else comp(x)
             if two and isinstance(payload, tuple) and len(payload) == 2:
                 return decomp(*payload)
@@ -239,29 +248,34 @@ def _n_positional(f: Any) -> int:
     return len(ps)
 
 
+_RNG_NAMES = ("rng", "generator", "gen", "random_state", "key", "prng", "random")
+
+
 def _rng_param(f: Any) -> tuple[bool, bool]:
-    """(takes an rng argument, wants a torch.Generator)."""
+    """(takes an rng argument, wants a torch.Generator).
+
+    The second positional parameter is the rng when it is required, or optional with an
+    rng-like name (``rng=None``); an optional ``C(x, s=4)`` takes no rng.
+    """
     try:
         sig = inspect.signature(f)
     except (TypeError, ValueError):
         return True, False
-    ps = [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values()):
-        return True, False
+    params = list(sig.parameters.values())
+    ps = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if len(ps) < 2:
-        return False, False
+        return any(p.kind == p.VAR_POSITIONAL for p in params), False
     p = ps[1]
-    if p.default is not inspect.Parameter.empty and len([q for q in ps if q.default is inspect.Parameter.empty]) < 2:
-        # C(x, rng=None): an optional rng; pass one (explicit is better than global state)
-        pass
+    if p.default is not inspect.Parameter.empty and p.name.lower() not in _RNG_NAMES:
+        return False, False
     ann = str(p.annotation)
-    return True, (p.name in ("generator", "gen") or "Generator" in ann and "torch" in ann)
+    return True, (p.name in ("generator", "gen") or ("Generator" in ann and "torch" in ann))
 
 
 def _short(exc: BaseException) -> str:
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if len(msg) > 160:
-        msg = msg[:157] + "..."
+    if len(msg) > 120:
+        msg = msg[:117] + "..."
     return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
 
 
@@ -301,6 +315,8 @@ def adapt(C: Any, d: int, *, dtype: Any = "float64", layout: str = "auto", frame
     tried: list[str] = []
     contract: CompressorContractError | None = None
     for fw in frameworks:
+        if contract is not None:
+            break  # it ran on numpy input and returned something out of contract: not a torch function
         for lay in layouts:
             a = Adapted(C, lay, fw, takes_rng, info, backend, False, torch_gen and fw == "torch")
             X = probe if lay == "batched" else probe[:1]
@@ -317,8 +333,8 @@ def adapt(C: Any, d: int, *, dtype: Any = "float64", layout: str = "auto", frame
             if lay != "batched" and fw == "torch" and not takes_rng:
                 a.vmap = _vmap_works(a, probe)
             return a
-    if contract is not None and len(tried) == 1:
-        raise contract
+    if contract is not None:
+        raise CompressorContractError(f"{contract} (at d = {d})") from None
     raise CompressorContractError(
         f"could not call the compressor at d = {d}: " + "; ".join(tried[:4]) + f". Expected {CONTRACT}"
     )

@@ -93,7 +93,7 @@ def adversarial_inputs(d: int, seed: int = 0) -> list[tuple[str, np.ndarray]]:
         ("half_zeros", np.r_[np.ones(half), np.zeros(d - half)] * signs),
         ("large_negatives", np.r_[np.full(k, -100.0), np.ones(d - k)]),
         ("negative_spike_small_positives", np.r_[-10.0, np.full(d - 1, 0.5)]),
-        ("ties_at_kth", np.r_[np.full(k + 1, 2.0), np.full(d - k - 1, 1.0)][:d]),
+        ("ties_at_kth", np.r_[np.full(k + 1, 2.0), np.full(max(0, d - k - 1), 1.0)][:d]),
         ("geometric", 2.0 ** -np.arange(d, dtype=float)),
         ("linear", np.linspace(1.0, 2.0, d)),
         ("two_levels", np.r_[np.ones(half), np.full(d - half, 0.3)]),
