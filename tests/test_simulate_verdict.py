@@ -57,7 +57,7 @@ def test_theorem3_verdict_flips_with_a_wrong_bound(reference_run) -> None:
     Theorem 3's 0.050188 (the theorem bounds the SDE; the optimizer sits O(η) above). This run
     (seed 7) resolves the level to about ±1.3%: its interval covers the exact level and the bound,
     so the verdict on the bound is inconclusive; half the bound is refuted, twice it holds."""
-    from theorylab.simulate.reproduce import exact_discrete_level
+    from theorylab.simulate.exact.closed_forms import exact_discrete_level
 
     p, comps, run = reference_run
     b = bound_for("dcsgd", p, gaussian(1.0), 0.01, comps)

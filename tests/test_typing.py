@@ -26,7 +26,6 @@ KNOWN: dict[str, int] = {
     "theorylab/compressors/spec.py": 1,
     "theorylab/simulate/experiment.py": 9,
     "theorylab/simulate/optimizers.py": 1,
-    "theorylab/simulate/reproduce.py": 2,
     "theorylab/simulate/sde.py": 1,
     "theorylab/testing/check.py": 4,
 }

@@ -15,7 +15,7 @@ anisotropic quadratic (μ < L) the bound has slack and must hold along the whole
 from __future__ import annotations
 
 from theorylab.simulate import dcsgd, dsgd, gaussian, quadratic, stationary_level
-from theorylab.simulate.reproduce import exact_discrete_level
+from theorylab.simulate.exact.closed_forms import exact_discrete_level
 from theorylab.symbolic import get_bound
 
 from ..check import check
@@ -72,7 +72,7 @@ def theorem3_plateau(mode: str = "quick", *, level_factor: float = 1.0, tol: flo
         return inconclusive(claimed, found, needs="more replicas or steps", numbers=nums, notes=setting)
     return holds(claimed, found, confidence=1 - false_alarm, numbers=nums, test="equivalence", tolerance=tol,
                  notes=setting + ". On this problem the SDE's level equals the bound (tight); the optimizer's exact "
-                 "discrete level (theorylab.simulate.reproduce.exact_discrete_level) exceeds it by the factor "
+                 "discrete level (theorylab.simulate.exact.closed_forms.exact_discrete_level) exceeds it by the factor "
                  "(2 − ηω/N)/(2 − η − ηω/N) = 1 + O(η): Theorem 3 bounds the SDE, and the optimizer only up to O(η).")
 
 

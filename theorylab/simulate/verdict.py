@@ -46,6 +46,8 @@ INCONCLUSIVE = Status.INCONCLUSIVE
 
 def _label(status: Status, confidence: float, test: str) -> str:
     """``holds (one-sided, false alarm ≤ 0.05)``; the bare word when undecided."""
+    if status in (Status.HOLDS, Status.REFUTED) and confidence >= 1:
+        return f"{status.value} (exact values: no sampling, no false alarm)"
     if status in (Status.HOLDS, Status.REFUTED):
         return f"{status.value} ({test}, false alarm ≤ {format_rate(1 - confidence)})"
     return status.value

@@ -1,6 +1,8 @@
-r"""Long reproductions of the reference numbers of docs/theory.md#pl-bounds (not run by the test suite).
+r"""Long reproductions of the reference numbers of docs/theory.md#pl-bounds (a developer script, not part
+of the library and not run by the test suite; the `--full` checks of `theorylab check` cover the same
+claims, and `--engine exact` gives the levels of part a without sampling).
 
-    python -m theorylab.simulate.reproduce [a b c d e ...] [--quick] [--json FILE]
+    python benchmarks/reproduce.py [a b c d e ...] [--quick] [--json FILE]
 
 - ``a``: the reference levels (isotropic quadratic, d=20, N=4, B=1, σ=1, η=0.01): Rand-5 DCSGD and
   DSGD stationary levels with intervals, Theorem 3 beside them, the SDE's level, and the exact
@@ -27,16 +29,16 @@ from typing import Any
 
 import numpy as np
 
-from ..compressors import RandK
-from .estimate import stationary_level
-from .exact import exact_run, exact_sde_run
-from .exact.closed_forms import exact_discrete_level  # re-exported: its home is simulate.exact
-from .models import bound_for, sde_for
-from .noise import gaussian, student_t
-from .optimizers import run_optimizer
-from .problems import problem_from_spec
-from .sde import integrate
-from .verdict import trajectory_verdict, verdict
+from theorylab.compressors import RandK
+from theorylab.simulate.estimate import stationary_level
+from theorylab.simulate.exact import exact_run, exact_sde_run
+from theorylab.simulate.exact.closed_forms import exact_discrete_level
+from theorylab.simulate.models import bound_for, sde_for
+from theorylab.simulate.noise import gaussian, student_t
+from theorylab.simulate.optimizers import run_optimizer
+from theorylab.simulate.problems import problem_from_spec
+from theorylab.simulate.sde import integrate
+from theorylab.simulate.verdict import trajectory_verdict, verdict
 
 __all__ = ["exact_discrete_level", "part_a", "part_b", "part_c", "part_d", "part_e", "main"]
 
@@ -351,7 +353,7 @@ PARTS = {"a": part_a, "b": part_b, "c": part_c, "d": part_d, "e": part_e}
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m theorylab.simulate.reproduce", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python benchmarks/reproduce.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("parts", nargs="*", default=list(PARTS), help="which parts (a b c d e; default all)")
     ap.add_argument("--quick", action="store_true", help="smaller runs (minutes instead of tens of minutes)")
