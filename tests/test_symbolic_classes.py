@@ -116,7 +116,7 @@ def test_regenerate_is_deterministic(tmp_path) -> None:  # type: ignore[no-untyp
     [(["rules", "dcsgd", "--format", "markdown"], ["CR ↑ ⇒ Agents ↑", "BS ↑ ⇒ LR ↑", "| yes |"]),
      (["rules", "dsignsgd", "--format", "json"], ['"kind"', "delta"]),
      (["rules", "dcsgd", "--exact"], ["alpha"]),
-     (["classes", "--format", "latex"], ["\\begin{tabular}", "& refuted &", "C ∈ B1(1/(4δ²), 2)"]),
+     (["classes", "--format", "latex"], ["\\begin{tabular}", "& refuted &", "B1(1/(4$\\delta ^2$), 2)"]),
      (["classes", "--format", "json"], ['"B1 -> B2": "refuted"', '"U -> B3": "refuted"', '"U -> C": "proved"'])],
 )
 def test_cli_rules_classes(argv: list[str], must_contain: list[str], capsys: pytest.CaptureFixture[str]) -> None:
