@@ -260,7 +260,7 @@ def bench_elements(xp_name: str, quick: bool) -> dict:
     fns, work = {}, {}
     for d, r in settings:
         k = max(1, d // 10)
-        steps = max(2, int((2e7 if quick else 6e7) // (r * n * d)))
+        steps = max(4, int((2e7 if quick else 1e8) // (r * n * d)))  # >= 4 steps: setup amortised
         problem = problem_from_spec("quadratic:mu=1,L=1", d, n)
 
         def run(problem=problem, d=d, r=r, k=k, steps=steps) -> None:
