@@ -160,16 +160,19 @@ if _numba is not None:
             flat[i] = rng.standard_normal()
 
     @_njit
-    def _euler_diag(rng: Any, x: np.ndarray, b: np.ndarray, dd: np.ndarray, h: float, sq: float,
-                    dw: np.ndarray) -> None:  # pragma: no cover
+    def _euler_diag(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, bc: np.ndarray, dd: np.ndarray,
+                    dc: np.ndarray, h: float, sq: float, dw: np.ndarray) -> None:  # pragma: no cover
         reps, d = x.shape
-        bconst = b.shape[0] * b.shape[1] == 1
-        dconst = dd.shape[0] * dd.shape[1] == 1
+        bpoly = b.shape[0] == 0
+        dpoly = dd.shape[0] == 0
+        b0, b1, b2 = bc[0], bc[1], bc[2]
+        d0, d1, d2 = dc[0], dc[1], dc[2]
         draw = dw.shape[0] == 0
         for r in range(reps):
             for j in range(d):
-                bj = b[0, 0] if bconst else b[r, j]
-                vj = dd[0, 0] if dconst else dd[r, j]
+                v = g[r, j]
+                bj = ((b2 * (v * v) + b1 * v) + b0) if bpoly else b[r, j]
+                vj = ((d2 * (v * v) + d1 * v) + d0) if dpoly else dd[r, j]
                 sj = np.sqrt(0.0 if vj < 0.0 else vj)  # sqrt(max(D, 0)); NaN stays NaN
                 if draw:
                     w = rng.standard_normal() * sq
@@ -178,12 +181,14 @@ if _numba is not None:
                 x[r, j] = (x[r, j] + bj * h) + sj * w
 
     @_njit
-    def _euler_rank1(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, dd: np.ndarray, c: np.ndarray, h: float,
-                     sq: float, dw: np.ndarray, sbuf: np.ndarray, ubuf: np.ndarray, wbuf: np.ndarray,
-                     dense: np.ndarray) -> Any:  # pragma: no cover
+    def _euler_rank1(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, bc: np.ndarray, dd: np.ndarray,
+                     dc: np.ndarray, c: np.ndarray, h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray,
+                     ubuf: np.ndarray, wbuf: np.ndarray, dense: np.ndarray) -> Any:  # pragma: no cover
         reps, d = x.shape
-        bconst = b.shape[0] * b.shape[1] == 1
-        dconst = dd.shape[0] * dd.shape[1] == 1
+        bpoly = b.shape[0] == 0
+        dpoly = dd.shape[0] == 0
+        b0, b1, b2 = bc[0], bc[1], bc[2]
+        d0, d1, d2 = dc[0], dc[1], dc[2]
         cconst = c.shape[0] == 1
         draw = dw.shape[0] == 0
         n_dense = 0
@@ -192,7 +197,8 @@ if _numba is not None:
             usq = 0.0
             need_dense = False
             for j in range(d):
-                vj = dd[0, 0] if dconst else dd[r, j]
+                v = g[r, j]
+                vj = ((d2 * (v * v) + d1 * v) + d0) if dpoly else dd[r, j]
                 sj = np.sqrt(0.0 if vj < 0.0 else vj)
                 sbuf[j] = sj
                 if sj > 0.0:
@@ -220,7 +226,8 @@ if _numba is not None:
                 dot += ubuf[j] * w
             bd = beta * dot
             for j in range(d):
-                bj = b[0, 0] if bconst else b[r, j]
+                v = g[r, j]
+                bj = ((b2 * (v * v) + b1 * v) + b0) if bpoly else b[r, j]
                 x[r, j] = (x[r, j] + bj * h) + sbuf[j] * (wbuf[j] + ubuf[j] * bd)
         return n_dense
 
@@ -268,34 +275,48 @@ def standard_normal_fill(rng: np.random.Generator, out: np.ndarray) -> np.ndarra
     return out
 
 
-def _as2d(v: np.ndarray) -> np.ndarray:
-    return v if v.ndim == 2 else v.reshape(1, 1)
+_NO_POLY = np.zeros(3)
+_EMPTY2 = np.zeros((0, 0))
 
 
-def euler_diag(rng: np.random.Generator, x: np.ndarray, b: np.ndarray, dd: np.ndarray, h: float, sq: float,
-               dw: np.ndarray) -> None:
+def _values_or_poly(v: np.ndarray | None, cf: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    if cf is not None:
+        return _EMPTY2, np.ascontiguousarray(cf, dtype=np.float64)
+    if v is None:
+        raise ValueError("give the values or the polynomial coefficients")  # pragma: no cover - internal
+    return v, _NO_POLY
+
+
+def euler_diag(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.ndarray | None, dd: np.ndarray | None,
+               h: float, sq: float, dw: np.ndarray, bc: np.ndarray | None = None,
+               dc: np.ndarray | None = None) -> None:
     r"""One Euler–Maruyama step of a diagonal SDE, in place: ``x ← (x + b h) + sqrt(max(D, 0)) ⊙ ΔW``.
 
-    ``b``, ``D``: ``(R, d)`` or ``(1, 1)`` (a constant, evaluated once by the caller). ``ΔW`` is
-    ``dw`` (``(R, d)``), or, when ``dw`` has shape ``(0, 0)``, ``sq · N(0, I)`` drawn in row-major
-    order from ``rng``: the numbers ``rng.standard_normal((R, d)) * sq`` would give, with the same
-    rounding, so the result equals the numpy expression bit for bit.
+    ``b``, ``D``: ``(R, d)`` values at ``g``, or None with ``bc``/``dc`` = ``(c0, c1, c2)``: the
+    polynomial ``(c2 g² + c1 g) + c0``, evaluated in the kernel. ``ΔW`` is ``dw`` (``(R, d)``), or,
+    when ``dw`` has shape ``(0, 0)``, ``sq · N(0, I)`` drawn in row-major order from ``rng``: the
+    numbers ``rng.standard_normal((R, d)) * sq`` would give, with the same rounding.
     """
-    _euler_diag(rng, x, _as2d(b), _as2d(dd), float(h), float(sq), dw)
+    b2, bc2 = _values_or_poly(b, bc)
+    d2, dc2 = _values_or_poly(dd, dc)
+    _euler_diag(rng, x, g, b2, bc2, d2, dc2, float(h), float(sq), dw)
 
 
-def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.ndarray, dd: np.ndarray, c: np.ndarray,
-                h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray, ubuf: np.ndarray, wbuf: np.ndarray,
-                dense: np.ndarray) -> int:
+def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.ndarray | None, dd: np.ndarray | None,
+                c: np.ndarray, h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray, ubuf: np.ndarray,
+                wbuf: np.ndarray, dense: np.ndarray, bc: np.ndarray | None = None, dc: np.ndarray | None = None) -> int:
     r"""One Euler–Maruyama step of ``dX = b dt + G dW`` with ``G Gᵀ = diag(D) + c g gᵀ``, in place,
     with the factor ``G = D^{1/2}(I + β u uᵀ)``, ``u = D^{-1/2} g``, ``β = c/(1 + √(1 + c‖u‖²))``
     (see :meth:`theorylab.symbolic.sde.NumericSDE.diffuse`):
     ``x ← (x + b h) + s ⊙ (ΔW + β u (u·ΔW))``, ``s = √max(D, 0)``, one pass per path.
 
-    ``c``: ``(R, 1)`` or ``(1, 1)``; ``ΔW`` as in :func:`euler_diag`; ``sbuf, ubuf, wbuf (d,)`` work
-    buffers; ``dense (R,)`` int64 receives the paths that need a dense factor (some ``D_j = 0``
-    where ``g_j ≠ 0``): those are left unchanged and draw nothing. Returns their number, or −1 if
-    some ``1 + c‖u‖² < −1e-9`` (not positive semi-definite; ``x`` is then partly updated).
+    ``b``, ``D``, ``bc``, ``dc``, ``ΔW`` as in :func:`euler_diag`; ``c``: ``(R, 1)`` or ``(1, 1)``;
+    ``sbuf, ubuf, wbuf (d,)`` work buffers; ``dense (R,)`` int64 receives the paths that need a
+    dense factor (some ``D_j = 0`` where ``g_j ≠ 0``): those are left unchanged and draw nothing.
+    Returns their number, or −1 if some ``1 + c‖u‖² < −1e-9`` (not positive semi-definite; ``x``
+    is then partly updated).
     """
-    return int(_euler_rank1(rng, x, g, _as2d(b), _as2d(dd), _as2d(c), float(h), float(sq), dw, sbuf, ubuf, wbuf,
-                            dense))
+    b2, bc2 = _values_or_poly(b, bc)
+    d2, dc2 = _values_or_poly(dd, dc)
+    c2 = c if c.ndim == 2 else c.reshape(1, 1)
+    return int(_euler_rank1(rng, x, g, b2, bc2, d2, dc2, c2, float(h), float(sq), dw, sbuf, ubuf, wbuf, dense))

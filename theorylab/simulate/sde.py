@@ -19,10 +19,13 @@ Brownian increments can be injected (``brownian=``): an array of shape
 Richardson), or a callable ``(i, shape) -> increments``. This allows a path-by-path
 comparison with another integrator driven by the same increments.
 
-Speed (docs/architecture.md, "SDE contract"): the parts of the lambdified drift ``b``, variance
-``D`` and rank-one coefficient ``c`` that do not depend on ``g`` are evaluated once, before the
-step loop (sympy's lambdify returns a scalar for a constant expression); the state is updated in
-place and the Brownian increments go to reused buffers. With numba (``theorylab[fast]``, unless
+Speed: the state is updated in place and the Brownian increments go to reused buffers. With the
+kernels below, a drift ``b`` or variance ``D`` that is a polynomial of degree <= 2 in ``g_j`` (every
+DSGD/DCSGD SDE: ``b = −g_j``, ``D = a g_j² + c``) is read once from the source lambdify generated
+(its constants: nothing retyped; accepted only if it reproduces the lambdified function bit for
+bit on probe values) and evaluated inside the kernel, so no array is built for it; a constant
+rank-one coefficient ``c`` is evaluated once. Other expressions (``erf``, ``Ξ_ν``) are evaluated by
+the lambdified function each step. With numba (``theorylab[fast]``, unless
 ``THEORYLAB_NUMBA=0``) the rest of a step, ``x ← (x + b h) + G ΔW`` with the increments drawn
 inside, is one compiled pass (:func:`theorylab._numba.euler_diag`, and
 :func:`theorylab._numba.euler_rank1` for ``diag(D) + c g gᵀ``, the factor of
@@ -85,6 +88,46 @@ def _constant_or_fn(fn: Any, probe: Any) -> tuple[Any, Any]:
     return None, fn
 
 
+def _eval_poly(cf: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``(c2 v² + c1 v) + c0``, in the order the kernels evaluate it."""
+    return (cf[2] * (v * v) + cf[1] * v) + cf[0]
+
+
+# probe values for _poly_coeffs: |g| <= 1e100 (beyond ~1e154, v² overflows and 0·inf = NaN where
+# the lambdified -g is finite; such replicas have long been flagged as diverged by the recorder)
+_PROBE = np.concatenate([np.random.default_rng(0).standard_normal(200) * 10,
+                         [0.0, -0.0, 1e-300, -3e-200, 1e100, -1e80, 3.0, -7.5, 0.5]])
+
+
+def _poly_coeffs(fn: Any) -> np.ndarray | None:
+    """``(c0, c1, c2)`` when ``fn`` (lambdified from sympy) is a polynomial of degree <= 2 in its
+    argument with numeric coefficients, read from the source lambdify generated (the constants
+    sympy substituted, nothing retyped) and accepted only if :func:`_eval_poly` reproduces ``fn``
+    bit for bit on probe values; else None (then ``fn`` is called every step)."""
+    import inspect
+
+    import sympy as sp
+
+    try:
+        lines = [ln.strip() for ln in inspect.getsource(fn).strip().splitlines()]
+        code = fn.__code__
+        if code.co_argcount != 1 or len(lines) != 2 or not lines[1].startswith("return "):
+            return None
+        name = code.co_varnames[0]
+        var = sp.Symbol(name)
+        poly = sp.Poly(sp.sympify(lines[1][len("return "):], locals={name: var}), var)
+        if poly.degree() > 2:
+            return None
+        cf = np.array([float(poly.coeff_monomial(var**i)) for i in range(3)])
+        with np.errstate(all="ignore"):
+            ref = np.broadcast_to(np.asarray(fn(_PROBE), dtype=np.float64), _PROBE.shape)
+            if not np.array_equal(_eval_poly(cf, _PROBE), ref, equal_nan=True):
+                return None
+        return cf
+    except Exception:  # not a plain polynomial (erf, Xi, a user's function): evaluate it every step
+        return None
+
+
 class _Stepper:
     """Euler steps of ``sde`` on ``problem`` in place, with the constant parts of the drift and
     diffusion evaluated once and the increments in reused buffers (numba kernel when enabled)."""
@@ -96,12 +139,9 @@ class _Stepper:
         self.buf = xp.empty((paths, d), dtype=xp.float64)
         self.none = np.zeros((0, 0), dtype=np.float64)
         if self.kernel:
-            probe = np.full((2, 3), 0.5)
-            self.b_const, self.b_fn = _constant_or_fn(sde._drift, probe)
-            self.d_const, self.d_fn = _constant_or_fn(sde._cov_diag, probe)
-            self.c_const, self.c_fn = _constant_or_fn(sde._cov_outer, probe[:, :1])
-            self.b_arr = None if self.b_const is None else np.full((1, 1), self.b_const)
-            self.d_arr = None if self.d_const is None else np.full((1, 1), self.d_const)
+            # polynomial (or constant) drift and variance: coefficients once, evaluated in the kernel
+            self.b_poly, self.d_poly = _poly_coeffs(sde._drift), _poly_coeffs(sde._cov_diag)
+            self.c_const, self.c_fn = _constant_or_fn(sde._cov_outer, np.full((2, 1), 0.5))
             self.c_arr = None if self.c_const is None else np.full((1, 1), self.c_const)
             if not sde.diagonal:
                 self.sbuf, self.ubuf, self.wbuf = np.empty(d), np.empty(d), np.empty(d)
@@ -118,9 +158,8 @@ class _Stepper:
         out *= sq
         return out
 
-    def _values(self, fn: Any, const_arr: Any, g: Any) -> Any:
-        if const_arr is not None:
-            return const_arr
+    @staticmethod
+    def _values(fn: Any, g: Any) -> Any:
         v = np.asarray(fn(g), dtype=np.float64)
         if v.shape != g.shape:
             v = np.broadcast_to(v, g.shape)
@@ -140,14 +179,14 @@ class _Stepper:
         if dw is not None and dw.dtype != np.float64:
             dw = dw.astype(np.float64)
         dwk = self.none if dw is None else np.ascontiguousarray(dw)
-        b = self._values(self.b_fn, self.b_arr, g)
-        dd = self._values(self.d_fn, self.d_arr, g)
+        b = None if self.b_poly is not None else self._values(self.sde._drift, g)
+        dd = None if self.d_poly is not None else self._values(self.sde._cov_diag, g)
         if self.sde.diagonal:
-            _numba.euler_diag(self.rng, x, b, dd, h, sq, dwk)
+            _numba.euler_diag(self.rng, x, g, b, dd, h, sq, dwk, bc=self.b_poly, dc=self.d_poly)
             return
-        c = self.c_arr if self.c_arr is not None else self._values(self.c_fn, None, g[:, :1])
+        c = self.c_arr if self.c_arr is not None else self._values(self.c_fn, g[:, :1])
         n_dense = _numba.euler_rank1(self.rng, x, g, b, dd, c, h, sq, dwk, self.sbuf, self.ubuf, self.wbuf,
-                                     self.dense)
+                                     self.dense, bc=self.b_poly, dc=self.d_poly)
         if n_dense == -1:  # the clear error of NumericSDE.diffuse
             self.sde.diffuse(g, self.buf if dw is None else dw)
             raise InvalidParameterError(f"{getattr(self.sde, 'name', 'sde')}: the covariance diag(D) + c g g^T is "
