@@ -171,7 +171,7 @@ def _direction_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] 
             return out / n
         return direction, "rand-k fast path (per-agent groups)"
 
-    def direction(x: Any, rng: Any) -> Any:
+    def dense_direction(x: Any, rng: Any) -> Any:
         v = problem.agent_grads(x) + noise.sample(shape, rng, xp)
         if len(groups) == 1:
             return xp.mean(groups[0][0](v, rng), axis=1)
@@ -179,7 +179,7 @@ def _direction_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] 
         for c, agents in groups:
             out += xp.sum(c(v[:, agents, :], rng), axis=1)
         return out / n
-    return direction, "dense"
+    return dense_direction, "dense"
 
 
 def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] | None, replicas: int,

@@ -297,9 +297,10 @@ def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int,
             bar.advance()
     wall = time.perf_counter() - t0
     traj = recs[0].result() if not rich else richardson_combine(recs[0].result(), recs[1].result())
-    params = {"sde": name or getattr(sde, "name", "sde"), "eta": float(eta), "steps": int(steps),
+    sde_name = str(name or getattr(sde, "name", None) or "sde")
+    params = {"sde": sde_name, "eta": float(eta), "steps": int(steps),
               "paths": int(paths), "substeps": int(substeps), "h": h, "scheme": scheme,
               "sde_params": dict(getattr(sde, "params", {}))}
-    return SDERun(name or getattr(sde, "name", "sde"), traj, params,
+    return SDERun(sde_name, traj, params,
                   seed if not hasattr(seed, "bit_generator") else None, backend_name(xp), wall)
 
