@@ -303,7 +303,7 @@ def fedavg_m_limit(mode: str = "quick", *, limit: str = "x*", K: int = 4) -> Ver
 def _ring_exact(n: int) -> sp.Matrix:
     from theorylab.simulate.algorithms.topology import mixing_matrix
 
-    return sp.Matrix(n, n, lambda i, j: sp.Rational(int(round(3 * mixing_matrix("ring", n)[i, j])), 3))
+    return sp.Matrix(n, n, lambda i, j: sp.Rational(round(3 * float(mixing_matrix("ring", n)[i, j])), 3))
 
 
 @check(
@@ -446,8 +446,8 @@ def dcsgd_floor(mode: str = "quick", *, floor_factor: float = 1.0, diana_alpha: 
 def _expected_gap(h: list[Q], x0: list[Q], gamma: Q, omega_eff: Q, t: int) -> Q:
     """Exact E[f(x_t)] of DCSGD (Rand-k, σ = 0, homogeneous f = ½Σ h_j x_j²): coordinate j is multiplied
     by (1 − γh_j M_j), E M_j = 1, Var M_j = ω_eff, independently across steps."""
-    return sum(hj * xj * xj * ((1 - gamma * hj) ** 2 + gamma * gamma * hj * hj * omega_eff) ** t
-               for hj, xj in zip(h, x0, strict=True)) / 2
+    return sum((hj * xj * xj * ((1 - gamma * hj) ** 2 + gamma * gamma * hj * hj * omega_eff) ** t
+                for hj, xj in zip(h, x0, strict=True)), Q(0)) / 2
 
 
 def _steps_to(h, x0, gamma, omega_eff, eps) -> int | None:

@@ -21,6 +21,7 @@ A claim scaled down (``omega_factor < 1``, e.g. an ω four times too small) must
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from theorylab.compressors import ClassNotApplicableError, catalogue_specs, from_spec
 from theorylab.compressors.worst import worst_case
@@ -54,7 +55,7 @@ def _declared(C, d: int, what: str) -> float | None:
 def declared_constants(mode: str = "quick", *, omega_factor: float = 1.0, only: tuple[str, ...] | None = None,
                        seed: int = 0, false_alarm: float = 1e-6, loose_factor: float = LOOSE_FACTOR) -> Verdict:
     dims = (16,) if mode == "quick" else (16, 64)
-    draws = {"n_draws": 1000, "n_focus": 4000} if mode == "quick" else {}
+    draws: dict[str, Any] = {"n_draws": 1000, "n_focus": 4000} if mode == "quick" else {}
     parts: dict[str, Verdict] = {}
     nums: dict[str, str] = {}
     todo = [(d, s) for d in dims for s in catalogue_specs(d) if only is None or any(o in s for o in only)]
@@ -65,7 +66,7 @@ def declared_constants(mode: str = "quick", *, omega_factor: float = 1.0, only: 
         C = from_spec(spec)
         w = _declared(C, d, "omega")
         dl = _declared(C, d, "delta")
-        kw = {}
+        kw: dict[str, Any] = {}
         if w is not None and omega_factor != 1.0:
             kw["omega"] = w * omega_factor
         key = f"{spec} (d={d})"

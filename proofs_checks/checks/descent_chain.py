@@ -40,6 +40,7 @@ import itertools
 import random
 from fractions import Fraction as Q
 from math import comb
+from typing import Any
 
 import sympy as sp
 
@@ -277,7 +278,7 @@ def _judge_chain(claimed: str, insts: list[dict], params: dict) -> tuple[dict[st
             parts[s] = proved(s, proofs[s])
         else:
             parts[s] = holds(s, f"no violation on {len(insts)} exact instances (a search, not a proof)", confidence=None)
-    extra = {"instances": len(insts), "end_to_end_T0<=T8": "violated" if e2e else "no violation"}
+    extra: dict[str, Any] = {"instances": len(insts), "end_to_end_T0<=T8": "violated" if e2e else "no violation"}
     if e2e:
         extra["end_to_end_counterexample"] = {"instance": _inst_text(e2e[0]), "T0": str(e2e[1]["T0"]), "T8": str(e2e[1]["T8"])}
     return parts, extra

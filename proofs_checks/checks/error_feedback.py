@@ -43,11 +43,11 @@ def _problem() -> tuple[np.ndarray, float, float, float]:
     """Per-agent Hessians (n, d, d) from the sympy f_i, and μ, L of f, L̃."""
     xs = sp.symbols("x1:4", real=True)
     X = sp.Matrix(xs)
-    H = []
+    hessians = []
     for a in A_VECTORS:
         fi = (sp.Matrix(a).dot(X)) ** 2 + sp.Rational(1, 4) * X.dot(X)
-        H.append(np.array(sp.hessian(fi, xs).tolist(), dtype=float))
-    H = np.stack(H)
+        hessians.append(np.array(sp.hessian(fi, xs).tolist(), dtype=float))
+    H = np.stack(hessians)
     ev = np.linalg.eigvalsh(H.mean(axis=0))
     Li = np.array([np.linalg.eigvalsh(h).max() for h in H])
     return H, float(ev.min()), float(ev.max()), float(np.sqrt(np.mean(Li**2)))

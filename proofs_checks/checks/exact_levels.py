@@ -70,7 +70,7 @@ def theorem3_vs_optimizer(mode: str = "quick", *, excess_coefficient: sp.Expr | 
         sde_etas = (sp.Rational(1, 100),) if mode == "quick" else (sp.Rational(1, 10), sp.Rational(1, 100),
                                                                     sp.Rational(1, 1000))
         for e in sde_etas:
-            r = exact_sde_run("dsgd" if comp is None else "dcsgd", p, gaussian(1.0), eta=str(e), steps=2,
+            r = exact_sde_run("dsgd" if comp is None else "dcsgd", p, gaussian(1.0), eta=float(e), steps=2,
                               compressor=comp, rational=True)
             sde_rows[str(e)] = (r.exact_level, bound.subs(ETA, e))
         sde_ok = all(sp.simplify(a - b) == 0 for a, b in sde_rows.values())

@@ -138,7 +138,7 @@ def induced_omega(mode: str = "quick", *, claimed_omega: sp.Expr | str = w_s * (
             parts[key] = refuted(key, f"biased at x = {biased[0]}: E C = {biased[1]}", counterexample={"x": list(biased[0])})
         elif worst > bound:
             parts[key] = refuted(key, f"variance ratio {worst} > {bound} at x = {worst_x}",
-                                 counterexample={"x": list(worst_x), "ratio": str(worst), "claimed": str(bound),
+                                 counterexample={"x": None if worst_x is None else list(worst_x), "ratio": str(worst), "claimed": str(bound),
                                                  "omega": str(omega), "delta": str(delta)})
         elif worst == bound:  # an exact input where the bound is attained: tightness is proved by example
             parts[key] = proved(key, f"attained exactly at x = {worst_x} (ratio {worst}): the constant is tight; "

@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction as Q
 from math import comb
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -145,7 +146,7 @@ def ring_mixing(n: int) -> sp.Matrix:
     rationals."""
     from theorylab.simulate.algorithms.topology import mixing_matrix
 
-    return sp.Matrix(n, n, lambda i, j: sp.Rational(int(round(3 * mixing_matrix("ring", n)[i, j])), 3))
+    return sp.Matrix(n, n, lambda i, j: sp.Rational(round(3 * float(mixing_matrix("ring", n)[i, j])), 3))
 
 
 @check(
@@ -224,7 +225,7 @@ def client_sampling_floor(mode: str = "quick", *, floor_factor: float = 1.0, see
     q = (1 - eta) ** K
     floor = floor_factor * (1 - q) * V / (1 + q)
     conf = 1 - false_alarm
-    opts = {"local_steps": K, "participation": s}
+    opts: dict[str, Any] = {"local_steps": K, "participation": s}
     run_f = run_optimizer("fedavg", prob, gaussian(0.0), eta=eta, steps=rounds, replicas=reps, seed=seed, **opts)
     est = stationary_level(run_f.trajectory, conf)
     # the recorded gap is f − f* = ½(x − x*)²: E e² = 2 E gap

@@ -8,6 +8,7 @@ version ``xi_numeric``); the t CDF/density for comparison from scipy and sympy.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -60,21 +61,21 @@ def xi_is_t_cdf(mode: str = "quick", *, offset: float | str = "1/2") -> Verdict:
                                               counterexample=pt or {"x": "any"})
     # non-integer and large nu: mpmath hypergeometric against scipy's t CDF, at 30 digits vs double
     worst = 0.0
-    worst_at = None
+    worst_at: dict[str, float] | None = None  # set whenever worst > 0
     nus = (0.5, 1.5, 2.5, 8.0, 64.0)
     xs = (-30.0, -3.0, -0.7, 0.2, 1.0, 4.0, 50.0)
-    for nu_v in nus:
+    for nu_f in nus:
         for xv in xs:
-            h = float(sp.N(xi_hyper(sp.Float(nu_v), sp.Float(xv)), 30))
-            c = float(stats.t.cdf(xv, nu_v)) - float(off)
+            h = float(sp.N(xi_hyper(sp.Float(nu_f), sp.Float(xv)), 30))
+            c = float(stats.t.cdf(xv, nu_f)) - float(off)
             err = abs(h - c)
             if err > worst:
-                worst, worst_at = err, {"nu": nu_v, "x": xv, "Xi_hyper": h, "F-offset": c}
+                worst, worst_at = err, {"nu": nu_f, "x": xv, "Xi_hyper": h, "F-offset": c}
     tol = 1e-12
-    parts["numeric"] = (holds("non-integer nu", f"max |Ξ_hyper − (F − {off})| = {worst:.2e} <= {tol} on "
-                              f"{len(nus) * len(xs)} points (mpmath 30 digits vs scipy)", confidence=None)
-                        if worst <= tol else
-                        refuted("non-integer nu", f"max |Ξ_hyper − (F − {off})| = {worst:.3g}", counterexample=worst_at))
+    parts["numeric"] = (refuted("non-integer nu", f"max |Ξ_hyper − (F − {off})| = {worst:.3g}", counterexample=worst_at)
+                        if worst > tol and worst_at is not None else
+                        holds("non-integer nu", f"max |Ξ_hyper − (F − {off})| = {worst:.2e} <= {tol} on "
+                              f"{len(nus) * len(xs)} points (mpmath 30 digits vs scipy)", confidence=None))
     import dataclasses
 
     v = combine(f"Ξ_ν(x) = F_ν(x) − {off}", parts)
@@ -101,7 +102,7 @@ def xi_sign_expectation(mode: str = "quick", *, factor: float = 2.0, seed: int =
     m = len(nus) * len(ys)
     eps = math.sqrt(2.0 * math.log(2.0 * m / false_alarm) / n)
     sigma = 1.7
-    worst = (0.0, None)
+    worst: tuple[float, dict[str, Any] | None] = (0.0, None)  # the point is set whenever the deviation > 0
     for nu_v in nus:
         z = rng.standard_normal(n) if math.isinf(nu_v) else rng.standard_t(nu_v, n)
         for y in ys:
@@ -113,9 +114,10 @@ def xi_sign_expectation(mode: str = "quick", *, factor: float = 2.0, seed: int =
                 worst = (dev, {"nu": nu_v, "g/sigma": float(y), "estimate": est, "claimed": claim, "eps": eps, "n": n})
     claimed = f"E sign(g + σZ) = {factor}·Ξ_ν(g/σ)"
     nums = {"max_dev": worst[0], "hoeffding_eps": eps, "draws": n, "pairs": m}
-    if worst[0] > eps:
+    worst_at = worst[1]
+    if worst[0] > eps and worst_at is not None:
         return refuted(claimed, f"estimate differs from the claim by {worst[0]:.4f} > ε = {eps:.4f}",
-                       counterexample={**worst[1], "seed": seed}, numbers=nums)
+                       counterexample={**worst_at, "seed": seed}, numbers=nums)
     return holds(claimed, f"all {m} (ν, g/σ) pairs within Hoeffding's ε = {eps:.4f} (max deviation {worst[0]:.4f})",
                  confidence=1 - false_alarm, numbers=nums,
                  notes="Exact too: E sign(g+σZ) = P(Z > −g/σ) − P(Z < −g/σ) = 2F_ν(g/σ) − 1 by symmetry of t_ν.")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 import sympy as sp
@@ -42,7 +42,8 @@ class ClassNotApplicableError(InvalidParameterError):
     """
 
 
-Dim = int | sp.Basic
+#: a dimension: a positive integer, or a sympy expression (a symbol) for symbolic constants
+Dim: TypeAlias = int | sp.Basic
 
 
 def _is_symbolic(d: Any) -> bool:

@@ -208,7 +208,9 @@ class _Parser:
         if arity is not None and len(args) != arity:
             raise self.fail(f"{name} takes {arity} argument(s), got {len(args)}")
         try:
-            return cls(args) if name == "switch" else cls(*args)
+            # each combinator's constructor takes the parsed compressors (the base class declares none)
+            make: Callable[..., Compressor] = cls
+            return make(args) if name == "switch" else make(*args)
         except InvalidParameterError as exc:
             raise SpecError(f"compressor spec {self.text!r}: {exc}") from exc
 
