@@ -1,4 +1,4 @@
-"""mypy on the library and the checks: no type errors (a ratchet on the known debt).
+"""mypy on the library and the checks: no type errors.
 
 Runs ``mypy theorylab proofs_checks --ignore-missing-imports`` (third-party packages without
 stubs are not checked). A file not listed in ``KNOWN`` must have no error; a listed file exactly
@@ -21,10 +21,7 @@ pytest.importorskip("mypy")
 ROOT = Path(__file__).resolve().parent.parent
 
 # known type errors per file (being fixed; every other file has none)
-KNOWN: dict[str, int] = {
-    "theorylab/simulate/optimizers.py": 1,
-    "theorylab/simulate/sde.py": 1,
-}
+KNOWN: dict[str, int] = {}
 
 
 def test_no_new_mypy_errors(tmp_path: Path) -> None:
