@@ -184,8 +184,9 @@ def run_mutant(m: Mutant, root: str, timeout: float, workers: int = 1) -> tuple[
     src = open(path, encoding="utf-8").read()
     # the golden table of all verdicts (test_proofs_checks_suite.py) is left out on purpose: a planted
     # bug must fail a test that names what is wrong, not only "some verdict changed"
-    tests = sorted({f for g in m.tests.split() for f in glob.glob(os.path.join(root, g))
-                    if not f.endswith("test_proofs_checks_suite.py")})
+    # in the order the globs name them (the layer's own tests first: -x stops at the first failure)
+    tests = list(dict.fromkeys(f for g in m.tests.split() for f in sorted(glob.glob(os.path.join(root, g)))
+                               if not f.endswith("test_proofs_checks_suite.py")))
     if not tests:
         return "n/a", "no test files", 0.0
     open(path, "w", encoding="utf-8").write(src.replace(old, new))
