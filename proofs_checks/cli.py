@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 
 from theorylab.claims import load_file, select
+from theorylab.cli._io import nonnegative_int_type
 from theorylab.errors import ClaimError
 
 from .report import FORMATS, render, summary_line
@@ -56,14 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="text and markdown tables: never cut the source and key-number cells (no '…')")
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--jobs must be an integer >= 0 (0 = number of CPUs), got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--jobs must be an integer >= 0 (0 = number of CPUs), got {text!r}")
-    return value
+_jobs = nonnegative_int_type("--jobs", " (0 = number of CPUs)")
 
 
 def _user_checks(files: Sequence[str], only: Sequence[str] | None) -> list:

@@ -91,30 +91,22 @@ def output_dir(path: str | os.PathLike[str], option: str) -> Path:
     return p
 
 
-def seed_type(text: str) -> int:
-    """argparse type of ``--seed``: an integer >= 0 (numpy's seeds are non-negative)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer >= 0, got {text!r}")
-    return value
-
-
-def nonnegative_int_type(option: str):
-    """argparse type: an integer >= 0 named ``option`` in the error."""
+def nonnegative_int_type(option: str, hint: str = ""):
+    """argparse type: an integer >= 0 named ``option`` in the error (``hint`` appended to it)."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be an integer >= 0, got {text!r}") from None
+            value = -1
         if value < 0:
-            raise argparse.ArgumentTypeError(f"{option} must be an integer >= 0, got {text!r}")
+            raise argparse.ArgumentTypeError(f"{option} must be an integer >= 0{hint}, got {text!r}")
         return value
 
     return parse
+
+
+seed_type = nonnegative_int_type("--seed")  # numpy's seeds are non-negative
 
 
 def reject_inapplicable(args: argparse.Namespace, option: str, dest: str, why: str) -> None:
