@@ -128,9 +128,10 @@ def test_joint_band_coverage(setting_100) -> None:
     assert ok, f"joint 95% band covers the exact curve in only {rate:.3f} of 200 runs of 100 replicas"
 
 
-@pytest.mark.xfail(strict=True, reason="finding: with 20 replicas the Bonferroni t-band under-covers (about 81% "
-                   "joint coverage instead of >= 95%): the gaps are right-skewed and the t quantile at level "
-                   "0.05/(2·30) misses the upper tail of their mean; every miss is on the upper side")
+@pytest.mark.xfail(strict=True, reason="finding: with 20 replicas the Bonferroni t-band under-covers: the gaps "
+                   "are right-skewed and the t quantile at level 0.05/(2·30) misses the upper tail of their mean "
+                   "(81% joint coverage instead of >= 95%, every miss on the upper side); the skewness widening "
+                   "of trajectory_verdict brings it to 90.5%, still short")
 def test_joint_band_coverage_with_few_replicas(setting) -> None:
     ok, rate = band_coverage(*setting)
     assert ok, f"joint 95% band covers the exact curve in only {rate:.3f} of {GROUPS} runs of {PER} replicas"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import sys
 import types
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +144,21 @@ class TrajectoryVerdict:
         return s + ")"
 
 
+def skew_widening(vals: np.ndarray, q: float) -> np.ndarray:
+    """Second-order widening of a t quantile ``q`` for the mean of skewed samples (rows of ``vals``:
+    one time, columns: replicas): ``|γ̂| (2q² + 1) / (6√n)``, the size of the Edgeworth (Hall 1992)
+    skewness term of the studentised mean, added on both sides (conservative). It vanishes as
+    ``n`` grows or for symmetric laws; at the far tails a Bonferroni band over many times uses
+    (``q`` ≈ 3.5), the gaps' right skew makes the plain t band miss the mean from above (measured:
+    81% joint coverage for a nominal 95% band over 30 times with 20 replicas)."""
+    n = vals.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows of equal values (t = 0): skewness undefined
+        g = stats.skew(vals, axis=1, bias=False) if n >= 3 else np.zeros(vals.shape[0])
+    g = np.where(np.isfinite(g), np.abs(g), 0.0)
+    return g * (2 * q * q + 1) / (6 * math.sqrt(n))
+
+
 def trajectory_verdict(traj: Trajectory, bound_values: np.ndarray, confidence: float = 0.95,
                        name: str = "bound", rtol: float = 1e-9) -> TrajectoryVerdict:
     """Check ``bound_values`` (the bound at ``traj.times``) against the mean gap at every record time."""
@@ -157,7 +173,9 @@ def trajectory_verdict(traj: Trajectory, bound_values: np.ndarray, confidence: f
     per_point = 1 - (1 - confidence) / p
     mean = vals.mean(axis=1) if n else np.full(p, np.nan)
     if n >= 2:
-        half = stats.t.ppf(0.5 + per_point / 2, n - 1) * vals.std(axis=1, ddof=1) / math.sqrt(n)
+        q = float(stats.t.ppf(0.5 + per_point / 2, n - 1))
+        sd = vals.std(axis=1, ddof=1)
+        half = (q + skew_widening(vals, q)) * sd / math.sqrt(n)
     else:
         half = np.full(p, np.inf)
     lo, hi = mean - half, mean + half
