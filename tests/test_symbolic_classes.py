@@ -213,3 +213,19 @@ def test_seed_conversions_are_defined_on_import() -> None:
     from theorylab.symbolic import classes as cl
 
     assert [c.label for c in cl.SEED_CONVERSIONS] == list(EXPECTED)
+
+
+def test_certificate_term_of_undetermined_sign_is_refused() -> None:
+    """A certificate term must be a manifestly non-negative combination of the slacks: a difference
+    of slacks (sign unknown) is refused, a non-negative combination is accepted."""
+    import sympy as sp
+
+    from theorylab.errors import InvalidParameterError
+    from theorylab.symbolic import classes as cl
+
+    a, b = sp.symbols("a b")
+    pool = {"lower": a, "upper": b}
+    assert cl._term("2*lower + upper/3", pool) == 2 * a + b / 3
+    for bad in ("lower - upper", "-lower", "lower*upper - 1"):
+        with pytest.raises(InvalidParameterError, match="not a non-negative combination"):
+            cl._term(bad, pool)
