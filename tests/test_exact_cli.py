@@ -74,3 +74,19 @@ def test_rational_bound_comparison_is_exact(capsys) -> None:
     rc, out, _ = _run(capsys, "dcsgd", "--compressor", "randk:k=5", "--engine", "exact", "--rational", "--bound",
                       "--steps", "10")
     assert rc == 0 and "level 40/793 > Theorem 3" in out and "40/797" in out and "797/793" in out
+
+
+@pytest.mark.parametrize("extra, named", [
+    (["--replicas", "50"], "--replicas"),
+    (["--burn-in", "0.5"], "--burn-in"),
+    (["--confidence", "0.9"], "--confidence"),
+    (["--backend", "auto"], "--backend"),
+    (["--sde", "--scheme", "richardson"], "--scheme"),
+])
+def test_sampling_options_are_rejected_by_the_exact_engine(extra, named, capsys) -> None:
+    """Options of the Monte Carlo engine are errors under --engine exact, not silently ignored."""
+    from theorylab.cli.main import main
+
+    rc = main(["simulate", "dsgd", "--dim", "4", "--agents", "2", "--steps", "20", "--engine", "exact", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and named in err[0] and "Monte Carlo" in err[0], err

@@ -12,6 +12,7 @@ from ..errors import InvalidParameterError, TheorylabError
 from ._io import figure_file, seed_type
 
 METHODS = ("dsgd", "dcsgd", "dsignsgd")
+DEFAULT_REPLICAS = 200
 
 # The methods' own options: CLI flag -> algorithm option (theorylab.simulate.algorithms decides which
 # method takes which; a flag given to a method that does not take it is a one-line error, exit 2).
@@ -93,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
                    "C(x, rng)); one per agent separated by ';'")
     p.add_argument("--eta", type=_positive_float("--eta"), default=0.01, help="learning rate (default 0.01)")
     p.add_argument("--steps", type=_positive_int("--steps"), default=2000, help="number of steps (default 2000)")
-    p.add_argument("--replicas", type=_positive_int("--replicas"), default=200,
+    p.add_argument("--replicas", type=_positive_int("--replicas"), default=None,
                    help="independent replicas (default 200)")
     g = p.add_argument_group("method options (each rejected where it does not apply)")
     g.add_argument("--local-steps", type=_positive_int("--local-steps"), default=None, metavar="K",
@@ -233,7 +234,8 @@ def simulation(args: argparse.Namespace) -> Any:
     from ..simulate import simulate
 
     return simulate(inp["method"], inp["problem"], inp["noise"], eta=args.eta, steps=args.steps,
-                    replicas=args.replicas, compressor=inp["compressor"], sde=args.sde, bound=args.bound,
+                    replicas=args.replicas or DEFAULT_REPLICAS, compressor=inp["compressor"], sde=args.sde,
+                    bound=args.bound,
                     ell=args.ell or "A", R=args.radius, seed=args.seed, backend=args.backend,
                     confidence=args.confidence, burn_in=args.burn_in, points=args.points,
                     substeps=args.substeps or 1, scheme=args.scheme or "euler", progress=args.progress, options=inp["options"] or None)
@@ -287,6 +289,14 @@ def _reject_inapplicable(args: argparse.Namespace) -> None:
     for option, dest in (("--scheme", "scheme"), ("--substeps", "substeps")):
         if getattr(args, dest) is not None and not args.sde:
             raise InvalidParameterError(f"{option} applies to the SDE: add --sde, or drop {option}")
+    if getattr(args, "engine", "montecarlo") == "exact":  # sampling options mean nothing for exact moments
+        given = [o for o, v in (("--replicas", args.replicas), ("--burn-in", args.burn_in),
+                                ("--scheme", args.scheme), ("--substeps", args.substeps)) if v is not None]
+        given += ["--confidence"] * (args.confidence != 0.95) + ["--backend"] * (args.backend != "numpy")
+        if given:
+            raise InvalidParameterError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to the Monte Carlo "
+                                        "engine; --engine exact computes the moments without sampling (numpy only): "
+                                        "drop them")
 
 
 def _jsonable(o: object) -> object:
