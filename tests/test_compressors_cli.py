@@ -167,3 +167,17 @@ def test_simulate_runs_a_user_compressor_from_a_file(tmp_path, capsys):
 def test_progress_bar_goes_to_stderr(capsys):
     assert main(["compressors", "check", "topk:k=2", "--dim", "8", "--progress"]) == 0
     assert "HOLDS" in capsys.readouterr().out
+
+
+def test_a_deadline_keeps_compiled_kernels_out_of_reach_of_the_alarm(monkeypatch):
+    """Under --timeout the numba kernels are off (an asynchronous alarm inside numba's dispatcher can
+    crash the process), and their previous state comes back afterwards."""
+    from theorylab import _numba
+    from theorylab.cli import compressors as cc
+
+    seen = []
+    monkeypatch.setattr(_numba, "_FORCED", None)
+    with cc._deadline(30.0):
+        seen.append(_numba.enabled())
+    assert seen == [False]
+    assert _numba._FORCED is None

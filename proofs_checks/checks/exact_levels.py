@@ -3,7 +3,7 @@
 Compagnoni et al. 2025 (Theorem 1: the SDEs of DSGD/DCSGD; Theorem 3: the PL bound) state
 their results for the SDE. On quadratics the optimizer's and the SDE's first two moments
 follow exact recursions, so three statements that Monte Carlo can only approach become
-exact ones (see docs/theory.md, "exact moments"):
+exact ones (see docs/theory.md#exact-moments):
 
 - Theorem 3 vs the optimizer: on ``f = ‖x‖²/2`` (``L = μ``) the SDE's level *is* Theorem 3's
   level, while the discrete optimizer's level, an exact rational function of η, exceeds it by

@@ -92,6 +92,15 @@ def _deadline(seconds: float | None) -> Iterator[None]:
     def fire(signum: int, frame: Any) -> None:
         raise _Alarm
 
+    # The alarm raises asynchronously, between any two bytecodes. numba's dispatcher runs Python
+    # code (argument typing, first-call compilation) inside C code that does not expect an exception
+    # there: an alarm landing in it crashed the process (a segmentation fault seen once under
+    # pytest-xdist). Under a deadline the compiled kernels are therefore switched off (the numpy
+    # paths have the same law), and restored afterwards.
+    from .. import _numba
+
+    forced = _numba._FORCED
+    _numba.use_numba(False)
     old = signal.signal(signal.SIGALRM, fire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -102,6 +111,7 @@ def _deadline(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        _numba.use_numba(forced)
 
 
 @contextmanager
