@@ -284,6 +284,23 @@ def bench_elements(xp_name: str, quick: bool) -> dict:
 # ---------------------------------------------------------------------------- 4. SDE: torchsde, diffrax
 
 
+def torch_sde(f_t: Callable, g_t: Callable):  # noqa: ANN201 - a torch.nn.Module (torch is optional)
+    """A torchsde SDE (Itô, diagonal noise) with drift ``f_t(y)`` and diffusion ``g_t(y)``, broadcast to ``y``."""
+    import torch
+
+    class TorchSDE(torch.nn.Module):
+        noise_type = "diagonal"
+        sde_type = "ito"
+
+        def f(self, t, y):
+            return f_t(y) + torch.zeros_like(y)
+
+        def g(self, t, y):
+            return g_t(y) + torch.zeros_like(y)
+
+    return TorchSDE()
+
+
 def _sde_contenders(d: int, paths: int, steps: int, exact: bool, want_torch: bool) -> tuple[dict, dict]:
     import sympy as sp
 
@@ -315,22 +332,12 @@ def _sde_contenders(d: int, paths: int, steps: int, exact: bool, want_torch: boo
             torch.set_num_threads(1)
             f_t, g_t = (sp.lambdify([gj], e, "torch") for e in (exprs[0], sp.sqrt(exprs[1])))
 
-            class TorchSDE(torch.nn.Module):
-                noise_type = "diagonal"
-                sde_type = "ito"
-
-                def f(self, t, y):
-                    return f_t(y) + torch.zeros_like(y)
-
-                def g(self, t, y):
-                    return g_t(y) + torch.zeros_like(y)
-
             y0 = torch.ones(paths, d, dtype=torch.float64)
 
             def run_torch() -> None:
                 bm = torchsde.BrownianInterval(t0=0.0, t1=T, size=(paths, d), dtype=torch.float64, dt=eta)
                 with torch.no_grad():
-                    torchsde.sdeint(TorchSDE(), y0, torch.tensor([0.0, T], dtype=torch.float64), method="euler",
+                    torchsde.sdeint(torch_sde(f_t, g_t), y0, torch.tensor([0.0, T], dtype=torch.float64), method="euler",
                                     dt=eta, bm=bm)
             fns["torchsde"] = run_torch
             info["torch"] = f"{torch.__version__}, torchsde {torchsde.__version__}"
@@ -430,21 +437,11 @@ def pathwise_vs_torchsde() -> dict:
     f_t = sp.lambdify([gj], sym.drift.subs(vals), "torch")
     g_t = sp.lambdify([gj], sp.sqrt(sym.cov_diag.subs(vals)), "torch")
 
-    class TorchSDE(torch.nn.Module):
-        noise_type = "diagonal"
-        sde_type = "ito"
-
-        def f(self, t, y):
-            return f_t(y) + torch.zeros_like(y)
-
-        def g(self, t, y):
-            return g_t(y) + torch.zeros_like(y)
-
     y0 = torch.ones(paths, d, dtype=torch.float64)
     bm = torchsde.BrownianInterval(t0=0.0, t1=small * eta, size=(paths, d), dtype=torch.float64, dt=eta)
     ts = torch.linspace(0, small * eta, small + 1, dtype=torch.float64)
     with torch.no_grad():
-        ys = torchsde.sdeint(TorchSDE(), y0, ts, method="euler", dt=eta, bm=bm).numpy()
+        ys = torchsde.sdeint(torch_sde(f_t, g_t), y0, ts, method="euler", dt=eta, bm=bm).numpy()
     dw = np.stack([bm(ts[i], ts[i + 1]).numpy() for i in range(small)])
     mine = integrate(ours, problem, eta=eta, steps=small, paths=paths, brownian=dw, points=small + 1)
     gap_torch = 0.5 * np.sum(ys * ys, axis=-1)

@@ -18,7 +18,7 @@ from theorylab.errors import InvalidParameterError
 from theorylab.simulate import (custom_quadratic, gaussian, mixing_matrix, mixing_rate, quadratic, run_algorithm,
                                 run_optimizer, topology, validate_mixing)
 from theorylab.simulate.algorithms import ALGORITHMS, get_algorithm, register_algorithm
-from theorylab.simulate.algorithms.scaffold import Scaffold
+from helpers_algorithms import ScaffoldAddsCi
 
 R, N, D = 3, 4, 5
 NOISELESS = gaussian(0.0)
@@ -285,24 +285,7 @@ def test_scaffold_reaches_x_star_linearly_and_planted_bug_does_not() -> None:
     assert errs[-1] < 1e-10
     assert errs[1] < errs[0] * 0.5 and errs[2] < errs[1] * 0.5  # geometric decrease
 
-    class AddsCi(Scaffold):
-        """Planted bug: the server adds the new c_i instead of Δc_i to c."""
-
-        name = "scaffold-planted"
-
-        def step(self, s, ctx):
-            k, lr, n_s = ctx.cache["fed"]
-            x = s.x[:, None, :]
-            y = np.broadcast_to(x, (ctx.replicas, ctx.n, ctx.d)).copy()
-            corr = s.c[:, None, :] - s.ci
-            for _ in range(k):
-                y -= ctx.eta * (ctx.local_grads(y) + corr)
-            ci_new = s.ci - s.c[:, None, :] + (x - y) / (k * ctx.eta)
-            s.x += lr * (y - x).mean(axis=1)
-            s.c += ci_new.sum(axis=1) / ctx.n
-            s.ci = ci_new
-
-    cap = _Capture(AddsCi())
+    cap = _Capture(ScaffoldAddsCi())
     run_algorithm(cap, p, NOISELESS, eta=0.1, steps=80, replicas=R, local_steps=5)
     bad = cap.alg.iterate(cap.state)
     assert not np.all(np.isfinite(bad)) or np.linalg.norm(bad[0] - p.x_star) > 1e-3

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from proofs_checks import discover, registry
-from theorylab.simulate.algorithms.scaffold import Scaffold
+from helpers_algorithms import ScaffoldAddsCi
 
 discover()
 
@@ -33,22 +33,6 @@ def test_dcsgd_floor_planted_formula_and_planted_diana() -> None:
     assert v.status == "refuted" and any("DCSGD floor" in k for k in v.counterexample)
     w = c.run("quick", diana_alpha=1e-6)  # shifts that barely learn: DIANA ≈ DCSGD, keeps a floor
     assert w.status == "refuted" and "DIANA converges to x* (Rand-1)" in w.counterexample
-
-
-class ScaffoldAddsCi(Scaffold):
-    """Planted bug: the server adds the clients' new c_i (not Δc_i) to c."""
-
-    def step(self, s, ctx):
-        k, lr, n_s = ctx.cache["fed"]
-        x = s.x[:, None, :]
-        y = np.broadcast_to(x, (ctx.replicas, ctx.n, ctx.d)).copy()
-        corr = s.c[:, None, :] - s.ci
-        for _ in range(k):
-            y -= ctx.eta * (ctx.local_grads(y) + corr)
-        ci_new = s.ci - s.c[:, None, :] + (x - y) / (k * ctx.eta)
-        s.x += lr * (y - x).mean(axis=1)
-        s.c += ci_new.sum(axis=1) / ctx.n
-        s.ci = ci_new
 
 
 def test_scaffold_check_refutes_a_planted_scaffold() -> None:
