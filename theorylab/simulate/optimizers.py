@@ -117,6 +117,7 @@ def _is_randk(c: Any) -> bool:
 def _direction_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] | None, replicas: int,
                   xp: ModuleType, fast: bool) -> tuple[Callable[[Any, Any], Any], str]:
     """The function ``(x, rng) -> (1/N) Σ_i update_i`` of one step, and the name of the path taken."""
+    fast = fast and _shortcut_valid(problem)
     n, d = problem.n_agents, problem.d
     shape = (replicas, n, d)
     noise.scales(n)  # validates per-agent sigma length
@@ -182,12 +183,18 @@ def _direction_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] 
     return dense_direction, "dense"
 
 
+def _shortcut_valid(problem: Problem) -> bool:
+    """The Rand-k shortcuts (gather the gradient on the support only, fused kernel) assume
+    ``∇f_i = ∇f + b_i``; per-agent Hessians (``custom_quadratic``) must take the dense path."""
+    return bool(getattr(problem, "affine_tilts", True))
+
+
 def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] | None, replicas: int,
                     xp: ModuleType, rng: Any, eta: float, fast: bool | str) -> tuple[Callable[[Any], None], str] | None:
     """The fused numba step ``x ← x − η·direction(x)`` (in place) for DCSGD with Rand-k on every
     agent, or None when it does not apply (numba off or absent, another backend or generator,
     another method or compressor, ``fast`` False or ``"numpy"``)."""
-    if fast is not True or method != "dcsgd" or comps is None or xp is not np:
+    if fast is not True or method != "dcsgd" or comps is None or xp is not np or not _shortcut_valid(problem):
         return None
     if not isinstance(rng, np.random.Generator) or not _numba.enabled() or not all(_is_randk(c) for c in comps):
         return None
@@ -249,8 +256,6 @@ def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, st
         raise InvalidParameterError(f"{method} takes no compressor (got {compressor!r}); use dcsgd")
     if fast not in (True, False, "numpy"):
         raise InvalidParameterError(f"fast must be True, False or 'numpy', got {fast!r}")
-    if not getattr(problem, "affine_tilts", True):
-        fast = False  # the Rand-k paths assume grad f_i = grad f + b_i; per-agent Hessians take the dense path
     rng = default_rng(seed, xp)
     kernel = _kernel_step_fn(method, problem, noise, comps, replicas, xp, rng, float(eta), fast)
     if kernel is not None:

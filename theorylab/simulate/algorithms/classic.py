@@ -48,7 +48,7 @@ class Classic:
     def init(self, ctx: Context) -> ServerState:
         from ..optimizers import _direction_fn, _kernel_step_fn
 
-        fast = ctx.fast if getattr(ctx.problem, "affine_tilts", True) else False
+        fast = ctx.fast  # the optimizers' own checks refuse the shortcuts where they are not valid
         kernel = _kernel_step_fn(self.base, ctx.problem, ctx.noise, ctx.comps, ctx.replicas, ctx.xp, ctx.rng,
                                  float(ctx.eta), fast)
         if kernel is not None:  # the fused numba Rand-k step, as in optimizers.run_optimizer

@@ -177,8 +177,6 @@ def run_optimizer(method: Any, problem: Problem, noise: Noise, *, eta: float, st
     from .. import optimizers
 
     if isinstance(method, str) and method.lower() in optimizers.METHODS and not options and not more_options:
-        if not getattr(problem, "affine_tilts", True):
-            fast = False  # ("numpy" and True would be True: keep the string when the shortcut applies)
         run = optimizers.run_optimizer(method, problem, noise, eta=eta, steps=steps, replicas=replicas,
                                        compressor=compressor, seed=seed, backend=backend, x0=x0, points=points,
                                        blocks=blocks, observe_every=observe_every, explode=explode,
