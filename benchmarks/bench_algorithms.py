@@ -11,10 +11,14 @@ Both sides run T steps (rounds) from the same start; the loop side runs every re
 extrapolation). Rounds are interleaved (batched, loop, batched, loop, ...) and the median of the
 rounds is reported, with the ratio loop / batched. Target >= 20x. No timing is asserted anywhere.
 
-For context each row also gives the random-number floor of one batched step: the time to draw the
-Gaussian noise arrays (R, N, d) that step needs (K per round for the local methods), measured in the
-same round; the loop draws the same numbers in (N, d) blocks, so a step whose cost is mostly this
-floor cannot be sped up much by batching.
+For context each row also gives numpy's random-number floor of one batched step: the time
+``Generator.standard_normal`` takes to draw the Gaussian noise that step uses (R·N·d values per
+gradient; K local steps on the S sampled clients for the local methods, R·S·d·K; the
+full-synchronisation branch, probability p, for MARINA), measured in the same round. The loop draws
+the same numbers in (N, d) or (S, d) blocks. With numba (the ``fast`` extra) the batched side draws
+them inside a compiled pass with numba's port of numpy's ziggurat on the same generator (the same
+numbers, about 2x faster than numpy's own fill on the machine this was written on), so it can go
+below this floor.
 
 Fresh (R, N, d) work arrays are 640 kB; glibc may return them to the OS and page-fault them back
 every step. ``MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296`` in the environment
@@ -99,8 +103,8 @@ def loop_fedavg(p, C, T, eta, rng):
         for _ in range(T):
             sel = _sample(rng)
             y = np.broadcast_to(x, (N, D)).copy()
-            for _ in range(K_LOCAL):
-                y = y - eta * _local(p, y, rng)
+            for _ in range(K_LOCAL):  # only the sampled clients' updates are used: only they draw noise
+                y[sel] -= eta * (p.local_grads(y)[sel] + rng.standard_normal((S, D)))
             x = x + (y[sel] - x).mean(axis=0)
 
 
@@ -111,7 +115,7 @@ def loop_scaffold(p, C, T, eta, rng):
             sel = _sample(rng)
             y = np.broadcast_to(x, (N, D)).copy()
             for _ in range(K_LOCAL):
-                y = y - eta * (_local(p, y, rng) - ci + c)
+                y[sel] -= eta * (p.local_grads(y)[sel] + rng.standard_normal((S, D)) - ci[sel] + c)
             new = ci - c + (x - y) / (K_LOCAL * eta)
             dc = (new[sel] - ci[sel]).sum(axis=0) / N
             ci[sel] = new[sel]
@@ -126,7 +130,7 @@ def loop_fedavg_m(p, C, T, eta, rng, beta=0.5):
             sel = _sample(rng)
             y = np.broadcast_to(x, (N, D)).copy()
             for _ in range(K_LOCAL):
-                y = y - eta * (beta * _local(p, y, rng) + (1 - beta) * g)
+                y[sel] -= eta * (beta * (p.local_grads(y)[sel] + rng.standard_normal((S, D))) + (1 - beta) * g)
             g = (x - y[sel]).mean(axis=0) / (eta * K_LOCAL)
             x = x - eta * K_LOCAL * g
 
@@ -139,8 +143,10 @@ def loop_gossip(p, C, T, eta, rng):
             X = W @ X - eta * _local(p, X, rng)
 
 
-NORMALS_PER_STEP = {"ef14": 1, "ef21": 1, "diana": 1, "marina": 1, "fedavg": K_LOCAL, "scaffold": K_LOCAL,
-                    "fedavg-m": K_LOCAL, "gossip-sgd": 1}
+# Gaussian (R, N, d) arrays' worth of noise one step uses: K local steps on the S of N sampled clients
+# for the federated methods, the full-synchronisation branch (probability p) for MARINA
+NORMALS_PER_STEP = {"ef14": 1, "ef21": 1, "diana": 1, "marina": 0.25, "fedavg": K_LOCAL * S / N,
+                    "scaffold": K_LOCAL * S / N, "fedavg-m": K_LOCAL * S / N, "gossip-sgd": 1}
 
 CASES = {
     # name: (method, batched options, compressor?, loop reference)
@@ -161,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None, help="also write the results as JSON")
     ap.add_argument("--only", nargs="*", default=None, help="algorithms to time (default all)")
     args = ap.parse_args(argv)
-    steps = 5 if args.quick else 20
+    steps = 5 if args.quick else 50
     rounds = 3
     p = problem_from_spec("quadratic:mu=0.5,L=2,hetero=1", D, N)
     noise = gaussian(1.0)
@@ -177,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in range(rounds):
             g = np.random.default_rng(r)
             t0 = time.perf_counter()
-            for _ in range(NORMALS_PER_STEP[name] * steps):
-                g.standard_normal((R, N, D))
+            for _ in range(steps):
+                g.standard_normal((round(NORMALS_PER_STEP[name] * R), N, D))
             tf.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             run_optimizer(method, p, noise, eta=eta, steps=steps, replicas=R, compressor=f"randk:k={KEEP}" if comp else None,

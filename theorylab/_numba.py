@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
-           "standard_normal_fill", "euler_diag", "euler_rank1", "ENV_VAR"]
+           "standard_normal_fill", "add_normal", "add_normal_rows", "euler_diag", "euler_rank1", "ENV_VAR"]
 
 ENV_VAR = "THEORYLAB_NUMBA"
 
@@ -160,6 +160,29 @@ if _numba is not None:
             flat[i] = rng.standard_normal()
 
     @_njit
+    def _add_normal(rng: Any, g: np.ndarray, scales: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+        reps, n, d = out.shape
+        for r in range(reps):
+            for a in range(n):
+                s = scales[a]
+                for j in range(d):
+                    out[r, a, j] = g[r, a, j] + s * rng.standard_normal()
+
+    @_njit
+    def _add_normal_rows(rng: Any, g: np.ndarray, scales: np.ndarray, rows: np.ndarray,
+                         out: np.ndarray) -> None:  # pragma: no cover
+        reps, n, d = out.shape
+        for r in range(reps):
+            for a in range(n):
+                if rows[r, a]:
+                    s = scales[a]
+                    for j in range(d):
+                        out[r, a, j] = g[r, a, j] + s * rng.standard_normal()
+                else:
+                    for j in range(d):
+                        out[r, a, j] = g[r, a, j]
+
+    @_njit
     def _euler_diag(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, bc: np.ndarray, dd: np.ndarray,
                     dc: np.ndarray, h: float, sq: float, dw: np.ndarray) -> None:  # pragma: no cover
         reps, d = x.shape
@@ -272,6 +295,25 @@ def standard_normal_fill(rng: np.random.Generator, out: np.ndarray) -> np.ndarra
     """Fill the C-contiguous float64 ``out`` with standard normals: the same numbers, in the same
     order, as ``rng.standard_normal(out=out)`` (numba's port of numpy's ziggurat), faster."""
     _normal_fill(rng, out)
+    return out
+
+
+def add_normal(rng: np.random.Generator, g: np.ndarray, scales: np.ndarray, out: np.ndarray) -> np.ndarray:
+    r"""``out[r, a, j] = g[r, a, j] + scales[a] · N_{r,a,j}`` with standard normals ``N`` drawn in C
+    order: bit for bit what ``z = rng.standard_normal(out.shape); z *= scales[:, None]; z += g`` gives
+    (the same numbers; ``s·N + g == g + s·N`` in IEEE arithmetic), in one pass and without the
+    temporary. ``g``: float64 ``(R, N, d)``, any strides (a broadcast view is fine); ``scales``:
+    float64 ``(N,)``; ``out``: C-contiguous float64 ``(R, N, d)``, may be ``g`` itself."""
+    _add_normal(rng, g, scales, out)
+    return out
+
+
+def add_normal_rows(rng: np.random.Generator, g: np.ndarray, scales: np.ndarray, rows: np.ndarray,
+                    out: np.ndarray) -> np.ndarray:
+    r""":func:`add_normal` on the rows ``rows[r, a]`` (bool ``(R, N)``) only; ``out = g`` elsewhere.
+    The normals are drawn in C order over the selected rows: bit for bit
+    ``out[rows] = g[rows] + scales[a] · rng.standard_normal((rows.sum(), d))``."""
+    _add_normal_rows(rng, g, scales, rows, out)
     return out
 
 

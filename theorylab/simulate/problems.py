@@ -110,6 +110,19 @@ class Problem:
         g = self.grad(y)
         return g + self._on("tilts", xp) if self.heterogeneous else g
 
+    def agent_grads_into(self, x: Any, out: Any) -> Any:
+        """:meth:`agent_grads` written into ``out`` (``(..., N, d)``, not overlapping ``x``) and
+        returned. The base class copies; a problem may override it to fill ``out`` without
+        temporaries (the batched algorithms call it every step with a reused buffer)."""
+        out[...] = self.agent_grads(x)
+        return out
+
+    def local_grads_into(self, y: Any, out: Any) -> Any:
+        """:meth:`local_grads` written into ``out`` (the shape of ``y``, not overlapping ``y``) and
+        returned; see :meth:`agent_grads_into`."""
+        out[...] = self.local_grads(y)
+        return out
+
     def agent_grads_at(self, x: Any, idx: Any, agents: Any = None) -> Any:
         """``∇f_i(x)`` on the coordinates ``idx``: ``x (..., d)``, ``idx (..., m, k)`` -> ``(..., m, k)``,
         for the agents ``i`` in ``agents`` (``m`` of them; default all ``N``).
@@ -175,6 +188,24 @@ class Quadratic(Problem):
             return self._on("eigenvalues", xp) * x
         q = self._on("rotation", xp)
         return ((x @ q.T) * self._on("eigenvalues", xp)) @ q
+
+    def agent_grads_into(self, x: Any, out: Any) -> Any:
+        if self.rotation is not None:
+            return super().agent_grads_into(x, out)
+        xp = array_namespace(x)
+        xp.multiply(self._on("eigenvalues", xp), x[..., None, :], out=out)  # A x on every agent row
+        if self.heterogeneous:
+            out += self._on("tilts", xp)
+        return out
+
+    def local_grads_into(self, y: Any, out: Any) -> Any:
+        if self.rotation is not None:
+            return super().local_grads_into(y, out)
+        xp = array_namespace(y)
+        xp.multiply(self._on("eigenvalues", xp), y, out=out)
+        if self.heterogeneous:
+            out += self._on("tilts", xp)
+        return out
 
     @property
     def agent_optima(self) -> np.ndarray:
@@ -391,6 +422,22 @@ class CustomQuadratic(Problem):
         h = self._on("hessians", xp)
         hy = y * h if self.diagonal else xp.einsum("nij,...nj->...ni", h, y)
         return hy - self._on("hc", xp)
+
+    def agent_grads_into(self, x: Any, out: Any) -> Any:
+        if not self.diagonal:
+            return super().agent_grads_into(x, out)
+        xp = array_namespace(x)
+        xp.multiply(x[..., None, :], self._on("hessians", xp), out=out)
+        out -= self._on("hc", xp)
+        return out
+
+    def local_grads_into(self, y: Any, out: Any) -> Any:
+        if not self.diagonal:
+            return super().local_grads_into(y, out)
+        xp = array_namespace(y)
+        xp.multiply(y, self._on("hessians", xp), out=out)
+        out -= self._on("hc", xp)
+        return out
 
     def agent_grads_at(self, x: Any, idx: Any, agents: Any = None) -> Any:
         xp = array_namespace(x)

@@ -34,6 +34,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ... import _numba
 from ...errors import InvalidParameterError
 from ..noise import Noise
 from ..problems import Problem
@@ -166,24 +167,68 @@ class Context:
             z *= self.xp.asarray(self.noise.scales(n))[:, None]
         return z
 
-    def grads(self, x: Any) -> Any:
-        """Stochastic gradients ``∇f_i(x) + Z_i`` of every agent at the server points ``x (R, d)``:
-        ``(R, N, d)``, noise independent across replicas and agents (a fresh array)."""
-        z = self.noise_like((x.shape[0], self.n, self.d))
-        g = self.problem.agent_grads(x)
-        if z is None:
-            return self.xp.array(g, copy=True)
-        z += g
-        return z
+    def buffer(self, name: str, shape: tuple[int, ...]) -> Any:
+        """A float64 work array of ``shape`` kept across steps under ``name`` (uninitialised the
+        first time; afterwards whatever the caller left in it). Steps use these for temporaries,
+        so that the hot loop does not allocate ``(R, N, d)`` arrays."""
+        key = ("buffer", name)
+        buf = self.cache.get(key)
+        if buf is None or buf.shape != tuple(shape):
+            buf = self.cache[key] = self.xp.empty(shape)
+        return buf
 
-    def local_grads(self, y: Any) -> Any:
-        """Stochastic gradients ``∇f_i(y_i) + Z_i`` at per-agent points ``y (R, N, d)`` (a fresh array)."""
-        z = self.noise_like(y.shape)
-        g = self.problem.local_grads(y)
-        if z is None:
-            return self.xp.array(g, copy=True)
-        z += g
-        return z
+    def grads(self, x: Any, out: Any = None) -> Any:
+        """Stochastic gradients ``∇f_i(x) + Z_i`` of every agent at the server points ``x (R, d)``:
+        ``(R, N, d)``, noise independent across replicas and agents. A fresh array, or ``out``
+        (``(R, N, d)``, not overlapping ``x``) filled and returned."""
+        if out is None:
+            return self._noisy(self.problem.agent_grads(x), None)
+        return self._noisy(self.problem.agent_grads_into(x, out), out)
+
+    def local_grads(self, y: Any, out: Any = None, rows: Any = None) -> Any:
+        """Stochastic gradients ``∇f_i(y_i) + Z_i`` at per-agent points ``y (R, N, d)``: a fresh
+        array, or ``out`` (the shape of ``y``, not overlapping it) filled and returned.
+
+        ``rows`` (bool ``(R, N)``, optional): draw noise only for those (replica, agent) rows; the
+        others get the exact gradient. For a caller that uses only those rows (e.g. the sampled
+        clients of a round) the law of what it uses is unchanged, and it draws less."""
+        g = self.problem.local_grads(y) if out is None else self.problem.local_grads_into(y, out)
+        return self._noisy(g, out, rows)
+
+    def _noisy(self, g: Any, out: Any, rows: Any = None) -> Any:
+        """``g + Z`` written into ``out`` (which may be ``g``), or into a fresh array when ``out`` is
+        None; with ``rows``, noise on those rows only. Gaussian noise on numpy with numba: one
+        compiled pass drawing the same numbers in the same order as the numpy path (a bit-identical
+        result)."""
+        if all(s == 0 for s in self.noise.sigma):
+            if out is None:
+                return self.xp.array(g, copy=True)
+            if out is not g:
+                out[...] = g
+            return out
+        if out is None:
+            out = self.xp.empty(g.shape)
+        if (self.noise.gaussian and self.xp is np and isinstance(self.rng, np.random.Generator)
+                and getattr(g, "dtype", None) == np.float64 and g.ndim == 3 and _numba.enabled()):
+            scales = self.cache.get("noise-scales")
+            if scales is None:
+                scales = self.cache["noise-scales"] = np.ascontiguousarray(self.noise.scales(g.shape[1]),
+                                                                           dtype=np.float64)
+            if rows is None:
+                return _numba.add_normal(self.rng, g, scales, out)
+            return _numba.add_normal_rows(self.rng, g, scales, np.ascontiguousarray(rows, dtype=np.bool_), out)
+        if rows is None:
+            z = self.noise_like(g.shape)
+            z += g
+            out[...] = z
+            return out
+        if out is not g:
+            out[...] = g
+        sel = rows.nonzero()
+        z = self.noise.standard((int(sel[0].shape[0]), g.shape[-1]), self.rng, self.xp)
+        z *= self.xp.asarray(self.noise.scales(g.shape[1]))[sel[1]][:, None]
+        out[sel] += z
+        return out
 
     # --- compression
     def compress(self, v: Any) -> Any:
@@ -212,11 +257,11 @@ class Context:
             xp, d = self.xp, v.shape[-1]
             rows = v.shape[:-1]
             idx = c.sample_support(rows, d, self.rng)
-            key = ("row-offsets", rows)
-            off = self.cache.get(key)
-            if off is None:
-                off = self.cache[key] = (xp.arange(int(np.prod(rows))) * d).reshape(*rows, 1)
-            flat = (idx + off).reshape(-1)
+            nrows = int(np.prod(rows))
+            base = self.cache.get(("row-offsets", d))
+            if base is None or base.shape[0] < nrows:  # one cached arange, sliced (row counts vary)
+                base = self.cache[("row-offsets", d)] = xp.arange(max(nrows, 1)) * d
+            flat = (idx + base[:nrows].reshape(*rows, 1)).reshape(-1)
             out = xp.zeros(v.size)
             out[flat] = xp.ascontiguousarray(v).reshape(-1)[flat] * float(c.scale(d))
             return out.reshape(v.shape)
@@ -230,10 +275,14 @@ class Context:
         if s >= n:
             return xp.full((r, n), 1.0 / n)
         keys = self.rng.random((r, n))
-        chosen = xp.argsort(keys, axis=1)[:, :s]
-        w = xp.zeros(r * n)
-        w[(xp.arange(r)[:, None] * n + chosen).reshape(-1)] = 1.0 / s  # flat scatter (numpy and cupy)
-        return w.reshape(r, n)
+        # the S smallest of N i.i.d. uniform keys form a uniform S-subset; a partition finds them
+        mask = keys <= xp.partition(keys, s - 1, axis=1)[:, s - 1:s]
+        if bool((mask.sum(axis=1) != s).any()):  # a tie at the S-th key (probability ~N²·2⁻⁵³)
+            chosen = xp.argsort(keys, axis=1)[:, :s]
+            flat = xp.zeros(r * n, dtype=bool)
+            flat[(xp.arange(r)[:, None] * n + chosen).reshape(-1)] = True  # flat scatter (numpy and cupy)
+            mask = flat.reshape(r, n)
+        return mask * (1.0 / s)
 
 
 def compressor_omega(ctx: Context) -> float | None:

@@ -46,13 +46,20 @@ class FedAvg:
         return FedAvgState(ctx.x0.copy())
 
     def step(self, s: FedAvgState, ctx: Context) -> None:
+        xp, shape = ctx.xp, (ctx.replicas, ctx.n, ctx.d)
         k, lr, n_s = ctx.cache["fed"]
         w = ctx.sample_clients(n_s)
-        y = ctx.xp.broadcast_to(s.x[:, None, :], (ctx.replicas, ctx.n, ctx.d)).copy()
+        rows = (w > 0) if n_s < ctx.n else None  # noise only where it is used: the sampled clients
+        x = s.x[:, None, :]
+        y, g = ctx.buffer("y", shape), ctx.buffer("g", shape)
+        y[...] = x
         for _ in range(k):
-            y -= ctx.eta * ctx.local_grads(y)
-        delta = ctx.compress(y - s.x[:, None, :])
-        s.x += lr * ctx.xp.matmul(w[:, None, :], delta)[:, 0, :]
+            ctx.local_grads(y, out=g, rows=rows)
+            g *= ctx.eta
+            y -= g
+        y -= x  # the clients' updates y_i − x
+        delta = ctx.compress(y)
+        s.x += lr * xp.einsum("rn,rnd->rd", w, delta)
 
     def iterate(self, s: FedAvgState) -> Any:
         return s.x

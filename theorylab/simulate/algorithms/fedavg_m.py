@@ -48,18 +48,24 @@ class FedAvgM:
         return FedAvgMState(ctx.x0.copy(), ctx.xp.zeros((ctx.replicas, ctx.d)))
 
     def step(self, s: FedAvgMState, ctx: Context) -> None:
-        xp = ctx.xp
+        xp, shape = ctx.xp, (ctx.replicas, ctx.n, ctx.d)
         k, lr, n_s = ctx.cache["fed"]
         beta = ctx.cache["beta"]
         w = ctx.sample_clients(n_s)
+        rows = (w > 0) if n_s < ctx.n else None  # noise only where it is used: the sampled clients
         x = s.x[:, None, :]
-        y = xp.broadcast_to(x, (ctx.replicas, ctx.n, ctx.d)).copy()
-        mom = (1.0 - beta) * s.g[:, None, :]
+        y, g = ctx.buffer("y", shape), ctx.buffer("g", shape)
+        mom = (ctx.eta * (1.0 - beta)) * s.g[:, None, :]  # η(1 − β) g, (R, 1, d)
+        y[...] = x
         for _ in range(k):
-            y -= ctx.eta * (beta * ctx.local_grads(y) + mom)
-        delta = ctx.compress(y - x)
-        s.g = -xp.matmul(w[:, None, :], delta)[:, 0, :] / (ctx.eta * k)
-        s.x -= lr * ctx.eta * k * s.g
+            ctx.local_grads(y, out=g, rows=rows)
+            g *= ctx.eta * beta
+            g += mom
+            y -= g
+        y -= x
+        delta = ctx.compress(y)
+        s.g = xp.einsum("rn,rnd->rd", w, delta) * (-1.0 / (ctx.eta * k))
+        s.x -= (lr * ctx.eta * k) * s.g
 
     def iterate(self, s: FedAvgMState) -> Any:
         return s.x

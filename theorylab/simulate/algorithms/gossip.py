@@ -55,14 +55,24 @@ class GossipSGD:
         return GossipState(X)
 
     def step(self, s: GossipState, ctx: Context) -> None:
+        xp, shape = ctx.xp, (ctx.replicas, ctx.n, ctx.d)
         mats = ctx.cache["W"]
         w = mats[s.t % len(mats)]
-        g = ctx.compress(ctx.local_grads(s.X))
+        g = ctx.compress(ctx.local_grads(s.X, out=ctx.buffer("g", shape)))
+        # the new iterate goes to the spare buffer, and the old one becomes the spare
+        new = ctx.cache.get("spare")
+        if new is None or new.shape != shape:
+            new = xp.empty(shape)
         # W (N, N) @ X (R, N, d) broadcasts over replicas (5x faster than einsum at N = 4, d = 20)
         if ctx.cache["atc"]:
-            s.X = ctx.xp.matmul(w, s.X - ctx.eta * g)
+            g *= -ctx.eta
+            g += s.X
+            xp.matmul(w, g, out=new)
         else:
-            s.X = ctx.xp.matmul(w, s.X) - ctx.eta * g
+            xp.matmul(w, s.X, out=new)
+            g *= ctx.eta
+            new -= g
+        ctx.cache["spare"], s.X = s.X, new
         s.t += 1
 
     def iterate(self, s: GossipState) -> Any:

@@ -11,8 +11,9 @@ State: server ``x (R, d)``, per-agent estimates ``g_i (R, N, d)``, ``g = mean g_
     g   = mean g_i ;  x ← x⁺
 
 The difference is taken on one sample (VR-MARINA's convention): with additive gradient noise
-the two noises cancel, so the compressed differences are noise-free. Both branches are computed
-for every replica and the coin selects (the random draws do not depend on the coin).
+the two noises cancel, so the compressed differences are noise-free. The compressed difference is
+computed for every replica (the compressor is applied to the whole ``(R, N, d)`` batch each step)
+and the noisy full gradients only for the replicas whose coin came up.
 """
 
 from __future__ import annotations
@@ -55,13 +56,14 @@ class MARINA:
         return MARINAState(x, gi, gi.mean(axis=1))
 
     def step(self, s: MARINAState, ctx: Context) -> None:
-        xp = ctx.xp
         x_new = s.x - ctx.eta * s.g
         coin = ctx.rng.random(ctx.replicas) < ctx.cache["p"]
-        diff = ctx.problem.agent_grads(x_new) - ctx.problem.agent_grads(s.x)
-        lazy = s.gi + ctx.compress(diff)
-        full = ctx.grads(x_new)
-        s.gi = xp.where(coin[:, None, None], full, lazy)
+        # the compressor sees the whole batch every step (its contract); the noisy full gradients
+        # are drawn only for the replicas whose coin asks for them
+        s.gi += ctx.compress(ctx.problem.agent_grads(x_new) - ctx.problem.agent_grads(s.x))
+        full = coin.nonzero()[0]
+        if full.shape[0]:
+            s.gi[full] = ctx.grads(x_new[full])
         s.g = s.gi.mean(axis=1)
         s.x = x_new
 

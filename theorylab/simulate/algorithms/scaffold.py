@@ -50,20 +50,28 @@ class Scaffold:
         return ScaffoldState(ctx.x0.copy(), z((ctx.replicas, ctx.d)), z((ctx.replicas, ctx.n, ctx.d)))
 
     def step(self, s: ScaffoldState, ctx: Context) -> None:
-        xp = ctx.xp
+        xp, shape = ctx.xp, (ctx.replicas, ctx.n, ctx.d)
         k, lr, n_s = ctx.cache["fed"]
         w = ctx.sample_clients(n_s)
-        x = s.x[:, None, :]
-        y = xp.broadcast_to(x, (ctx.replicas, ctx.n, ctx.d)).copy()
-        corr = s.c[:, None, :] - s.ci
+        rows = (w > 0) if n_s < ctx.n else None  # noise only where it is used: the sampled clients
+        x, c = s.x[:, None, :], s.c[:, None, :]
+        y, g, corr = ctx.buffer("y", shape), ctx.buffer("g", shape), ctx.buffer("corr", shape)
+        xp.subtract(c, s.ci, out=corr)  # c − c_i
+        y[...] = x
         for _ in range(k):
-            y -= ctx.eta * (ctx.local_grads(y) + corr)
-        ci_new = s.ci - s.c[:, None, :] + (x - y) / (k * ctx.eta)
-        dy = ctx.compress(y - x)
-        sel = (w > 0)[:, :, None]
-        dc = xp.where(sel, ci_new - s.ci, 0.0)
+            ctx.local_grads(y, out=g, rows=rows)
+            g += corr
+            g *= ctx.eta
+            y -= g
+        y -= x  # y_i − x
+        # Δc_i = c_i⁺ − c_i = (x − y_i)/(Kη) − c on the sampled clients, 0 on the others
+        dc = g  # reuse: the gradients are not needed any more
+        xp.multiply(y, -1.0 / (k * ctx.eta), out=dc)
+        dc -= c
+        xp.copyto(dc, 0.0, where=(w == 0)[:, :, None])
         s.ci += dc
-        s.x += lr * xp.matmul(w[:, None, :], dy)[:, 0, :]
+        dy = ctx.compress(y)
+        s.x += lr * xp.einsum("rn,rnd->rd", w, dy)
         s.c += dc.sum(axis=1) / ctx.n
 
     def iterate(self, s: ScaffoldState) -> Any:

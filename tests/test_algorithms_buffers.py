@@ -1,0 +1,244 @@
+"""The allocation-free step of the batched algorithms: the same numbers, the same law.
+
+- ``Context.local_grads(y, out=...)`` / ``grads(x, out=...)`` and the problems'
+  ``*_grads_into`` give exactly what the allocating calls give, for every built-in problem and
+  for a user's problem that only defines ``f`` and ``grad``.
+- The compiled noise pass (numba, ``theorylab._numba.add_normal``) draws the very numbers the
+  numpy path draws: results are bit-identical with numba on and off, with and without ``rows``.
+- Noise restricted to the rows a step uses (the sampled clients of FedAvg/SCAFFOLD/FedAvg-M, the
+  replicas whose MARINA coin came up) still reaches those rows with variance ``σ²``: checked on
+  the state after one step, and a planted bug that puts the noise on the other rows is refuted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from theorylab import _numba
+from theorylab.simulate import custom_quadratic, gaussian, logistic_regression, quadratic, run_algorithm, sin_pl
+from theorylab.simulate.algorithms import Context, get_algorithm
+from theorylab.simulate.algorithms.marina import MARINA
+from theorylab.simulate.algorithms.scaffold import Scaffold
+from theorylab.simulate.problems import Problem
+
+R, N, D = 5, 4, 6
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _UserProblem(Problem):
+    """A user's problem: only ``f`` and ``grad`` (the base class supplies the rest)."""
+
+    def f(self, x):  # type: ignore[no-untyped-def]
+        return 0.25 * (x**4).sum(axis=-1)
+
+    def grad(self, x):  # type: ignore[no-untyped-def]
+        return x**3
+
+
+def _problems() -> dict[str, Problem]:
+    rng = np.random.default_rng(1)
+    h = rng.uniform(0.5, 2.0, (N, D))
+    dense = np.stack([np.diag(v) + 0.1 for v in h])
+    tilts = rng.standard_normal((N, D))
+    tilts -= tilts.mean(axis=0)
+    return {
+        "quadratic": quadratic(D, N, 0.5, 2.0, hetero=1.0, seed=2),
+        "quadratic-homogeneous": quadratic(D, N, 0.5, 2.0),
+        "quadratic-rotated": quadratic(D, N, 0.5, 2.0, hetero=1.0, rotate=True, seed=2),
+        "custom-diagonal": custom_quadratic(h, rng.standard_normal((N, D))),
+        "custom-dense": custom_quadratic(dense, rng.standard_normal((N, D))),
+        "sinpl": sin_pl(D, N, hetero=0.5, seed=3),
+        "logistic": logistic_regression(N, d=D, samples=8, seed=4),
+        "user": _UserProblem(D, N, 0.0, 1.0, 0.0, np.ones(D), tilts, "user"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_problems()))
+def test_grads_into_equal_the_allocating_calls(name: str) -> None:
+    p = _problems()[name]
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((R, D)), rng.standard_normal((R, N, D))
+    out = np.full((R, N, D), np.nan)
+    assert p.local_grads_into(y, out) is out
+    np.testing.assert_array_equal(out, p.local_grads(y))
+    out[...] = np.nan
+    assert p.agent_grads_into(x, out) is out
+    np.testing.assert_array_equal(out, np.broadcast_to(p.agent_grads(x), (R, N, D)))
+
+
+def _ctx(p: Problem, sigma, seed: int = 3) -> Context:
+    return Context(p, gaussian(sigma), 0.1, R, np.random.default_rng(seed), np, None, {}, None)
+
+
+@pytest.mark.skipif(not _numba.available(), reason="numba is not installed (the fast extra)")
+@pytest.mark.parametrize("sigma", [1.5, [0.5, 1.0, 2.0, 0.0]], ids=["homogeneous", "per-agent"])
+@pytest.mark.parametrize("with_rows", [False, True])
+def test_compiled_noise_is_bit_identical_to_numpy(sigma, with_rows: bool) -> None:
+    p = _problems()["quadratic"]
+    y = np.random.default_rng(0).standard_normal((R, N, D))
+    rows = np.random.default_rng(1).random((R, N)) < 0.5 if with_rows else None
+    got = {}
+    for flag in (True, False):
+        _numba.use_numba(flag)
+        try:
+            ctx = _ctx(p, sigma)
+            a = ctx.local_grads(y, rows=rows)                            # fresh
+            b = ctx.local_grads(y, out=np.empty((R, N, D)), rows=rows)   # into a buffer
+            c = ctx.grads(y[:, 0, :], out=np.empty((R, N, D)))
+            got[flag] = (a, b, c, ctx.rng.random())                      # and the generator's state
+        finally:
+            _numba.use_numba(None)
+    for u, v in zip(got[True], got[False], strict=True):
+        np.testing.assert_array_equal(u, v)
+    if with_rows:  # rows without noise are the exact gradient
+        np.testing.assert_array_equal(got[True][0][~rows], p.local_grads(y)[~rows])
+        assert not np.array_equal(got[True][0][rows], p.local_grads(y)[rows])
+
+
+def test_noise_free_context_copies() -> None:
+    p = _problems()["quadratic"]
+    ctx = _ctx(p, 0.0)
+    y = np.random.default_rng(0).standard_normal((R, N, D))
+    np.testing.assert_array_equal(ctx.local_grads(y), p.local_grads(y))
+    assert ctx.local_grads(y) is not ctx.local_grads(y)
+
+
+# ----------------------------------------------------------------------------- noise on the used rows
+SIGMA, REPS = 0.7, 4000
+
+
+def _one_step_state(alg, p: Problem, **opts):
+    """The state after one step (one round) of ``alg``, 4000 replicas."""
+    held = {}
+
+    class Keep:
+        name, summary, citation = alg.name, alg.summary, alg.citation
+        options, compressor, decentralised = alg.options, alg.compressor, alg.decentralised
+
+        def init(self, ctx):  # type: ignore[no-untyped-def]
+            held["s"] = alg.init(ctx)
+            return held["s"]
+
+        def step(self, s, ctx):  # type: ignore[no-untyped-def]
+            alg.step(s, ctx)
+
+        def iterate(self, s):  # type: ignore[no-untyped-def]
+            return alg.iterate(s)
+
+    run_algorithm(Keep(), p, gaussian(SIGMA), eta=0.1, steps=1, replicas=REPS, seed=11, points=2, **opts)
+    return held["s"]
+
+
+def _variance_ratio(v: np.ndarray) -> tuple[float, float]:
+    """Sample variance / σ², and 5 standard deviations of that ratio for Gaussian data (false alarm
+    < 1e-6 per test; detects a 5-sd error, about 5·√(2/n): 1.5–3% here)."""
+    return float(np.var(v) / SIGMA**2), 5.0 * float(np.sqrt(2.0 / v.size))
+
+
+class ScaffoldNoiseOnIdleClients(Scaffold):
+    """Planted bug: the noise goes to the clients that were *not* sampled."""
+
+    name = "scaffold-noise-idle-planted"
+
+    def step(self, s, ctx):  # type: ignore[no-untyped-def]
+        orig = ctx.local_grads
+
+        def grads(y, out=None, rows=None):  # type: ignore[no-untyped-def]
+            return orig(y, out=out, rows=None if rows is None else ~rows)
+
+        ctx.local_grads = grads
+        try:
+            super().step(s, ctx)
+        finally:
+            ctx.local_grads = orig
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_scaffold_sampled_clients_get_the_noise(planted: bool) -> None:
+    """One SCAFFOLD round from c = c_i = 0 with K = 1: a sampled client's new control is
+    c_i⁺ = (x − y_i)/η = ∇f_i(x⁰) + Z_i, so c_i⁺ − ∇f_i(x⁰) has variance σ²; an idle client keeps 0."""
+    p = quadratic(D, N, 0.5, 2.0, hetero=1.0, seed=2)
+    alg = ScaffoldNoiseOnIdleClients() if planted else Scaffold()
+    s = _one_step_state(alg, p, local_steps=1, participation=2)
+    used = np.any(s.ci != 0, axis=-1)
+    assert np.all(used.sum(axis=1) == 2)
+    resid = (s.ci - p.agent_grads(p.x0)[None])[used]
+    ratio, tol = _variance_ratio(resid)
+    if planted:
+        assert abs(ratio - 1) > tol, f"planted bug not seen: variance ratio {ratio:.4f}"
+    else:
+        assert abs(ratio - 1) <= tol, f"variance ratio {ratio:.4f}, expected 1 ± {tol:.3f}"
+
+
+class MarinaNoiseOnLazyReplicas(MARINA):
+    """Planted bug: the noisy full gradients are drawn for the replicas whose coin did *not* come up."""
+
+    name = "marina-noise-lazy-planted"
+
+    def step(self, s, ctx):  # type: ignore[no-untyped-def]
+        x_new = s.x - ctx.eta * s.g
+        coin = ctx.rng.random(ctx.replicas) < ctx.cache["p"]
+        s.gi += ctx.compress(ctx.problem.agent_grads(x_new) - ctx.problem.agent_grads(s.x))
+        exact = ctx.problem.agent_grads(x_new)
+        s.gi[coin] = exact[coin]
+        lazy = (~coin).nonzero()[0]
+        s.gi[lazy] = ctx.grads(x_new[lazy])
+        s.g = s.gi.mean(axis=1)
+        s.x = x_new
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_marina_full_synchronisations_get_the_noise(planted: bool) -> None:
+    """One MARINA step with p = 1/2 and the identity compressor (Rand-k with k = d): on a replica
+    whose coin came up g_i = ∇f_i(x¹) + Z_i, so g_i − ∇f_i(x¹) has variance σ²; on the others it is
+    g_i⁰ + ∇f_i(x¹) − ∇f_i(x⁰), whose noise is the initial draw Z_i⁰ (variance σ² too). The coin is
+    recovered from the state: a synchronised replica's g_i − ∇f_i(x¹) is independent of the initial
+    noise, so the correlation with g_i⁰ − ∇f_i(x⁰) tells them apart."""
+    p = quadratic(D, N, 0.5, 2.0, hetero=1.0, seed=2)
+    alg = MarinaNoiseOnLazyReplicas() if planted else MARINA()
+    held = {}
+
+    class Keep(type(alg)):  # type: ignore[misc]
+        def init(self, ctx):  # type: ignore[no-untyped-def]
+            s = super().init(ctx)
+            held["g0"] = s.gi.copy()
+            held["s"] = s
+            return s
+
+    run_algorithm(Keep(), p, gaussian(SIGMA), eta=0.1, steps=1, replicas=REPS, seed=11, points=2,
+                  compressor=f"randk:k={D}", p=0.5)
+    s = held["s"]
+    x1 = s.x
+    z0 = held["g0"] - p.agent_grads(p.x0)[None]
+    resid = s.gi - p.agent_grads(x1)
+    lazy = np.all(np.isclose(resid, z0, rtol=0, atol=1e-12), axis=(1, 2))
+    ratio, tol = _variance_ratio(resid[~lazy])
+    # about half the coins come up (binomial(4000, 1/2): 0.4..0.6 is over 12 sd wide)
+    holds = 0.4 < lazy.mean() < 0.6 and abs(ratio - 1) <= tol
+    assert holds != planted, (f"{'planted bug not seen: ' if planted else ''}lazy fraction {lazy.mean():.3f}, "
+                              f"variance ratio {ratio:.4f} (1 ± {tol:.3f})")
+
+
+@pytest.mark.skipif(not _numba.available(), reason="numba is not installed (the fast extra)")
+@pytest.mark.parametrize("method,opts", [("fedavg", {"local_steps": 2, "participation": 2}),
+                                         ("scaffold", {"local_steps": 2, "participation": 3}),
+                                         ("fedavg-m", {"local_steps": 2, "participation": 2, "momentum": 0.5}),
+                                         ("gossip-sgd", {"gossip": "atc"}), ("gossip-sgd", {}),
+                                         ("psgd", {})])
+def test_runs_are_identical_with_and_without_numba(method: str, opts: dict) -> None:
+    """Without a compressor the only randomness is the noise (and client sampling): the compiled
+    pass draws the same numbers, so the whole trajectory is bit-identical on both paths."""
+    p = quadratic(D, N, 0.5, 2.0, hetero=1.0, seed=2)
+    values = []
+    for flag in (True, False):
+        _numba.use_numba(flag)
+        try:
+            r = run_algorithm(get_algorithm(method), p, gaussian([0.5, 1.0, 1.5, 2.0]), eta=0.05, steps=30,
+                              replicas=50, seed=4, points=31, **opts)
+        finally:
+            _numba.use_numba(None)
+        values.append(r.trajectory.values)
+    np.testing.assert_array_equal(values[0], values[1])
