@@ -231,9 +231,11 @@ class Context:
         return out
 
     # --- compression
-    def compress(self, v: Any) -> Any:
+    def compress(self, v: Any, out: Any = None) -> Any:
         """``C_i(v_i)`` for every agent (independent across agents and replicas); ``v`` itself
-        without a compressor. ``v`` has shape ``(R, N, d)``.
+        without a compressor. ``v`` has shape ``(R, N, d)``. ``out`` (optional, the shape of ``v``,
+        not overlapping it): a buffer the result may be written into (the Rand-k fast path does;
+        a general compressor returns its own array).
 
         Rand-k (anything with ``sample_support``, ``scale`` and ``k``) takes a fast path: the support
         is drawn by ``sample_support`` (k integers per row) and only those k values are gathered and
@@ -246,13 +248,13 @@ class Context:
 
             groups = self.cache["groups"] = _groups(self.comps)
         if len(groups) == 1:
-            return self._apply(groups[0][0], v)
-        out = self.xp.empty_like(v)
+            return self._apply(groups[0][0], v, out)
+        res = self.xp.empty_like(v) if out is None else out
         for c, agents in groups:
-            out[:, agents, :] = self._apply(c, v[:, agents, :])
-        return out
+            res[:, agents, :] = self._apply(c, v[:, agents, :], None)
+        return res
 
-    def _apply(self, c: Any, v: Any) -> Any:
+    def _apply(self, c: Any, v: Any, out: Any) -> Any:
         if self.fast and hasattr(c, "sample_support") and hasattr(c, "scale") and hasattr(c, "k"):
             xp, d = self.xp, v.shape[-1]
             rows = v.shape[:-1]
@@ -262,9 +264,13 @@ class Context:
             if base is None or base.shape[0] < nrows:  # one cached arange, sliced (row counts vary)
                 base = self.cache[("row-offsets", d)] = xp.arange(max(nrows, 1)) * d
             flat = (idx + base[:nrows].reshape(*rows, 1)).reshape(-1)
-            out = xp.zeros(v.size)
-            out[flat] = xp.ascontiguousarray(v).reshape(-1)[flat] * float(c.scale(d))
-            return out.reshape(v.shape)
+            if out is None or out.shape != v.shape or not out.flags.c_contiguous:
+                out = xp.zeros(v.shape)
+            else:
+                out.fill(0.0)
+            res = out.reshape(-1)
+            res[flat] = xp.ascontiguousarray(v).reshape(-1)[flat] * float(c.scale(d))
+            return out
         return c(v, self.rng)
 
     # --- client sampling

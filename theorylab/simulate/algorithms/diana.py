@@ -54,9 +54,10 @@ class DIANA:
 
     def step(self, s: DIANAState, ctx: Context) -> None:
         a = ctx.cache["alpha"]
-        v = ctx.grads(s.x)
+        shape = (ctx.replicas, ctx.n, ctx.d)
+        v = ctx.grads(s.x, out=ctx.buffer("v", shape))
         v -= s.hi
-        m = ctx.compress(v)
+        m = ctx.compress(v, out=ctx.buffer("m", shape))
         mbar = m.mean(axis=1)
         s.x -= ctx.eta * (s.h + mbar)
         s.hi += a * m

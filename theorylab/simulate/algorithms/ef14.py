@@ -41,11 +41,12 @@ class EF14:
         return EF14State(ctx.x0.copy(), ctx.xp.zeros((ctx.replicas, ctx.n, ctx.d)))
 
     def step(self, s: EF14State, ctx: Context) -> None:
-        p = ctx.grads(s.x)  # fresh array: updated in place to p = e + γ g
+        shape = (ctx.replicas, ctx.n, ctx.d)
+        p = ctx.grads(s.x, out=ctx.buffer("p", shape))  # updated in place to p = e + γ g
         p *= ctx.eta
         p += s.e
-        delta = ctx.compress(p)
-        s.e = p - delta
+        delta = ctx.compress(p, out=ctx.buffer("delta", shape))
+        ctx.xp.subtract(p, delta, out=s.e)
         s.x -= delta.mean(axis=1)
 
     def iterate(self, s: EF14State) -> Any:

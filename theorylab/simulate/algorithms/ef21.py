@@ -44,9 +44,10 @@ class EF21:
 
     def step(self, s: EF21State, ctx: Context) -> None:
         s.x -= ctx.eta * s.g
-        v = ctx.grads(s.x)
+        shape = (ctx.replicas, ctx.n, ctx.d)
+        v = ctx.grads(s.x, out=ctx.buffer("v", shape))
         v -= s.gi
-        s.gi += ctx.compress(v)
+        s.gi += ctx.compress(v, out=ctx.buffer("c", shape))
         s.g = s.gi.mean(axis=1)
 
     def iterate(self, s: EF21State) -> Any:

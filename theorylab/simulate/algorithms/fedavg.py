@@ -58,7 +58,7 @@ class FedAvg:
             g *= ctx.eta
             y -= g
         y -= x  # the clients' updates y_i − x
-        delta = ctx.compress(y)
+        delta = ctx.compress(y, out=ctx.buffer("c", shape))
         s.x += lr * xp.einsum("rn,rnd->rd", w, delta)
 
     def iterate(self, s: FedAvgState) -> Any:

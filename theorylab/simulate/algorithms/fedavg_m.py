@@ -63,7 +63,7 @@ class FedAvgM:
             g += mom
             y -= g
         y -= x
-        delta = ctx.compress(y)
+        delta = ctx.compress(y, out=ctx.buffer("c", shape))
         s.g = xp.einsum("rn,rnd->rd", w, delta) * (-1.0 / (ctx.eta * k))
         s.x -= (lr * ctx.eta * k) * s.g
 

@@ -58,7 +58,7 @@ class GossipSGD:
         xp, shape = ctx.xp, (ctx.replicas, ctx.n, ctx.d)
         mats = ctx.cache["W"]
         w = mats[s.t % len(mats)]
-        g = ctx.compress(ctx.local_grads(s.X, out=ctx.buffer("g", shape)))
+        g = ctx.compress(ctx.local_grads(s.X, out=ctx.buffer("g", shape)), out=ctx.buffer("c", shape))
         # the new iterate goes to the spare buffer, and the old one becomes the spare
         new = ctx.cache.get("spare")
         if new is None or new.shape != shape:

@@ -70,7 +70,7 @@ class Scaffold:
         dc -= c
         xp.copyto(dc, 0.0, where=(w == 0)[:, :, None])
         s.ci += dc
-        dy = ctx.compress(y)
+        dy = ctx.compress(y, out=ctx.buffer("c", shape))
         s.x += lr * xp.einsum("rn,rnd->rd", w, dy)
         s.c += dc.sum(axis=1) / ctx.n
 
