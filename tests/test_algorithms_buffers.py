@@ -242,3 +242,26 @@ def test_runs_are_identical_with_and_without_numba(method: str, opts: dict) -> N
             _numba.use_numba(None)
         values.append(r.trajectory.values)
     np.testing.assert_array_equal(values[0], values[1])
+
+
+@pytest.mark.skipif(not _numba.available(), reason="numba is not installed (the fast extra)")
+@pytest.mark.parametrize("spec", ["randk:k=2", "randk_unscaled:k=3"])
+def test_compiled_rand_k_message_equals_the_support_path(spec: str) -> None:
+    """The compiled Rand-k pass draws Floyd's subsets in the order ``sample_support`` draws them, so
+    ``Context.compress`` gives exactly ``scale · v`` on the supports that ``sample_support`` returns
+    for the same generator state (and a planted wrong scale is seen)."""
+    from theorylab.compressors import from_spec as compressor_from_spec
+
+    c = compressor_from_spec(spec)
+    p = _problems()["quadratic"]
+    v = np.random.default_rng(0).standard_normal((R, N, D))
+    ctx = Context(p, gaussian(0.0), 0.1, R, np.random.default_rng(9), np, [c] * N, {}, None)
+    got = ctx.compress(v, out=np.full((R, N, D), np.nan))
+    idx = c.sample_support((R, N), D, np.random.default_rng(9))
+    want = np.zeros((R, N, D))
+    np.put_along_axis(want, idx, np.take_along_axis(v, idx, axis=-1) * float(c.scale(D)), axis=-1)
+    np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(got, want * 1.5)
+    with pytest.raises(Exception, match="k"):
+        Context(p, gaussian(0.0), 0.1, R, np.random.default_rng(9), np, [compressor_from_spec("randk:k=9")] * N,
+                {}, None).compress(v)

@@ -265,14 +265,19 @@ def floyd_rows(rng: np.random.Generator, rows: int, d: int, k: int, out: np.ndar
     return out
 
 
-def randk_dense(rng: np.random.Generator, x: np.ndarray, k: int, scale: float) -> np.ndarray:
+def randk_dense(rng: np.random.Generator, x: np.ndarray, k: int, scale: float,
+                out: np.ndarray | None = None) -> np.ndarray:
     """Rand-k applied to every row of ``x (..., d)`` (float64): ``scale · x_j`` on a uniform
-    k-subset of each row, 0 elsewhere; a new array of the shape of ``x``."""
+    k-subset of each row, 0 elsewhere; a new array of the shape of ``x``, or ``out`` (C-contiguous
+    float64 of that shape, not overlapping ``x``) overwritten and returned."""
     d = x.shape[-1]
     x2 = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, d)
-    out = np.zeros_like(x2)
-    _randk_dense(rng, x2, np.int64(k), float(scale), marker(d), np.empty(int(k), dtype=np.int64), out)
-    return out.reshape(x.shape)
+    if out is None:
+        out = np.zeros(x.shape)
+    else:
+        out.fill(0.0)
+    _randk_dense(rng, x2, np.int64(k), float(scale), marker(d), np.empty(int(k), dtype=np.int64), out.reshape(-1, d))
+    return out
 
 
 def randk_sgd_step(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, tilts: np.ndarray, sigma: np.ndarray,

@@ -255,6 +255,14 @@ class Context:
         return res
 
     def _apply(self, c: Any, v: Any, out: Any) -> Any:
+        if self.fast and _floyd_randk(c) and self.xp is np and isinstance(self.rng, np.random.Generator) \
+                and _numba.enabled():
+            # one compiled pass per row: Floyd's k-subset, gather, scale, scatter (the same subsets, in
+            # the same order, as sample_support below draws; so the same result)
+            c._check_dim(v.shape[-1])
+            if out is None or out.shape != v.shape or not out.flags.c_contiguous:
+                out = np.empty(v.shape)
+            return _numba.randk_dense(self.rng, v, int(c.k), float(c.scale(v.shape[-1])), out)
         if self.fast and hasattr(c, "sample_support") and hasattr(c, "scale") and hasattr(c, "k"):
             xp, d = self.xp, v.shape[-1]
             rows = v.shape[:-1]
@@ -289,6 +297,14 @@ class Context:
             flat[(xp.arange(r)[:, None] * n + chosen).reshape(-1)] = True  # flat scatter (numpy and cupy)
             mask = flat.reshape(r, n)
         return mask * (1.0 / s)
+
+
+def _floyd_randk(c: Any) -> bool:
+    """True for the catalogue's Rand-k classes whose support is drawn by their own (Floyd)
+    ``sample_support`` — a subclass that redefines it keeps its own law."""
+    from ...compressors.randk import _RandKBase
+
+    return isinstance(c, _RandKBase) and type(c).sample_support is _RandKBase.sample_support
 
 
 def compressor_omega(ctx: Context) -> float | None:
