@@ -265,3 +265,39 @@ def test_compiled_rand_k_message_equals_the_support_path(spec: str) -> None:
     with pytest.raises(Exception, match="k"):
         Context(p, gaussian(0.0), 0.1, R, np.random.default_rng(9), np, [compressor_from_spec("randk:k=9")] * N,
                 {}, None).compress(v)
+
+
+@pytest.mark.parametrize("method", ["dcsgd", "ef21", "diana"])
+def test_a_rand_k_subclass_with_its_own_support_keeps_its_law(method: str) -> None:
+    """A compressor that redefines ``sample_support`` (here: always the first k coordinates) must be
+    simulated with that support, never with the compiled kernels' Floyd subsets: coordinates k..d−1
+    then never move (they would under any uniform-subset path)."""
+    from theorylab.compressors import RandK
+
+    class FirstK(RandK):
+        def sample_support(self, batch_shape, d, rng):  # type: ignore[no-untyped-def]
+            return np.broadcast_to(np.arange(self.k), (*batch_shape, self.k)).copy()
+
+    p = quadratic(D, N, 0.5, 2.0, hetero=1.0, seed=2)
+    held = {}
+    if method == "dcsgd":
+        from theorylab.simulate import run_optimizer
+
+        # the optimizers' run does not keep its iterate: check which path ran (the compiled kernel
+        # draws Floyd's subsets itself, so it must not be chosen for this compressor)
+        r = run_optimizer("dcsgd", p, gaussian(0.5), eta=0.05, steps=20, replicas=7, compressor=FirstK(2), seed=1)
+        assert "kernel" not in r.path and "fast path" in r.path, r.path
+        return
+    alg = get_algorithm(method)
+
+    class Keep(type(alg)):  # type: ignore[misc]
+        def iterate(self, s):  # type: ignore[no-untyped-def]
+            held["x"] = s.x
+            return s.x
+
+    run_algorithm(Keep(), p, gaussian(0.5), eta=0.05, steps=20, replicas=7, compressor=FirstK(2), seed=1,
+                  **({"alpha": 0.3} if method == "diana" else {}))
+    x = held["x"]
+    assert x is not None
+    np.testing.assert_array_equal(x[:, 2:], np.broadcast_to(p.x0[2:], (7, D - 2)))
+    assert np.all(x[:, :2] != p.x0[:2])

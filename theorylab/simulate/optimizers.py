@@ -114,6 +114,14 @@ def _is_randk(c: Any) -> bool:
     return hasattr(c, "sample_support") and hasattr(c, "scale") and hasattr(c, "k")
 
 
+def _floyd_randk(c: Any) -> bool:
+    """True for the catalogue's Rand-k classes, whose ``sample_support`` is Floyd's uniform k-subset
+    (a subclass or a user's object that defines its own keeps its own law: no compiled kernel)."""
+    from ..compressors.randk import _RandKBase
+
+    return isinstance(c, _RandKBase) and type(c).sample_support is _RandKBase.sample_support
+
+
 def _direction_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] | None, replicas: int,
                   xp: ModuleType, fast: bool) -> tuple[Callable[[Any, Any], Any], str]:
     """The function ``(x, rng) -> (1/N) Σ_i update_i`` of one step, and the name of the path taken."""
@@ -196,7 +204,8 @@ def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any
     another method or compressor, ``fast`` False or ``"numpy"``)."""
     if fast is not True or method != "dcsgd" or comps is None or xp is not np or not _shortcut_valid(problem):
         return None
-    if not isinstance(rng, np.random.Generator) or not _numba.enabled() or not all(_is_randk(c) for c in comps):
+    # the kernel draws Floyd's uniform k-subsets itself: only for compressors whose support law that is
+    if not isinstance(rng, np.random.Generator) or not _numba.enabled() or not all(_floyd_randk(c) for c in comps):
         return None
     n, d = problem.n_agents, problem.d
     ks = np.array([int(c.k) for c in comps], dtype=np.int64)

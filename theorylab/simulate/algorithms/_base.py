@@ -37,6 +37,7 @@ import numpy as np
 from ... import _numba
 from ...errors import InvalidParameterError
 from ..noise import Noise
+from ..optimizers import _floyd_randk
 from ..problems import Problem
 
 __all__ = ["Algorithm", "Context", "register_algorithm", "get_algorithm", "algorithm_names", "ALGORITHMS",
@@ -297,14 +298,6 @@ class Context:
             flat[(xp.arange(r)[:, None] * n + chosen).reshape(-1)] = True  # flat scatter (numpy and cupy)
             mask = flat.reshape(r, n)
         return mask * (1.0 / s)
-
-
-def _floyd_randk(c: Any) -> bool:
-    """True for the catalogue's Rand-k classes whose support is drawn by their own (Floyd)
-    ``sample_support`` — a subclass that redefines it keeps its own law."""
-    from ...compressors.randk import _RandKBase
-
-    return isinstance(c, _RandKBase) and type(c).sample_support is _RandKBase.sample_support
 
 
 def compressor_omega(ctx: Context) -> float | None:
