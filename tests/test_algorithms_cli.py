@@ -132,3 +132,25 @@ def test_logistic_problem_spec_and_libsvm_file(capsys, tmp_path) -> None:
     assert rc == 0, err
     rc, out, err = run_cli(capsys, "fedavg", "--problem", "logistic:libsvm=/nonexistent.svm", *SMALL)
     assert rc == 2 and "cannot read LIBSVM file" in err
+
+
+def test_dim_or_agents_contradicting_a_problem_file_is_an_error(capsys, tmp_path) -> None:
+    """A problem from a file fixes d and N: a contradicting --dim/--agents is exit 2 (it was silently
+    ignored), a matching one is accepted."""
+    prob = tmp_path / "prob4.py"
+    prob.write_text('''
+import numpy as np
+from theorylab.simulate import custom_quadratic
+
+def four():
+    return custom_quadratic(np.ones((4, 3)), np.eye(4, 3), x0=0.0)
+''')
+    base = ("dsgd", "--problem", f"{prob}:four", "--steps", "20", "--replicas", "2", "--eta", "0.1", "--sigma", "0")
+    rc, out, err = run_cli(capsys, *base, "--dim", "20")
+    assert rc == 2 and "--dim 20 contradicts" in err and "d = 3" in err and "Traceback" not in err
+    rc, out, err = run_cli(capsys, *base, "--agents", "8")
+    assert rc == 2 and "--agents 8 contradicts" in err and "N = 4" in err
+    rc, out, err = run_cli(capsys, *base, "--dim", "3", "--agents", "4", "--format", "json")
+    assert rc == 0, err
+    params = json.loads(out)["parameters"]
+    assert (params["d"], params["agents"]) == (3, 4), params

@@ -83,9 +83,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--problem", default="quadratic:mu=1,L=1",
                    help="quadratic:mu=..,L=..[,hetero=..,rotate=1,x0=..,seed=..], sinpl[:hetero=..], or FILE.py:NAME "
                    "(a function of no argument returning a theorylab.simulate problem)")
-    p.add_argument("--dim", type=_positive_int("--dim"), default=20, help="dimension d (default 20)")
-    p.add_argument("--agents", type=_positive_int("--agents (number of agents N)"), default=4,
-                   help="number of agents N (default 4)")
+    p.add_argument("--dim", type=_positive_int("--dim"), default=None,
+                   help="dimension d (default 20; a --problem FILE.py:NAME fixes its own)")
+    p.add_argument("--agents", type=_positive_int("--agents (number of agents N)"), default=None,
+                   help="number of agents N (default 4; a --problem FILE.py:NAME fixes its own)")
     p.add_argument("--batch", type=_positive_int("--batch"), default=1, help="batch size B (default 1)")
     p.add_argument("--noise", default="gaussian", help="gaussian | cauchy | student-t:nu=NU (default gaussian)")
     p.add_argument("--sigma", type=_sigmas, default=[1.0], help="noise scale sigma, or one per agent (a,b,...)")
@@ -163,6 +164,8 @@ def _problem(args: argparse.Namespace):
     from ..simulate.algorithms import is_file_spec, load_object
 
     if not is_file_spec(args.problem):
+        args.dim = 20 if args.dim is None else args.dim
+        args.agents = 4 if args.agents is None else args.agents
         return problem_from_spec(args.problem, args.dim, args.agents)
     factory = load_object(args.problem, "--problem")
     try:
@@ -174,7 +177,12 @@ def _problem(args: argparse.Namespace):
     if not isinstance(problem, Problem):
         raise InvalidParameterError(f"--problem {args.problem} must return a theorylab.simulate problem, "
                                     f"got {type(problem).__name__}")
-    args.agents = problem.n_agents
+    for flag, given, own in (("--dim", args.dim, problem.d), ("--agents", args.agents, problem.n_agents)):
+        if given is not None and given != own:
+            raise InvalidParameterError(f"{flag} {given} contradicts --problem {args.problem}, which has "
+                                        f"{'d' if flag == '--dim' else 'N'} = {own}; a problem from a file fixes "
+                                        f"its own d and N: drop {flag}")
+    args.dim, args.agents = problem.d, problem.n_agents
     return problem
 
 
