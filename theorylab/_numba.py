@@ -38,7 +38,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
-           "standard_normal_fill", "euler_diag", "euler_rank1", "ENV_VAR"]
+           "standard_normal_fill", "euler_diag", "euler_rank1", "euler_diag_quadratic", "quadratic_gap",
+           "pairwise_sum", "ENV_VAR"]
 
 ENV_VAR = "THEORYLAB_NUMBA"
 
@@ -181,10 +182,109 @@ if _numba is not None:
                 x[r, j] = (x[r, j] + bj * h) + sj * w
 
     @_njit
+    def _pairwise_leaf(a: np.ndarray, lo: np.int64, n: np.int64) -> float:  # pragma: no cover - compiled
+        if n < 8:
+            res = 0.0
+            for i in range(lo, lo + n):
+                res += a[i]
+            return res
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        while i < n - n % 8:
+            r0 += a[lo + i]
+            r1 += a[lo + i + 1]
+            r2 += a[lo + i + 2]
+            r3 += a[lo + i + 3]
+            r4 += a[lo + i + 4]
+            r5 += a[lo + i + 5]
+            r6 += a[lo + i + 6]
+            r7 += a[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+
+    @_njit
+    def _pairwise(a: np.ndarray, lo: np.int64, n: np.int64) -> float:  # pragma: no cover - compiled
+        # numpy's pairwise summation of a contiguous run (the order np.sum uses along a row): runs of
+        # <= 128 by _pairwise_leaf, longer ones split at n2 = n/2 rounded down to a multiple of 8 and
+        # the halves added. The recursion is unrolled with an explicit stack (numba's cache cannot
+        # hold recursive functions): left child first, the parent adds when both are done.
+        if n <= 128:
+            return _pairwise_leaf(a, lo, n)
+        flo = np.empty(128, dtype=np.int64)
+        fn = np.empty(128, dtype=np.int64)
+        fst = np.zeros(128, dtype=np.int64)
+        vals = np.empty(128)
+        top, nv = 0, 0
+        flo[0], fn[0] = lo, n
+        while top >= 0:
+            m = fn[top]
+            if m <= 128:
+                vals[nv] = _pairwise_leaf(a, flo[top], m)
+                nv += 1
+                top -= 1
+            elif fst[top] == 0:
+                fst[top] = 1
+                m2 = m // 2
+                m2 -= m2 % 8
+                lt = flo[top]
+                flo[top + 1], fn[top + 1], fst[top + 1] = lt + m2, m - m2, 0
+                flo[top + 2], fn[top + 2], fst[top + 2] = lt, m2, 0
+                top += 2
+            else:
+                vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
+                nv -= 1
+                top -= 1
+        return vals[0]
+
+    @_njit
+    def _quad_gap(x: np.ndarray, lam: np.ndarray, fstar: float, out: np.ndarray,
+                  tbuf: np.ndarray) -> None:  # pragma: no cover - compiled
+        reps, d = x.shape
+        for r in range(reps):
+            for j in range(d):
+                tbuf[j] = (lam[j] * x[r, j]) * x[r, j]
+            out[r] = 0.5 * _pairwise(tbuf, 0, d) - fstar
+
+    @_njit
+    def _euler_diag_quad(rng: Any, x: np.ndarray, lam: np.ndarray, bc: np.ndarray, dc: np.ndarray, h: float,
+                         sq: float, dw: np.ndarray, nsub: np.int64, gaps: np.ndarray, fstar: float,
+                         tbuf: np.ndarray) -> None:  # pragma: no cover - compiled
+        reps, d = x.shape
+        b0, b1, b2 = bc[0], bc[1], bc[2]
+        d0, d1, d2 = dc[0], dc[1], dc[2]
+        draw = dw.shape[0] == 0
+        e = 0
+        for k in range(gaps.shape[0]):
+            for s in range(nsub):
+                last = s == nsub - 1
+                for r in range(reps):
+                    for j in range(d):
+                        v = lam[j] * x[r, j]
+                        bj = (b2 * (v * v) + b1 * v) + b0
+                        vj = (d2 * (v * v) + d1 * v) + d0
+                        sj = np.sqrt(0.0 if vj < 0.0 else vj)
+                        w = rng.standard_normal() * sq if draw else dw[e, r, j]
+                        xn = (x[r, j] + bj * h) + sj * w
+                        x[r, j] = xn
+                        if last:
+                            tbuf[j] = (lam[j] * xn) * xn
+                    if last:
+                        gaps[k, r] = 0.5 * _pairwise(tbuf, 0, d) - fstar
+                e += 1
+
+    @_njit
     def _euler_rank1(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, bc: np.ndarray, dd: np.ndarray,
                      dc: np.ndarray, c: np.ndarray, h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray,
-                     ubuf: np.ndarray, wbuf: np.ndarray, dense: np.ndarray) -> Any:  # pragma: no cover
+                     ubuf: np.ndarray, wbuf: np.ndarray, dense: np.ndarray, lam: np.ndarray, gap: np.ndarray,
+                     fstar: float) -> Any:  # pragma: no cover
         reps, d = x.shape
+        quad = lam.shape[0] > 0
+        want_gap = gap.shape[0] > 0
         bpoly = b.shape[0] == 0
         dpoly = dd.shape[0] == 0
         b0, b1, b2 = bc[0], bc[1], bc[2]
@@ -197,17 +297,17 @@ if _numba is not None:
             usq = 0.0
             need_dense = False
             for j in range(d):
-                v = g[r, j]
+                v = lam[j] * x[r, j] if quad else g[r, j]
                 vj = ((d2 * (v * v) + d1 * v) + d0) if dpoly else dd[r, j]
                 sj = np.sqrt(0.0 if vj < 0.0 else vj)
                 sbuf[j] = sj
                 if sj > 0.0:
-                    u = g[r, j] / sj
+                    u = v / sj
                     ubuf[j] = u
                     usq += u * u
                 else:
                     ubuf[j] = 0.0
-                    if g[r, j] != 0.0:
+                    if v != 0.0:
                         need_dense = True
             if need_dense:  # D_j = 0 where g_j != 0: the caller uses the dense factor for this path
                 dense[n_dense] = r
@@ -226,9 +326,14 @@ if _numba is not None:
                 dot += ubuf[j] * w
             bd = beta * dot
             for j in range(d):
-                v = g[r, j]
+                v = lam[j] * x[r, j] if quad else g[r, j]
                 bj = ((b2 * (v * v) + b1 * v) + b0) if bpoly else b[r, j]
-                x[r, j] = (x[r, j] + bj * h) + sbuf[j] * (wbuf[j] + ubuf[j] * bd)
+                xn = (x[r, j] + bj * h) + sbuf[j] * (wbuf[j] + ubuf[j] * bd)
+                x[r, j] = xn
+                if want_gap:  # the gap of a diagonal quadratic, terms in wbuf (no longer needed)
+                    wbuf[j] = (lam[j] * xn) * xn
+            if want_gap:
+                gap[r] = 0.5 * _pairwise(wbuf, 0, d) - fstar
         return n_dense
 
 
@@ -276,7 +381,9 @@ def standard_normal_fill(rng: np.random.Generator, out: np.ndarray) -> np.ndarra
 
 
 _NO_POLY = np.zeros(3)
+_EMPTY1 = np.zeros(0)
 _EMPTY2 = np.zeros((0, 0))
+_EMPTY3 = np.zeros((0, 0, 0))
 
 
 def _values_or_poly(v: np.ndarray | None, cf: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -304,7 +411,8 @@ def euler_diag(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.nda
 
 def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.ndarray | None, dd: np.ndarray | None,
                 c: np.ndarray, h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray, ubuf: np.ndarray,
-                wbuf: np.ndarray, dense: np.ndarray, bc: np.ndarray | None = None, dc: np.ndarray | None = None) -> int:
+                wbuf: np.ndarray, dense: np.ndarray, bc: np.ndarray | None = None, dc: np.ndarray | None = None,
+                lam: np.ndarray | None = None, gap: np.ndarray | None = None, fstar: float = 0.0) -> int:
     r"""One Euler–Maruyama step of ``dX = b dt + G dW`` with ``G Gᵀ = diag(D) + c g gᵀ``, in place,
     with the factor ``G = D^{1/2}(I + β u uᵀ)``, ``u = D^{-1/2} g``, ``β = c/(1 + √(1 + c‖u‖²))``
     (see :meth:`theorylab.symbolic.sde.NumericSDE.diffuse`):
@@ -315,8 +423,55 @@ def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.nd
     dense factor (some ``D_j = 0`` where ``g_j ≠ 0``): those are left unchanged and draw nothing.
     Returns their number, or −1 if some ``1 + c‖u‖² < −1e-9`` (not positive semi-definite; ``x``
     is then partly updated).
+
+    Diagonal quadratics ``f(x) = ½ Σ_j λ_j x_j² + f* `` (``lam`` = ``λ``, ``(d,)``): ``g = λ ⊙ x`` is
+    computed in the kernel (pass any ``g``, e.g. ``(0, 0)``), and with ``gap`` (``(R,)``) the kernel
+    also writes ``f(x) − f*`` of every updated path after the step, as :func:`quadratic_gap`.
     """
     b2, bc2 = _values_or_poly(b, bc)
     d2, dc2 = _values_or_poly(dd, dc)
     c2 = c if c.ndim == 2 else c.reshape(1, 1)
-    return int(_euler_rank1(rng, x, g, b2, bc2, d2, dc2, c2, float(h), float(sq), dw, sbuf, ubuf, wbuf, dense))
+    lam2 = _EMPTY1 if lam is None else lam
+    if lam is None and gap is not None:
+        raise ValueError("the gap is computed in the kernel only for a diagonal quadratic (lam)")  # pragma: no cover
+    gap2 = _EMPTY1 if gap is None else gap
+    return int(_euler_rank1(rng, x, g, b2, bc2, d2, dc2, c2, float(h), float(sq), dw, sbuf, ubuf, wbuf, dense,
+                            lam2, gap2, float(fstar)))
+
+
+def pairwise_sum(a: np.ndarray) -> float:
+    """Sum of the contiguous float64 vector ``a`` in numpy's pairwise order (blocks of at most 128
+    summed with 8 accumulators, halves split at multiples of 8), so equal to ``np.sum(a)`` bit for
+    bit for the numpy versions that use that order (the SDE integrator checks it before relying
+    on it)."""
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    return float(_pairwise(a, 0, a.shape[0]))
+
+
+def quadratic_gap(x: np.ndarray, lam: np.ndarray, fstar: float, out: np.ndarray | None = None) -> np.ndarray:
+    r"""``f(x) − f*`` for ``f(x) = ½ Σ_j λ_j x_j² + f*``, per row of ``x (R, d)``: the numbers of
+    ``0.5 * np.sum(lam * x * x, axis=-1) − f*`` (products rounded in that order, the row summed in
+    numpy's pairwise order, :func:`pairwise_sum`)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.empty(x.shape[0]) if out is None else out
+    _quad_gap(x, np.ascontiguousarray(lam, dtype=np.float64), float(fstar), out, np.empty(x.shape[1]))
+    return out
+
+
+def euler_diag_quadratic(rng: np.random.Generator, x: np.ndarray, lam: np.ndarray, bc: np.ndarray, dc: np.ndarray,
+                         h: float, sq: float, dw: np.ndarray, substeps: int, gaps: np.ndarray, fstar: float,
+                         tbuf: np.ndarray) -> None:
+    r"""``K = len(gaps)`` steps of ``substeps`` Euler–Maruyama steps each of a diagonal SDE on a
+    diagonal quadratic ``f(x) = ½ Σ_j λ_j x_j² + f*``, in place, with no Python between steps:
+    per Euler step ``g = λ ⊙ x``, ``x ← (x + b(g) h) + √max(D(g), 0) ⊙ ΔW`` with the polynomials
+    ``b, D`` of coefficients ``bc, dc`` (as in :func:`euler_diag`); after the last substep of step
+    ``k``, ``gaps[k] = f(x) − f*`` per path (as :func:`quadratic_gap`).
+
+    ``ΔW``: ``dw`` of shape ``(K·substeps, R, d)``, or ``sq · N(0, I)`` drawn in row-major order
+    from ``rng`` when ``dw`` has shape ``(0, 0, 0)``: step by step the numbers (and the rounding) of
+    :func:`euler_diag`, and of ``K·substeps`` calls of it. ``gaps``: ``(K, R)`` C-contiguous;
+    ``tbuf``: ``(d,)`` work buffer.
+    """
+    _euler_diag_quad(rng, x, lam, np.ascontiguousarray(bc, dtype=np.float64),
+                     np.ascontiguousarray(dc, dtype=np.float64), float(h), float(sq), dw, np.int64(substeps), gaps,
+                     float(fstar), tbuf)
