@@ -32,6 +32,7 @@ result on every run. No kernel allocates per step: callers pass the output array
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -39,7 +40,7 @@ import numpy as np
 
 __all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
            "standard_normal_fill", "euler_diag", "euler_rank1", "euler_diag_quadratic", "quadratic_gap",
-           "pairwise_sum", "ENV_VAR"]
+           "pairwise_sum", "pairwise_program", "ENV_VAR"]
 
 ENV_VAR = "THEORYLAB_NUMBA"
 
@@ -208,81 +209,74 @@ if _numba is not None:
         return res
 
     @_njit
-    def _pairwise(a: np.ndarray, lo: np.int64, n: np.int64) -> float:  # pragma: no cover - compiled
-        # numpy's pairwise summation of a contiguous run (the order np.sum uses along a row): runs of
-        # <= 128 by _pairwise_leaf, longer ones split at n2 = n/2 rounded down to a multiple of 8 and
-        # the halves added. The recursion is unrolled with an explicit stack (numba's cache cannot
-        # hold recursive functions): left child first, the parent adds when both are done.
-        if n <= 128:
-            return _pairwise_leaf(a, lo, n)
-        flo = np.empty(128, dtype=np.int64)
-        fn = np.empty(128, dtype=np.int64)
-        fst = np.zeros(128, dtype=np.int64)
-        vals = np.empty(128)
-        top, nv = 0, 0
-        flo[0], fn[0] = lo, n
-        while top >= 0:
-            m = fn[top]
-            if m <= 128:
-                vals[nv] = _pairwise_leaf(a, flo[top], m)
+    def _pairwise(a: np.ndarray, prog: np.ndarray, vals: np.ndarray) -> float:  # pragma: no cover - compiled
+        # numpy's pairwise summation of a, by the post-order program of pairwise_program(len(a)):
+        # pairs (lo, n) sum a leaf a[lo:lo+n], pairs (-1, -1) add the last two partial sums
+        nv = 0
+        for i in range(prog.shape[0]):
+            n = prog[i, 1]
+            if n >= 0:
+                vals[nv] = _pairwise_leaf(a, prog[i, 0], n)
                 nv += 1
-                top -= 1
-            elif fst[top] == 0:
-                fst[top] = 1
-                m2 = m // 2
-                m2 -= m2 % 8
-                lt = flo[top]
-                flo[top + 1], fn[top + 1], fst[top + 1] = lt + m2, m - m2, 0
-                flo[top + 2], fn[top + 2], fst[top + 2] = lt, m2, 0
-                top += 2
             else:
                 vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
                 nv -= 1
-                top -= 1
         return vals[0]
 
     @_njit
-    def _quad_gap(x: np.ndarray, lam: np.ndarray, fstar: float, out: np.ndarray,
-                  tbuf: np.ndarray) -> None:  # pragma: no cover - compiled
+    def _quad_gap(x: np.ndarray, lam: np.ndarray, fstar: float, out: np.ndarray, tbuf: np.ndarray,
+                  prog: np.ndarray) -> None:  # pragma: no cover - compiled
         reps, d = x.shape
+        vals = np.empty(prog.shape[0] + 1)
         for r in range(reps):
             for j in range(d):
                 tbuf[j] = (lam[j] * x[r, j]) * x[r, j]
-            out[r] = 0.5 * _pairwise(tbuf, 0, d) - fstar
+            out[r] = 0.5 * _pairwise(tbuf, prog, vals) - fstar
 
     @_njit
     def _euler_diag_quad(rng: Any, x: np.ndarray, lam: np.ndarray, bc: np.ndarray, dc: np.ndarray, h: float,
                          sq: float, dw: np.ndarray, nsub: np.int64, gaps: np.ndarray, fstar: float,
-                         tbuf: np.ndarray) -> None:  # pragma: no cover - compiled
+                         work: np.ndarray, prog: np.ndarray) -> None:  # pragma: no cover - compiled
         reps, d = x.shape
+        vals = np.empty(prog.shape[0] + 1)
         b0, b1, b2 = bc[0], bc[1], bc[2]
         d0, d1, d2 = dc[0], dc[1], dc[2]
         draw = dw.shape[0] == 0
+        wdraw = work[0]
+        terms = work[1]
         e = 0
         for k in range(gaps.shape[0]):
             for s in range(nsub):
-                last = s == nsub - 1
                 for r in range(reps):
+                    # the increments of this path first (the generator's loop), then one branch-free
+                    # pass over the coordinates (vectorised by the compiler; same operations, so the
+                    # same numbers)
+                    if draw:
+                        for j in range(d):
+                            wdraw[j] = rng.standard_normal() * sq
+                        w = wdraw
+                    else:
+                        w = dw[e, r]
+                    xr = x[r]
                     for j in range(d):
-                        v = lam[j] * x[r, j]
+                        v = lam[j] * xr[j]
                         bj = (b2 * (v * v) + b1 * v) + b0
                         vj = (d2 * (v * v) + d1 * v) + d0
-                        sj = np.sqrt(0.0 if vj < 0.0 else vj)
-                        w = rng.standard_normal() * sq if draw else dw[e, r, j]
-                        xn = (x[r, j] + bj * h) + sj * w
-                        x[r, j] = xn
-                        if last:
-                            tbuf[j] = (lam[j] * xn) * xn
-                    if last:
-                        gaps[k, r] = 0.5 * _pairwise(tbuf, 0, d) - fstar
+                        sj = np.sqrt(0.0 if vj < 0.0 else vj)  # sqrt(max(D, 0)); NaN stays NaN
+                        xn = (xr[j] + bj * h) + sj * w[j]
+                        xr[j] = xn
+                        terms[j] = (lam[j] * xn) * xn
+                    if s == nsub - 1:
+                        gaps[k, r] = 0.5 * _pairwise(terms, prog, vals) - fstar
                 e += 1
 
     @_njit
     def _euler_rank1(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, bc: np.ndarray, dd: np.ndarray,
                      dc: np.ndarray, c: np.ndarray, h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray,
                      ubuf: np.ndarray, wbuf: np.ndarray, dense: np.ndarray, lam: np.ndarray, gap: np.ndarray,
-                     fstar: float) -> Any:  # pragma: no cover
+                     fstar: float, prog: np.ndarray) -> Any:  # pragma: no cover
         reps, d = x.shape
+        vals = np.empty(prog.shape[0] + 1)
         quad = lam.shape[0] > 0
         want_gap = gap.shape[0] > 0
         bpoly = b.shape[0] == 0
@@ -333,7 +327,7 @@ if _numba is not None:
                 if want_gap:  # the gap of a diagonal quadratic, terms in wbuf (no longer needed)
                     wbuf[j] = (lam[j] * xn) * xn
             if want_gap:
-                gap[r] = 0.5 * _pairwise(wbuf, 0, d) - fstar
+                gap[r] = 0.5 * _pairwise(wbuf, prog, vals) - fstar
         return n_dense
 
 
@@ -435,8 +429,38 @@ def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.nd
     if lam is None and gap is not None:
         raise ValueError("the gap is computed in the kernel only for a diagonal quadratic (lam)")  # pragma: no cover
     gap2 = _EMPTY1 if gap is None else gap
+    prog = pairwise_program(x.shape[1] if gap is not None else 0)
     return int(_euler_rank1(rng, x, g, b2, bc2, d2, dc2, c2, float(h), float(sq), dw, sbuf, ubuf, wbuf, dense,
-                            lam2, gap2, float(fstar)))
+                            lam2, gap2, float(fstar), prog))
+
+
+@functools.lru_cache(maxsize=64)
+def _program(n: int) -> np.ndarray:
+    ops: list[tuple[int, int]] = []
+
+    def walk(lo: int, m: int) -> None:
+        if m <= 128:
+            ops.append((lo, m))
+            return
+        m2 = m // 2
+        m2 -= m2 % 8
+        walk(lo, m2)
+        walk(lo + m2, m - m2)
+        ops.append((-1, -1))
+
+    walk(0, n)
+    out = np.array(ops, dtype=np.int64).reshape(-1, 2)
+    out.flags.writeable = False
+    return out
+
+
+def pairwise_program(n: int) -> np.ndarray:
+    """numpy's pairwise summation order for a contiguous run of ``n`` values, as a post-order program
+    ``(ops, 2)`` int64: ``(lo, m)`` sums the block ``a[lo:lo+m]`` (``m <= 128``: one accumulator for
+    ``m < 8``, else 8 accumulators over the multiple of 8, combined as ``((r0+r1)+(r2+r3)) +
+    ((r4+r5)+(r6+r7))``, then the rest one by one); ``(-1, -1)`` adds the last two partial sums. A
+    run longer than 128 is split at ``m/2`` rounded down to a multiple of 8 and the halves added."""
+    return _program(int(n))
 
 
 def pairwise_sum(a: np.ndarray) -> float:
@@ -445,7 +469,8 @@ def pairwise_sum(a: np.ndarray) -> float:
     bit for the numpy versions that use that order (the SDE integrator checks it before relying
     on it)."""
     a = np.ascontiguousarray(a, dtype=np.float64)
-    return float(_pairwise(a, 0, a.shape[0]))
+    prog = pairwise_program(a.shape[0])
+    return float(_pairwise(a, prog, np.empty(prog.shape[0] + 1)))
 
 
 def quadratic_gap(x: np.ndarray, lam: np.ndarray, fstar: float, out: np.ndarray | None = None) -> np.ndarray:
@@ -454,13 +479,14 @@ def quadratic_gap(x: np.ndarray, lam: np.ndarray, fstar: float, out: np.ndarray 
     numpy's pairwise order, :func:`pairwise_sum`)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     out = np.empty(x.shape[0]) if out is None else out
-    _quad_gap(x, np.ascontiguousarray(lam, dtype=np.float64), float(fstar), out, np.empty(x.shape[1]))
+    _quad_gap(x, np.ascontiguousarray(lam, dtype=np.float64), float(fstar), out, np.empty(x.shape[1]),
+              pairwise_program(x.shape[1]))
     return out
 
 
 def euler_diag_quadratic(rng: np.random.Generator, x: np.ndarray, lam: np.ndarray, bc: np.ndarray, dc: np.ndarray,
                          h: float, sq: float, dw: np.ndarray, substeps: int, gaps: np.ndarray, fstar: float,
-                         tbuf: np.ndarray) -> None:
+                         work: np.ndarray | None = None) -> None:
     r"""``K = len(gaps)`` steps of ``substeps`` Euler–Maruyama steps each of a diagonal SDE on a
     diagonal quadratic ``f(x) = ½ Σ_j λ_j x_j² + f*``, in place, with no Python between steps:
     per Euler step ``g = λ ⊙ x``, ``x ← (x + b(g) h) + √max(D(g), 0) ⊙ ΔW`` with the polynomials
@@ -470,8 +496,9 @@ def euler_diag_quadratic(rng: np.random.Generator, x: np.ndarray, lam: np.ndarra
     ``ΔW``: ``dw`` of shape ``(K·substeps, R, d)``, or ``sq · N(0, I)`` drawn in row-major order
     from ``rng`` when ``dw`` has shape ``(0, 0, 0)``: step by step the numbers (and the rounding) of
     :func:`euler_diag`, and of ``K·substeps`` calls of it. ``gaps``: ``(K, R)`` C-contiguous;
-    ``tbuf``: ``(d,)`` work buffer.
+    ``work``: ``(2, d)`` work buffer (allocated when None).
     """
+    work = np.empty((2, x.shape[1])) if work is None else work
     _euler_diag_quad(rng, x, lam, np.ascontiguousarray(bc, dtype=np.float64),
                      np.ascontiguousarray(dc, dtype=np.float64), float(h), float(sq), dw, np.int64(substeps), gaps,
-                     float(fstar), tbuf)
+                     float(fstar), work, pairwise_program(x.shape[1]))

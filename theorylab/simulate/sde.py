@@ -147,8 +147,10 @@ def _diagonal_quadratic(problem: Problem) -> tuple[np.ndarray, float] | None:
         lam = np.ascontiguousarray(np.asarray(problem.grad(np.ones((1, d))), dtype=np.float64)[0])
         fstar = float(problem.f_star)
         rng = np.random.default_rng(1)
+        rows = max(4, min(24, (1 << 20) // d))  # at most ~8 MiB of probes for large d
         probe = np.concatenate([np.asarray(problem.initial(1, np), dtype=np.float64),
-                                rng.standard_normal((24, d)) * np.exp(rng.uniform(-4, 4, (24, 1))), np.zeros((1, d))])
+                                rng.standard_normal((rows, d)) * np.exp(rng.uniform(-4, 4, (rows, 1))),
+                                np.zeros((1, d))])
         with np.errstate(all="ignore"):
             grad, gap = problem.grad(probe), problem.gap(probe)
             ok = (lam.shape == (d,) and bool(np.all(np.isfinite(lam))) and math.isfinite(fstar)
@@ -185,7 +187,7 @@ class _Stepper:
             if dq is not None:
                 self.lam, self.fstar = dq
                 self.fused, self.quad = bool(sde.diagonal), not sde.diagonal
-                self.tbuf = np.empty(d)
+                self.work = np.empty((2, d))
             if not sde.diagonal:
                 self.sbuf, self.ubuf, self.wbuf = np.empty(d), np.empty(d), np.empty(d)
                 self.dense = np.empty(paths, dtype=np.int64)
@@ -197,7 +199,7 @@ class _Stepper:
         assert self.b_poly is not None and self.d_poly is not None  # fused implies polynomial b and D
         dwk = _numba._EMPTY3 if dw is None else np.ascontiguousarray(dw, dtype=np.float64)
         _numba.euler_diag_quadratic(self.rng, x, self.lam, self.b_poly, self.d_poly, h, sq, dwk, substeps, gaps,
-                                    self.fstar, self.tbuf)
+                                    self.fstar, self.work)
 
     def normals(self, sq: float, out: Any) -> Any:
         """``sq · N(0, I)`` into ``out``: the numbers of ``rng.standard_normal(out.shape) * sq``."""
