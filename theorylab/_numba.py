@@ -286,48 +286,49 @@ if _numba is not None:
         cconst = c.shape[0] == 1
         draw = dw.shape[0] == 0
         n_dense = 0
+        tbuf = np.empty(d)
         for r in range(reps):
-            # factor of this path: s = sqrt(max(D, 0)), u = g / s (0 where s = 0)
-            usq = 0.0
+            # factor of this path: s = sqrt(max(D, 0)), u = g / s (0 where s = 0); the inner products
+            # |u|² and u·ΔW are summed in numpy's pairwise order, the rest rounded as
+            # NumericSDE.diffuse writes it: the same numbers
             need_dense = False
             for j in range(d):
                 v = lam[j] * x[r, j] if quad else g[r, j]
                 vj = ((d2 * (v * v) + d1 * v) + d0) if dpoly else dd[r, j]
                 sj = np.sqrt(0.0 if vj < 0.0 else vj)
                 sbuf[j] = sj
-                if sj > 0.0:
-                    u = v / sj
-                    ubuf[j] = u
-                    usq += u * u
-                else:
-                    ubuf[j] = 0.0
-                    if v != 0.0:
-                        need_dense = True
+                pos = sj > 0.0
+                u = v / sj if pos else 0.0
+                ubuf[j] = u
+                tbuf[j] = u * u
+                need_dense |= (not pos) and v != 0.0
             if need_dense:  # D_j = 0 where g_j != 0: the caller uses the dense factor for this path
                 dense[n_dense] = r
                 n_dense += 1
                 continue
             cr = c[0, 0] if cconst else c[r, 0]
-            disc = 1.0 + cr * usq
+            disc = 1.0 + cr * _pairwise(tbuf, prog, vals)
             if disc < -1e-9:
                 return -1  # not positive semi-definite
             beta = cr / (1.0 + np.sqrt(0.0 if disc < 0.0 else disc))
-            # G dw = s (dw + beta u (u . dw))
-            dot = 0.0
+            # G dw = s (dw + (beta u) (u . dw))
+            if draw:
+                for j in range(d):
+                    wbuf[j] = rng.standard_normal() * sq
+            else:
+                for j in range(d):
+                    wbuf[j] = dw[r, j]
             for j in range(d):
-                w = rng.standard_normal() * sq if draw else dw[r, j]
-                wbuf[j] = w
-                dot += ubuf[j] * w
-            bd = beta * dot
+                tbuf[j] = ubuf[j] * wbuf[j]
+            dot = _pairwise(tbuf, prog, vals)
             for j in range(d):
                 v = lam[j] * x[r, j] if quad else g[r, j]
                 bj = ((b2 * (v * v) + b1 * v) + b0) if bpoly else b[r, j]
-                xn = (x[r, j] + bj * h) + sbuf[j] * (wbuf[j] + ubuf[j] * bd)
+                xn = (x[r, j] + bj * h) + sbuf[j] * (wbuf[j] + (beta * ubuf[j]) * dot)
                 x[r, j] = xn
-                if want_gap:  # the gap of a diagonal quadratic, terms in wbuf (no longer needed)
-                    wbuf[j] = (lam[j] * xn) * xn
-            if want_gap:
-                gap[r] = 0.5 * _pairwise(wbuf, prog, vals) - fstar
+                tbuf[j] = (lam[j] * xn) * xn if want_gap else 0.0
+            if want_gap:  # the gap of a diagonal quadratic
+                gap[r] = 0.5 * _pairwise(tbuf, prog, vals) - fstar
         return n_dense
 
 
@@ -410,7 +411,11 @@ def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.nd
     r"""One Euler–Maruyama step of ``dX = b dt + G dW`` with ``G Gᵀ = diag(D) + c g gᵀ``, in place,
     with the factor ``G = D^{1/2}(I + β u uᵀ)``, ``u = D^{-1/2} g``, ``β = c/(1 + √(1 + c‖u‖²))``
     (see :meth:`theorylab.symbolic.sde.NumericSDE.diffuse`):
-    ``x ← (x + b h) + s ⊙ (ΔW + β u (u·ΔW))``, ``s = √max(D, 0)``, one pass per path.
+    ``x ← (x + b h) + s ⊙ (ΔW + (β u)(u·ΔW))``, ``s = √max(D, 0)``, path by path with ``d``-vector
+    buffers. The inner products ``‖u‖²`` and ``u·ΔW`` are summed in numpy's pairwise order
+    (:func:`pairwise_program`) and every other operation is rounded in the order of
+    :meth:`~theorylab.symbolic.sde.NumericSDE.diffuse`, so the step gives its numbers bit for bit
+    (paths needing the dense factor aside).
 
     ``b``, ``D``, ``bc``, ``dc``, ``ΔW`` as in :func:`euler_diag`; ``c``: ``(R, 1)`` or ``(1, 1)``;
     ``sbuf, ubuf, wbuf (d,)`` work buffers; ``dense (R,)`` int64 receives the paths that need a
@@ -429,7 +434,7 @@ def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.nd
     if lam is None and gap is not None:
         raise ValueError("the gap is computed in the kernel only for a diagonal quadratic (lam)")  # pragma: no cover
     gap2 = _EMPTY1 if gap is None else gap
-    prog = pairwise_program(x.shape[1] if gap is not None else 0)
+    prog = pairwise_program(x.shape[1])
     return int(_euler_rank1(rng, x, g, b2, bc2, d2, dc2, c2, float(h), float(sq), dw, sbuf, ubuf, wbuf, dense,
                             lam2, gap2, float(fstar), prog))
 

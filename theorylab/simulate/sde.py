@@ -27,11 +27,12 @@ bit on probe values) and evaluated inside the kernel, so no array is built for i
 rank-one coefficient ``c`` is evaluated once. Other expressions (``erf``, ``Ξ_ν``) are evaluated by
 the lambdified function each step. With numba (``theorylab[fast]``, unless
 ``THEORYLAB_NUMBA=0``) the rest of a step, ``x ← (x + b h) + G ΔW`` with the increments drawn
-inside, is one compiled pass (:func:`theorylab._numba.euler_diag`, and
+inside, is one compiled kernel call (:func:`theorylab._numba.euler_diag`, and
 :func:`theorylab._numba.euler_rank1` for ``diag(D) + c g gᵀ``, the factor of
-:meth:`NumericSDE.diffuse` fused). For diagonal SDEs both paths give the same numbers bit for bit
-(the kernel draws numpy's normals in numpy's order and rounds in the same order); for the rank-one
-factor the inner products are summed in another order (same law, differences at rounding level).
+:meth:`NumericSDE.diffuse` fused). Both paths give the same numbers bit for bit: the kernels draw
+numpy's normals in numpy's order, round in the same order, and sum the rank-one factor's inner
+products in numpy's pairwise order (paths that need the dense factor aside: numpy then takes it for
+every path).
 
 On a diagonal quadratic ``f(x) = ½ Σ_j λ_j x_j² + f*`` (recognised from the problem's own ``grad``
 and ``gap``, bit for bit on probe points) the kernels also compute ``g = λ ⊙ x`` and the gap
