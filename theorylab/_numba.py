@@ -254,17 +254,16 @@ if _numba is not None:
                     if draw:
                         for j in range(d):
                             wdraw[j] = rng.standard_normal() * sq
-                        w = wdraw
                     else:
-                        w = dw[e, r]
-                    xr = x[r]
+                        for j in range(d):
+                            wdraw[j] = dw[e, r, j]
                     for j in range(d):
-                        v = lam[j] * xr[j]
+                        v = lam[j] * x[r, j]
                         bj = (b2 * (v * v) + b1 * v) + b0
                         vj = (d2 * (v * v) + d1 * v) + d0
                         sj = np.sqrt(0.0 if vj < 0.0 else vj)  # sqrt(max(D, 0)); NaN stays NaN
-                        xn = (xr[j] + bj * h) + sj * w[j]
-                        xr[j] = xn
+                        xn = (x[r, j] + bj * h) + sj * wdraw[j]
+                        x[r, j] = xn
                         terms[j] = (lam[j] * xn) * xn
                     if s == nsub - 1:
                         gaps[k, r] = 0.5 * _pairwise(terms, prog, vals) - fstar
