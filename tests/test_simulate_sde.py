@@ -364,3 +364,39 @@ def test_rank_one_kernel_on_a_quadratic_hands_back_dense_paths(monkeypatch) -> N
     assert st.step(x, 0.1, dw, gap=gap)
     np.testing.assert_array_equal(x, ref)
     np.testing.assert_array_equal(gap, P.gap(x))
+
+
+def test_recorder_observe_many_is_observe_step_by_step() -> None:
+    """Recorder.observe_many over chunks of steps (none diverging, some with NaN or exploding gaps,
+    chunks across block and record boundaries) leaves the same record as observe step by step and
+    returns the union of the newly diverged masks of its steps."""
+    from theorylab.simulate.record import Recorder
+
+    rng = np.random.default_rng(11)
+    steps, reps = 97, 9
+    gaps = rng.exponential(size=(steps + 1, reps))
+    gaps[40, 2] = np.nan
+    gaps[41, 2] = 5.0  # already dead: no second report
+    gaps[70, 5] = 1e9
+    gaps[70, 6] = np.inf
+    one = Recorder(steps, reps, np, points=13, blocks=7, explode=1e3)
+    many = Recorder(steps, reps, np, points=13, blocks=7, explode=1e3)
+    one.observe(0, gaps[0])
+    many.observe(0, gaps[0])
+    k = 1
+    for m in (1, 5, 30, 8, 17, 36):
+        expect = None
+        for i in range(m):
+            dead = one.observe(k + i, gaps[k + i])
+            if dead is not None:
+                expect = dead if expect is None else expect | dead
+        got = many.observe_many(k, gaps[k:k + m])
+        assert (got is None) == (expect is None)
+        if got is not None:
+            np.testing.assert_array_equal(got, expect)
+        k += m
+    assert k == steps + 1
+    a, b = one.result(), many.result()
+    for f in ("values", "block_sums", "block_counts", "alive", "steps"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    assert a.divergence == b.divergence and a.divergence.count == 3 and a.divergence.first_step == 40

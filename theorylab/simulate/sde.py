@@ -306,12 +306,8 @@ def _run_fused(stepper: _Stepper, rec: Recorder, x: np.ndarray, x_reset: np.ndar
             dw = np.asarray(brownian[i_inc:i_inc + n], dtype=np.float64)
         i_inc += n
         stepper.run(x, h, sq, dw, substeps, gaps[:m])
-        newly = None
-        for i in range(m):
-            dead = rec.observe(kstep + i + 1, gaps[i])
-            if dead is not None:
-                newly = dead if newly is None else newly | dead
-            bar.advance()
+        newly = rec.observe_many(kstep + 1, gaps[:m])
+        bar.advance(m)
         if newly is not None:
             x[newly] = x_reset
         kstep += m
