@@ -409,7 +409,7 @@ def bench_sde(quick: bool) -> dict:
              (1000, 1000, 10 if quick else 50, True)]
     for d, paths, steps, exact in cases:  # torchsde (4-10x slower) only at d = 20, to keep the run short
         fns, info = _sde_contenders(d, paths, steps, exact, want_torch=d == 20)
-        t = interleaved(fns, 3)
+        t = interleaved(fns, 5)  # 5 rounds: each contender's median is robust to 2 disturbed rounds
         tag = f"d={d}{' exact' if exact else ''}"
         out[f"[{tag}] setting"] = info.pop("setting")
         for key, val in info.items():
