@@ -24,9 +24,11 @@ count. Every contender runs single-threaded (torch threads = 1, XLA single-threa
    ``UnsafeBrownianPath``, jit, compiled before timing, saving the gap of every path at every
    step as our integrator records it): the leading-order (diagonal) DCSGD SDE at
    d = 20 and d = 1000 (torchsde only at d = 20: it is 4-10x slower), and the exact (diag + rank
-   one) one against diffrax at d = 1000. Plus a
-   path-by-path agreement check with torchsde's Brownian increments injected into ours.
-   Target >= 1.5x diffrax.
+   one) one against diffrax at d = 1000. The problem is ``f(x) = |x|²/2``: our integrator
+   recognises the diagonal quadratic and computes ``∇f = x`` and the gap inside its kernels
+   (reported as ``ours (numba) kernel``); diffrax's and torchsde's drift and diffusion take
+   ``g = y`` directly, the same structure. Plus a path-by-path agreement check with torchsde's
+   Brownian increments injected into ours. Target >= 1.5x diffrax.
 5. Memory: peak resident memory (ru_maxrss), and the tracemalloc peak of the large setting for S
    and 4S steps (must not grow with the number of steps).
 
@@ -324,6 +326,13 @@ def _sde_contenders(d: int, paths: int, steps: int, exact: bool, want_torch: boo
                                                               seed=4, points=2, blocks=1))
     if not _numba.available():
         fns.pop("ours (numba)")
+    else:
+        from theorylab.simulate.sde import _Stepper
+
+        st = with_numba(True, lambda: _Stepper(ours, problem, np, np.random.default_rng(0), paths, d))()
+        info["ours (numba) kernel"] = ("diagonal quadratic: g = x and the gap in the kernel, many steps per call"
+                                       if st.fused else "diagonal quadratic: g = x and the gap in the kernel, "
+                                       "one step per call" if st.quad else "per step, g and the gap in numpy")
     if want_torch and not exact:
         try:
             import torch
@@ -400,7 +409,7 @@ def bench_sde(quick: bool) -> dict:
              (1000, 1000, 10 if quick else 50, True)]
     for d, paths, steps, exact in cases:  # torchsde (4-10x slower) only at d = 20, to keep the run short
         fns, info = _sde_contenders(d, paths, steps, exact, want_torch=d == 20)
-        t = interleaved(fns, 3)
+        t = interleaved(fns, 5)  # 5 rounds: each contender's median is robust to 2 disturbed rounds
         tag = f"d={d}{' exact' if exact else ''}"
         out[f"[{tag}] setting"] = info.pop("setting")
         for key, val in info.items():

@@ -175,7 +175,7 @@ def test_diagonal_sde_bit_identical_on_both_paths(monkeypatch, method, exact) ->
 
 def test_rank_one_sde_same_paths_on_both_paths(monkeypatch) -> None:
     """The exact Rand-k SDE (diag + rank one): with the same injected increments the fused kernel and
-    NumericSDE.diffuse agree to rounding (inner products summed in another order); the comparison
+    NumericSDE.diffuse agree bit for bit (inner products in numpy's pairwise order); the comparison
     is sensitive: a factor with beta off by 1% (planted bug) is far outside the tolerance."""
     from theorylab import _numba
 
@@ -185,7 +185,9 @@ def test_rank_one_sde_same_paths_on_both_paths(monkeypatch) -> None:
     assert not sde.diagonal
     dw = np.random.default_rng(0).standard_normal((30, 5, 10)) * np.sqrt(0.05)
     a, b = _run_both(monkeypatch, sde, eta=0.05, steps=30, paths=5, brownian=dw, points=31)
-    np.testing.assert_allclose(a.values, b.values, rtol=1e-12)
+    np.testing.assert_array_equal(a.values, b.values)
+    a, b = _run_both(monkeypatch, sde, eta=0.05, steps=30, paths=5, seed=8, points=31)  # drawn in the kernel
+    np.testing.assert_array_equal(a.values, b.values)
     # planted bug: the same step with beta * 1.01 (a wrong factor) differs by far more than 1e-12
     x = np.ones((5, 10))
     g = P.grad(x)
@@ -200,7 +202,7 @@ def test_rank_one_sde_same_paths_on_both_paths(monkeypatch) -> None:
     n_dense = _numba.euler_rank1(np.random.default_rng(0), xk, g, sde._drift(g), sde._cov_diag(g), c2, 0.05, 0.0,
                                  dw[0], np.empty(10), np.empty(10), np.empty(10), np.empty(5, dtype=np.int64))
     assert n_dense == 0
-    np.testing.assert_allclose(xk, ref, rtol=1e-12)
+    np.testing.assert_array_equal(xk, ref)
     assert np.max(np.abs(xk - bad)) > 1e-6
 
 
@@ -235,9 +237,166 @@ def test_kernel_falls_back_to_the_dense_factor_and_raises_on_indefinite(monkeypa
         stepper = _Stepper(mixed, P, np, rng, 6, 10)
         assert stepper.kernel
         stepper.step(x, 0.1, dw1)
-        np.testing.assert_allclose(x, ref, rtol=1e-12)
+        np.testing.assert_array_equal(x, ref)
     minus = dataclasses.replace(base, _cov_diag=lambda g: 1.0 + 0.0 * g, _cov_outer=lambda g: -1.0 + 0.0 * g)
     for flag in ("1", "0"):
         monkeypatch.setenv("THEORYLAB_NUMBA", flag)
         with pytest.raises(InvalidParameterError, match="not positive semi-definite"):
             integrate(minus, P, eta=0.05, steps=3, paths=4, seed=0)
+
+
+# ----------------------------------------------------------------------------- fused path (diagonal quadratics)
+
+
+def test_pairwise_sum_and_quadratic_gap_match_numpy() -> None:
+    """The kernels' row sum is numpy's pairwise order, so the gap of a diagonal quadratic is the
+    numbers of ``0.5 * np.sum(lam * x * x, axis=-1) - f*``, for short rows, the 8-accumulator
+    blocks and the split of rows longer than 128. Planted bug: a left-to-right sum differs."""
+    import functools
+    import operator
+
+    from theorylab import _numba
+
+    if not _numba.available():
+        pytest.skip("numba not installed (theorylab[fast])")
+    rng = np.random.default_rng(5)
+    differs = 0
+    for d in (1, 3, 7, 8, 9, 20, 128, 129, 1000, 4097):
+        x = rng.standard_normal((12, d)) * np.exp(3 * rng.standard_normal((12, d)))
+        lam = rng.uniform(0.1, 3.0, d)
+        assert all(_numba.pairwise_sum(row) == np.sum(row) for row in x)
+        np.testing.assert_array_equal(_numba.quadratic_gap(x, lam, 0.25), 0.5 * np.sum(lam * x * x, axis=-1) - 0.25)
+        differs += sum(functools.reduce(operator.add, row.tolist()) != np.sum(row) for row in x)
+    assert differs > 0
+
+
+def test_diagonal_quadratics_are_recognised_bit_for_bit() -> None:
+    """Unrotated quadratics give (lambda, f*); a rotated quadratic, the sin-PL problem and a quadratic
+    whose f is off by one part in 1e15 (planted) are not taken for diagonal quadratics."""
+    import dataclasses
+
+    from theorylab import _numba
+    from theorylab.simulate.problems import Quadratic
+    from theorylab.simulate.sde import _diagonal_quadratic
+
+    if not _numba.available():
+        pytest.skip("numba not installed (theorylab[fast])")
+    q = problem_from_spec("quadratic:mu=0.5,L=2,hetero=1", 12, 3)
+    lam, fstar = _diagonal_quadratic(q)
+    np.testing.assert_array_equal(lam, q.eigenvalues)
+    assert fstar == 0.0
+    assert _diagonal_quadratic(problem_from_spec("quadratic:mu=0.5,L=2,rotate=1", 12, 3)) is None
+    assert _diagonal_quadratic(problem_from_spec("sinpl", 12, 3)) is None
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class Off(Quadratic):
+        def f(self, x):
+            return super().f(x) * (1 + 1e-15)
+
+    off = Off(**{f.name: getattr(q, f.name) for f in dataclasses.fields(q) if f.name != "_cache"})
+    assert _diagonal_quadratic(off) is None
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_fused_path_same_record_as_the_numpy_path(monkeypatch, exact) -> None:
+    """The fused kernels (many steps per call, chunks of 3 steps here; the gap computed in the kernel)
+    against the numpy path: the same record, bit for bit for the diagonal SDE (drawn, injected as an
+    array, injected by a callable; 2 substeps) and for the rank-one one; with paths
+    diverging (a low explode threshold) the same divergence and masks."""
+    from theorylab import _numba
+    from theorylab.simulate import sde as sde_mod
+
+    if not _numba.available():
+        pytest.skip("numba not installed (theorylab[fast])")
+    monkeypatch.setattr(sde_mod, "_CHUNK", 3 * 6)
+    q = problem_from_spec("quadratic:mu=0.5,L=2", 10, 4)
+    sde = sde_for("dcsgd", q, gaussian(1.0), 0.05, [RandK(3)] * 4, exact=exact)
+    assert sde.diagonal is not exact
+    monkeypatch.setenv("THEORYLAB_NUMBA", "1")
+    st = sde_mod._Stepper(sde, q, np, np.random.default_rng(0), 6, 10)
+    assert (st.fused, st.quad) == (not exact, exact)
+    dw = np.random.default_rng(7).standard_normal((80, 6, 10)) * np.sqrt(0.025)
+    runs = [dict(seed=3), dict(brownian=dw), dict(brownian=lambda i, shape: dw[i]),
+            dict(seed=4, explode=0.15, x0=np.zeros(10))]
+    for kw in runs:
+        out = {}
+        for flag in ("1", "0"):
+            monkeypatch.setenv("THEORYLAB_NUMBA", flag)
+            out[flag] = integrate(sde, q, eta=0.05, steps=40, paths=6, substeps=2, points=41, blocks=7,
+                                  **kw).trajectory
+        a, b = out["1"], out["0"]
+        np.testing.assert_array_equal(a.values, b.values)
+        np.testing.assert_array_equal(a.block_sums, b.block_sums)
+        assert a.divergence == b.divergence
+        np.testing.assert_array_equal(a.alive, b.alive)
+        if "explode" in kw:
+            assert 0 < a.divergence.count < 6, a.divergence
+
+
+def test_rank_one_kernel_on_a_quadratic_hands_back_dense_paths(monkeypatch) -> None:
+    """Rank-one kernel with g and the gap computed inside (a diagonal quadratic, polynomial D = 1 − g²
+    clamped at 0 and c = 1/2, lambdified from sympy): paths with some |g_j| > 1 (D_j = 0, g_j ≠ 0)
+    get the dense factor of NumericSDE.diffuse, the others the O(d) one; the step and the gaps
+    written by the kernel match diffuse and the problem's gap path by path."""
+    import dataclasses
+
+    import sympy as sp
+
+    from theorylab import _numba
+    from theorylab.simulate.sde import _Stepper
+    from theorylab.symbolic.symbols import gj
+
+    if not _numba.available():
+        pytest.skip("numba not installed (theorylab[fast])")
+    base = sde_for("dcsgd", P, gaussian(1.0), 0.05, [RandK(3)] * 4)
+    mixed = dataclasses.replace(base, _drift=sp.lambdify([gj], -gj), _cov_diag=sp.lambdify([gj], 1 - gj**2),
+                                _cov_outer=sp.lambdify([gj], sp.Rational(1, 2)))
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-0.9, 0.9, (6, 10))
+    x[::2, 4] = 1.5
+    dw = rng.standard_normal((6, 10)) * 0.3
+    ref = np.array([x[i] + mixed.drift(x[i:i + 1])[0] * 0.1 + mixed.diffuse(x[i:i + 1], dw[i:i + 1])[0]
+                    for i in range(6)])
+    monkeypatch.setenv("THEORYLAB_NUMBA", "1")
+    st = _Stepper(mixed, P, np, rng, 6, 10)
+    assert st.quad and not st.fused
+    gap = np.full(6, np.nan)
+    assert st.step(x, 0.1, dw, gap=gap)
+    np.testing.assert_array_equal(x, ref)
+    np.testing.assert_array_equal(gap, P.gap(x))
+
+
+def test_recorder_observe_many_is_observe_step_by_step() -> None:
+    """Recorder.observe_many over chunks of steps (none diverging, some with NaN or exploding gaps,
+    chunks across block and record boundaries) leaves the same record as observe step by step and
+    returns the union of the newly diverged masks of its steps."""
+    from theorylab.simulate.record import Recorder
+
+    rng = np.random.default_rng(11)
+    steps, reps = 97, 9
+    gaps = rng.exponential(size=(steps + 1, reps))
+    gaps[40, 2] = np.nan
+    gaps[41, 2] = 5.0  # already dead: no second report
+    gaps[70, 5] = 1e9
+    gaps[70, 6] = np.inf
+    one = Recorder(steps, reps, np, points=13, blocks=7, explode=1e3)
+    many = Recorder(steps, reps, np, points=13, blocks=7, explode=1e3)
+    one.observe(0, gaps[0])
+    many.observe(0, gaps[0])
+    k = 1
+    for m in (1, 5, 30, 8, 17, 36):
+        expect = None
+        for i in range(m):
+            dead = one.observe(k + i, gaps[k + i])
+            if dead is not None:
+                expect = dead if expect is None else expect | dead
+        got = many.observe_many(k, gaps[k:k + m])
+        assert (got is None) == (expect is None)
+        if got is not None:
+            np.testing.assert_array_equal(got, expect)
+        k += m
+    assert k == steps + 1
+    a, b = one.result(), many.result()
+    for f in ("values", "block_sums", "block_counts", "alive", "steps"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    assert a.divergence == b.divergence and a.divergence.count == 3 and a.divergence.first_step == 40

@@ -32,13 +32,15 @@ result on every run. No kernel allocates per step: callers pass the output array
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
 import numpy as np
 
 __all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
-           "standard_normal_fill", "add_normal", "add_normal_rows", "euler_diag", "euler_rank1", "ENV_VAR"]
+           "standard_normal_fill", "add_normal", "add_normal_rows", "euler_diag", "euler_rank1",
+           "euler_diag_quadratic", "quadratic_gap", "pairwise_sum", "pairwise_program", "ENV_VAR"]
 
 ENV_VAR = "THEORYLAB_NUMBA"
 
@@ -204,10 +206,101 @@ if _numba is not None:
                 x[r, j] = (x[r, j] + bj * h) + sj * w
 
     @_njit
+    def _pairwise_leaf(a: np.ndarray, lo: np.int64, n: np.int64) -> float:  # pragma: no cover - compiled
+        if n < 8:
+            res = 0.0
+            for i in range(lo, lo + n):
+                res += a[i]
+            return res
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        while i < n - n % 8:
+            r0 += a[lo + i]
+            r1 += a[lo + i + 1]
+            r2 += a[lo + i + 2]
+            r3 += a[lo + i + 3]
+            r4 += a[lo + i + 4]
+            r5 += a[lo + i + 5]
+            r6 += a[lo + i + 6]
+            r7 += a[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+
+    @_njit
+    def _pairwise(a: np.ndarray, prog: np.ndarray, vals: np.ndarray) -> float:  # pragma: no cover - compiled
+        # numpy's pairwise summation of a, by the post-order program of pairwise_program(len(a)):
+        # pairs (lo, n) sum a leaf a[lo:lo+n], pairs (-1, -1) add the last two partial sums
+        nv = 0
+        for i in range(prog.shape[0]):
+            n = prog[i, 1]
+            if n >= 0:
+                vals[nv] = _pairwise_leaf(a, prog[i, 0], n)
+                nv += 1
+            else:
+                vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
+                nv -= 1
+        return vals[0]
+
+    @_njit
+    def _quad_gap(x: np.ndarray, lam: np.ndarray, fstar: float, out: np.ndarray, tbuf: np.ndarray,
+                  prog: np.ndarray) -> None:  # pragma: no cover - compiled
+        reps, d = x.shape
+        vals = np.empty(prog.shape[0] + 1)
+        for r in range(reps):
+            for j in range(d):
+                tbuf[j] = (lam[j] * x[r, j]) * x[r, j]
+            out[r] = 0.5 * _pairwise(tbuf, prog, vals) - fstar
+
+    @_njit
+    def _euler_diag_quad(rng: Any, x: np.ndarray, lam: np.ndarray, bc: np.ndarray, dc: np.ndarray, h: float,
+                         sq: float, dw: np.ndarray, nsub: np.int64, gaps: np.ndarray, fstar: float,
+                         work: np.ndarray, prog: np.ndarray) -> None:  # pragma: no cover - compiled
+        reps, d = x.shape
+        vals = np.empty(prog.shape[0] + 1)
+        b0, b1, b2 = bc[0], bc[1], bc[2]
+        d0, d1, d2 = dc[0], dc[1], dc[2]
+        draw = dw.shape[0] == 0
+        wdraw = work[0]
+        terms = work[1]
+        e = 0
+        for k in range(gaps.shape[0]):
+            for s in range(nsub):
+                for r in range(reps):
+                    # the increments of this path first (the generator's loop), then one branch-free
+                    # pass over the coordinates (vectorised by the compiler; same operations, so the
+                    # same numbers)
+                    if draw:
+                        for j in range(d):
+                            wdraw[j] = rng.standard_normal() * sq
+                    else:
+                        for j in range(d):
+                            wdraw[j] = dw[e, r, j]
+                    for j in range(d):
+                        v = lam[j] * x[r, j]
+                        bj = (b2 * (v * v) + b1 * v) + b0
+                        vj = (d2 * (v * v) + d1 * v) + d0
+                        sj = np.sqrt(0.0 if vj < 0.0 else vj)  # sqrt(max(D, 0)); NaN stays NaN
+                        xn = (x[r, j] + bj * h) + sj * wdraw[j]
+                        x[r, j] = xn
+                        terms[j] = (lam[j] * xn) * xn
+                    if s == nsub - 1:
+                        gaps[k, r] = 0.5 * _pairwise(terms, prog, vals) - fstar
+                e += 1
+
+    @_njit
     def _euler_rank1(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, bc: np.ndarray, dd: np.ndarray,
                      dc: np.ndarray, c: np.ndarray, h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray,
-                     ubuf: np.ndarray, wbuf: np.ndarray, dense: np.ndarray) -> Any:  # pragma: no cover
+                     ubuf: np.ndarray, wbuf: np.ndarray, dense: np.ndarray, lam: np.ndarray, gap: np.ndarray,
+                     fstar: float, prog: np.ndarray) -> Any:  # pragma: no cover
         reps, d = x.shape
+        vals = np.empty(prog.shape[0] + 1)
+        quad = lam.shape[0] > 0
+        want_gap = gap.shape[0] > 0
         bpoly = b.shape[0] == 0
         dpoly = dd.shape[0] == 0
         b0, b1, b2 = bc[0], bc[1], bc[2]
@@ -215,43 +308,49 @@ if _numba is not None:
         cconst = c.shape[0] == 1
         draw = dw.shape[0] == 0
         n_dense = 0
+        tbuf = np.empty(d)
         for r in range(reps):
-            # factor of this path: s = sqrt(max(D, 0)), u = g / s (0 where s = 0)
-            usq = 0.0
+            # factor of this path: s = sqrt(max(D, 0)), u = g / s (0 where s = 0); the inner products
+            # |u|² and u·ΔW are summed in numpy's pairwise order, the rest rounded as
+            # NumericSDE.diffuse writes it: the same numbers
             need_dense = False
             for j in range(d):
-                v = g[r, j]
+                v = lam[j] * x[r, j] if quad else g[r, j]
                 vj = ((d2 * (v * v) + d1 * v) + d0) if dpoly else dd[r, j]
                 sj = np.sqrt(0.0 if vj < 0.0 else vj)
                 sbuf[j] = sj
-                if sj > 0.0:
-                    u = g[r, j] / sj
-                    ubuf[j] = u
-                    usq += u * u
-                else:
-                    ubuf[j] = 0.0
-                    if g[r, j] != 0.0:
-                        need_dense = True
+                pos = sj > 0.0
+                u = v / sj if pos else 0.0
+                ubuf[j] = u
+                tbuf[j] = u * u
+                need_dense |= (not pos) and v != 0.0
             if need_dense:  # D_j = 0 where g_j != 0: the caller uses the dense factor for this path
                 dense[n_dense] = r
                 n_dense += 1
                 continue
             cr = c[0, 0] if cconst else c[r, 0]
-            disc = 1.0 + cr * usq
+            disc = 1.0 + cr * _pairwise(tbuf, prog, vals)
             if disc < -1e-9:
                 return -1  # not positive semi-definite
             beta = cr / (1.0 + np.sqrt(0.0 if disc < 0.0 else disc))
-            # G dw = s (dw + beta u (u . dw))
-            dot = 0.0
+            # G dw = s (dw + (beta u) (u . dw))
+            if draw:
+                for j in range(d):
+                    wbuf[j] = rng.standard_normal() * sq
+            else:
+                for j in range(d):
+                    wbuf[j] = dw[r, j]
             for j in range(d):
-                w = rng.standard_normal() * sq if draw else dw[r, j]
-                wbuf[j] = w
-                dot += ubuf[j] * w
-            bd = beta * dot
+                tbuf[j] = ubuf[j] * wbuf[j]
+            dot = _pairwise(tbuf, prog, vals)
             for j in range(d):
-                v = g[r, j]
+                v = lam[j] * x[r, j] if quad else g[r, j]
                 bj = ((b2 * (v * v) + b1 * v) + b0) if bpoly else b[r, j]
-                x[r, j] = (x[r, j] + bj * h) + sbuf[j] * (wbuf[j] + ubuf[j] * bd)
+                xn = (x[r, j] + bj * h) + sbuf[j] * (wbuf[j] + (beta * ubuf[j]) * dot)
+                x[r, j] = xn
+                tbuf[j] = (lam[j] * xn) * xn if want_gap else 0.0
+            if want_gap:  # the gap of a diagonal quadratic
+                gap[r] = 0.5 * _pairwise(tbuf, prog, vals) - fstar
         return n_dense
 
 
@@ -323,7 +422,9 @@ def add_normal_rows(rng: np.random.Generator, g: np.ndarray, scales: np.ndarray,
 
 
 _NO_POLY = np.zeros(3)
+_EMPTY1 = np.zeros(0)
 _EMPTY2 = np.zeros((0, 0))
+_EMPTY3 = np.zeros((0, 0, 0))
 
 
 def _values_or_poly(v: np.ndarray | None, cf: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -351,19 +452,104 @@ def euler_diag(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.nda
 
 def euler_rank1(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, b: np.ndarray | None, dd: np.ndarray | None,
                 c: np.ndarray, h: float, sq: float, dw: np.ndarray, sbuf: np.ndarray, ubuf: np.ndarray,
-                wbuf: np.ndarray, dense: np.ndarray, bc: np.ndarray | None = None, dc: np.ndarray | None = None) -> int:
+                wbuf: np.ndarray, dense: np.ndarray, bc: np.ndarray | None = None, dc: np.ndarray | None = None,
+                lam: np.ndarray | None = None, gap: np.ndarray | None = None, fstar: float = 0.0) -> int:
     r"""One Euler–Maruyama step of ``dX = b dt + G dW`` with ``G Gᵀ = diag(D) + c g gᵀ``, in place,
     with the factor ``G = D^{1/2}(I + β u uᵀ)``, ``u = D^{-1/2} g``, ``β = c/(1 + √(1 + c‖u‖²))``
     (see :meth:`theorylab.symbolic.sde.NumericSDE.diffuse`):
-    ``x ← (x + b h) + s ⊙ (ΔW + β u (u·ΔW))``, ``s = √max(D, 0)``, one pass per path.
+    ``x ← (x + b h) + s ⊙ (ΔW + (β u)(u·ΔW))``, ``s = √max(D, 0)``, path by path with ``d``-vector
+    buffers. The inner products ``‖u‖²`` and ``u·ΔW`` are summed in numpy's pairwise order
+    (:func:`pairwise_program`) and every other operation is rounded in the order of
+    :meth:`~theorylab.symbolic.sde.NumericSDE.diffuse`, so the step gives its numbers bit for bit
+    (paths needing the dense factor aside).
 
     ``b``, ``D``, ``bc``, ``dc``, ``ΔW`` as in :func:`euler_diag`; ``c``: ``(R, 1)`` or ``(1, 1)``;
     ``sbuf, ubuf, wbuf (d,)`` work buffers; ``dense (R,)`` int64 receives the paths that need a
     dense factor (some ``D_j = 0`` where ``g_j ≠ 0``): those are left unchanged and draw nothing.
     Returns their number, or −1 if some ``1 + c‖u‖² < −1e-9`` (not positive semi-definite; ``x``
     is then partly updated).
+
+    Diagonal quadratics ``f(x) = ½ Σ_j λ_j x_j² + f* `` (``lam`` = ``λ``, ``(d,)``): ``g = λ ⊙ x`` is
+    computed in the kernel (pass any ``g``, e.g. ``(0, 0)``), and with ``gap`` (``(R,)``) the kernel
+    also writes ``f(x) − f*`` of every updated path after the step, as :func:`quadratic_gap`.
     """
     b2, bc2 = _values_or_poly(b, bc)
     d2, dc2 = _values_or_poly(dd, dc)
     c2 = c if c.ndim == 2 else c.reshape(1, 1)
-    return int(_euler_rank1(rng, x, g, b2, bc2, d2, dc2, c2, float(h), float(sq), dw, sbuf, ubuf, wbuf, dense))
+    lam2 = _EMPTY1 if lam is None else lam
+    if lam is None and gap is not None:
+        raise ValueError("the gap is computed in the kernel only for a diagonal quadratic (lam)")  # pragma: no cover
+    gap2 = _EMPTY1 if gap is None else gap
+    prog = pairwise_program(x.shape[1])
+    return int(_euler_rank1(rng, x, g, b2, bc2, d2, dc2, c2, float(h), float(sq), dw, sbuf, ubuf, wbuf, dense,
+                            lam2, gap2, float(fstar), prog))
+
+
+@functools.lru_cache(maxsize=64)
+def _program(n: int) -> np.ndarray:
+    ops: list[tuple[int, int]] = []
+
+    def walk(lo: int, m: int) -> None:
+        if m <= 128:
+            ops.append((lo, m))
+            return
+        m2 = m // 2
+        m2 -= m2 % 8
+        walk(lo, m2)
+        walk(lo + m2, m - m2)
+        ops.append((-1, -1))
+
+    walk(0, n)
+    out = np.array(ops, dtype=np.int64).reshape(-1, 2)
+    out.flags.writeable = False
+    return out
+
+
+def pairwise_program(n: int) -> np.ndarray:
+    """numpy's pairwise summation order for a contiguous run of ``n`` values, as a post-order program
+    ``(ops, 2)`` int64: ``(lo, m)`` sums the block ``a[lo:lo+m]`` (``m <= 128``: one accumulator for
+    ``m < 8``, else 8 accumulators over the multiple of 8, combined as ``((r0+r1)+(r2+r3)) +
+    ((r4+r5)+(r6+r7))``, then the rest one by one); ``(-1, -1)`` adds the last two partial sums. A
+    run longer than 128 is split at ``m/2`` rounded down to a multiple of 8 and the halves added."""
+    return _program(int(n))
+
+
+def pairwise_sum(a: np.ndarray) -> float:
+    """Sum of the contiguous float64 vector ``a`` in numpy's pairwise order (blocks of at most 128
+    summed with 8 accumulators, halves split at multiples of 8), so equal to ``np.sum(a)`` bit for
+    bit for the numpy versions that use that order (the SDE integrator checks it before relying
+    on it)."""
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    prog = pairwise_program(a.shape[0])
+    return float(_pairwise(a, prog, np.empty(prog.shape[0] + 1)))
+
+
+def quadratic_gap(x: np.ndarray, lam: np.ndarray, fstar: float, out: np.ndarray | None = None) -> np.ndarray:
+    r"""``f(x) − f*`` for ``f(x) = ½ Σ_j λ_j x_j² + f*``, per row of ``x (R, d)``: the numbers of
+    ``0.5 * np.sum(lam * x * x, axis=-1) − f*`` (products rounded in that order, the row summed in
+    numpy's pairwise order, :func:`pairwise_sum`)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.empty(x.shape[0]) if out is None else out
+    _quad_gap(x, np.ascontiguousarray(lam, dtype=np.float64), float(fstar), out, np.empty(x.shape[1]),
+              pairwise_program(x.shape[1]))
+    return out
+
+
+def euler_diag_quadratic(rng: np.random.Generator, x: np.ndarray, lam: np.ndarray, bc: np.ndarray, dc: np.ndarray,
+                         h: float, sq: float, dw: np.ndarray, substeps: int, gaps: np.ndarray, fstar: float,
+                         work: np.ndarray | None = None) -> None:
+    r"""``K = len(gaps)`` steps of ``substeps`` Euler–Maruyama steps each of a diagonal SDE on a
+    diagonal quadratic ``f(x) = ½ Σ_j λ_j x_j² + f*``, in place, with no Python between steps:
+    per Euler step ``g = λ ⊙ x``, ``x ← (x + b(g) h) + √max(D(g), 0) ⊙ ΔW`` with the polynomials
+    ``b, D`` of coefficients ``bc, dc`` (as in :func:`euler_diag`); after the last substep of step
+    ``k``, ``gaps[k] = f(x) − f*`` per path (as :func:`quadratic_gap`).
+
+    ``ΔW``: ``dw`` of shape ``(K·substeps, R, d)``, or ``sq · N(0, I)`` drawn in row-major order
+    from ``rng`` when ``dw`` has shape ``(0, 0, 0)``: step by step the numbers (and the rounding) of
+    :func:`euler_diag`, and of ``K·substeps`` calls of it. ``gaps``: ``(K, R)`` C-contiguous;
+    ``work``: ``(2, d)`` work buffer (allocated when None).
+    """
+    work = np.empty((2, x.shape[1])) if work is None else work
+    _euler_diag_quad(rng, x, lam, np.ascontiguousarray(bc, dtype=np.float64),
+                     np.ascontiguousarray(dc, dtype=np.float64), float(h), float(sq), dw, np.int64(substeps), gaps,
+                     float(fstar), work, pairwise_program(x.shape[1]))

@@ -153,6 +153,33 @@ class Recorder:
             self._next += 1
         return new
 
+    def observe_many(self, k0: int, gaps: Any) -> Any:
+        """``observe(k0 + i, gaps[i])`` for ``i = 0, …, m−1`` in order (``gaps``: ``(m, replicas)``,
+        ``k0 >= 1``), with the same result; returns the union of the masks those calls return, or
+        None. While no replica has diverged and none of ``gaps`` does, the per-step checks are one
+        check of the whole chunk (the block sums still add the steps one by one, in order)."""
+        m = int(gaps.shape[0])
+        if m == 0:
+            return None
+        if self._any_dead or k0 < 1 or bool((~(gaps <= self.explode)).any()):
+            new = None
+            for i in range(m):
+                dead = self.observe(k0 + i, gaps[i])
+                if dead is not None:
+                    new = dead if new is None else new | dead
+            return new
+        n_rec = len(self.steps)
+        for i in range(m):
+            k = k0 + i
+            while k > self.edges[self._block + 1]:
+                self._block += 1
+            self._sums[self._block] += gaps[i]
+            self._counts[self._block] += 1
+            if self._next < n_rec and k == self.steps[self._next]:
+                self._values.append(gaps[i].copy())
+                self._next += 1
+        return None
+
     def wants(self, k: int) -> bool:
         """True when step ``k`` is a record step (the caller must then observe it)."""
         return self._next < len(self.steps) and k == self.steps[self._next]

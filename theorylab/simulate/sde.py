@@ -27,11 +27,21 @@ bit on probe values) and evaluated inside the kernel, so no array is built for i
 rank-one coefficient ``c`` is evaluated once. Other expressions (``erf``, ``Ξ_ν``) are evaluated by
 the lambdified function each step. With numba (``theorylab[fast]``, unless
 ``THEORYLAB_NUMBA=0``) the rest of a step, ``x ← (x + b h) + G ΔW`` with the increments drawn
-inside, is one compiled pass (:func:`theorylab._numba.euler_diag`, and
+inside, is one compiled kernel call (:func:`theorylab._numba.euler_diag`, and
 :func:`theorylab._numba.euler_rank1` for ``diag(D) + c g gᵀ``, the factor of
-:meth:`NumericSDE.diffuse` fused). For diagonal SDEs both paths give the same numbers bit for bit
-(the kernel draws numpy's normals in numpy's order and rounds in the same order); for the rank-one
-factor the inner products are summed in another order (same law, differences at rounding level).
+:meth:`NumericSDE.diffuse` fused). Both paths give the same numbers bit for bit: the kernels draw
+numpy's normals in numpy's order, round in the same order, and sum the rank-one factor's inner
+products in numpy's pairwise order (paths that need the dense factor aside: numpy then takes it for
+every path).
+
+On a diagonal quadratic ``f(x) = ½ Σ_j λ_j x_j² + f*`` (recognised from the problem's own ``grad``
+and ``gap``, bit for bit on probe points) the kernels also compute ``g = λ ⊙ x`` and the gap
+``f(x) − f*`` (products and numpy's pairwise row sum in numpy's order: the same numbers). A diagonal
+SDE with polynomial ``b`` and ``D`` there runs many steps per kernel call
+(:func:`theorylab._numba.euler_diag_quadratic`), the gaps of a chunk observed in order afterwards;
+paths found diverged are reset to the start at the end of their chunk rather than at once (they
+are masked from the step they diverged at, and every path draws the same numbers either way), so the
+record is the same as step by step.
 
 Times: one optimizer step of size ``η`` is SDE time ``η``; the run lasts ``steps·η`` with
 ``substeps`` Euler steps per ``η`` and records on the same grid as the optimizer
@@ -128,9 +138,37 @@ def _poly_coeffs(fn: Any) -> np.ndarray | None:
         return None
 
 
+def _diagonal_quadratic(problem: Problem) -> tuple[np.ndarray, float] | None:
+    """``(λ, f*)`` when ``problem`` is ``f(x) = ½ Σ_j λ_j x_j² + f*`` as far as its own ``grad`` and
+    ``gap`` tell, bit for bit: ``∇f(x) = λ ⊙ x`` (``λ = ∇f(1)``) and ``f(x) − f*`` equal to
+    :func:`theorylab._numba.quadratic_gap` on probe points (the start, random points of several
+    scales, zero); else None (the problem's own functions are then called every step)."""
+    d = int(problem.d)
+    try:
+        lam = np.ascontiguousarray(np.asarray(problem.grad(np.ones((1, d))), dtype=np.float64)[0])
+        fstar = float(problem.f_star)
+        rng = np.random.default_rng(1)
+        rows = max(4, min(24, (1 << 20) // d))  # at most ~8 MiB of probes for large d
+        probe = np.concatenate([np.asarray(problem.initial(1, np), dtype=np.float64),
+                                rng.standard_normal((rows, d)) * np.exp(rng.uniform(-4, 4, (rows, 1))),
+                                np.zeros((1, d))])
+        with np.errstate(all="ignore"):
+            grad, gap = problem.grad(probe), problem.gap(probe)
+            ok = (lam.shape == (d,) and bool(np.all(np.isfinite(lam))) and math.isfinite(fstar)
+                  and isinstance(grad, np.ndarray) and np.array_equal(grad, lam * probe)
+                  and isinstance(gap, np.ndarray) and np.array_equal(gap, _numba.quadratic_gap(probe, lam, fstar)))
+        return (lam, fstar) if ok else None
+    except Exception:  # a problem whose grad/gap are not plain numpy functions of x
+        return None
+
+
 class _Stepper:
     """Euler steps of ``sde`` on ``problem`` in place, with the constant parts of the drift and
-    diffusion evaluated once and the increments in reused buffers (numba kernel when enabled)."""
+    diffusion evaluated once and the increments in reused buffers (numba kernel when enabled).
+
+    ``fused``: a diagonal SDE with polynomial ``b`` and ``D`` on a diagonal quadratic, integrated
+    by :meth:`run` (many steps per kernel call, the gaps written by the kernel). ``quad``: the
+    rank-one kernel computes ``g = λ ⊙ x`` and the gap itself (:meth:`step` with ``gap``)."""
 
     def __init__(self, sde: Any, problem: Problem, xp: ModuleType, rng: Any, paths: int, d: int) -> None:
         self.sde, self.problem, self.xp, self.rng = sde, problem, xp, rng
@@ -138,14 +176,31 @@ class _Stepper:
                        and all(hasattr(sde, a) for a in ("_drift", "_cov_diag", "_cov_outer", "diagonal")))
         self.buf = xp.empty((paths, d), dtype=xp.float64)
         self.none = np.zeros((0, 0), dtype=np.float64)
+        self.fused = self.quad = False
         if self.kernel:
             # polynomial (or constant) drift and variance: coefficients once, evaluated in the kernel
             self.b_poly, self.d_poly = _poly_coeffs(sde._drift), _poly_coeffs(sde._cov_diag)
             self.c_const, self.c_fn = _constant_or_fn(sde._cov_outer, np.full((2, 1), 0.5))
             self.c_arr = None if self.c_const is None else np.full((1, 1), self.c_const)
+            dq = None
+            if self.b_poly is not None and self.d_poly is not None and (sde.diagonal or self.c_arr is not None):
+                dq = _diagonal_quadratic(problem)
+            if dq is not None:
+                self.lam, self.fstar = dq
+                self.fused, self.quad = bool(sde.diagonal), not sde.diagonal
+                self.work = np.empty((2, d))
             if not sde.diagonal:
                 self.sbuf, self.ubuf, self.wbuf = np.empty(d), np.empty(d), np.empty(d)
                 self.dense = np.empty(paths, dtype=np.int64)
+
+    def run(self, x: np.ndarray, h: float, sq: float, dw: np.ndarray | None, substeps: int, gaps: np.ndarray) -> None:
+        """``len(gaps)`` optimizer steps of ``substeps`` Euler steps each (``fused`` only), in place;
+        ``gaps[k]``: the gap after step ``k``; increments ``dw`` ``(len(gaps)·substeps, R, d)``, or
+        ``sq · N(0, I)`` drawn from the generator when None."""
+        assert self.b_poly is not None and self.d_poly is not None  # fused implies polynomial b and D
+        dwk = _numba._EMPTY3 if dw is None else np.ascontiguousarray(dw, dtype=np.float64)
+        _numba.euler_diag_quadratic(self.rng, x, self.lam, self.b_poly, self.d_poly, h, sq, dwk, substeps, gaps,
+                                    self.fstar, self.work)
 
     def normals(self, sq: float, out: Any) -> Any:
         """``sq · N(0, I)`` into ``out``: the numbers of ``rng.standard_normal(out.shape) * sq``."""
@@ -165,16 +220,19 @@ class _Stepper:
             v = np.broadcast_to(v, g.shape)
         return np.ascontiguousarray(v)
 
-    def step(self, x: Any, h: float, dw: Any = None, sq: float = 0.0) -> None:
+    def step(self, x: Any, h: float, dw: Any = None, sq: float = 0.0, gap: Any = None) -> bool:
         """``x ← x + b(g) h + G(g) ΔW`` in place, ``g = ∇f(x)``; ``ΔW = dw``, or ``sq · N(0, I)``
-        drawn from the generator when ``dw`` is None."""
+        drawn from the generator when ``dw`` is None. With ``gap`` (``(R,)``) and ``quad``, the gap
+        ``f(x) − f*`` after the step is written there and True returned; else False."""
+        if self.quad:
+            return self._step_quad(x, h, dw, sq, gap)
         g = self.problem.grad(x)
         if not self.kernel:
             if dw is None:
                 dw = self.normals(sq, self.buf)
             x += self.sde.drift(g) * h
             x += self.sde.diffuse(g, dw)
-            return
+            return False
         g = np.ascontiguousarray(g, dtype=np.float64)
         if dw is not None and dw.dtype != np.float64:
             dw = dw.astype(np.float64)
@@ -183,10 +241,33 @@ class _Stepper:
         dd = None if self.d_poly is not None else self._values(self.sde._cov_diag, g)
         if self.sde.diagonal:
             _numba.euler_diag(self.rng, x, g, b, dd, h, sq, dwk, bc=self.b_poly, dc=self.d_poly)
-            return
+            return False
         c = self.c_arr if self.c_arr is not None else self._values(self.c_fn, g[:, :1])
         n_dense = _numba.euler_rank1(self.rng, x, g, b, dd, c, h, sq, dwk, self.sbuf, self.ubuf, self.wbuf,
                                      self.dense, bc=self.b_poly, dc=self.d_poly)
+        self._finish_rank1(n_dense, x, g, h, dw, sq)
+        return False
+
+    def _step_quad(self, x: np.ndarray, h: float, dw: Any, sq: float, gap: Any) -> bool:
+        """:meth:`step` of the rank-one kernel on a diagonal quadratic: ``g`` and the gap in the kernel."""
+        if dw is not None and dw.dtype != np.float64:
+            dw = dw.astype(np.float64)
+        dwk = self.none if dw is None else np.ascontiguousarray(dw)
+        assert self.c_arr is not None  # quad implies a constant rank-one coefficient
+        g_before = None
+        n_dense = _numba.euler_rank1(self.rng, x, self.none, None, None, self.c_arr, h, sq, dwk, self.sbuf,
+                                     self.ubuf, self.wbuf, self.dense, bc=self.b_poly, dc=self.d_poly,
+                                     lam=self.lam, gap=gap, fstar=self.fstar)
+        if n_dense != 0:  # those paths are unchanged: their gradient is the one before the step
+            g_before = self.problem.grad(x)
+        self._finish_rank1(n_dense, x, g_before, h, dw, sq)
+        if gap is not None and n_dense > 0:
+            rows = self.dense[:n_dense]
+            gap[rows] = self.problem.gap(x[rows])
+        return gap is not None
+
+    def _finish_rank1(self, n_dense: int, x: np.ndarray, g: Any, h: float, dw: Any, sq: float) -> None:
+        """The paths the rank-one kernel handed back: the dense factor, or the error."""
         if n_dense == -1:  # the clear error of NumericSDE.diffuse
             self.sde.diffuse(g, self.buf if dw is None else dw)
             raise InvalidParameterError(f"{getattr(self.sde, 'name', 'sde')}: the covariance diag(D) + c g g^T is "
@@ -196,6 +277,40 @@ class _Stepper:
             w = dw[rows] if dw is not None else self.rng.standard_normal((n_dense, x.shape[1])) * sq
             x[rows] += self.sde.drift(g[rows]) * h
             x[rows] += self.sde.diffuse(g[rows], w)
+
+
+#: gaps kept per kernel call of the fused path (a (steps, paths) buffer of at most 2 MiB); with
+#: injected increments also at most this many increments per call
+_CHUNK = 1 << 18
+
+
+def _run_fused(stepper: _Stepper, rec: Recorder, x: np.ndarray, x_reset: np.ndarray, h: float, sq: float,
+               substeps: int, steps: int, paths: int, d: int, brownian: Any, draw: Any, bar: Any) -> None:
+    """The Euler loop of :func:`integrate` on the fused path: chunks of steps per kernel call, the
+    gaps of a chunk observed in order afterwards. Paths found diverged are reset to the start after
+    their chunk instead of right away: they are masked from the step they diverged at, so the record
+    is the same; the generator draws the same numbers for every path either way."""
+    per = max(1, _CHUNK // paths)
+    if draw is not None:
+        per = max(1, min(per, _CHUNK // (paths * d * substeps)))
+    gaps = np.empty((min(per, steps), paths))
+    kstep = i_inc = 0
+    while kstep < steps:
+        m = min(per, steps - kstep)
+        n = m * substeps
+        if draw is None:
+            dw = None
+        elif callable(brownian):
+            dw = np.stack([np.asarray(draw(i), dtype=np.float64) for i in range(i_inc, i_inc + n)])
+        else:
+            dw = np.asarray(brownian[i_inc:i_inc + n], dtype=np.float64)
+        i_inc += n
+        stepper.run(x, h, sq, dw, substeps, gaps[:m])
+        newly = rec.observe_many(kstep + 1, gaps[:m])
+        bar.advance(m)
+        if newly is not None:
+            x[newly] = x_reset
+        kstep += m
 
 
 def richardson_combine(fine: Trajectory, coarse: Trajectory) -> Trajectory:
@@ -276,25 +391,31 @@ def integrate(sde: Any, problem: Problem, *, eta: float, steps: int, paths: int,
         fine1, fine2, coarse = (xp.empty((paths, d), dtype=xp.float64) for _ in range(3))
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"), progress_bar(steps, name or "sde", progress) as bar:
-        for kstep in range(1, steps + 1):
-            for _ in range(substeps):
-                if rich:
-                    if draw is None:
-                        dw1, dw2 = stepper.normals(sq, fine1), stepper.normals(sq, fine2)
+        if stepper.fused and not rich:
+            _run_fused(stepper, recs[0], x, x_reset, h, sq, substeps, steps, paths, d, brownian, draw, bar)
+        else:
+            gbuf = xp.empty(paths, dtype=xp.float64)
+            for kstep in range(1, steps + 1):
+                have_gap = False
+                for i_sub in range(substeps):
+                    if rich:
+                        if draw is None:
+                            dw1, dw2 = stepper.normals(sq, fine1), stepper.normals(sq, fine2)
+                        else:
+                            dw1, dw2 = draw(i_inc), draw(i_inc + 1)
+                        i_inc += 2
+                        stepper.step(states[0], hf, dw1)
+                        stepper.step(states[0], hf, dw2)
+                        stepper.step(states[1], h, xp.add(dw1, dw2, out=coarse))
                     else:
-                        dw1, dw2 = draw(i_inc), draw(i_inc + 1)
-                    i_inc += 2
-                    stepper.step(states[0], hf, dw1)
-                    stepper.step(states[0], hf, dw2)
-                    stepper.step(states[1], h, xp.add(dw1, dw2, out=coarse))
-                else:
-                    stepper.step(states[0], h, None if draw is None else draw(i_inc), sq)
-                    i_inc += 1
-            for j, r in enumerate(recs):
-                dead = r.observe(kstep, problem.gap(states[j]))
-                if dead is not None:
-                    states[j][dead] = x_reset
-            bar.advance()
+                        have_gap = stepper.step(states[0], h, None if draw is None else draw(i_inc), sq,
+                                                gbuf if i_sub == substeps - 1 else None)
+                        i_inc += 1
+                for j, r in enumerate(recs):
+                    dead = r.observe(kstep, gbuf if have_gap else problem.gap(states[j]))
+                    if dead is not None:
+                        states[j][dead] = x_reset
+                bar.advance()
     wall = time.perf_counter() - t0
     traj = recs[0].result() if not rich else richardson_combine(recs[0].result(), recs[1].result())
     sde_name = str(name or getattr(sde, "name", None) or "sde")
