@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
-           "standard_normal_fill", "euler_diag", "euler_rank1", "ENV_VAR"]
+           "randk_quad_step", "standard_normal_fill", "euler_diag", "euler_rank1", "ENV_VAR"]
 
 ENV_VAR = "THEORYLAB_NUMBA"
 
@@ -126,32 +126,70 @@ if _numba is not None:
                 out[r, t] = x[r, t] * scale
 
     @_njit
-    def _randk_sgd_step(rng: Any, x: np.ndarray, g: np.ndarray, tilts: np.ndarray, sigma: np.ndarray,
-                        z: np.ndarray, coef: np.ndarray, ks: np.ndarray, mark: np.ndarray) -> None:  # pragma: no cover
-        reps, d = x.shape
+    def _randk_row(rng: Any, xr: np.ndarray, gr: np.ndarray, tilts: np.ndarray, sigma: np.ndarray, z: np.ndarray,
+                   r: np.int64, coef: np.ndarray, ks: np.ndarray, mark: np.ndarray) -> None:  # pragma: no cover
+        # one replica's step: every agent a draws its subset (Floyd) and subtracts coef_a (g + b_a + Z) there
+        d = xr.shape[0]
         n = sigma.shape[0]
         hetero = tilts.shape[0] > 0
         draw = z.shape[0] == 0
-        for r in range(reps):
-            for a in range(n):
-                stamp = mark[d] + 1
-                mark[d] = stamp
-                s = sigma[a]
-                c = coef[a]
-                k = ks[a]
-                for i in range(k):
-                    j = d - k + i
-                    t = _bounded(rng, np.uint64(j + 1))
-                    if mark[t] == stamp:
-                        t = j
-                    mark[t] = stamp
-                    if draw:
-                        v = g[r, t] + s * rng.standard_normal()
-                    else:
-                        v = g[r, t] + z[r, a, i]
-                    if hetero:
-                        v += tilts[a, t]
-                    x[r, t] -= c * v
+        for a in range(n):
+            stamp = mark[d] + 1
+            mark[d] = stamp
+            s = sigma[a]
+            c = coef[a]
+            k = ks[a]
+            for i in range(k):
+                j = d - k + i
+                t = _bounded(rng, np.uint64(j + 1))
+                if mark[t] == stamp:
+                    t = j
+                mark[t] = stamp
+                if draw:
+                    v = gr[t] + s * rng.standard_normal()
+                else:
+                    v = gr[t] + z[r, a, i]
+                if hetero:
+                    v += tilts[a, t]
+                xr[t] -= c * v
+
+    @_njit
+    def _randk_sgd_step(rng: Any, x: np.ndarray, g: np.ndarray, tilts: np.ndarray, sigma: np.ndarray,
+                        z: np.ndarray, coef: np.ndarray, ks: np.ndarray, mark: np.ndarray) -> None:  # pragma: no cover
+        for r in range(x.shape[0]):
+            _randk_row(rng, x[r], g[r], tilts, sigma, z, r, coef, ks, mark)
+
+    @_njit
+    def _randk_quad_step(rng: Any, x: np.ndarray, h: np.ndarray, b: np.ndarray, c: np.ndarray, tilts: np.ndarray,
+                         sigma: np.ndarray, z: np.ndarray, coef: np.ndarray, ks: np.ndarray, mark: np.ndarray,
+                         gbuf: np.ndarray, gap: np.ndarray, want_gap: bool) -> None:  # pragma: no cover
+        d = x.shape[1]
+        for r in range(x.shape[0]):
+            xr = x[r]
+            for j in range(d):  # the gradient at the iterate before the step (one sequential pass)
+                gbuf[j] = h[j] * xr[j] - b[j]
+            _randk_row(rng, xr, gbuf, tilts, sigma, z, r, coef, ks, mark)
+            if want_gap:  # the row is still in cache: ½ Σ h_j (x_j − c_j)², four partial sums
+                s0 = 0.0
+                s1 = 0.0
+                s2 = 0.0
+                s3 = 0.0
+                j = 0
+                while j + 4 <= d:
+                    e0 = xr[j] - c[j]
+                    e1 = xr[j + 1] - c[j + 1]
+                    e2 = xr[j + 2] - c[j + 2]
+                    e3 = xr[j + 3] - c[j + 3]
+                    s0 += (h[j] * e0) * e0
+                    s1 += (h[j + 1] * e1) * e1
+                    s2 += (h[j + 2] * e2) * e2
+                    s3 += (h[j + 3] * e3) * e3
+                    j += 4
+                while j < d:
+                    e0 = xr[j] - c[j]
+                    s0 += (h[j] * e0) * e0
+                    j += 1
+                gap[r] = 0.5 * ((s0 + s1) + (s2 + s3))
 
     @_njit
     def _normal_fill(rng: Any, out: np.ndarray) -> None:  # pragma: no cover
@@ -266,6 +304,28 @@ def randk_sgd_step(rng: np.random.Generator, x: np.ndarray, g: np.ndarray, tilts
     float64; ``ks``: ``(N,)`` int64, ``1 <= k_a <= d``; ``mark`` from :func:`marker`.
     """
     _randk_sgd_step(rng, x, g, tilts, sigma, z, coef, ks, mark)
+
+
+_EMPTY1 = np.zeros(0)
+
+
+def randk_quad_step(rng: np.random.Generator, x: np.ndarray, h: np.ndarray, b: np.ndarray, c: np.ndarray,
+                    tilts: np.ndarray, sigma: np.ndarray, z: np.ndarray, coef: np.ndarray, ks: np.ndarray,
+                    mark: np.ndarray, gbuf: np.ndarray, gap: np.ndarray | None) -> None:
+    r""":func:`randk_sgd_step` on a quadratic with diagonal Hessian, with the gradient and the gap
+    computed in the kernel: ``∇f(x) = h ⊙ x − b`` and ``f(x) − f* = ½ Σ_j h_j (x_j − c_j)²``.
+
+    Per replica ``r``: ``g = h ⊙ x_r − b`` into ``gbuf (d,)`` (the iterate before the step, for
+    every agent), the Rand-k step of :func:`randk_sgd_step` on ``x_r`` (the same random numbers in
+    the same order, so the same iterates as ``randk_sgd_step`` with ``g = h ⊙ x − b``), then, when
+    ``gap (R,)`` is given, ``gap_r = ½ Σ_j h_j (x_{r,j} − c_j)²`` at the new iterate (summed in
+    four interleaved partial sums: equal to ``f − f*`` up to rounding). One replica's rows stay in
+    cache from the gradient to the gap, and nothing of size ``R·d`` is allocated.
+    ``h, b, c``: ``(d,)`` float64; the other arguments as in :func:`randk_sgd_step`.
+    """
+    want = gap is not None
+    _randk_quad_step(rng, x, h, b, c, tilts, sigma, z, coef, ks, mark, gbuf,
+                     gap if gap is not None else _EMPTY1, want)
 
 
 def standard_normal_fill(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
