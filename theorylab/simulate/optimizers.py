@@ -316,7 +316,10 @@ def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, st
     def gap_of(x: Any) -> Any:  # by blocks of rows on numpy (the same values, no R·d temporaries)
         return by_rows(problem.gap, x, gap_buf) if xp is np else problem.gap(x)
 
-    gap = gap_of(x)
+    if x0 is None or getattr(x0, "ndim", np.ndim(x0)) < 2:  # every replica starts at the same point: one row's gap
+        gap = xp.broadcast_to(problem.gap(x[:1]), (replicas,)).copy()
+    else:
+        gap = gap_of(x)
     thr = explode if explode is not None else explode_threshold(float(np.max(to_numpy(gap))))
     rec = Recorder(steps, replicas, xp, points=points, blocks=blocks, explode=thr, dt=float(eta))
     rec.observe(0, gap)
