@@ -193,7 +193,7 @@ def _shortcut_valid(problem: Problem) -> bool:
     return bool(getattr(problem, "affine_tilts", True))
 
 
-StepFn = Callable[[Any, bool], Any]
+StepFn = Callable[..., Any]  # step(x, want_gap=False) -> the gap after the step or None
 
 
 def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] | None, replicas: int,
@@ -202,7 +202,7 @@ def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any
     agent, or None when it does not apply (numba off or absent, another backend or generator,
     another method or compressor, ``fast`` False or ``"numpy"``).
 
-    ``step(x, want_gap)`` returns the gap ``f(x) − f*`` after the step (an ``(R,)`` buffer reused
+    ``step(x, want_gap=False)`` returns the gap ``f(x) − f*`` after the step (an ``(R,)`` buffer reused
     by the next call) when ``want_gap`` and the problem is a quadratic with diagonal Hessian
     (:meth:`Problem.diagonal_quadratic`: the kernel computes the gradient and the gap itself, one
     replica at a time, with the same iterates as the general kernel); otherwise None."""
@@ -228,7 +228,7 @@ def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any
         gbuf = np.empty(d)
         gap = np.empty(replicas)
 
-        def quad_step(x: Any, want_gap: bool) -> Any:
+        def quad_step(x: Any, want_gap: bool = False) -> Any:
             z = none if gaussian else noise.sample((replicas, n, kmax), rng, np)
             _numba.randk_quad_step(rng, x, h, b, c, tilts, sigma, z, coef, ks, mark, gbuf, gap if want_gap else None)
             return gap if want_gap else None
@@ -237,7 +237,7 @@ def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any
 
     g = np.empty((replicas, d))
 
-    def step(x: Any, want_gap: bool) -> None:
+    def step(x: Any, want_gap: bool = False) -> None:
         by_rows(problem.grad, x, g)
         z = none if gaussian else noise.sample((replicas, n, kmax), rng, np)
         _numba.randk_sgd_step(rng, x, g, tilts, sigma, z, coef, ks, mark)
@@ -305,7 +305,7 @@ def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, st
     else:
         direction, path = _direction_fn(method, problem, noise, comps, replicas, xp, bool(fast))
 
-        def step(x: Any, want_gap: bool) -> None:
+        def step(x: Any, want_gap: bool = False) -> None:
             x -= eta * direction(x, rng)
 
     x = problem.initial(replicas, xp) if x0 is None else xp.broadcast_to(
