@@ -243,8 +243,9 @@ def _diag_problems() -> list:
 def test_quad_kernel_same_iterates_as_the_general_kernel(which, drawn) -> None:
     """The diagonal-quadratic kernel draws the same random numbers in the same order and forms
     the gradient ``h x − b`` with the same floating-point operations as ``problem.grad``: the
-    iterates are identical to the general kernel's with ``g = problem.grad(x)``; its gap agrees
-    with ``problem.gap`` up to rounding (noise drawn in the kernel, or pre-drawn)."""
+    iterates are identical to the general kernel's with ``g = problem.grad(x)``; its gap is
+    ``problem.gap`` bit for bit on a Quadratic, up to rounding on a custom quadratic (whose ``f``
+    is written ``½ xᵀH̄x − b̄ᵀx + const``); noise drawn in the kernel, or pre-drawn."""
     p = _diag_problems()[which]
     h, b, c = p.diagonal_quadratic()
     reps, d, n = 40, p.d, p.n_agents
@@ -261,15 +262,16 @@ def test_quad_kernel_same_iterates_as_the_general_kernel(which, drawn) -> None:
         _numba.randk_quad_step(r2, x2, h, b, c, tilts, sigma, z, coef, ks, m2, np.empty(d),
                                gap if step % 2 else None)
         np.testing.assert_array_equal(x1, x2)
-        if step % 2:
-            ref = p.gap(x1)
-            np.testing.assert_allclose(gap, ref, rtol=1e-12, atol=1e-12 * max(1.0, abs(p.f_star)))
+        if step % 2 and which < 2:  # Quadratic: the gap of numpy's pairwise sum, bit for bit
+            np.testing.assert_array_equal(gap, p.gap(x1))
+        elif step % 2:
+            np.testing.assert_allclose(gap, p.gap(x1), rtol=1e-12, atol=1e-12 * max(1.0, abs(p.f_star)))
     assert r1.random() == r2.random()  # the generators advanced alike
 
 
 def test_fused_quadratic_run_equals_the_general_kernel_run(kernels, monkeypatch) -> None:
     """run_optimizer on a diagonal quadratic: the fused gradient-and-gap kernel gives the general
-    kernel's run (values up to the gap's rounding, the same divergence step and fraction), also
+    kernel's run bit for bit (values, block sums, divergence step and fraction), also
     with ``observe_every`` > 1 and when replicas diverge and are reset; on the numpy path both
     runs are the numpy fast path."""
     from theorylab.simulate.problems import Quadratic
@@ -287,9 +289,29 @@ def test_fused_quadratic_run_equals_the_general_kernel_run(kernels, monkeypatch)
     for fused, general in zip(*runs):
         tf, tg = fused.trajectory, general.trajectory
         assert fused.path == general.path
-        np.testing.assert_allclose(tf.values, tg.values, rtol=1e-12)
-        np.testing.assert_allclose(tf.block_sums, tg.block_sums, rtol=1e-12)
+        np.testing.assert_array_equal(tf.values, tg.values)
+        np.testing.assert_array_equal(tf.block_sums, tg.block_sums)
         np.testing.assert_array_equal(tf.block_counts, tg.block_counts)
         assert tf.divergence == tg.divergence
     assert runs[0][2].trajectory.divergence.diverged
     assert 0 < runs[0][2].trajectory.divergence.fraction <= 1
+
+
+@needs_numba
+def test_kernel_gap_sums_in_numpys_pairwise_order() -> None:
+    """The kernel's ``Σ h_j (x_j − c_j)²`` is numpy's float64 ``sum`` of the same terms bit for bit
+    (lengths 1..300 and around the 128-term blocks and their halvings); a plain left-to-right sum
+    differs for some lengths (planted bug: the comparison sees the summation order)."""
+    rng = np.random.default_rng(51)
+    sequential_differs = False
+    for d in [*range(1, 301), 511, 512, 513, 1000, 1025, 4096, 10007]:
+        x = rng.standard_normal((8, d)) * rng.uniform(0.01, 100.0, (8, 1))
+        h, c = rng.uniform(0.1, 3.0, d), rng.standard_normal(d) * (d % 2)
+        terms = h * (x - c) * (x - c)
+        plan = [np.empty(d // 16 + 8, dtype=np.int64) for _ in range(3)]
+        n_prog = _numba._pairwise_plan(d, *plan)
+        mine = np.array([_numba._sq_sum(h, row, c, *plan, n_prog, np.empty(d // 16 + 8)) for row in x])
+        np.testing.assert_array_equal(mine, np.sum(terms, axis=-1))
+        seq = np.array([float(sum(t.tolist(), 0.0)) for t in terms])
+        sequential_differs |= bool(np.any(seq != mine))
+    assert sequential_differs
