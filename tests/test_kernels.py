@@ -315,3 +315,22 @@ def test_kernel_gap_sums_in_numpys_pairwise_order() -> None:
         seq = np.array([float(sum(t.tolist(), 0.0)) for t in terms])
         sequential_differs |= bool(np.any(seq != mine))
     assert sequential_differs
+
+
+def test_general_kernel_by_blocks_of_rows_equals_one_call(kernels, monkeypatch) -> None:
+    """On a problem that is not a diagonal quadratic the fused step runs by blocks of rows; the
+    kernel visits the replicas in the same order, so blocks of 3 rows (the last one partial) give
+    the run of one block holding every row, bit for bit (Gaussian noise drawn in the kernel,
+    Student-t noise drawn in bulk), with every step recorded."""
+    from theorylab.simulate import optimizers, student_t
+
+    p = problem_from_spec("sinpl:hetero=0.5", 12, 3)
+    runs = []
+    for block in (3 * 12, 10**9):
+        monkeypatch.setattr(optimizers, "BLOCK_VALUES", block)
+        runs.append([run_optimizer("dcsgd", p, noise, eta=0.05, steps=30, replicas=10, compressor=RandK(4), seed=2,
+                                   points=31, blocks=6) for noise in (gaussian(1.0), student_t(4.0))])
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a.trajectory.values, b.trajectory.values)
+        np.testing.assert_array_equal(a.trajectory.block_sums, b.trajectory.block_sums)
+        assert a.path == b.path

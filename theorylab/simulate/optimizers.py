@@ -24,8 +24,8 @@ scatter straight into ``x``. When the problem is a quadratic with diagonal Hessi
 (:meth:`~theorylab.simulate.problems.Problem.diagonal_quadratic`: ``∇f = h ⊙ x − b``,
 ``f − f* = ½ Σ_j h_j (x_j − c_j)²``) the kernel also computes the gradient and the gap, one
 replica at a time (:func:`theorylab._numba.randk_quad_step`: the same iterates), and a step
-allocates nothing; otherwise ``∇f`` and the gap are evaluated by blocks of rows
-(:func:`by_rows`) into reused buffers. The law is the same as on the numpy path (uniform k-subsets,
+allocates nothing of size ``R·d``; otherwise the step runs by blocks of rows (``∇f``, the
+kernel, the gap), each in cache. The law is the same as on the numpy path (uniform k-subsets,
 independent across replicas, agents and steps; the same noise law) but the random stream is
 consumed in a different order, so a fixed seed gives a different (equally distributed)
 trajectory on the two paths. ``THEORYLAB_NUMBA=0`` or ``fast="numpy"`` forces the numpy path.
@@ -203,9 +203,12 @@ def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any
     another method or compressor, ``fast`` False or ``"numpy"``).
 
     ``step(x, want_gap=False)`` returns the gap ``f(x) − f*`` after the step (an ``(R,)`` buffer reused
-    by the next call) when ``want_gap`` and the problem is a quadratic with diagonal Hessian
-    (:meth:`Problem.diagonal_quadratic`: the kernel computes the gradient and the gap itself, one
-    replica at a time, with the same iterates as the general kernel); otherwise None."""
+    by the next call) when ``want_gap``, else None. On a quadratic with diagonal Hessian
+    (:meth:`Problem.diagonal_quadratic`) the kernel computes the gradient and the gap itself, one
+    replica at a time; otherwise the step runs by blocks of rows of about :data:`BLOCK_VALUES`
+    values (``problem.grad`` of the block, the kernel, ``problem.gap`` of the block), so a block
+    stays in cache. Both give the iterates of one :func:`~theorylab._numba.randk_sgd_step` call
+    with ``g = problem.grad(x)``, and the gap of ``problem.gap``."""
     if fast is not True or method != "dcsgd" or comps is None or xp is not np or not _shortcut_valid(problem):
         return None
     if not isinstance(rng, np.random.Generator) or not _numba.enabled() or not all(_is_randk(c) for c in comps):
@@ -235,12 +238,22 @@ def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any
 
         return quad_step, "rand-k fused kernel (numba)"
 
-    g = np.empty((replicas, d))
+    rows = max(1, BLOCK_VALUES // d)
+    g = np.empty((min(rows, replicas), d))
+    gap_buf = np.empty(replicas)
 
-    def step(x: Any, want_gap: bool = False) -> None:
-        by_rows(problem.grad, x, g)
+    def step(x: Any, want_gap: bool = False) -> Any:
+        # by blocks of rows, each in cache from its gradient to its gap; the kernel visits the
+        # replicas in the same order as one call over all rows, so the random stream is the same
         z = none if gaussian else noise.sample((replicas, n, kmax), rng, np)
-        _numba.randk_sgd_step(rng, x, g, tilts, sigma, z, coef, ks, mark)
+        for i in range(0, replicas, rows):
+            xb = x[i:i + rows]
+            gb = g[:xb.shape[0]]
+            gb[...] = problem.grad(xb)
+            _numba.randk_sgd_step(rng, xb, gb, tilts, sigma, z if gaussian else z[i:i + rows], coef, ks, mark)
+            if want_gap:
+                gap_buf[i:i + rows] = problem.gap(xb)
+        return gap_buf if want_gap else None
 
     return step, "rand-k fused kernel (numba)"
 
