@@ -258,8 +258,9 @@ def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any
     return step, "rand-k fused kernel (numba)"
 
 
-#: rows per block of :func:`by_rows`: about 2^16 values (512 KiB), so the temporaries of one block
-#: stay in cache and come from malloc's free lists instead of fresh (page-faulted) mappings
+#: values per block of rows (:func:`by_rows`, the general fused step): 2^16 values (512 KiB), so the
+#: temporaries of one block stay in cache and come from malloc's free lists, not from fresh
+#: (page-faulted) mappings
 BLOCK_VALUES = 1 << 16
 
 
