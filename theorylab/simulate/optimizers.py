@@ -208,7 +208,8 @@ def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any
     replica at a time; otherwise the step runs by blocks of rows of about :data:`BLOCK_VALUES`
     values (``problem.grad`` of the block, the kernel, ``problem.gap`` of the block), so a block
     stays in cache. Both give the iterates of one :func:`~theorylab._numba.randk_sgd_step` call
-    with ``g = problem.grad(x)``, and the gap of ``problem.gap``."""
+    with ``g = problem.grad(x)``, and the gap of ``problem.gap`` (on a custom diagonal quadratic,
+    whose ``f − f*`` is written ``½ xᵀH̄x − b̄ᵀx + const − f*``, up to rounding)."""
     if fast is not True or method != "dcsgd" or comps is None or xp is not np or not _shortcut_valid(problem):
         return None
     if not isinstance(rng, np.random.Generator) or not _numba.enabled() or not all(_is_randk(c) for c in comps):
