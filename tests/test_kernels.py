@@ -73,14 +73,19 @@ def test_dense_randk_uniform_over_subsets(kernels, d, k) -> None:
     np.testing.assert_array_equal(yu[yu != 0], x[:10][yu != 0])
 
 
-def _step_supports(d: int, k: int, reps: int, agents: int, seed: int) -> np.ndarray:
+def _step_supports(d: int, k: int, reps: int, agents: int, seed: int, quad: bool = False) -> np.ndarray:
     """Run the step kernel with g = 1, no noise and coef_a = -10^a: x_r = Σ_a 10^a 1_{S_ra}, so
-    each agent's subset can be read back: ``(reps, agents, d)`` indicators."""
+    each agent's subset can be read back: ``(reps, agents, d)`` indicators. ``quad``: the
+    diagonal-quadratic kernel with h = 0, b = -1 (so g = h x - b = 1 too)."""
     rng = default_rng(seed)
     x = np.zeros((reps, d))
     coef = -(10.0 ** np.arange(agents))
-    _numba.randk_sgd_step(rng, x, np.ones((reps, d)), np.zeros((0, d)), np.zeros(agents), np.zeros((0, 0, 0)),
-                          coef, np.full(agents, k, dtype=np.int64), _numba.marker(d))
+    rest = (np.zeros((0, d)), np.zeros(agents), np.zeros((0, 0, 0)), coef, np.full(agents, k, dtype=np.int64),
+            _numba.marker(d))
+    if quad:
+        _numba.randk_quad_step(rng, x, np.zeros(d), -np.ones(d), np.zeros(d), *rest, np.empty(d), None)
+    else:
+        _numba.randk_sgd_step(rng, x, np.ones((reps, d)), *rest)
     digits = np.round(x).astype(np.int64)
     return np.stack([(digits // 10**a) % 10 for a in range(agents)], axis=1)
 
@@ -97,9 +102,10 @@ def _joint_pvalue(s0: np.ndarray, s1: np.ndarray, d: int, k: int) -> float:
 
 
 @needs_numba
-def test_step_kernel_subsets_uniform_and_independent() -> None:
+@pytest.mark.parametrize("quad", [False, True])
+def test_step_kernel_subsets_uniform_and_independent(quad) -> None:
     d, k = 5, 2
-    s = _step_supports(d, k, 20000, 2, seed=3)
+    s = _step_supports(d, k, 20000, 2, seed=3, quad=quad)
     assert (s.sum(axis=-1) == k).all()
     rows = np.nonzero(s[:, 0])[1].reshape(-1, k)
     assert _subset_pvalue(rows, d, k) > 1e-6
@@ -109,8 +115,11 @@ def test_step_kernel_subsets_uniform_and_independent() -> None:
     x1, x2 = np.zeros((20000, d)), np.zeros((20000, d))
     args = (np.ones((20000, d)), np.zeros((0, d)), np.zeros(1), np.zeros((0, 0, 0)), np.array([-1.0]),
             np.array([k]), _numba.marker(d))
-    _numba.randk_sgd_step(rng, x1, *args)
-    _numba.randk_sgd_step(rng, x2, *args)
+    for x in (x1, x2):
+        if quad:
+            _numba.randk_quad_step(rng, x, np.zeros(d), -np.ones(d), np.zeros(d), *args[1:], np.empty(d), None)
+        else:
+            _numba.randk_sgd_step(rng, x, *args)
     assert _joint_pvalue(x1.astype(int), x2.astype(int), d, k) > 1e-6
     # planted bug: both agents share one subset (right marginals, dependent agents) is rejected
     assert _joint_pvalue(s[:, 0], s[:, 0], d, k) < 1e-6
@@ -216,3 +225,112 @@ def test_bounded_integers_reject_exactly() -> None:
     m = np.floor(default_rng(32).random(30000) * 2.0**32).astype(np.uint64)
     biased = ((m * np.uint64(s)) >> np.uint64(32)).astype(np.int64)  # the same map, no rejection
     assert _mod3_pvalue(biased) < 1e-6
+
+
+def _diag_problems() -> list:
+    from theorylab.simulate import custom_quadratic
+
+    rng = np.random.default_rng(41)
+    h = rng.uniform(0.5, 2.0, 13)
+    return [problem_from_spec("quadratic:mu=0.5,L=2", 13, 3),
+            problem_from_spec("quadratic:mu=0.5,L=2,hetero=1.5", 13, 3),
+            custom_quadratic(np.tile(h, (3, 1)), rng.standard_normal((3, 13)), x0=2.0)]
+
+
+@needs_numba
+@pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.parametrize("drawn", [False, True])
+def test_quad_kernel_same_iterates_as_the_general_kernel(which, drawn) -> None:
+    """The diagonal-quadratic kernel draws the same random numbers in the same order and forms
+    the gradient ``h x − b`` with the same floating-point operations as ``problem.grad``: the
+    iterates are identical to the general kernel's with ``g = problem.grad(x)``; its gap is
+    ``problem.gap`` bit for bit on a Quadratic, up to rounding on a custom quadratic (whose ``f``
+    is written ``½ xᵀH̄x − b̄ᵀx + const``); noise drawn in the kernel, or pre-drawn."""
+    p = _diag_problems()[which]
+    h, b, c = p.diagonal_quadratic()
+    reps, d, n = 40, p.d, p.n_agents
+    x1 = np.random.default_rng(1).standard_normal((reps, d)) * 3
+    x2 = x1.copy()
+    ks = np.array([4, 1, 13])
+    tilts = np.ascontiguousarray(p.tilts) if p.heterogeneous else np.zeros((0, d))
+    sigma, coef = np.array([1.0, 0.5, 2.0]), np.array([0.05, 0.1, 0.02])
+    r1, r2, zr = default_rng(8), default_rng(8), default_rng(9)
+    m1, m2, gap = _numba.marker(d), _numba.marker(d), np.empty(reps)
+    for step in range(6):
+        z = zr.standard_normal((reps, n, 13)) if drawn else np.zeros((0, 0, 0))
+        _numba.randk_sgd_step(r1, x1, p.grad(x1), tilts, sigma, z, coef, ks, m1)
+        _numba.randk_quad_step(r2, x2, h, b, c, tilts, sigma, z, coef, ks, m2, np.empty(d),
+                               gap if step % 2 else None)
+        np.testing.assert_array_equal(x1, x2)
+        if step % 2 and which < 2:  # Quadratic: the gap of numpy's pairwise sum, bit for bit
+            np.testing.assert_array_equal(gap, p.gap(x1))
+        elif step % 2:
+            np.testing.assert_allclose(gap, p.gap(x1), rtol=1e-12, atol=1e-12 * max(1.0, abs(p.f_star)))
+    assert r1.random() == r2.random()  # the generators advanced alike
+
+
+def test_fused_quadratic_run_equals_the_general_kernel_run(kernels, monkeypatch) -> None:
+    """run_optimizer on a diagonal quadratic: the fused gradient-and-gap kernel gives the general
+    kernel's run bit for bit (values, block sums, divergence step and fraction), also
+    with ``observe_every`` > 1 and when replicas diverge and are reset; on the numpy path both
+    runs are the numpy fast path."""
+    from theorylab.simulate.problems import Quadratic
+
+    p = problem_from_spec("quadratic:mu=0.5,L=2,hetero=1", 30, 4)
+    kw = dict(steps=120, replicas=50, compressor=RandK(6), seed=3)
+    runs = []
+    for general in (False, True):
+        if general:
+            monkeypatch.setattr(Quadratic, "diagonal_quadratic", lambda self: None)
+        a = run_optimizer("dcsgd", p, gaussian(1.0), eta=0.05, points=30, blocks=7, **kw)
+        b = run_optimizer("dcsgd", p, gaussian(1.0), eta=0.05, points=9, blocks=5, observe_every=4, **kw)
+        c = run_optimizer("dcsgd", p, gaussian(1.0), eta=1.6, points=25, blocks=3, **kw)  # diverges
+        runs.append((a, b, c))
+    for fused, general in zip(*runs):
+        tf, tg = fused.trajectory, general.trajectory
+        assert fused.path == general.path
+        np.testing.assert_array_equal(tf.values, tg.values)
+        np.testing.assert_array_equal(tf.block_sums, tg.block_sums)
+        np.testing.assert_array_equal(tf.block_counts, tg.block_counts)
+        assert tf.divergence == tg.divergence
+    assert runs[0][2].trajectory.divergence.diverged
+    assert 0 < runs[0][2].trajectory.divergence.fraction <= 1
+
+
+@needs_numba
+def test_kernel_gap_sums_in_numpys_pairwise_order() -> None:
+    """The kernel's ``Σ h_j (x_j − c_j)²`` is numpy's float64 ``sum`` of the same terms bit for bit
+    (lengths 1..300 and around the 128-term blocks and their halvings); a plain left-to-right sum
+    differs for some lengths (planted bug: the comparison sees the summation order)."""
+    rng = np.random.default_rng(51)
+    sequential_differs = False
+    for d in [*range(1, 301), 511, 512, 513, 1000, 1025, 4096, 10007]:
+        x = rng.standard_normal((8, d)) * rng.uniform(0.01, 100.0, (8, 1))
+        h, c = rng.uniform(0.1, 3.0, d), rng.standard_normal(d) * (d % 2)
+        terms = h * (x - c) * (x - c)
+        plan = [np.empty(d // 16 + 8, dtype=np.int64) for _ in range(3)]
+        n_prog = _numba._pairwise_plan(d, *plan)
+        mine = np.array([_numba._sq_sum(h, row, c, *plan, n_prog, np.empty(d // 16 + 8)) for row in x])
+        np.testing.assert_array_equal(mine, np.sum(terms, axis=-1))
+        seq = np.array([float(sum(t.tolist(), 0.0)) for t in terms])
+        sequential_differs |= bool(np.any(seq != mine))
+    assert sequential_differs
+
+
+def test_general_kernel_by_blocks_of_rows_equals_one_call(kernels, monkeypatch) -> None:
+    """On a problem that is not a diagonal quadratic the fused step runs by blocks of rows; the
+    kernel visits the replicas in the same order, so blocks of 3 rows (the last one partial) give
+    the run of one block holding every row, bit for bit (Gaussian noise drawn in the kernel,
+    Student-t noise drawn in bulk), with every step recorded."""
+    from theorylab.simulate import optimizers, student_t
+
+    p = problem_from_spec("sinpl:hetero=0.5", 12, 3)
+    runs = []
+    for block in (3 * 12, 10**9):
+        monkeypatch.setattr(optimizers, "BLOCK_VALUES", block)
+        runs.append([run_optimizer("dcsgd", p, noise, eta=0.05, steps=30, replicas=10, compressor=RandK(4), seed=2,
+                                   points=31, blocks=6) for noise in (gaussian(1.0), student_t(4.0))])
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a.trajectory.values, b.trajectory.values)
+        np.testing.assert_array_equal(a.trajectory.block_sums, b.trajectory.block_sums)
+        assert a.path == b.path

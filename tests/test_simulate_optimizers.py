@@ -128,3 +128,18 @@ def test_heterogeneous_agents_exact_level(kernels) -> None:
                             seed=8, fast=fast)
         est = stationary_level(run.trajectory, confidence=0.999)
         assert est.lower < exact < est.upper, (fast, est, exact)
+
+
+def test_initial_gap_per_replica_or_shared_start() -> None:
+    """Step 0 records f(x0) − f*: one value for a shared start (default or a ``(d,)`` x0), one per
+    replica for an ``(R, d)`` x0; both equal ``problem.gap`` of the start."""
+    p = problem_from_spec("quadratic:mu=0.5,L=2", 7, 2)
+    kw = dict(eta=0.1, steps=3, replicas=5, compressor=RandK(2), points=2)
+    v = run_optimizer("dcsgd", P, gaussian(1.0), **kw).trajectory.values[0]
+    np.testing.assert_array_equal(v, np.full(5, P.gap(P.x0)))
+    x0 = np.random.default_rng(0).standard_normal((5, 7))
+    v = run_optimizer("dcsgd", p, gaussian(1.0), x0=x0, **kw).trajectory.values[0]
+    np.testing.assert_allclose(v, p.gap(x0), rtol=1e-14)
+    assert len(set(v.tolist())) == 5
+    v = run_optimizer("dcsgd", p, gaussian(1.0), x0=x0[2], **kw).trajectory.values[0]
+    np.testing.assert_allclose(v, np.full(5, p.gap(x0[2])), rtol=1e-14)

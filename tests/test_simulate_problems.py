@@ -171,3 +171,27 @@ def test_logistic_gradients_fstar_and_libsvm(tmp_path) -> None:
     bad.write_text("1 1:0.5 2-3\n")
     with pytest.raises(InvalidParameterError, match="bad.svm:1: expected 'label index:value"):
         read_libsvm(str(bad))
+
+
+def test_diagonal_quadratic_coefficients_match_grad_and_gap() -> None:
+    """``(h, b, c)`` of :meth:`diagonal_quadratic` reproduce ``grad`` exactly (the same operations)
+    and ``gap`` up to rounding; problems that are not diagonal quadratics answer None."""
+    from theorylab.simulate import custom_quadratic
+
+    rng = np.random.default_rng(5)
+    hd = rng.uniform(0.2, 3.0, 9)
+    yes = [problem_from_spec("quadratic:mu=0.1,L=4,hetero=2", 9, 3), problem_from_spec("quadratic:mu=1,L=1", 9, 1),
+           custom_quadratic(np.tile(hd, (3, 1)), rng.standard_normal((3, 9))),
+           custom_quadratic(rng.uniform(0.2, 3.0, (3, 9)), rng.standard_normal((3, 9)))]
+    no = [problem_from_spec("quadratic:mu=0.1,L=4,rotate=1", 9, 3), problem_from_spec("sinpl", 9, 3),
+          custom_quadratic(np.stack([np.eye(9)] * 3), rng.standard_normal((3, 9))),
+          problem_from_spec("logistic:samples=20", 9, 3)]
+    x = rng.standard_normal((11, 9)) * 2
+    for p in yes:
+        h, b, c = p.diagonal_quadratic()
+        assert h.shape == b.shape == c.shape == (p.d,)
+        np.testing.assert_array_equal(h * x - b, p.grad(x))
+        np.testing.assert_allclose(0.5 * np.sum(h * (x - c) ** 2, axis=-1), p.gap(x), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(h * c, b, rtol=1e-12, atol=1e-12)
+    for p in no:
+        assert p.diagonal_quadratic() is None

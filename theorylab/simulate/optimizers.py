@@ -20,8 +20,12 @@ Fused kernel (numba, ``theorylab[fast]``, used automatically when importable): w
 uses Rand-k, the numpy backend and a ``numpy.random.Generator``, a step is one compiled pass
 per replica and agent (:func:`theorylab._numba.randk_sgd_step`): Floyd's sampler with a reused
 ``d``-marker, the gather of ``∇f`` (and the agent's tilt) on the support, the noise and the
-scatter straight into ``x``. Per step it allocates only what ``problem.grad`` and
-``problem.gap`` return. The law is the same as on the numpy path (uniform k-subsets,
+scatter straight into ``x``. When the problem is a quadratic with diagonal Hessian
+(:meth:`~theorylab.simulate.problems.Problem.diagonal_quadratic`: ``∇f = h ⊙ x − b``,
+``f − f* = ½ Σ_j h_j (x_j − c_j)²``) the kernel also computes the gradient and the gap, one
+replica at a time (:func:`theorylab._numba.randk_quad_step`: the same iterates), and a step
+allocates nothing of size ``R·d``; otherwise the step runs by blocks of rows (``∇f``, the
+kernel, the gap), each in cache. The law is the same as on the numpy path (uniform k-subsets,
 independent across replicas, agents and steps; the same noise law) but the random stream is
 consumed in a different order, so a fixed seed gives a different (equally distributed)
 trajectory on the two paths. ``THEORYLAB_NUMBA=0`` or ``fast="numpy"`` forces the numpy path.
@@ -197,11 +201,23 @@ def _shortcut_valid(problem: Problem) -> bool:
     return bool(getattr(problem, "affine_tilts", True))
 
 
+StepFn = Callable[..., Any]  # step(x, want_gap=False) -> the gap after the step or None
+
+
 def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] | None, replicas: int,
-                    xp: ModuleType, rng: Any, eta: float, fast: bool | str) -> tuple[Callable[[Any], None], str] | None:
+                    xp: ModuleType, rng: Any, eta: float, fast: bool | str) -> tuple[StepFn, str] | None:
     """The fused numba step ``x ← x − η·direction(x)`` (in place) for DCSGD with Rand-k on every
     agent, or None when it does not apply (numba off or absent, another backend or generator,
-    another method or compressor, ``fast`` False or ``"numpy"``)."""
+    another method or compressor, ``fast`` False or ``"numpy"``).
+
+    ``step(x, want_gap=False)`` returns the gap ``f(x) − f*`` after the step (an ``(R,)`` buffer reused
+    by the next call) when ``want_gap``, else None. On a quadratic with diagonal Hessian
+    (:meth:`Problem.diagonal_quadratic`) the kernel computes the gradient and the gap itself, one
+    replica at a time; otherwise the step runs by blocks of rows of about :data:`BLOCK_VALUES`
+    values (``problem.grad`` of the block, the kernel, ``problem.gap`` of the block), so a block
+    stays in cache. Both give the iterates of one :func:`~theorylab._numba.randk_sgd_step` call
+    with ``g = problem.grad(x)``, and the gap of ``problem.gap`` (on a custom diagonal quadratic,
+    whose ``f − f*`` is written ``½ xᵀH̄x − b̄ᵀx + const − f*``, up to rounding)."""
     if fast is not True or method != "dcsgd" or comps is None or xp is not np or not _shortcut_valid(problem):
         return None
     # the kernel draws Floyd's uniform k-subsets itself: only for compressors whose support law that is
@@ -219,13 +235,54 @@ def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any
     none = np.zeros((0, 0, 0), dtype=np.float64)
     kmax = int(ks.max())
     gaussian = noise.gaussian
+    quad = problem.diagonal_quadratic()
+    if quad is not None:
+        h, b, c = quad
+        gbuf = np.empty(d)
+        gap = np.empty(replicas)
 
-    def step(x: Any) -> None:
-        g = np.ascontiguousarray(problem.grad(x), dtype=np.float64)
+        def quad_step(x: Any, want_gap: bool = False) -> Any:
+            z = none if gaussian else noise.sample((replicas, n, kmax), rng, np)
+            _numba.randk_quad_step(rng, x, h, b, c, tilts, sigma, z, coef, ks, mark, gbuf, gap if want_gap else None)
+            return gap if want_gap else None
+
+        return quad_step, "rand-k fused kernel (numba)"
+
+    rows = max(1, BLOCK_VALUES // d)
+    g = np.empty((min(rows, replicas), d))
+    gap_buf = np.empty(replicas)
+
+    def step(x: Any, want_gap: bool = False) -> Any:
+        # by blocks of rows, each in cache from its gradient to its gap; the kernel visits the
+        # replicas in the same order as one call over all rows, so the random stream is the same
         z = none if gaussian else noise.sample((replicas, n, kmax), rng, np)
-        _numba.randk_sgd_step(rng, x, g, tilts, sigma, z, coef, ks, mark)
+        for i in range(0, replicas, rows):
+            xb = x[i:i + rows]
+            gb = g[:xb.shape[0]]
+            gb[...] = problem.grad(xb)
+            _numba.randk_sgd_step(rng, xb, gb, tilts, sigma, z if gaussian else z[i:i + rows], coef, ks, mark)
+            if want_gap:
+                gap_buf[i:i + rows] = problem.gap(xb)
+        return gap_buf if want_gap else None
 
     return step, "rand-k fused kernel (numba)"
+
+
+#: values per block of rows (:func:`by_rows`, the general fused step): 2^16 values (512 KiB), so the
+#: temporaries of one block stay in cache and come from malloc's free lists, not from fresh
+#: (page-faulted) mappings
+BLOCK_VALUES = 1 << 16
+
+
+def by_rows(fn: Callable[[Any], Any], x: Any, out: Any) -> Any:
+    """``out[...] = fn(x)`` for a row-wise ``fn`` (row ``r`` of the result depends on ``x[r]``
+    only, like ``problem.grad`` and ``problem.gap``), evaluated on blocks of rows of about
+    :data:`BLOCK_VALUES` values; returns ``out``. On numpy, for large ``R·d``, this avoids
+    allocating (and page-faulting) temporaries of the size of ``x`` at every step."""
+    rows = max(1, BLOCK_VALUES // max(1, x.shape[-1]))
+    for i in range(0, x.shape[0], rows):
+        out[i:i + rows] = fn(x[i:i + rows])
+    return out
 
 
 def _scatter_rows(xp: ModuleType, idx: Any, vals: Any, d: int) -> Any:
@@ -272,22 +329,31 @@ def run_optimizer(method: str, problem: Problem, noise: Noise, *, eta: float, st
     else:
         direction, path = _direction_fn(method, problem, noise, comps, replicas, xp, bool(fast))
 
-        def step(x: Any) -> None:
+        def step(x: Any, want_gap: bool = False) -> None:
             x -= eta * direction(x, rng)
 
     x = problem.initial(replicas, xp) if x0 is None else xp.broadcast_to(
         xp.asarray(x0, dtype=xp.float64), (replicas, problem.d)).copy()
     x_reset = problem.initial(1, xp)[0]
-    gap = problem.gap(x)
+    gap_buf = xp.empty(replicas)
+
+    def gap_of(x: Any) -> Any:  # by blocks of rows on numpy (the same values, no R·d temporaries)
+        return by_rows(problem.gap, x, gap_buf) if xp is np else problem.gap(x)
+
+    if x0 is None or getattr(x0, "ndim", np.ndim(x0)) < 2:  # every replica starts at the same point: one row's gap
+        gap = xp.broadcast_to(problem.gap(x[:1]), (replicas,)).copy()
+    else:
+        gap = gap_of(x)
     thr = explode if explode is not None else explode_threshold(float(np.max(to_numpy(gap))))
     rec = Recorder(steps, replicas, xp, points=points, blocks=blocks, explode=thr, dt=float(eta))
     rec.observe(0, gap)
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"), progress_bar(steps, f"{method}", progress) as bar:
         for k in range(1, steps + 1):
-            step(x)
-            if k % observe_every == 0 or rec.wants(k):
-                dead = rec.observe(k, problem.gap(x))
+            observe = k % observe_every == 0 or rec.wants(k)
+            gap = step(x, observe)
+            if observe:
+                dead = rec.observe(k, gap_of(x) if gap is None else gap)
                 if dead is not None:
                     x[dead] = x_reset
             bar.advance()

@@ -138,6 +138,13 @@ class Problem:
             out = out + self._on("tilts", xp)[rows[:, None], idx]
         return out
 
+    def diagonal_quadratic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(h, b, c)``, float64 ``(d,)`` each, when ``f`` is a quadratic with diagonal Hessian:
+        ``∇f(x) = h ⊙ x − b`` and ``f(x) − f* = ½ Σ_j h_j (x_j − c_j)²`` (``c`` a minimiser, so
+        ``h ⊙ c = b``); None otherwise (the default). The fused Rand-k kernel then evaluates the
+        gradient and the gap itself, one replica at a time."""
+        return None
+
     def initial(self, replicas: int, xp: ModuleType | str = "numpy") -> Any:
         """``replicas`` copies of ``x0``: shape ``(replicas, d)``, float64."""
         xp = get_xp(xp) if not isinstance(xp, ModuleType) else xp
@@ -188,6 +195,14 @@ class Quadratic(Problem):
             return self._on("eigenvalues", xp) * x
         q = self._on("rotation", xp)
         return ((x @ q.T) * self._on("eigenvalues", xp)) @ q
+
+    def diagonal_quadratic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Without rotation ``A = diag(λ)``, ``x* = 0``, ``f* = 0``: ``∇f(x) = λ ⊙ x`` and
+        ``f(x) − f* = ½ Σ_j λ_j x_j²``, i.e. ``(h, b, c) = (λ, 0, 0)``; None with a rotation."""
+        if self.rotation is not None:
+            return None
+        lam = np.ascontiguousarray(self.eigenvalues, dtype=np.float64)
+        return lam, np.zeros(self.d), np.zeros(self.d)
 
     def agent_grads_into(self, x: Any, out: Any) -> Any:
         if self.rotation is not None:
@@ -399,6 +414,15 @@ class CustomQuadratic(Problem):
         xp = array_namespace(x)
         hbar = self._on("hbar", xp)
         return (hbar * x if self.diagonal else x @ hbar) - self._on("bbar", xp)
+
+    def diagonal_quadratic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Diagonal Hessians: ``∇f(x) = H̄ ⊙ x − b̄`` and, ``f`` being quadratic with minimiser
+        ``x*`` (``H̄ ⊙ x* = b̄``), ``f(x) − f* = ½ Σ_j H̄_j (x_j − x*_j)²``: ``(H̄, b̄, x*)``.
+        None for full Hessians."""
+        if not self.diagonal:
+            return None
+        return (np.ascontiguousarray(self.hbar, dtype=np.float64), np.ascontiguousarray(self.bbar, dtype=np.float64),
+                np.ascontiguousarray(self.x_star, dtype=np.float64))
 
     @property
     def hbar(self) -> np.ndarray:
