@@ -308,9 +308,12 @@ def test_kernel_gap_sums_in_numpys_pairwise_order() -> None:
         x = rng.standard_normal((8, d)) * rng.uniform(0.01, 100.0, (8, 1))
         h, c = rng.uniform(0.1, 3.0, d), rng.standard_normal(d) * (d % 2)
         terms = h * (x - c) * (x - c)
-        plan = [np.empty(d // 16 + 8, dtype=np.int64) for _ in range(3)]
-        n_prog = _numba._pairwise_plan(d, *plan)
-        mine = np.array([_numba._sq_sum(h, row, c, *plan, n_prog, np.empty(d // 16 + 8)) for row in x])
+        # a step with zero coefficients leaves x as it is and reports the gap ½ Σ h_j (x_j − c_j)²
+        gap = np.empty(8)
+        _numba.randk_quad_step(np.random.default_rng(0), x, h, np.zeros(d), c, np.zeros((0, d)), np.zeros(1),
+                               np.zeros((0, 0, 0)), np.zeros(1), np.ones(1, dtype=np.int64), _numba.marker(d),
+                               np.empty(d), gap)
+        mine = 2.0 * gap
         np.testing.assert_array_equal(mine, np.sum(terms, axis=-1))
         seq = np.array([float(sum(t.tolist(), 0.0)) for t in terms])
         sequential_differs |= bool(np.any(seq != mine))

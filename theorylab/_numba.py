@@ -163,132 +163,23 @@ if _numba is not None:
         for r in range(x.shape[0]):
             _randk_row(rng, x[r], g[r], tilts, sigma, z, r, coef, ks, mark)
 
-    @_njit_inline
-    def _sq_term(h: np.ndarray, xr: np.ndarray, c: np.ndarray, j: Any) -> Any:  # pragma: no cover - compiled
-        e = xr[j] - c[j]
-        return (h[j] * e) * e
-
-    @_njit_inline
-    def _sq_block(h: np.ndarray, xr: np.ndarray, c: np.ndarray, lo: Any, n: Any) -> Any:  # pragma: no cover
-        # numpy's pairwise float64 sum of at most 128 terms: fewer than 8 one by one; else 8 interleaved
-        # partial sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the rest one by one
-        if n < 8:
-            s = 0.0
-            for j in range(lo, lo + n):
-                s += _sq_term(h, xr, c, j)
-            return s
-        r0 = _sq_term(h, xr, c, lo)
-        r1 = _sq_term(h, xr, c, lo + 1)
-        r2 = _sq_term(h, xr, c, lo + 2)
-        r3 = _sq_term(h, xr, c, lo + 3)
-        r4 = _sq_term(h, xr, c, lo + 4)
-        r5 = _sq_term(h, xr, c, lo + 5)
-        r6 = _sq_term(h, xr, c, lo + 6)
-        r7 = _sq_term(h, xr, c, lo + 7)
-        i = 8
-        m = n - n % 8
-        while i < m:
-            j = lo + i
-            r0 += _sq_term(h, xr, c, j)
-            r1 += _sq_term(h, xr, c, j + 1)
-            r2 += _sq_term(h, xr, c, j + 2)
-            r3 += _sq_term(h, xr, c, j + 3)
-            r4 += _sq_term(h, xr, c, j + 4)
-            r5 += _sq_term(h, xr, c, j + 5)
-            r6 += _sq_term(h, xr, c, j + 6)
-            r7 += _sq_term(h, xr, c, j + 7)
-            i += 8
-        s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            s += _sq_term(h, xr, c, lo + i)
-            i += 1
-        return s
-
-    @_njit
-    def _pairwise_plan(n: Any, leaf_lo: np.ndarray, leaf_n: np.ndarray, prog: np.ndarray) -> Any:  # pragma: no cover
-        # The order of numpy's pairwise float64 sum of n terms: a block of at most 128 terms is summed by
-        # _sq_block; more terms are (sum of the first n2) + (sum of the rest), n2 = ⌊n/2⌋ rounded down to a
-        # multiple of 8. The tree, in postfix: prog[i] >= 0 pushes the sum of block prog[i] (terms
-        # leaf_lo[.] .. + leaf_n[.]), -1 adds the two sums on top (left + right). Returns the length of
-        # prog. Blocks have at least 57 terms when n > 128, so len(prog) <= 2n/57 + 1 (>= 8 slots: safe).
-        # The recursion runs on an explicit stack of (first term, number of terms, left half done?).
-        st_lo = np.empty(64, dtype=np.int64)
-        st_n = np.empty(64, dtype=np.int64)
-        st_left = np.empty(64, dtype=np.int64)
-        top = 0
-        st_lo[0] = 0
-        st_n[0] = n
-        st_left[0] = 0
-        n_leaf = 0
-        n_prog = 0
-        while True:
-            m = st_n[top]
-            if m > 128:  # descend into the left half
-                m2 = m // 2
-                m2 -= m2 % 8
-                st_lo[top + 1] = st_lo[top]
-                st_n[top + 1] = m2
-                st_left[top + 1] = 0
-                top += 1
-                continue
-            leaf_lo[n_leaf] = st_lo[top]
-            leaf_n[n_leaf] = m
-            prog[n_prog] = n_leaf
-            n_leaf += 1
-            n_prog += 1
-            top -= 1
-            while top >= 0:
-                if st_left[top] == 0:  # the left half is done: do the right half
-                    st_left[top] = 1
-                    m = st_n[top]
-                    m2 = m // 2
-                    m2 -= m2 % 8
-                    st_lo[top + 1] = st_lo[top] + m2
-                    st_n[top + 1] = m - m2
-                    st_left[top + 1] = 0
-                    top += 1
-                    break
-                prog[n_prog] = -1  # both halves done: add them
-                n_prog += 1
-                top -= 1
-            if top < 0:
-                return n_prog
-
-    @_njit_inline
-    def _sq_sum(h: np.ndarray, xr: np.ndarray, c: np.ndarray, leaf_lo: np.ndarray, leaf_n: np.ndarray,
-                prog: np.ndarray, n_prog: Any, stack: np.ndarray) -> Any:  # pragma: no cover - compiled
-        # Σ_j h_j (x_j − c_j)² in the order of numpy's pairwise float64 sum (the plan of _pairwise_plan)
-        if n_prog == 1:
-            return _sq_block(h, xr, c, leaf_lo[0], leaf_n[0])
-        sp = 0
-        for i in range(n_prog):
-            op = prog[i]
-            if op >= 0:
-                stack[sp] = _sq_block(h, xr, c, leaf_lo[op], leaf_n[op])
-                sp += 1
-            else:
-                stack[sp - 2] = stack[sp - 2] + stack[sp - 1]
-                sp -= 1
-        return stack[0]
-
     @_njit
     def _randk_quad_step(rng: Any, x: np.ndarray, h: np.ndarray, b: np.ndarray, c: np.ndarray, tilts: np.ndarray,
                          sigma: np.ndarray, z: np.ndarray, coef: np.ndarray, ks: np.ndarray, mark: np.ndarray,
-                         gbuf: np.ndarray, gap: np.ndarray, want_gap: bool) -> None:  # pragma: no cover
+                         gbuf: np.ndarray, gap: np.ndarray, want_gap: bool, prog: np.ndarray) -> None:  # pragma: no cover
         d = x.shape[1]
-        size = d // 16 + 8
-        leaf_lo = np.empty(size, dtype=np.int64)
-        leaf_n = np.empty(size, dtype=np.int64)
-        prog = np.empty(size, dtype=np.int64)
-        stack = np.empty(size)
-        n_prog = _pairwise_plan(d, leaf_lo, leaf_n, prog)
+        tbuf = np.empty(d)
+        vals = np.empty(prog.shape[0] + 1)
         for r in range(x.shape[0]):
             xr = x[r]
             for j in range(d):  # the gradient at the iterate before the step (one sequential pass)
                 gbuf[j] = h[j] * xr[j] - b[j]
             _randk_row(rng, xr, gbuf, tilts, sigma, z, r, coef, ks, mark)
-            if want_gap:  # the row is still in cache
-                gap[r] = 0.5 * _sq_sum(h, xr, c, leaf_lo, leaf_n, prog, n_prog, stack)
+            if want_gap:  # the row is still in cache: h_j (x_j − c_j)², summed in numpy's pairwise order
+                for j in range(d):
+                    e = xr[j] - c[j]
+                    tbuf[j] = (h[j] * e) * e
+                gap[r] = 0.5 * _pairwise(tbuf, prog, vals)
 
     @_njit
     def _normal_fill(rng: Any, out: np.ndarray) -> None:  # pragma: no cover
@@ -544,16 +435,16 @@ def randk_quad_step(rng: np.random.Generator, x: np.ndarray, h: np.ndarray, b: n
     the same order, so the same iterates as ``randk_sgd_step`` with ``g = h ⊙ x − b``), then, when
     ``gap (R,)`` is given, ``gap_r = ½ Σ_j h_j (x_{r,j} − c_j)²`` at the new iterate, summed in
     the order of numpy's pairwise float64 sum (blocks of at most 128 terms in 8 interleaved partial
-    sums; longer ranges split in two halves at a multiple of 8): with ``c = 0`` the value is
+    sums; longer ranges split in two halves at a multiple of 8; :func:`pairwise_program`): with ``c = 0`` the value is
     ``0.5 * np.sum(h * x * x, axis=-1)`` bit for bit (the gap of a diagonal
     :class:`~theorylab.simulate.problems.Quadratic`), otherwise ``f − f*`` up to rounding. One
-    replica's rows stay in cache from the gradient to the gap; the kernel allocates only the plan
-    of that summation (``O(d/16)`` integers per call), nothing of size ``R·d``.
+    replica's rows stay in cache from the gradient to the gap; the kernel allocates one ``d``-vector
+    of terms per call, nothing of size ``R·d``.
     ``h, b, c``: ``(d,)`` float64; the other arguments as in :func:`randk_sgd_step`.
     """
     want = gap is not None
     _randk_quad_step(rng, x, h, b, c, tilts, sigma, z, coef, ks, mark, gbuf,
-                     gap if gap is not None else _EMPTY1, want)
+                     gap if gap is not None else _EMPTY1, want, pairwise_program(x.shape[1]))
 
 
 def standard_normal_fill(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
