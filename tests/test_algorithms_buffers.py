@@ -301,3 +301,28 @@ def test_a_rand_k_subclass_with_its_own_support_keeps_its_law(method: str) -> No
     assert x is not None
     np.testing.assert_array_equal(x[:, 2:], np.broadcast_to(p.x0[2:], (7, D - 2)))
     assert np.all(x[:, :2] != p.x0[:2])
+
+
+def test_a_subclass_that_redefines_the_gradient_loses_the_quadratic_shortcuts() -> None:
+    """``Quadratic``'s declarations (``diagonal_quadratic``, the allocation-free ``*_grads_into``)
+    describe its own ``f``/``grad``: a subclass that redefines them must not inherit the shortcut
+    (the compiled kernels would otherwise simulate the parent's gradient)."""
+    from theorylab.simulate.problems import Quadratic
+
+    base = quadratic(D, N, 0.5, 2.0, hetero=1.0, seed=2)
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class Doubled(Quadratic):
+        def grad(self, x):  # type: ignore[no-untyped-def]
+            return 2.0 * super().grad(x)
+
+        def f(self, x):  # type: ignore[no-untyped-def]
+            return 2.0 * super().f(x)
+
+    p = Doubled(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.init})
+    assert base.diagonal_quadratic() is not None and p.diagonal_quadratic() is None
+    y = np.random.default_rng(0).standard_normal((R, N, D))
+    out = np.empty((R, N, D))
+    np.testing.assert_array_equal(p.local_grads_into(y, out), p.local_grads(y))
+    np.testing.assert_array_equal(p.agent_grads_into(y[:, 0], out), p.agent_grads(y[:, 0]))
+    assert not np.array_equal(p.local_grads(y), base.local_grads(y))

@@ -44,6 +44,12 @@ def _tilts(u: np.ndarray) -> np.ndarray:
     return u - u.mean(axis=0, keepdims=True)
 
 
+def _inherits(obj: Any, cls: type, *names: str) -> bool:
+    """True when ``type(obj)`` uses ``cls``'s own definitions of ``names`` (none overridden by a
+    subclass): a shortcut that ``cls`` declares about its ``f``/``grad`` holds only then."""
+    return all(getattr(type(obj), n) is getattr(cls, n) for n in names)
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     """Common interface of the test problems (see the module docstring).
@@ -198,14 +204,15 @@ class Quadratic(Problem):
 
     def diagonal_quadratic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Without rotation ``A = diag(λ)``, ``x* = 0``, ``f* = 0``: ``∇f(x) = λ ⊙ x`` and
-        ``f(x) − f* = ½ Σ_j λ_j x_j²``, i.e. ``(h, b, c) = (λ, 0, 0)``; None with a rotation."""
-        if self.rotation is not None:
+        ``f(x) − f* = ½ Σ_j λ_j x_j²``, i.e. ``(h, b, c) = (λ, 0, 0)``; None with a rotation, or in a
+        subclass that redefines ``f``, ``grad`` or ``gap``."""
+        if self.rotation is not None or not _inherits(self, Quadratic, "f", "grad", "gap"):
             return None
         lam = np.ascontiguousarray(self.eigenvalues, dtype=np.float64)
         return lam, np.zeros(self.d), np.zeros(self.d)
 
     def agent_grads_into(self, x: Any, out: Any) -> Any:
-        if self.rotation is not None:
+        if self.rotation is not None or not _inherits(self, Quadratic, "grad", "agent_grads"):
             return super().agent_grads_into(x, out)
         xp = array_namespace(x)
         xp.multiply(self._on("eigenvalues", xp), x[..., None, :], out=out)  # A x on every agent row
@@ -214,7 +221,7 @@ class Quadratic(Problem):
         return out
 
     def local_grads_into(self, y: Any, out: Any) -> Any:
-        if self.rotation is not None:
+        if self.rotation is not None or not _inherits(self, Quadratic, "grad", "local_grads"):
             return super().local_grads_into(y, out)
         xp = array_namespace(y)
         xp.multiply(self._on("eigenvalues", xp), y, out=out)
@@ -418,8 +425,8 @@ class CustomQuadratic(Problem):
     def diagonal_quadratic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Diagonal Hessians: ``∇f(x) = H̄ ⊙ x − b̄`` and, ``f`` being quadratic with minimiser
         ``x*`` (``H̄ ⊙ x* = b̄``), ``f(x) − f* = ½ Σ_j H̄_j (x_j − x*_j)²``: ``(H̄, b̄, x*)``.
-        None for full Hessians."""
-        if not self.diagonal:
+        None for full Hessians, or in a subclass that redefines ``f``, ``grad`` or ``gap``."""
+        if not self.diagonal or not _inherits(self, CustomQuadratic, "f", "grad", "gap"):
             return None
         return (np.ascontiguousarray(self.hbar, dtype=np.float64), np.ascontiguousarray(self.bbar, dtype=np.float64),
                 np.ascontiguousarray(self.x_star, dtype=np.float64))
@@ -448,7 +455,7 @@ class CustomQuadratic(Problem):
         return hy - self._on("hc", xp)
 
     def agent_grads_into(self, x: Any, out: Any) -> Any:
-        if not self.diagonal:
+        if not self.diagonal or not _inherits(self, CustomQuadratic, "agent_grads"):
             return super().agent_grads_into(x, out)
         xp = array_namespace(x)
         xp.multiply(x[..., None, :], self._on("hessians", xp), out=out)
@@ -456,7 +463,7 @@ class CustomQuadratic(Problem):
         return out
 
     def local_grads_into(self, y: Any, out: Any) -> Any:
-        if not self.diagonal:
+        if not self.diagonal or not _inherits(self, CustomQuadratic, "local_grads"):
             return super().local_grads_into(y, out)
         xp = array_namespace(y)
         xp.multiply(y, self._on("hessians", xp), out=out)
