@@ -233,13 +233,58 @@ def test_trajectory_bound(dsgd_run):
     assert bad.status == "refuted" and bad.counterexample["lower"] > bad.counterexample["bound"]
 
 
+def test_the_run_settings_fill_the_bound_and_a_contradicting_value_is_a_contract_error(dsgd_run):
+    """The bound is evaluated at the simulated point: the run's own eta, N, d, sigma, B, L, mu and
+    gap0 fill the bound's symbols that values leaves out, and values may not contradict them
+    (a bound at eta = 0.1 against a run at eta = 0.05 would 'refute' a true claim)."""
+    from theorylab.claims import run_settings
+    from theorylab.errors import ClaimError
+
+    s = run_settings(dsgd_run)
+    assert s["eta"] == 0.05 and s["N"] == 2 and s["d"] == 10 and s["sigma"] == 1.0 and s["B"] == 1
+    assert s["gap0"] == pytest.approx(float(dsgd_run.trajectory.values[0, 0]))
+    given = bound_vs_simulation(LEVEL, run=dsgd_run, values=VALUES, claim="equal", rtol=0.1)
+    filled = bound_vs_simulation(LEVEL, run=dsgd_run, claim="equal", rtol=0.1)  # no values at all
+    assert filled.status == given.status == "holds" and filled.numbers["bound"] == given.numbers["bound"]
+    part = bound_vs_simulation(LEVEL, run=dsgd_run, values={"sigma": "1"}, claim="equal", rtol=0.1)
+    assert part.numbers["bound"] == given.numbers["bound"]
+    # planted: a step size that is not the run's, a wrong number of agents
+    with pytest.raises(ClaimError, match=r"values gives eta=0.1 but the run has eta=0.05") as err:
+        bound_vs_simulation(LEVEL, run=dsgd_run, values={**VALUES, "eta": 0.1}, claim="equal", rtol=0.1)
+    assert "\n" not in str(err.value)
+    with pytest.raises(ClaimError, match=r"values gives N=4 but the run has N=2"):
+        bound_vs_simulation(LEVEL, run=dsgd_run, values={"N": 4})
+
+
+def test_the_run_keywords_are_checked_before_the_simulation_and_omega_comes_from_the_compressor():
+    from theorylab.claims import run_settings
+    from theorylab.errors import ClaimError
+    from theorylab.simulate import gaussian, quadratic
+
+    p = quadratic(8, 4, 1.0, 1.0, x0=0.1)
+
+    def never(*a, **k):  # the clash must be found before anything is simulated
+        raise AssertionError("simulated")
+
+    with pytest.raises(ClaimError, match="values gives eta=0.1 but the run has eta=0.05"):
+        bound_vs_simulation("eta*d", method=never, problem=p, noise=gaussian(1.0), eta=0.05, steps=10,
+                            replicas=2, values={"eta": 0.1})
+    s = run_settings(problem=p, noise=gaussian(0.5, 2), run_kwargs={"eta": 0.05, "compressor": "randk:k=2"})
+    assert s == {"eta": 0.05, "N": 4, "d": 8, "L": 1.0, "mu": 1.0, "sigma": 0.5, "B": 2, "omega": 3.0, "k": 2}
+    with pytest.raises(ClaimError, match="values gives omega=1 but the run has omega=3"):
+        bound_vs_simulation("omega*eta", method=never, problem=p, noise=gaussian(1.0), eta=0.05, steps=10,
+                            replicas=2, compressor="randk:k=2", values={"omega": 1})
+    # a biased compressor declares no omega: nothing is filled, the bound asks for it
+    assert "omega" not in run_settings(problem=p, noise=gaussian(1.0), run_kwargs={"compressor": "topk:k=2"})
+
+
 def test_bound_vs_simulation_runs_the_method_and_rejects_bad_input(dsgd_run):
     from theorylab.simulate import gaussian, quadratic
 
     v = bound_vs_simulation("2*" + LEVEL, method="dsgd", problem=quadratic(10, 2, 1.0, 1.0, x0=0.1),
                             noise=gaussian(1.0, 1), eta=0.05, steps=300, replicas=50, seed=1, values=VALUES)
     assert v.status in ("holds", "inconclusive")  # a short run may not have settled; never refuted
-    with pytest.raises(InvalidParameterError, match="needs values for"):
-        bound_vs_simulation(LEVEL, run=dsgd_run, values={"eta": 0.05})
+    with pytest.raises(InvalidParameterError, match=r"needs values for \['h'\]"):
+        bound_vs_simulation(LEVEL + "/h", run=dsgd_run, values={"eta": 0.05})
     with pytest.raises(InvalidParameterError, match="rtol"):
         bound_vs_simulation(LEVEL, run=dsgd_run, values=VALUES, claim="equal")

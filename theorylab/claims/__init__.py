@@ -35,7 +35,7 @@ from .report import FORMATS, render, summary
 from .runner import Result, collect, run_check, run_checks
 from .fixed_points import fixed_point, limit
 from .rates import loglog_slope, rate
-from .simulation import bound_function, bound_vs_simulation
+from .simulation import bound_function, bound_vs_simulation, run_settings
 from .status import STATUSES, Status
 from .symbolic import identity, inequality
 from .verdict import Verdict, combine, decide, errored, holds, inconclusive, proved, refuted
@@ -76,6 +76,7 @@ __all__ = [
     "inequality",
     "bound_vs_simulation",
     "bound_function",
+    "run_settings",
     "fixed_point",
     "limit",
     "rate",
