@@ -106,6 +106,40 @@ def test_combine_worst_part_wins():
         combine("x", {})
 
 
+def test_a_combined_verdict_keeps_its_parts_numbers_and_evidence():
+    """A joint "holds" must be auditable: the simulated level, its interval and the closed form
+    of each part appear in the numbers (prefixed by the part's name), in the notes and, whole,
+    in the JSON report's "parts"."""
+    import json
+
+    from theorylab.claims import Result, render
+
+    level = holds("level = 0.05", "level 0.0497 [0.0490, 0.0504] vs 0.05", confidence=0.999,
+                  numbers={"estimate": 0.0497, "lower": 0.049, "upper": 0.0504, "bound": 0.05},
+                  notes="200 replicas", test="equivalence", tolerance=0.03)
+    form = proved("closed form", "difference simplifies to 0", numbers={"difference": "0"})
+    v = combine("Proposition 2", {"floor": level, "fixed point": form})
+    assert v.status == "holds"
+    assert v.numbers["floor"] == "holds" and v.numbers["fixed point"] == "proved"
+    assert v.numbers["floor: estimate"] == 0.0497 and v.numbers["floor: lower"] == 0.049
+    assert v.numbers["floor: upper"] == 0.0504 and v.numbers["floor: bound"] == 0.05
+    assert v.numbers["fixed point: difference"] == "0"
+    assert "floor: 200 replicas" in v.notes
+    d = v.to_dict()
+    assert d["parts"]["floor"]["found"] == level.found and d["parts"]["floor"]["tolerance"] == 0.03
+    assert d["parts"]["floor"]["false_alarm"] == pytest.approx(1e-3)
+    nested = combine("all", {"Prop 2": v, "other": proved("o", "ok")})
+    assert nested.numbers["Prop 2: floor: estimate"] == 0.0497
+    assert nested.to_dict()["parts"]["Prop 2"]["parts"]["floor"]["numbers"]["bound"] == 0.05
+    out = json.loads(render([Result("x", "s", "monte-carlo", "st", "", v, 0.1)], "json"))
+    assert out["results"][0]["numbers"]["floor: bound"] == 0.05
+    assert out["results"][0]["parts"]["floor"]["numbers"]["estimate"] == 0.0497
+    # a refuted part keeps its numbers too, beside the counterexample
+    bad = combine("x", {"floor": refuted("f", "level above", counterexample={"interval": [2, 3]},
+                                         numbers={"estimate": 2.5})})
+    assert bad.numbers["floor: estimate"] == 2.5 and bad.parts["floor"].counterexample == {"interval": [2, 3]}
+
+
 # --------------------------------------------------------------------------- declaring and running
 CLAIM_FILE = '''
 from theorylab.claims import check, identity, refuted
