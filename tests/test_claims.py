@@ -219,6 +219,66 @@ def test_a_duplicate_id_from_another_module_is_an_error():
         check(id="t.duplicate-id", source="s", statement="s", method="exact")(second)
 
 
+PAPER = '''
+from theorylab.claims import check, proved
+
+FLOOR = "omega*eta/2"
+
+
+@check(id="{tag}.paper-floor", source="s", statement="s", method="exact")
+def floor(mode="quick"):
+    return proved("floor", "ok")
+'''
+
+NEIGHBOUR = '''
+from theorylab.claims import check, refuted
+
+from {paper} import FLOOR
+
+
+@check(id="{tag}.wrong-floor", source="s", statement="s", method="exact")
+def wrong(mode="quick"):
+    return refuted(FLOOR, "bad", counterexample={{"x": 1}})
+'''
+
+
+@pytest.mark.parametrize("order", ["paper first", "neighbour first"])
+def test_a_claim_file_that_imports_a_neighbouring_claim_file(tmp_path, order, capsys):
+    """``--from paper.py --from wrong.py`` where wrong.py does ``from paper import ...``: each
+    check is declared once, in either order, in this process and in the parallel workers, and
+    no message names an internal module."""
+    from theorylab.cli.main import main
+
+    tag = f"nb{abs(hash((str(tmp_path), order))) % 10**8}"
+    paper, wrong = tmp_path / f"{tag}_paper.py", tmp_path / f"{tag}_wrong.py"
+    paper.write_text(PAPER.format(tag=tag))
+    wrong.write_text(NEIGHBOUR.format(tag=tag, paper=paper.stem))
+    files = [paper, wrong] if order == "paper first" else [wrong, paper]
+    loaded = {f.stem: [c.id for c in load_file(f)] for f in files}
+    assert loaded == {paper.stem: [f"{tag}.paper-floor"], wrong.stem: [f"{tag}.wrong-floor"]}
+    checks = [registry()[f"{tag}.paper-floor"], registry()[f"{tag}.wrong-floor"]]
+    assert checks[0].origin == str(paper.resolve()) and checks[1].origin == str(wrong.resolve())
+    res = run_checks(checks, jobs=2, progress=False)
+    assert [r.verdict.status for r in res] == ["proved", "refuted"]
+    capsys.readouterr()
+    rc = main(["check", "--from", str(files[0]), "--from", str(files[1]), "--no-progress"])
+    out, err = capsys.readouterr()
+    assert rc == 1 and "1 proved" in out and "1 refuted" in out and "duplicate" not in err
+    assert "theorylab_claims_file" not in out + err
+
+
+def test_a_duplicate_id_in_two_claim_files_names_the_files_not_internal_modules(tmp_path):
+    tag = f"dup{abs(hash(str(tmp_path))) % 10**8}"
+    a, b = tmp_path / f"{tag}_a.py", tmp_path / f"{tag}_b.py"
+    a.write_text(PAPER.format(tag=tag))
+    b.write_text(PAPER.format(tag=tag))
+    load_file(a)
+    with pytest.raises(ClaimError, match="duplicate check id") as info:
+        load_file(b)
+    msg = str(info.value)
+    assert "theorylab_claims_file" not in msg and str(a.resolve()) in msg and str(b.resolve()) in msg
+
+
 def test_select_globs_and_substrings(claim_file):
     checks = load_file(claim_file)
     assert [c.id for c in select(checks, ["user.sq*"])] == ["user.square"]
