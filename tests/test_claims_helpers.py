@@ -147,6 +147,58 @@ def test_limit():
     assert limit("sin(k)/k", "k", "oo", "0").status == "proved"
 
 
+# --------------------------------------------------------------------------- names in a claim's text
+def test_a_name_that_is_not_called_is_a_symbol_even_where_sympy_has_a_function():
+    """'gamma' undeclared was sympy's Gamma function ('FunctionClass' * 'Symbol' TypeError)."""
+    v = inequality("1 - gamma*L/2*(1 + omega/N)", ">=", "1/2", assumptions=["0 < gamma",
+                                                                         "gamma <= 1/(L*(1 + omega/N))"])
+    assert v.status == "proved"
+    bad = inequality("1 - gamma*L/2*(1 + omega/N)", ">=", "1/2",  # planted: a step bound twice too large
+                     assumptions=["0 < gamma", "gamma <= 2/(L*(1 + omega/N))"])
+    assert bad.status == "refuted"
+    assert identity("gamma(x + 1)", "x*gamma(x)").status == "proved"  # called: still the Gamma function
+    assert identity("S(1)/2*Q + O", "O + Q/2").status == "proved"
+
+
+def test_a_python_keyword_is_a_one_line_error_suggesting_a_name():
+    with pytest.raises(ClaimError, match=r"'lambda' is a Python keyword.*write lam") as info:
+        identity("lambda**2 - 1", "(lambda - 1)*(lambda + 1)")
+    assert "\n" not in str(info.value)
+
+
+def test_undeclared_names_are_plain_symbols_and_the_verdict_says_so():
+    """An undeclared 'h' has no sign, so 'eta*h >= 0' cannot be proved; the verdict names it
+    and says how to declare it. Declared positive, the same claim is proved with no such note."""
+    v = inequality("eta*h", ">=", 0)
+    assert v.status != "proved"
+    text = v.notes + " " + (v.needs or "")
+    assert "plain symbols without assumptions" in v.notes and "h" in v.notes and "symbols={'h'" in v.notes
+    if v.status == "inconclusive":
+        assert "symbols={'h'" in v.needs
+    ok = inequality("eta*h", ">=", 0, symbols={"h": "positive"})
+    assert ok.status == "proved" and ok.notes == ""
+    assert "plain symbols" not in identity("eta*d", "d*eta").notes  # canonical only: nothing to say
+    fp = fixed_point("(1 - eta*h)*x", "0", "x")
+    assert "h" in fp.notes and "plain symbols" in fp.notes
+    assert text
+
+
+def test_the_helpers_docstrings_and_the_docs_list_the_canonical_symbols_from_their_declarations():
+    import pathlib
+
+    from theorylab.claims.symbolic import canonical_symbols, canonical_symbols_text, namespace
+
+    names = [n for n, _, _ in canonical_symbols()]
+    assert names == list(namespace())
+    assert ("eta", "positive", "learning rate (step size)") in canonical_symbols()
+    assert ("d", "positive integer", "dimension of the parameter x") in canonical_symbols()
+    for f in (identity, inequality, fixed_point, limit, bound_vs_simulation):
+        assert canonical_symbols_text("    ") in f.__doc__, f.__name__
+    doc = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
+    block = doc.split("<!-- canonical-symbols:start -->\n")[1].split("\n<!-- canonical-symbols:end -->")[0]
+    assert block == canonical_symbols_text("", markdown=True)
+
+
 # --------------------------------------------------------------------------- rates
 X = np.array([1.0, 2, 4, 8, 16, 32])
 

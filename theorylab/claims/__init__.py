@@ -82,3 +82,12 @@ __all__ = [
     "rate",
     "loglog_slope",
 ]
+
+
+def _document() -> None:
+    from .symbolic import document_canonical_symbols
+
+    document_canonical_symbols(identity, inequality, fixed_point, limit, bound_vs_simulation, bound_function)
+
+
+_document()

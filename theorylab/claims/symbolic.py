@@ -66,18 +66,138 @@ def __getattr__(name: str) -> Any:  # NAMESPACE, computed on first use
     raise AttributeError(name)
 
 
+_WORDS = ("positive", "nonnegative", "negative", "nonpositive", "integer", "real")
+
+
+def assumption_words(sym: sp.Symbol) -> str:
+    """A symbol's sign and type assumptions in words (``"positive integer"``; ``"none"``)."""
+    a = sym.assumptions0
+    words = [w for w in _WORDS if a.get(w) is True]
+    if "positive" in words and "nonnegative" in words:
+        words.remove("nonnegative")
+    if "negative" in words and "nonpositive" in words:
+        words.remove("nonpositive")
+    if "real" in words and len(words) > 1:
+        words.remove("real")
+    return " ".join(words) or "none"
+
+
+def canonical_symbols() -> list[tuple[str, str, str]]:
+    """``(name, assumptions, meaning)`` of every canonical symbol a claim's text may use, from
+    the one place each is declared (:mod:`theorylab.symbolic.symbols`, then the lecture's)."""
+    from ..symbolic.symbols import SYMBOLS
+
+    out = []
+    for name, sym in namespace().items():
+        info = SYMBOLS.get(name)
+        meaning = info.meaning if info is not None and info.symbol is sym else "lecture symbol (Yuan's rates)"
+        out.append((name, assumption_words(sym), meaning))
+    return out
+
+
+def canonical_symbols_text(indent: str = "    ", markdown: bool = False) -> str:
+    """The canonical symbols as a bullet list (reST for the helpers' docstrings; ``markdown``:
+    for the docs)."""
+    q = "`" if markdown else "``"
+    return "\n".join(f"{indent}- {q}{n}{q} ({a}): {m}" for n, a, m in canonical_symbols())
+
+
+def document_canonical_symbols(*funcs: Any) -> None:
+    """Append the list of canonical symbols, generated from their declarations, to the
+    docstrings of the helpers ``funcs`` (once; skipped when docstrings are stripped or the
+    symbolic layer cannot be imported yet)."""
+    try:
+        text = canonical_symbols_text("    ")
+    except ImportError:  # pragma: no cover - a partial import (an import cycle): keep the plain docstrings
+        return
+    head = ("\n\n    Names in the claim's text are the library's canonical symbols, with these assumptions\n"
+            "    (rebind one with ``symbols={...}``; any other undeclared name is a plain symbol without\n"
+            "    assumptions, which the verdict's notes name):\n\n")
+    for f in funcs:
+        if f.__doc__ and "canonical symbols, with these assumptions" not in f.__doc__:
+            f.__doc__ = f.__doc__.rstrip() + head + text + "\n"
+
+
+_KEYWORD_HINT = {"lambda": "lam (the library's λ > 0)"}
+
+
+def _symbol_names(text: str, bound: Mapping[str, Any]) -> dict[str, sp.Symbol]:
+    """Names in ``text`` that sympy would read as one of its functions or classes (``gamma``,
+    ``beta``, ``S``, ``O``, ``Q``) but that are not called there: they are symbols. A keyword
+    used as a name is a one-line :class:`ClaimError`."""
+    import io
+    import keyword
+    import tokenize
+
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                                  tokenize.ENDMARKER, tokenize.COMMENT)]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return {}
+    out: dict[str, sp.Symbol] = {}
+    for i, tok in enumerate(toks):
+        if tok.type != tokenize.NAME:
+            continue
+        name = tok.string
+        if keyword.iskeyword(name) and name not in ("True", "False", "None", "and", "or", "not"):
+            hint = _KEYWORD_HINT.get(name, f"{name}_")
+            raise ClaimError(f"cannot parse {text!r}: {name!r} is a Python keyword, not a symbol name; write "
+                             f"{hint} instead, or another name declared with symbols={{...}}")
+        if name in bound or name in out:
+            continue
+        called = i + 1 < len(toks) and toks[i + 1].string in ("(", ".")
+        attribute = i > 0 and toks[i - 1].string == "."
+        if called or attribute:
+            continue
+        obj = getattr(sp, name, None)
+        if obj is not None and not isinstance(obj, sp.Basic):
+            out[name] = sp.Symbol(name)
+    return out
+
+
 def parse(claim: Any, **names: Any) -> sp.Expr:
     """A claim given as a sympy expression or a string, with the canonical symbols
     (``"d*sigma**2/(mu*n*epsilon)"`` uses the same ``d``, ``sigma``... as the library).
 
     ``names`` bind further names, or rebind canonical ones, for a check's own symbols
-    (``parse("omega*(1 - delta)", omega=w, delta=dl)``)."""
+    (``parse("omega*(1 - delta)", omega=w, delta=dl)``). A name that is not called is a
+    symbol even where sympy has a function of that name (``gamma*L`` is a product, while
+    ``gamma(x)`` is the Gamma function); other undeclared names become plain symbols without
+    assumptions (:func:`plain_symbols`). A Python keyword (``lambda``) is not a name: use
+    ``lam`` (canonical, λ > 0) or another name."""
     if isinstance(claim, str):
+        local = {**namespace(), **names}
+        local.update(_symbol_names(claim, local))
         try:
-            return sp.sympify(claim, locals={**namespace(), **names})
+            return sp.sympify(claim, locals=local)
         except (sp.SympifyError, SyntaxError, TypeError) as exc:
-            raise ClaimError(f"cannot parse the claim {claim!r}: {exc}") from None
+            first = " ".join(str(exc).split())
+            raise ClaimError(f"cannot parse the claim {claim!r}: {first}") from None
     return sp.sympify(claim)
+
+
+def plain_symbols(*exprs: Any) -> list[str]:
+    """Names of the free symbols of ``exprs`` taken as plain symbols: not canonical and without
+    any assumption (sympy then treats them as complex numbers of unknown sign)."""
+    canon = set(namespace().values())
+    out = set()
+    for e in exprs:
+        for sym in getattr(e, "free_symbols", ()):
+            if sym not in canon and isinstance(sym, sp.Symbol) and set(sym.assumptions0) <= {"commutative"}:
+                out.add(str(sym))
+    return sorted(out)
+
+
+def plain_note(*exprs: Any) -> str:
+    """A note naming the plain symbols of ``exprs`` and how to declare them ("" when none)."""
+    names = plain_symbols(*exprs)
+    if not names:
+        return ""
+    example = ", ".join(f"{n!r}: 'positive'" for n in names[:2])
+    return (f"taken as plain symbols without assumptions (any complex value, so no sign is known): "
+            f"{', '.join(names)}; declare them with symbols={{{example}}} (or 'real', 'nonnegative', "
+            f"'positive integer', ...) or bound them with an assumption such as '{names[0]} > 0'")
 
 
 _FLAGS = {"real", "positive", "negative", "nonnegative", "nonpositive", "integer", "rational", "nonzero",
@@ -356,6 +476,7 @@ def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | Non
     names = declare(symbols)
     left, right = parse(lhs, **names), parse(rhs, **names)
     a = _Assumptions(assumptions, names)
+    note = plain_note(left, right, *a.relations)
     claimed = claimed or f"{what or left} = {right}" + (f" under {', '.join(map(str, a.relations))}" if a.relations else "")
     nums: dict[str, Any] = {**(numbers or {})}
     if a.text:
@@ -367,7 +488,7 @@ def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | Non
             failed.append((label, diff))
     if not failed:
         return proved(claimed, f"{left} - ({right}) simplifies to 0" + (" under the substitutions" if a.text else ""),
-                      numbers=nums)
+                      numbers=nums, notes=note)
     def differs(v: sp.Expr, pt: Mapping[sp.Symbol, sp.Expr]) -> bool:
         if v.is_Rational:
             return bool(v != 0)  # exact
@@ -378,13 +499,13 @@ def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | Non
     if pt is not None:
         vl, vr = sp.N(left.xreplace(pt), 15), sp.N(right.xreplace(pt), 15)
         return refuted(claimed, f"the two sides differ: {vl} vs {vr}", counterexample={**_point_text(pt),
-                       "lhs": str(vl), "rhs": str(vr)}, numbers=nums)
+                       "lhs": str(vl), "rhs": str(vr)}, numbers=nums, notes=note)
     label, diff = failed[0]
     return inconclusive(claimed, f"sympy left the difference{label} {diff} unsimplified and no point satisfying "
                         "the assumptions separates the sides",
                         needs=f"a symbolic simplification of {diff} to 0"
                         + (f" (assumptions not encodable by substitution: {', '.join(map(str, a.unencoded))})"
-                           if a.unencoded else ""), numbers=nums)
+                           if a.unencoded else "") + (f"; {note}" if note else ""), numbers=nums, notes=note)
 
 
 def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | None = None,
@@ -397,6 +518,7 @@ def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Sy
     names = declare(symbols)
     left, right = parse(lhs, **names), parse(rhs, **names)
     a = _Assumptions(assumptions, names)
+    note = plain_note(left, right, *a.relations)
     claimed = claimed or f"{what or left} {op} {right}" + (f" under {', '.join(map(str, a.relations))}"
                                                           if a.relations else "")
     strict = op in (">", "<")
@@ -415,14 +537,15 @@ def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Sy
         missing.append(f"{'; '.join(_undetermined(sp.factor(e), strict))}{label}")
     if not missing:
         return proved(claimed, f"{gap} {'>' if strict else '>='} 0: sympy established the sign of every term"
-                      + (" under the substitutions" if a.text else ""), numbers=nums)
+                      + (" under the substitutions" if a.text else ""), numbers=nums, notes=note)
     pt = _find_point(gap, (lambda v, _: bool(v <= 0)) if strict else (lambda v, _: bool(v < 0)), a, tries, seed)
     if pt is not None:
         vl, vr = sp.N(left.xreplace(pt), 15), sp.N(right.xreplace(pt), 15)
         return refuted(claimed, f"violated at a point satisfying the assumptions: {vl} vs {vr}",
-                       counterexample={**_point_text(pt), "lhs": str(vl), "rhs": str(vr)}, numbers=nums)
+                       counterexample={**_point_text(pt), "lhs": str(vl), "rhs": str(vr)}, numbers=nums,
+                       notes=note)
     return inconclusive(claimed, f"sympy could not establish the sign of: {' | '.join(missing)}; no violation at "
                         f"{tries} sampled points satisfying the assumptions",
                         needs="a proof of the sign of " + " | ".join(missing)
                         + (f" (assumptions not encodable by substitution: {', '.join(map(str, a.unencoded))})"
-                           if a.unencoded else ""), numbers=nums)
+                           if a.unencoded else "") + (f"; {note}" if note else ""), numbers=nums, notes=note)

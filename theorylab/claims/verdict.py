@@ -278,7 +278,7 @@ def combine(claimed: str, parts: Mapping[str, Verdict], *, notes: str = "") -> V
     found = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s]) + " of " + str(len(parts)) + " parts"
     bad = {k: v for k, v in parts.items() if v.status is worst}
     table = _prefixed(parts)
-    part_notes = [f"{k}: {v.notes}" for k, v in parts.items() if v.notes]
+    part_notes = [f"{k}: {v.notes}" for k, v in parts.items() if v.notes and v.notes != notes]
     notes = "; ".join(([notes] if notes else []) + part_notes)
 
     def made(v: Verdict) -> Verdict:
