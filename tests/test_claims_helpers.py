@@ -75,7 +75,7 @@ def test_a_counterexample_must_satisfy_every_assumption():
     """An assumption that substitution cannot encode (not of the form symbol op expr) still
     filters refuting points: x - y >= 0 assumed is never refuted by a point with x < y."""
     v = inequality("x - y", ">=", 0, symbols={"x": "real", "y": "real"}, assumptions=["x - y >= 0"])
-    assert v.status == "inconclusive" and "not encodable" in v.needs
+    assert v.status == "inconclusive" and "not of the form 'symbol op expression'" in v.needs
     w = inequality("x**3 - y**3", ">=", 0, symbols={"x": "real", "y": "real"}, assumptions=["x - y >= 0"])
     assert w.status != "refuted"
 
@@ -181,6 +181,21 @@ def test_undeclared_names_are_plain_symbols_and_the_verdict_says_so():
     fp = fixed_point("(1 - eta*h)*x", "0", "x")
     assert "h" in fp.notes and "plain symbols" in fp.notes
     assert text
+
+
+def test_an_assumption_not_of_the_form_symbol_op_expression_is_explained_in_one_line():
+    """It was reported as 'sympy could not establish the sign of: -1; -2'."""
+    claim = ("(1 - eta*h)**2 + eta**2*omega*h**2/N", "<", "1")
+    v = inequality(*claim, symbols={"h": "positive"}, assumptions=["eta*h*(1 + omega/N) < 2"])
+    assert v.status == "inconclusive"
+    for text in (v.found, v.needs):
+        assert "\n" not in text and "not of the form 'symbol op expression'" in text
+        assert "e.g. 'eta < 2*N/(h*(N + omega))'" in text
+    assert "-1; -2" not in v.found
+    # written in the accepted form, the same claim is proved (and a too-large step is refuted)
+    assert inequality(*claim, symbols={"h": "positive"}, assumptions=["eta < 2/(h*(1 + omega/N))"]).status == "proved"
+    assert inequality(*claim, symbols={"h": "positive"},
+                      assumptions=["eta < 4/(h*(1 + omega/N))"]).status == "refuted"
 
 
 def test_the_helpers_docstrings_and_the_docs_list_the_canonical_symbols_from_their_declarations():

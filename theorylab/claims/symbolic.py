@@ -14,7 +14,8 @@ Named assumptions are relations ``symbol op expression`` (``"L >= mu"``, ``"gamm
 symbols (``L = mu + s``, ``s ≥ 0``; a symbol bounded on both sides ``a ≤ x ≤ b`` becomes
 ``x = (a + b·u)/(1 + u)``, ``u ≥ 0``, plus the end point ``x = b``), so that sympy's sign
 rules see them. An assumption of another form is used only to filter refuting points (never
-to prove), and the verdict says so.
+to prove), and the verdict says so in one line, with the relation solved for one of its symbols
+when it is linear in it (`eta*h < 2` → `eta < 2/h` for a positive `h`) as the form to write.
 
 ``equal`` and ``nonnegative`` are the older one-step forms used by the source papers' checks.
 """
@@ -330,9 +331,44 @@ def _undetermined(e: sp.Expr, strict: bool, limit: int = 3) -> list[str]:
     if isinstance(e, (sp.Add, sp.Mul)):
         out: list[str] = []
         for a in e.args:
+            if a.is_number:  # a number's sign is known: the question is about the rest
+                continue
             out += _undetermined(a, strict and isinstance(e, sp.Mul), limit)
         return (out or [str(e)])[:limit]
     return [str(e)]
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _solved_form(rel: sp.Rel) -> str | None:
+    """``rel`` rewritten as ``symbol op expression`` when it is linear in one of its symbols
+    with a coefficient of known sign (``eta*h*(1 + omega/N) < 2`` → ``eta < 2*N/(h*(N + omega))``
+    for a positive ``h``), else None. Only a suggestion for the message: never used to prove."""
+    diff = sp.expand(rel.lhs - rel.rhs)
+    for sym in sorted(diff.free_symbols, key=lambda x: (not x.is_positive, str(x))):
+        if not isinstance(sym, sp.Symbol):
+            continue
+        coeff = sp.simplify(sp.diff(diff, sym))
+        if sym in coeff.free_symbols:
+            continue
+        rest = sp.simplify(diff - coeff * sym)
+        if coeff.is_positive:
+            return f"{sym} {rel.rel_op} {sp.simplify(-rest / coeff)}"
+        if coeff.is_negative:
+            return f"{sym} {_FLIP[rel.rel_op]} {sp.simplify(-rest / coeff)}"
+    return None
+
+
+def _unencoded_text(a: _Assumptions) -> str:
+    """The one-line explanation for assumptions that are not ``symbol op expression``."""
+    rels = a.unencoded
+    hints = [h for h in (_solved_form(r) for r in rels) if h]
+    example = f"'{hints[0]}'" if hints else "'gamma <= 1/L' or 'L >= mu'"
+    return (f"the assumption{'s' if len(rels) > 1 else ''} {', '.join(repr(str(r)) for r in rels)} "
+            f"{'are' if len(rels) > 1 else 'is'} not of the form 'symbol op expression' (one symbol alone on one "
+            f"side), so {'they were' if len(rels) > 1 else 'it was'} used only to filter refuting points, never to "
+            f"prove; write it in that form, e.g. {example}")
 
 
 def nonnegative(expr: sp.Expr, *, claimed_text: str, what: str, numbers: Mapping[str, Any] | None = None,
@@ -502,10 +538,10 @@ def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | Non
                        "lhs": str(vl), "rhs": str(vr)}, numbers=nums, notes=note)
     label, diff = failed[0]
     return inconclusive(claimed, f"sympy left the difference{label} {diff} unsimplified and no point satisfying "
-                        "the assumptions separates the sides",
+                        "the assumptions separates the sides" + (f"; {_unencoded_text(a)}" if a.unencoded else ""),
                         needs=f"a symbolic simplification of {diff} to 0"
-                        + (f" (assumptions not encodable by substitution: {', '.join(map(str, a.unencoded))})"
-                           if a.unencoded else "") + (f"; {note}" if note else ""), numbers=nums, notes=note)
+                        + (f" ({_unencoded_text(a)})" if a.unencoded else "") + (f"; {note}" if note else ""),
+                        numbers=nums, notes=note)
 
 
 def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | None = None,
@@ -544,8 +580,12 @@ def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Sy
         return refuted(claimed, f"violated at a point satisfying the assumptions: {vl} vs {vr}",
                        counterexample={**_point_text(pt), "lhs": str(vl), "rhs": str(vr)}, numbers=nums,
                        notes=note)
+    if a.unencoded:
+        why = _unencoded_text(a)
+        return inconclusive(claimed, f"{why}; without it sympy could not establish the sign of: "
+                            f"{' | '.join(missing)}; no violation at {tries} sampled points satisfying the assumptions",
+                            needs=why + (f"; {note}" if note else ""), numbers=nums, notes=note)
     return inconclusive(claimed, f"sympy could not establish the sign of: {' | '.join(missing)}; no violation at "
                         f"{tries} sampled points satisfying the assumptions",
-                        needs="a proof of the sign of " + " | ".join(missing)
-                        + (f" (assumptions not encodable by substitution: {', '.join(map(str, a.unencoded))})"
-                           if a.unencoded else "") + (f"; {note}" if note else ""), numbers=nums, notes=note)
+                        needs="a proof of the sign of " + " | ".join(missing) + (f"; {note}" if note else ""),
+                        numbers=nums, notes=note)
