@@ -15,7 +15,7 @@ symbols (``L = mu + s``, ``s ≥ 0``; a symbol bounded on both sides ``a ≤ x �
 ``x = (a + b·u)/(1 + u)``, ``u ≥ 0``, plus the end point ``x = b``), so that sympy's sign
 rules see them. An assumption of another form is used only to filter refuting points (never
 to prove), and the verdict says so in one line, with the relation solved for one of its symbols
-when it is linear in it (`eta*h < 2` → `eta < 2/h` for a positive `h`) as the form to write.
+when it is linear in it (``eta*h < 2`` → ``eta < 2/h`` for a positive ``h``) as the form to write.
 
 ``equal`` and ``nonnegative`` are the older one-step forms used by the source papers' checks.
 """
