@@ -203,6 +203,27 @@ def test_declaration_errors():
         check(id="a b", source="s", statement="s", method="exact")
 
 
+def test_a_run_function_without_mode_fails_when_it_is_declared(tmp_path):
+    """It was a TypeError when the check ran; now a one-line ClaimError at load time."""
+    from theorylab.claims import proved
+
+    def no_mode(*, rhs="x"):
+        return proved("c", "f")
+
+    with pytest.raises(ClaimError, match=r"takes no 'mode' parameter; expected def no_mode\(mode=\"quick\""):
+        check(id="t.no-mode", source="s", statement="s", method="exact")(no_mode)
+    assert "t.no-mode" not in registry()
+    path = tmp_path / "claims_without_mode.py"
+    path.write_text("from theorylab.claims import check, proved\n\n"
+                    "@check(id='t.file-no-mode', source='s', statement='s', method='exact')\n"
+                    "def claim():\n    return proved('c', 'f')\n")
+    with pytest.raises(ClaimError, match="takes no 'mode' parameter") as info:
+        load_file(path)
+    assert "\n" not in str(info.value)
+    check(id="t.kwargs-mode", source="s", statement="s", method="exact")(lambda **kw: proved("c", "f"))
+    assert registry()["t.kwargs-mode"]().status == "proved"
+
+
 def test_a_duplicate_id_from_another_module_is_an_error():
     from theorylab.claims import proved
 

@@ -80,6 +80,29 @@ def test_a_counterexample_must_satisfy_every_assumption():
     assert w.status != "refuted"
 
 
+def test_counterexamples_are_small_exact_rationals_and_integer_symbols_are_integers():
+    """A refuting point is an instance of the claim: d and k (positive integers) get integers,
+    other symbols small rationals, and the point is re-verified after rounding. (It was
+    d = 45033/5000 under 'k <= d', and gamma = 250*2**(124/251)*3**(55/251)*...)"""
+    import sympy as sp
+
+    v = inequality("lam**2*d/k - 2*lam + 1", ">=", "1 - k/(2*d)", assumptions=["k <= d"])  # planted: wrong bound
+    assert v.status == "refuted"
+    cx = v.counterexample
+    d, k, lam = (sp.Rational(cx[n]) for n in ("d", "k", "lam"))
+    assert d.is_integer and k.is_integer and 1 <= k <= d
+    assert lam ** 2 * d / k - 2 * lam + 1 < 1 - k / (2 * d)  # exactly violated at the printed point
+    w = inequality("1 - gamma*L/2*(1 + omega/N)", ">=", "1/2", symbols={"gamma": "positive"},
+                   assumptions=["gamma <= 2/(L*(1 + omega/N))"])  # planted: a step bound twice too large
+    assert w.status == "refuted"
+    pt = {n: sp.Rational(w.counterexample[n]) for n in ("gamma", "L", "omega", "N")}
+    assert all(q.q <= 1000 for q in pt.values()) and pt["N"].is_integer
+    assert 0 < pt["gamma"] <= 2 / (pt["L"] * (1 + pt["omega"] / pt["N"]))
+    assert 1 - pt["gamma"] * pt["L"] / 2 * (1 + pt["omega"] / pt["N"]) < sp.Rational(1, 2)
+    e = identity("d*(d + 1)/2", "d**2/2 + d/3")  # planted wrong identity: an integer d where they differ
+    assert e.status == "refuted" and sp.Rational(e.counterexample["d"]).is_integer
+
+
 def test_strict_inequality_needs_strict_signs():
     assert inequality("x", ">", 0, symbols={"x": "nonnegative"}).status == "refuted"  # x = 0 is allowed
     assert inequality("x", ">", 0, symbols={"x": "positive"}).status == "proved"

@@ -123,6 +123,7 @@ def check(
         raise ClaimError(f"check id must be a non-empty word, got {id!r}")
 
     def wrap(func: Callable[..., Verdict]) -> Check:
+        _takes_mode(id, func)
         mod = sys.modules.get(func.__module__)
         origin = getattr(mod, "__theorylab_origin__", "") if mod is not None else ""
         c = Check(id, source, statement, expression or statement, method, func,
@@ -137,6 +138,25 @@ def check(
         return c
 
     return wrap
+
+
+def _takes_mode(check_id: str, func: Callable[..., Any]) -> None:
+    """The run function must accept ``mode=`` (by keyword): checked when it is declared."""
+    import inspect
+
+    if not callable(func):
+        raise ClaimError(f"@check(id={check_id!r}) decorates {type(func).__name__}, expected a run function")
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # no introspectable signature: accept, the runner will tell
+        return
+    p = params.get("mode")
+    ok = (p is not None and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)) or \
+        any(q.kind is q.VAR_KEYWORD for q in params.values())
+    if not ok:
+        name = getattr(func, "__name__", "run")
+        raise ClaimError(f"@check(id={check_id!r}): the run function {name}{inspect.signature(func)} takes no "
+                         f"'mode' parameter; expected def {name}(mode=\"quick\", *, ...) (mode is \"quick\" or \"full\")")
 
 
 def _source_file(func: Callable[..., Any]) -> str:

@@ -22,6 +22,8 @@ when it is linear in it (``eta*h < 2`` → ``eta < 2/h`` for a positive ``h``) a
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -482,8 +484,70 @@ def _point_text(pt: Mapping[sp.Symbol, sp.Expr]) -> dict[str, str]:
     return {str(k): str(v) for k, v in sorted(pt.items(), key=lambda kv: str(kv[0]))}
 
 
+def _respects(sym: sp.Symbol, v: sp.Expr) -> bool:
+    """``v`` is a value ``sym``'s own assumptions allow (integer, sign, real)."""
+    if not v.is_real:
+        return bool(sym.is_real is not True and v.is_finite)
+    checks = ((sym.is_integer, v.is_integer), (sym.is_positive, v > 0), (sym.is_nonnegative, v >= 0),
+              (sym.is_negative, v < 0), (sym.is_nonpositive, v <= 0))
+    return all(bool(ok) for need, ok in checks if need)
+
+
+def _value(expr: sp.Expr, pt: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    v = expr.xreplace(dict(pt))
+    return v if v.is_Rational else sp.N(v, 30)
+
+
+def _simple(v: sp.Expr, den: int) -> list[sp.Expr]:
+    """Nearby simple numbers for a real ``v``: the best rational with denominator ≤ ``den``
+    (and, for ``den = 1``, the floor and the ceiling)."""
+    from fractions import Fraction
+
+    x = float(v)
+    f = Fraction(x).limit_denominator(den)
+    out = [sp.Rational(f.numerator, f.denominator)]
+    if den == 1:
+        out += [sp.Integer(math.floor(x)), sp.Integer(math.ceil(x))]
+    return out
+
+
+def _polish(pt: Mapping[sp.Symbol, sp.Expr], expr: sp.Expr, violates: Any,
+            a: _Assumptions) -> dict[sp.Symbol, sp.Expr] | None:
+    """A readable point near ``pt`` (integers for integer symbols, then rationals with the
+    smallest denominator among 1, 2, 4, 10, 100, ... 10⁶) that still satisfies every symbol's
+    assumptions and every named assumption, and still ``violates`` the claim (re-verified
+    exactly or at 30 digits); None when none does."""
+    syms = sorted(pt, key=str)
+    for den in (1, 2, 4, 10, 100, 1000, 10 ** 4, 10 ** 6):
+        options = []
+        for s in syms:
+            v = pt[s]
+            if not v.is_real:
+                options.append([v])
+                continue
+            if s.is_integer:
+                opts = _simple(v, 1)
+            elif v.is_Rational and v.q <= den:
+                opts = [v]
+            else:
+                opts = _simple(v, den)[:1]
+            options.append(list(dict.fromkeys(o for o in opts if _respects(s, o))))
+        if any(not o for o in options):
+            continue
+        for combo in itertools.islice(itertools.product(*options), 27):
+            cand = dict(zip(syms, combo))
+            if not a.satisfied(cand):
+                continue
+            val = _value(expr, cand)
+            if val.is_finite and val.is_real and violates(val, cand):
+                return cand
+    return None
+
+
 def _find_point(expr: sp.Expr, violates: Any, a: _Assumptions, tries: int, seed: int) -> dict[sp.Symbol, sp.Expr] | None:
-    """An exact point of the original symbols, satisfying every assumption, where ``violates(value)``."""
+    """An exact point of the original symbols, satisfying every assumption (each symbol's own,
+    integers included, and the named ones), where ``violates(value)``; made readable by
+    :func:`_polish` (small rationals, integers for integer symbols) and re-verified."""
     rng = random.Random(seed)
     free = expr.free_symbols | {s for r in a.relations for s in r.free_symbols}
     enc = a.apply(expr)
@@ -494,10 +558,13 @@ def _find_point(expr: sp.Expr, violates: Any, a: _Assumptions, tries: int, seed:
         pt = {s: v for s, v in pt.items() if not v.free_symbols}
         if set(pt) != free or not a.satisfied(pt):
             continue
-        v = expr.xreplace(pt)
-        val = v if v.is_Rational else sp.N(v, 30)
+        val = _value(expr, pt)
         if val.is_finite and val.is_real and violates(val, pt):
-            return pt
+            nice = _polish(pt, expr, violates, a)
+            if nice is not None:
+                return nice
+            if all(_respects(s, v) for s, v in pt.items()):
+                return pt
     return None
 
 
