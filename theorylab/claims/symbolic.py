@@ -111,7 +111,7 @@ def document_canonical_symbols(*funcs: Any) -> None:
     symbolic layer cannot be imported yet)."""
     try:
         text = canonical_symbols_text("    ")
-    except ImportError:  # pragma: no cover - a partial import (an import cycle): keep the plain docstrings
+    except (ImportError, AttributeError):  # pragma: no cover - a partial import (a cycle): plain docstrings
         return
     head = ("\n\n    Names in the claim's text are the library's canonical symbols, with these assumptions\n"
             "    (rebind one with ``symbols={...}``; any other undeclared name is a plain symbol without\n"
