@@ -164,10 +164,12 @@ def _source_file(func: Callable[..., Any]) -> str:
     return os.path.realpath(code.co_filename) if code is not None else ""
 
 
-def _declared_at(c: Check) -> tuple[str, str]:
-    """Where a check's run function is written (its source file and qualified name): a claim file
-    executed twice (loaded by ``--from`` and imported by a neighbour) declares the same check."""
-    return _source_file(c.func), getattr(c.func, "__qualname__", "")
+def _declared_at(c: Check) -> tuple[str, str, int]:
+    """Where a check's run function is written (its source file, qualified name and first line):
+    a claim file executed twice (loaded by ``--from`` and imported by a neighbour) declares the
+    same check."""
+    code = getattr(c.func, "__code__", None)
+    return _source_file(c.func), getattr(c.func, "__qualname__", ""), getattr(code, "co_firstlineno", 0)
 
 
 def _where(c: Check) -> str:
