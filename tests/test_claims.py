@@ -106,6 +106,40 @@ def test_combine_worst_part_wins():
         combine("x", {})
 
 
+def test_a_combined_verdict_keeps_its_parts_numbers_and_evidence():
+    """A joint "holds" must be auditable: the simulated level, its interval and the closed form
+    of each part appear in the numbers (prefixed by the part's name), in the notes and, whole,
+    in the JSON report's "parts"."""
+    import json
+
+    from theorylab.claims import Result, render
+
+    level = holds("level = 0.05", "level 0.0497 [0.0490, 0.0504] vs 0.05", confidence=0.999,
+                  numbers={"estimate": 0.0497, "lower": 0.049, "upper": 0.0504, "bound": 0.05},
+                  notes="200 replicas", test="equivalence", tolerance=0.03)
+    form = proved("closed form", "difference simplifies to 0", numbers={"difference": "0"})
+    v = combine("Proposition 2", {"floor": level, "fixed point": form})
+    assert v.status == "holds"
+    assert v.numbers["floor"] == "holds" and v.numbers["fixed point"] == "proved"
+    assert v.numbers["floor: estimate"] == 0.0497 and v.numbers["floor: lower"] == 0.049
+    assert v.numbers["floor: upper"] == 0.0504 and v.numbers["floor: bound"] == 0.05
+    assert v.numbers["fixed point: difference"] == "0"
+    assert "floor: 200 replicas" in v.notes
+    d = v.to_dict()
+    assert d["parts"]["floor"]["found"] == level.found and d["parts"]["floor"]["tolerance"] == 0.03
+    assert d["parts"]["floor"]["false_alarm"] == pytest.approx(1e-3)
+    nested = combine("all", {"Prop 2": v, "other": proved("o", "ok")})
+    assert nested.numbers["Prop 2: floor: estimate"] == 0.0497
+    assert nested.to_dict()["parts"]["Prop 2"]["parts"]["floor"]["numbers"]["bound"] == 0.05
+    out = json.loads(render([Result("x", "s", "monte-carlo", "st", "", v, 0.1)], "json"))
+    assert out["results"][0]["numbers"]["floor: bound"] == 0.05
+    assert out["results"][0]["parts"]["floor"]["numbers"]["estimate"] == 0.0497
+    # a refuted part keeps its numbers too, beside the counterexample
+    bad = combine("x", {"floor": refuted("f", "level above", counterexample={"interval": [2, 3]},
+                                         numbers={"estimate": 2.5})})
+    assert bad.numbers["floor: estimate"] == 2.5 and bad.parts["floor"].counterexample == {"interval": [2, 3]}
+
+
 # --------------------------------------------------------------------------- declaring and running
 CLAIM_FILE = '''
 from theorylab.claims import check, identity, refuted
@@ -169,6 +203,27 @@ def test_declaration_errors():
         check(id="a b", source="s", statement="s", method="exact")
 
 
+def test_a_run_function_without_mode_fails_when_it_is_declared(tmp_path):
+    """It was a TypeError when the check ran; now a one-line ClaimError at load time."""
+    from theorylab.claims import proved
+
+    def no_mode(*, rhs="x"):
+        return proved("c", "f")
+
+    with pytest.raises(ClaimError, match=r"takes no 'mode' parameter; expected def no_mode\(mode=\"quick\""):
+        check(id="t.no-mode", source="s", statement="s", method="exact")(no_mode)
+    assert "t.no-mode" not in registry()
+    path = tmp_path / "claims_without_mode.py"
+    path.write_text("from theorylab.claims import check, proved\n\n"
+                    "@check(id='t.file-no-mode', source='s', statement='s', method='exact')\n"
+                    "def claim():\n    return proved('c', 'f')\n")
+    with pytest.raises(ClaimError, match="takes no 'mode' parameter") as info:
+        load_file(path)
+    assert "\n" not in str(info.value)
+    check(id="t.kwargs-mode", source="s", statement="s", method="exact")(lambda **kw: proved("c", "f"))
+    assert registry()["t.kwargs-mode"]().status == "proved"
+
+
 def test_a_duplicate_id_from_another_module_is_an_error():
     from theorylab.claims import proved
 
@@ -183,6 +238,66 @@ def test_a_duplicate_id_from_another_module_is_an_error():
     check(id="t.duplicate-id", source="s", statement="s", method="exact")(first)  # same module: a re-run
     with pytest.raises(ClaimError, match="duplicate check id 't.duplicate-id'"):
         check(id="t.duplicate-id", source="s", statement="s", method="exact")(second)
+
+
+PAPER = '''
+from theorylab.claims import check, proved
+
+FLOOR = "omega*eta/2"
+
+
+@check(id="{tag}.paper-floor", source="s", statement="s", method="exact")
+def floor(mode="quick"):
+    return proved("floor", "ok")
+'''
+
+NEIGHBOUR = '''
+from theorylab.claims import check, refuted
+
+from {paper} import FLOOR
+
+
+@check(id="{tag}.wrong-floor", source="s", statement="s", method="exact")
+def wrong(mode="quick"):
+    return refuted(FLOOR, "bad", counterexample={{"x": 1}})
+'''
+
+
+@pytest.mark.parametrize("order", ["paper first", "neighbour first"])
+def test_a_claim_file_that_imports_a_neighbouring_claim_file(tmp_path, order, capsys):
+    """``--from paper.py --from wrong.py`` where wrong.py does ``from paper import ...``: each
+    check is declared once, in either order, in this process and in the parallel workers, and
+    no message names an internal module."""
+    from theorylab.cli.main import main
+
+    tag = f"nb{abs(hash((str(tmp_path), order))) % 10**8}"
+    paper, wrong = tmp_path / f"{tag}_paper.py", tmp_path / f"{tag}_wrong.py"
+    paper.write_text(PAPER.format(tag=tag))
+    wrong.write_text(NEIGHBOUR.format(tag=tag, paper=paper.stem))
+    files = [paper, wrong] if order == "paper first" else [wrong, paper]
+    loaded = {f.stem: [c.id for c in load_file(f)] for f in files}
+    assert loaded == {paper.stem: [f"{tag}.paper-floor"], wrong.stem: [f"{tag}.wrong-floor"]}
+    checks = [registry()[f"{tag}.paper-floor"], registry()[f"{tag}.wrong-floor"]]
+    assert checks[0].origin == str(paper.resolve()) and checks[1].origin == str(wrong.resolve())
+    res = run_checks(checks, jobs=2, progress=False)
+    assert [r.verdict.status for r in res] == ["proved", "refuted"]
+    capsys.readouterr()
+    rc = main(["check", "--from", str(files[0]), "--from", str(files[1]), "--no-progress"])
+    out, err = capsys.readouterr()
+    assert rc == 1 and "1 proved" in out and "1 refuted" in out and "duplicate" not in err
+    assert "theorylab_claims_file" not in out + err
+
+
+def test_a_duplicate_id_in_two_claim_files_names_the_files_not_internal_modules(tmp_path):
+    tag = f"dup{abs(hash(str(tmp_path))) % 10**8}"
+    a, b = tmp_path / f"{tag}_a.py", tmp_path / f"{tag}_b.py"
+    a.write_text(PAPER.format(tag=tag))
+    b.write_text(PAPER.format(tag=tag))
+    load_file(a)
+    with pytest.raises(ClaimError, match="duplicate check id") as info:
+        load_file(b)
+    msg = str(info.value)
+    assert "theorylab_claims_file" not in msg and str(a.resolve()) in msg and str(b.resolve()) in msg
 
 
 def test_select_globs_and_substrings(claim_file):

@@ -35,7 +35,7 @@ from .report import FORMATS, render, summary
 from .runner import Result, collect, run_check, run_checks
 from .fixed_points import fixed_point, limit
 from .rates import loglog_slope, rate
-from .simulation import bound_function, bound_vs_simulation
+from .simulation import bound_function, bound_vs_simulation, run_settings
 from .status import STATUSES, Status
 from .symbolic import identity, inequality
 from .verdict import Verdict, combine, decide, errored, holds, inconclusive, proved, refuted
@@ -76,8 +76,18 @@ __all__ = [
     "inequality",
     "bound_vs_simulation",
     "bound_function",
+    "run_settings",
     "fixed_point",
     "limit",
     "rate",
     "loglog_slope",
 ]
+
+
+def _document() -> None:
+    from .symbolic import document_canonical_symbols
+
+    document_canonical_symbols(identity, inequality, fixed_point, limit, bound_vs_simulation, bound_function)
+
+
+_document()

@@ -20,10 +20,12 @@ package, :func:`load_file` imports one claim file by its path (``theorylab check
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import importlib
 import importlib.util
+import keyword
 import os
 import pkgutil
 import sys
@@ -121,17 +123,60 @@ def check(
         raise ClaimError(f"check id must be a non-empty word, got {id!r}")
 
     def wrap(func: Callable[..., Verdict]) -> Check:
+        _takes_mode(id, func)
         mod = sys.modules.get(func.__module__)
         origin = getattr(mod, "__theorylab_origin__", "") if mod is not None else ""
         c = Check(id, source, statement, expression or statement, method, func,
                   (float(cost[0]), float(cost[1])), func.__module__, origin)
         old = _REGISTRY.get(id)
-        if old is not None and old.module != c.module:
-            raise ClaimError(f"duplicate check id {id!r} in {old.module} and {c.module}")
+        if old is not None and old.module != c.module and _declared_at(old) != _declared_at(c):
+            raise ClaimError(f"duplicate check id {id!r}: declared by {_where(old)} and by {_where(c)}; "
+                             "expected one declaration per id (rename one of them)")
+        if old is not None and old.origin and not c.origin:
+            c = dataclasses.replace(c, origin=old.origin)  # the same declaration, imported again
         _REGISTRY[id] = c
         return c
 
     return wrap
+
+
+def _takes_mode(check_id: str, func: Callable[..., Any]) -> None:
+    """The run function must accept ``mode=`` (by keyword): checked when it is declared."""
+    import inspect
+
+    if not callable(func):
+        raise ClaimError(f"@check(id={check_id!r}) decorates {type(func).__name__}, expected a run function")
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # no introspectable signature: accept, the runner will tell
+        return
+    p = params.get("mode")
+    ok = (p is not None and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)) or \
+        any(q.kind is q.VAR_KEYWORD for q in params.values())
+    if not ok:
+        name = getattr(func, "__name__", "run")
+        raise ClaimError(f"@check(id={check_id!r}): the run function {name}{inspect.signature(func)} takes no "
+                         f"'mode' parameter; expected def {name}(mode=\"quick\", *, ...) (mode is \"quick\" or \"full\")")
+
+
+def _source_file(func: Callable[..., Any]) -> str:
+    code = getattr(func, "__code__", None)
+    return os.path.realpath(code.co_filename) if code is not None else ""
+
+
+def _declared_at(c: Check) -> tuple[str, str, int]:
+    """Where a check's run function is written (its source file, qualified name and first line):
+    a claim file executed twice (loaded by ``--from`` and imported by a neighbour) declares the
+    same check."""
+    code = getattr(c.func, "__code__", None)
+    return _source_file(c.func), getattr(c.func, "__qualname__", ""), getattr(code, "co_firstlineno", 0)
+
+
+def _where(c: Check) -> str:
+    """A check's declaring module for messages: the file of a claim file, else the module name."""
+    if c.origin or c.module.startswith(_PRIVATE) or not c.module:
+        return repr(c.origin or _source_file(c.func))
+    return c.module
 
 
 def registry() -> dict[str, Check]:
@@ -166,23 +211,44 @@ def discover(package: str) -> tuple[list[Check], list[ImportFailure]]:
     return checks, failures
 
 
+_PRIVATE = "theorylab_claims_file_"
+
+
 def _module_name(path: str) -> str:
+    """The module name to load the claim file ``path`` under: its plain name (``my_paper`` for
+    ``my_paper.py``) when that is free or already this file (so a neighbour's
+    ``from my_paper import ...`` gets the same module and its checks are declared once), else a
+    private name (a file called like a module already importable from elsewhere, ``json.py``)."""
     stem = os.path.splitext(os.path.basename(path))[0]
+    if stem.isidentifier() and not keyword.iskeyword(stem):
+        mod = sys.modules.get(stem)
+        if mod is not None:
+            if os.path.realpath(getattr(mod, "__file__", None) or "") == path:
+                return stem
+        else:
+            try:
+                spec = importlib.util.find_spec(stem)
+            except (ImportError, ValueError):
+                spec = None
+            if spec is None or (spec.origin and os.path.realpath(spec.origin) == path):
+                return stem
     safe = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem)
     digest = hashlib.sha1(path.encode("utf-8")).hexdigest()[:8]
-    return f"theorylab_claims_file_{safe}_{digest}"
+    return f"{_PRIVATE}{safe}_{digest}"
 
 
 def load_file(path: str | os.PathLike[str]) -> list[Check]:
     """Import the claim file at ``path`` (a ``.py`` file that declares checks with
     :func:`check`) and return its checks, sorted by id.
 
-    The file is imported once per process under a private module name (its directory is put on
-    ``sys.path`` while it is imported, so it can import its neighbours). Raises
+    The file is imported once per process, under its plain module name when that name is free
+    (a private one otherwise); its directory is put on ``sys.path`` while it is imported, so it
+    can import its neighbours, and a claim file imported by a neighbour is the same module as
+    when it is loaded here: each check is declared once. Raises
     :class:`ClaimError` when the file is missing, is not Python, fails to import (the
     exception's last line is in the message) or declares no check.
     """
-    p = os.path.abspath(os.fspath(path))
+    p = os.path.realpath(os.path.abspath(os.fspath(path)))
     if not os.path.isfile(p):
         raise ClaimError(f"claim file {os.fspath(path)!r} not found; expected a .py file that declares checks")
     if not p.endswith(".py"):
@@ -213,7 +279,11 @@ def load_file(path: str | os.PathLike[str]) -> list[Check]:
         finally:
             if added and folder in sys.path:
                 sys.path.remove(folder)
-    checks = sorted((c for c in _REGISTRY.values() if c.module == name), key=lambda c: c.id)
+    mine = [c for c in _REGISTRY.values() if _source_file(c.func) == p or c.module == name]
+    for c in mine:  # declared on a neighbour's import: the workers reload it from this file
+        if not c.origin:
+            _REGISTRY[c.id] = dataclasses.replace(c, origin=p)
+    checks = sorted((_REGISTRY[c.id] for c in mine), key=lambda c: c.id)
     if not checks:
         raise ClaimError(f"claim file {os.fspath(path)!r} declares no check; decorate a run function with "
                          "@theorylab.claims.check(...)")

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ import sympy as sp
 
 from ..errors import ClaimError
 from .status import Status
-from .symbolic import declare, identity, inequality, parse
+from .symbolic import declare, identity, inequality, parse, plain_note
 from .verdict import Verdict, combine, inconclusive, proved, refuted
 
 __all__ = ["fixed_point", "limit"]
@@ -100,9 +101,9 @@ def fixed_point(update: Callable[..., Any] | Any, claimed: Any, state: str | Seq
                                                             needs="the sign of rho - 1, which sympy left undetermined")
     claim = f"{[str(x) for x in xhat] if n > 1 else xhat[0]} is a fixed point of {what}" + \
         (" and attracts the iteration" if attracting else "")
-    v = combine(claim, parts)
+    v = combine(claim, parts, notes=plain_note(*T, *xhat))
     if v.status is Status.PROVED:
-        return proved(claim, "; ".join(f"{k}: {p.found}" for k, p in parts.items()), numbers=v.numbers)
+        return proved(claim, "; ".join(f"{k}: {p.found}" for k, p in parts.items()), numbers=v.numbers, notes=v.notes)
     return v
 
 
@@ -125,10 +126,13 @@ def limit(expr: Any, variable: str, to: Any, claimed: Any, *, symbols: Mapping[s
         return inconclusive(text, f"sympy returned {lim}", needs="a closed form of the limit")
     sym_spec: dict[str, str | sp.Symbol] = {str(s): s for s in lim.free_symbols | claim_expr.free_symbols}
     v = identity(lim, claim_expr, symbols=sym_spec, assumptions=assumptions, claimed=text)
+    note = plain_note(e, target, claim_expr)
+    if note and note not in v.notes:
+        v = dataclasses.replace(v, notes="; ".join(x for x in (note, v.notes) if x))
     if v.status is Status.PROVED:
-        return proved(text, f"sympy: the limit is {lim}; {v.found}", numbers={"limit": str(lim)})
+        return proved(text, f"sympy: the limit is {lim}; {v.found}", numbers={"limit": str(lim)}, notes=v.notes)
     if v.status is Status.REFUTED:
         return refuted(text, f"sympy: the limit is {lim}, not {claim_expr}",
                        counterexample={"limit": str(lim), **(v.counterexample if isinstance(v.counterexample, dict)
-                                                              else {})}, numbers={"limit": str(lim)})
+                                                              else {})}, numbers={"limit": str(lim)}, notes=v.notes)
     return v

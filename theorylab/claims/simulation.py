@@ -15,6 +15,16 @@ the simulated mean gap ``E[f(x_k)] − f*`` with the bound:
   (:func:`theorylab.simulate.trajectory_verdict`): refuted if the bound is below the interval at
   some time, holds if above at every time.
 
+The bound's free symbols that are settings of the run are taken from the run when ``values``
+leaves them out (:func:`run_settings`): ``eta`` (step size), ``N`` (agents), ``d`` (dimension),
+``L`` and ``mu`` (the problem's smoothness and PL constants), ``sigma`` (noise scale, when the
+same for every agent), ``B`` (batch), ``nu`` (Student-t degrees of freedom, when finite),
+``omega`` (the compressor's declared ``U(ω)`` constant at ``d``, when one unbiased law is used by
+every agent), ``k`` (its kept coordinates, for Rand-k/Top-k) and ``gap0`` (``f(x_0) − f*``, when
+every replica starts at the same point). A ``values`` entry that gives a different number for
+a setting the run also has is a contract error (:class:`~theorylab.errors.ClaimError`): the
+bound would be evaluated at another point than the one simulated.
+
 The decision is :func:`theorylab.claims.interval_status`; the verdict states the test, the
 tolerance and the false-alarm rate (``false_alarm``, the interval's ``1 − confidence``). A run
 that has not settled (the estimate is flagged non-stationary) or diverged is inconclusive.
@@ -29,12 +39,119 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import InvalidParameterError
+from ..errors import ClaimError, InvalidParameterError
 from .band import lower_bound, upper_bound, within
 from .status import Status
 from .verdict import Verdict, holds, inconclusive, refuted
 
-__all__ = ["bound_vs_simulation", "bound_function"]
+__all__ = ["bound_vs_simulation", "bound_function", "run_settings"]
+
+
+def _one_number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+_INTEGER_SETTINGS = ("N", "d", "k", "B")
+
+
+def run_settings(run: Any = None, *, problem: Any = None, noise: Any = None,
+                 run_kwargs: Mapping[str, Any] | None = None) -> dict[str, float | int]:
+    """The settings of a simulation that a bound may name, as ``{symbol name: number}``.
+
+    Read from the run's ``params`` (an :class:`~theorylab.simulate.OptimizerRun`), from
+    ``problem``, ``noise`` and the run's keywords (``eta``, ``compressor``) when given, and from
+    the trajectory's first record (``gap0``, only when every replica starts at the same gap).
+    Names: ``eta``, ``N``, ``d``, ``L``, ``mu``, ``sigma``, ``B``, ``nu``, ``omega``, ``k``,
+    ``gap0`` (see the module docstring); a setting that is not one number (per-agent noise
+    scales, per-agent compressors of different laws) is left out.
+    """
+    out: dict[str, float | int] = {}
+    params = dict(getattr(run, "params", None) or {})
+    kw = dict(run_kwargs or {})
+
+    def put(name: str, value: Any) -> None:
+        f = _one_number(value)
+        if f is not None and name not in out:
+            out[name] = int(f) if name in _INTEGER_SETTINGS and f.is_integer() else f
+
+    put("eta", kw.get("eta", params.get("eta")))
+    if problem is not None:
+        put("N", getattr(problem, "n_agents", None))
+        put("d", getattr(problem, "d", None))
+        put("L", getattr(problem, "L", None))
+        put("mu", getattr(problem, "mu", None))
+    put("N", params.get("agents"))
+    put("d", params.get("d"))
+    put("L", params.get("L"))
+    put("mu", params.get("mu"))
+    if noise is not None:
+        sig = getattr(noise, "sigma", None)
+        if isinstance(sig, tuple) and len(set(sig)) == 1:
+            put("sigma", sig[0])
+        put("B", getattr(noise, "batch", None))
+        put("nu", getattr(noise, "nu", None))
+    if not isinstance(params.get("sigma"), (list, tuple)):
+        put("sigma", params.get("sigma"))
+    put("B", params.get("batch"))
+    put("nu", params.get("nu"))
+    comp = kw.get("compressor", params.get("compressor"))
+    if comp is not None and "d" in out:
+        try:
+            from ..simulate.optimizers import resolve_compressors
+
+            comps = resolve_compressors(comp, int(out["N"]) if "N" in out else 1) or []
+        except Exception:  # not a compressor this layer can read: no compressor settings
+            comps = []
+        specs = {getattr(c, "spec", repr(c)) for c in comps}
+        if len(specs) == 1:
+            c = comps[0]
+            if getattr(c, "unbiased", False):
+                try:
+                    put("omega", c.omega(int(out["d"])))
+                except Exception:  # the law declares no U(omega) constant at this d
+                    pass
+            if "k" in tuple(getattr(c, "params", ())):
+                put("k", getattr(c, "k", None))
+    traj = getattr(run, "trajectory", run)
+    vals = getattr(traj, "values", None)
+    if vals is not None and np.ndim(vals) == 2 and np.shape(vals)[1] > 0:
+        first = np.asarray(vals[0], dtype=float)
+        if np.all(np.isfinite(first)) and float(np.ptp(first)) <= 1e-12 * max(1.0, float(np.max(np.abs(first)))):
+            put("gap0", first[0])
+    return out
+
+
+def _bound_names(bound: Any, symbols: Mapping[str, Any] | None) -> set[str]:
+    """The names of the bound's free symbols (``t`` and ``gap0`` for a library bound)."""
+    from .symbolic import declare, parse
+
+    if hasattr(bound, "expr") and hasattr(bound, "_values"):
+        return {str(s) for s in bound.expr.free_symbols} | {"t", "gap0"}
+    return {str(s) for s in parse(bound, **declare(symbols)).free_symbols}
+
+
+def _with_settings(values: Mapping[str, Any] | None, settings: Mapping[str, float | int],
+                   names: set[str] | None = None) -> dict[str, Any]:
+    """``values`` completed with the run's ``settings`` that the bound names (all of them when
+    ``names`` is None); a ``values`` entry that differs from the run's setting is a
+    :class:`ClaimError`."""
+    out = dict(values or {})
+    for name, have in settings.items():
+        if name not in out:
+            if names is None or name in names:
+                out[name] = have
+            continue
+        given = _one_number(sp.N(sp.sympify(out[name])) if isinstance(out[name], (str, sp.Basic)) else out[name])
+        if given is None or not math.isclose(given, have, rel_tol=1e-9, abs_tol=1e-300):
+            raise ClaimError(f"values gives {name}={out[name]!r} but the run has {name}={have:g}; "
+                             f"expected the run's own {name} (or leave {name} out of values to take it from the run)")
+    return out
 
 
 def bound_function(bound: Any, values: Mapping[str, Any] | None = None,
@@ -93,6 +210,11 @@ def bound_vs_simulation(bound: Any, *, method: Any = None, problem: Any = None, 
     ``problem``, ``noise`` and the run's keywords (``eta``, ``steps``, ``replicas``, ``seed``,
     ``compressor``, ...) passed to :func:`theorylab.simulate.run_optimizer` (or to ``method``
     when it is a callable).
+
+    ``values`` maps the bound's symbols to numbers; the symbols that are settings of the run
+    (``eta``, ``N``, ``d``, ``L``, ``mu``, ``sigma``, ``B``, ``nu``, ``omega``, ``k``, ``gap0``:
+    :func:`run_settings`) are filled from the run when absent, and a ``values`` entry that
+    disagrees with the run's setting raises :class:`~theorylab.errors.ClaimError`.
     """
     from ..simulate import stationary_level, trajectory_verdict
 
@@ -106,11 +228,16 @@ def bound_vs_simulation(bound: Any, *, method: Any = None, problem: Any = None, 
         raise InvalidParameterError("along the trajectory only an upper bound (claim='upper') is checked")
     if not 0 < false_alarm < 1:
         raise InvalidParameterError(f"false_alarm must be in (0, 1), got {false_alarm!r}")
+    names = _bound_names(bound, symbols)
     if run is None:
         if method is None or problem is None or noise is None:
             raise InvalidParameterError("give run=..., or method=, problem= and noise= with the run's keywords")
+        # a values entry that contradicts the run's settings fails before the simulation
+        _with_settings(values, run_settings(problem=problem, noise=noise, run_kwargs=run_kwargs), names)
         run = _run(method, problem, noise, run_kwargs)
     traj = getattr(run, "trajectory", run)
+    settings = run_settings(run, problem=problem, noise=noise, run_kwargs=run_kwargs)
+    values = _with_settings(values, settings, names)
     expr, b = bound_function(bound, values, symbols)
     conf = 1.0 - false_alarm
     relation = {"upper": "<=", "lower": ">=", "equal": "="}[claim]

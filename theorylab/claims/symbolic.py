@@ -14,13 +14,16 @@ Named assumptions are relations ``symbol op expression`` (``"L >= mu"``, ``"gamm
 symbols (``L = mu + s``, ``s ≥ 0``; a symbol bounded on both sides ``a ≤ x ≤ b`` becomes
 ``x = (a + b·u)/(1 + u)``, ``u ≥ 0``, plus the end point ``x = b``), so that sympy's sign
 rules see them. An assumption of another form is used only to filter refuting points (never
-to prove), and the verdict says so.
+to prove), and the verdict says so in one line, with the relation solved for one of its symbols
+when it is linear in it (``eta*h < 2`` → ``eta < 2/h`` for a positive ``h``) as the form to write.
 
 ``equal`` and ``nonnegative`` are the older one-step forms used by the source papers' checks.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -66,18 +69,138 @@ def __getattr__(name: str) -> Any:  # NAMESPACE, computed on first use
     raise AttributeError(name)
 
 
+_WORDS = ("positive", "nonnegative", "negative", "nonpositive", "integer", "real")
+
+
+def assumption_words(sym: sp.Symbol) -> str:
+    """A symbol's sign and type assumptions in words (``"positive integer"``; ``"none"``)."""
+    a = sym.assumptions0
+    words = [w for w in _WORDS if a.get(w) is True]
+    if "positive" in words and "nonnegative" in words:
+        words.remove("nonnegative")
+    if "negative" in words and "nonpositive" in words:
+        words.remove("nonpositive")
+    if "real" in words and len(words) > 1:
+        words.remove("real")
+    return " ".join(words) or "none"
+
+
+def canonical_symbols() -> list[tuple[str, str, str]]:
+    """``(name, assumptions, meaning)`` of every canonical symbol a claim's text may use, from
+    the one place each is declared (:mod:`theorylab.symbolic.symbols`, then the lecture's)."""
+    from ..symbolic.symbols import SYMBOLS
+
+    out = []
+    for name, sym in namespace().items():
+        info = SYMBOLS.get(name)
+        meaning = info.meaning if info is not None and info.symbol is sym else "lecture symbol (Yuan's rates)"
+        out.append((name, assumption_words(sym), meaning))
+    return out
+
+
+def canonical_symbols_text(indent: str = "    ", markdown: bool = False) -> str:
+    """The canonical symbols as a bullet list (reST for the helpers' docstrings; ``markdown``:
+    for the docs)."""
+    q = "`" if markdown else "``"
+    return "\n".join(f"{indent}- {q}{n}{q} ({a}): {m}" for n, a, m in canonical_symbols())
+
+
+def document_canonical_symbols(*funcs: Any) -> None:
+    """Append the list of canonical symbols, generated from their declarations, to the
+    docstrings of the helpers ``funcs`` (once; skipped when docstrings are stripped or the
+    symbolic layer cannot be imported yet)."""
+    try:
+        text = canonical_symbols_text("    ")
+    except (ImportError, AttributeError):  # pragma: no cover - a partial import (a cycle): plain docstrings
+        return
+    head = ("\n\n    Names in the claim's text are the library's canonical symbols, with these assumptions\n"
+            "    (rebind one with ``symbols={...}``; any other undeclared name is a plain symbol without\n"
+            "    assumptions, which the verdict's notes name):\n\n")
+    for f in funcs:
+        if f.__doc__ and "canonical symbols, with these assumptions" not in f.__doc__:
+            f.__doc__ = f.__doc__.rstrip() + head + text + "\n"
+
+
+_KEYWORD_HINT = {"lambda": "lam (the library's λ > 0)"}
+
+
+def _symbol_names(text: str, bound: Mapping[str, Any]) -> dict[str, sp.Symbol]:
+    """Names in ``text`` that sympy would read as one of its functions or classes (``gamma``,
+    ``beta``, ``S``, ``O``, ``Q``) but that are not called there: they are symbols. A keyword
+    used as a name is a one-line :class:`ClaimError`."""
+    import io
+    import keyword
+    import tokenize
+
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                                  tokenize.ENDMARKER, tokenize.COMMENT)]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return {}
+    out: dict[str, sp.Symbol] = {}
+    for i, tok in enumerate(toks):
+        if tok.type != tokenize.NAME:
+            continue
+        name = tok.string
+        if keyword.iskeyword(name) and name not in ("True", "False", "None", "and", "or", "not"):
+            hint = _KEYWORD_HINT.get(name, f"{name}_")
+            raise ClaimError(f"cannot parse {text!r}: {name!r} is a Python keyword, not a symbol name; write "
+                             f"{hint} instead, or another name declared with symbols={{...}}")
+        if name in bound or name in out:
+            continue
+        called = i + 1 < len(toks) and toks[i + 1].string in ("(", ".")
+        attribute = i > 0 and toks[i - 1].string == "."
+        if called or attribute:
+            continue
+        obj = getattr(sp, name, None)
+        if obj is not None and not isinstance(obj, sp.Basic):
+            out[name] = sp.Symbol(name)
+    return out
+
+
 def parse(claim: Any, **names: Any) -> sp.Expr:
     """A claim given as a sympy expression or a string, with the canonical symbols
     (``"d*sigma**2/(mu*n*epsilon)"`` uses the same ``d``, ``sigma``... as the library).
 
     ``names`` bind further names, or rebind canonical ones, for a check's own symbols
-    (``parse("omega*(1 - delta)", omega=w, delta=dl)``)."""
+    (``parse("omega*(1 - delta)", omega=w, delta=dl)``). A name that is not called is a
+    symbol even where sympy has a function of that name (``gamma*L`` is a product, while
+    ``gamma(x)`` is the Gamma function); other undeclared names become plain symbols without
+    assumptions (:func:`plain_symbols`). A Python keyword (``lambda``) is not a name: use
+    ``lam`` (canonical, λ > 0) or another name."""
     if isinstance(claim, str):
+        local = {**namespace(), **names}
+        local.update(_symbol_names(claim, local))
         try:
-            return sp.sympify(claim, locals={**namespace(), **names})
+            return sp.sympify(claim, locals=local)
         except (sp.SympifyError, SyntaxError, TypeError) as exc:
-            raise ClaimError(f"cannot parse the claim {claim!r}: {exc}") from None
+            first = " ".join(str(exc).split())
+            raise ClaimError(f"cannot parse the claim {claim!r}: {first}") from None
     return sp.sympify(claim)
+
+
+def plain_symbols(*exprs: Any) -> list[str]:
+    """Names of the free symbols of ``exprs`` taken as plain symbols: not canonical and without
+    any assumption (sympy then treats them as complex numbers of unknown sign)."""
+    canon = set(namespace().values())
+    out = set()
+    for e in exprs:
+        for sym in getattr(e, "free_symbols", ()):
+            if sym not in canon and isinstance(sym, sp.Symbol) and set(sym.assumptions0) <= {"commutative"}:
+                out.add(str(sym))
+    return sorted(out)
+
+
+def plain_note(*exprs: Any) -> str:
+    """A note naming the plain symbols of ``exprs`` and how to declare them ("" when none)."""
+    names = plain_symbols(*exprs)
+    if not names:
+        return ""
+    example = ", ".join(f"{n!r}: 'positive'" for n in names[:2])
+    return (f"taken as plain symbols without assumptions (any complex value, so no sign is known): "
+            f"{', '.join(names)}; declare them with symbols={{{example}}} (or 'real', 'nonnegative', "
+            f"'positive integer', ...) or bound them with an assumption such as '{names[0]} > 0'")
 
 
 _FLAGS = {"real", "positive", "negative", "nonnegative", "nonpositive", "integer", "rational", "nonzero",
@@ -210,9 +333,44 @@ def _undetermined(e: sp.Expr, strict: bool, limit: int = 3) -> list[str]:
     if isinstance(e, (sp.Add, sp.Mul)):
         out: list[str] = []
         for a in e.args:
+            if a.is_number:  # a number's sign is known: the question is about the rest
+                continue
             out += _undetermined(a, strict and isinstance(e, sp.Mul), limit)
         return (out or [str(e)])[:limit]
     return [str(e)]
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _solved_form(rel: sp.Rel) -> str | None:
+    """``rel`` rewritten as ``symbol op expression`` when it is linear in one of its symbols
+    with a coefficient of known sign (``eta*h*(1 + omega/N) < 2`` → ``eta < 2*N/(h*(N + omega))``
+    for a positive ``h``), else None. Only a suggestion for the message: never used to prove."""
+    diff = sp.expand(rel.lhs - rel.rhs)
+    for sym in sorted(diff.free_symbols, key=lambda x: (not x.is_positive, str(x))):
+        if not isinstance(sym, sp.Symbol):
+            continue
+        coeff = sp.simplify(sp.diff(diff, sym))
+        if sym in coeff.free_symbols:
+            continue
+        rest = sp.simplify(diff - coeff * sym)
+        if coeff.is_positive:
+            return f"{sym} {rel.rel_op} {sp.simplify(-rest / coeff)}"
+        if coeff.is_negative:
+            return f"{sym} {_FLIP[rel.rel_op]} {sp.simplify(-rest / coeff)}"
+    return None
+
+
+def _unencoded_text(a: _Assumptions) -> str:
+    """The one-line explanation for assumptions that are not ``symbol op expression``."""
+    rels = a.unencoded
+    hints = [h for h in (_solved_form(r) for r in rels) if h]
+    example = f"'{hints[0]}'" if hints else "'gamma <= 1/L' or 'L >= mu'"
+    return (f"the assumption{'s' if len(rels) > 1 else ''} {', '.join(repr(str(r)) for r in rels)} "
+            f"{'are' if len(rels) > 1 else 'is'} not of the form 'symbol op expression' (one symbol alone on one "
+            f"side), so {'they were' if len(rels) > 1 else 'it was'} used only to filter refuting points, never to "
+            f"prove; write it in that form, e.g. {example}")
 
 
 def nonnegative(expr: sp.Expr, *, claimed_text: str, what: str, numbers: Mapping[str, Any] | None = None,
@@ -326,8 +484,70 @@ def _point_text(pt: Mapping[sp.Symbol, sp.Expr]) -> dict[str, str]:
     return {str(k): str(v) for k, v in sorted(pt.items(), key=lambda kv: str(kv[0]))}
 
 
+def _respects(sym: sp.Symbol, v: sp.Expr) -> bool:
+    """``v`` is a value ``sym``'s own assumptions allow (integer, sign, real)."""
+    if not v.is_real:
+        return bool(sym.is_real is not True and v.is_finite)
+    checks = ((sym.is_integer, v.is_integer), (sym.is_positive, v > 0), (sym.is_nonnegative, v >= 0),
+              (sym.is_negative, v < 0), (sym.is_nonpositive, v <= 0))
+    return all(bool(ok) for need, ok in checks if need)
+
+
+def _value(expr: sp.Expr, pt: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    v = expr.xreplace(dict(pt))
+    return v if v.is_Rational else sp.N(v, 30)
+
+
+def _simple(v: sp.Expr, den: int) -> list[sp.Expr]:
+    """Nearby simple numbers for a real ``v``: the best rational with denominator ≤ ``den``
+    (and, for ``den = 1``, the floor and the ceiling)."""
+    from fractions import Fraction
+
+    x = float(v)
+    f = Fraction(x).limit_denominator(den)
+    out = [sp.Rational(f.numerator, f.denominator)]
+    if den == 1:
+        out += [sp.Integer(math.floor(x)), sp.Integer(math.ceil(x))]
+    return out
+
+
+def _polish(pt: Mapping[sp.Symbol, sp.Expr], expr: sp.Expr, violates: Any,
+            a: _Assumptions) -> dict[sp.Symbol, sp.Expr] | None:
+    """A readable point near ``pt`` (integers for integer symbols, then rationals with the
+    smallest denominator among 1, 2, 4, 10, 100, ... 10⁶) that still satisfies every symbol's
+    assumptions and every named assumption, and still ``violates`` the claim (re-verified
+    exactly or at 30 digits); None when none does."""
+    syms = sorted(pt, key=str)
+    for den in (1, 2, 4, 10, 100, 1000, 10 ** 4, 10 ** 6):
+        options = []
+        for s in syms:
+            v = pt[s]
+            if not v.is_real:
+                options.append([v])
+                continue
+            if s.is_integer:
+                opts = _simple(v, 1)
+            elif v.is_Rational and v.q <= den:
+                opts = [v]
+            else:
+                opts = _simple(v, den)[:1]
+            options.append(list(dict.fromkeys(o for o in opts if _respects(s, o))))
+        if any(not o for o in options):
+            continue
+        for combo in itertools.islice(itertools.product(*options), 27):
+            cand = dict(zip(syms, combo))
+            if not a.satisfied(cand):
+                continue
+            val = _value(expr, cand)
+            if val.is_finite and val.is_real and violates(val, cand):
+                return cand
+    return None
+
+
 def _find_point(expr: sp.Expr, violates: Any, a: _Assumptions, tries: int, seed: int) -> dict[sp.Symbol, sp.Expr] | None:
-    """An exact point of the original symbols, satisfying every assumption, where ``violates(value)``."""
+    """An exact point of the original symbols, satisfying every assumption (each symbol's own,
+    integers included, and the named ones), where ``violates(value)``; made readable by
+    :func:`_polish` (small rationals, integers for integer symbols) and re-verified."""
     rng = random.Random(seed)
     free = expr.free_symbols | {s for r in a.relations for s in r.free_symbols}
     enc = a.apply(expr)
@@ -338,10 +558,13 @@ def _find_point(expr: sp.Expr, violates: Any, a: _Assumptions, tries: int, seed:
         pt = {s: v for s, v in pt.items() if not v.free_symbols}
         if set(pt) != free or not a.satisfied(pt):
             continue
-        v = expr.xreplace(pt)
-        val = v if v.is_Rational else sp.N(v, 30)
+        val = _value(expr, pt)
         if val.is_finite and val.is_real and violates(val, pt):
-            return pt
+            nice = _polish(pt, expr, violates, a)
+            if nice is not None:
+                return nice
+            if all(_respects(s, v) for s, v in pt.items()):
+                return pt
     return None
 
 
@@ -356,6 +579,7 @@ def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | Non
     names = declare(symbols)
     left, right = parse(lhs, **names), parse(rhs, **names)
     a = _Assumptions(assumptions, names)
+    note = plain_note(left, right, *a.relations)
     claimed = claimed or f"{what or left} = {right}" + (f" under {', '.join(map(str, a.relations))}" if a.relations else "")
     nums: dict[str, Any] = {**(numbers or {})}
     if a.text:
@@ -367,7 +591,7 @@ def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | Non
             failed.append((label, diff))
     if not failed:
         return proved(claimed, f"{left} - ({right}) simplifies to 0" + (" under the substitutions" if a.text else ""),
-                      numbers=nums)
+                      numbers=nums, notes=note)
     def differs(v: sp.Expr, pt: Mapping[sp.Symbol, sp.Expr]) -> bool:
         if v.is_Rational:
             return bool(v != 0)  # exact
@@ -378,13 +602,13 @@ def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | Non
     if pt is not None:
         vl, vr = sp.N(left.xreplace(pt), 15), sp.N(right.xreplace(pt), 15)
         return refuted(claimed, f"the two sides differ: {vl} vs {vr}", counterexample={**_point_text(pt),
-                       "lhs": str(vl), "rhs": str(vr)}, numbers=nums)
+                       "lhs": str(vl), "rhs": str(vr)}, numbers=nums, notes=note)
     label, diff = failed[0]
     return inconclusive(claimed, f"sympy left the difference{label} {diff} unsimplified and no point satisfying "
-                        "the assumptions separates the sides",
+                        "the assumptions separates the sides" + (f"; {_unencoded_text(a)}" if a.unencoded else ""),
                         needs=f"a symbolic simplification of {diff} to 0"
-                        + (f" (assumptions not encodable by substitution: {', '.join(map(str, a.unencoded))})"
-                           if a.unencoded else ""), numbers=nums)
+                        + (f" ({_unencoded_text(a)})" if a.unencoded else "") + (f"; {note}" if note else ""),
+                        numbers=nums, notes=note)
 
 
 def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | None = None,
@@ -397,6 +621,7 @@ def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Sy
     names = declare(symbols)
     left, right = parse(lhs, **names), parse(rhs, **names)
     a = _Assumptions(assumptions, names)
+    note = plain_note(left, right, *a.relations)
     claimed = claimed or f"{what or left} {op} {right}" + (f" under {', '.join(map(str, a.relations))}"
                                                           if a.relations else "")
     strict = op in (">", "<")
@@ -415,14 +640,19 @@ def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Sy
         missing.append(f"{'; '.join(_undetermined(sp.factor(e), strict))}{label}")
     if not missing:
         return proved(claimed, f"{gap} {'>' if strict else '>='} 0: sympy established the sign of every term"
-                      + (" under the substitutions" if a.text else ""), numbers=nums)
+                      + (" under the substitutions" if a.text else ""), numbers=nums, notes=note)
     pt = _find_point(gap, (lambda v, _: bool(v <= 0)) if strict else (lambda v, _: bool(v < 0)), a, tries, seed)
     if pt is not None:
         vl, vr = sp.N(left.xreplace(pt), 15), sp.N(right.xreplace(pt), 15)
         return refuted(claimed, f"violated at a point satisfying the assumptions: {vl} vs {vr}",
-                       counterexample={**_point_text(pt), "lhs": str(vl), "rhs": str(vr)}, numbers=nums)
+                       counterexample={**_point_text(pt), "lhs": str(vl), "rhs": str(vr)}, numbers=nums,
+                       notes=note)
+    if a.unencoded:
+        why = _unencoded_text(a)
+        return inconclusive(claimed, f"{why}; without it sympy could not establish the sign of: "
+                            f"{' | '.join(missing)}; no violation at {tries} sampled points satisfying the assumptions",
+                            needs=why + (f"; {note}" if note else ""), numbers=nums, notes=note)
     return inconclusive(claimed, f"sympy could not establish the sign of: {' | '.join(missing)}; no violation at "
                         f"{tries} sampled points satisfying the assumptions",
-                        needs="a proof of the sign of " + " | ".join(missing)
-                        + (f" (assumptions not encodable by substitution: {', '.join(map(str, a.unencoded))})"
-                           if a.unencoded else ""), numbers=nums)
+                        needs="a proof of the sign of " + " | ".join(missing) + (f"; {note}" if note else ""),
+                        numbers=nums, notes=note)

@@ -99,6 +99,8 @@ class Verdict:
     notes: str = ""
     test: str | None = None
     tolerance: float | str | None = None
+    #: the parts' own verdicts, for a verdict made by :func:`combine` (empty otherwise)
+    parts: Mapping[str, "Verdict"] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status.parse(self.status))
@@ -149,6 +151,7 @@ class Verdict:
             "tolerance": plain(self.tolerance),
             "needs": self.needs,
             "notes": self.notes,
+            **({"parts": {k: v.to_dict() for k, v in self.parts.items()}} if self.parts else {}),
         }
 
 
@@ -242,6 +245,16 @@ def decide(
     return holds(claimed, found, confidence=confidence, numbers=numbers, notes=notes, test=test, tolerance=tolerance)
 
 
+def _prefixed(parts: Mapping[str, Verdict]) -> dict[str, Any]:
+    """Each part's status by name, then every part's numbers prefixed by the part's name
+    (``"DCSGD floor: estimate"``), so a joint verdict shows the evidence behind each part."""
+    out: dict[str, Any] = {k: v.status.value for k, v in parts.items()}
+    for k, v in parts.items():
+        for key, val in v.numbers.items():
+            out[f"{k}: {key}"] = val
+    return out
+
+
 def combine(claimed: str, parts: Mapping[str, Verdict], *, notes: str = "") -> Verdict:
     """One verdict for a claim made of several parts (steps of a chain, rows of a table).
 
@@ -250,32 +263,47 @@ def combine(claimed: str, parts: Mapping[str, Verdict], *, notes: str = "") -> V
     statistical parts is, so its false-alarm rate is the union bound ``Σ (1 − confidence_i)``
     (Bonferroni), never the largest part's; when that sum reaches 1 nothing is claimed jointly
     and the verdict is ``inconclusive``.
+
+    The joint verdict keeps its parts' evidence: ``numbers`` holds each part's status by name,
+    then each part's numbers prefixed by the part's name (``"DCSGD floor: estimate"``,
+    ``"DCSGD floor: bound"``); ``notes`` adds each part's notes (prefixed); ``parts`` holds
+    the parts' verdicts themselves (in the JSON report under ``"parts"``), so a ``holds`` can be
+    audited part by part.
     """
     if not parts:
         raise ClaimError("combine needs at least one part")
+    parts = dict(parts)
     worst = min((v.status for v in parts.values()), key=lambda s: SEVERITY[s])
     counts = {s: sum(v.status == s for v in parts.values()) for s in STATUSES}
     found = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s]) + " of " + str(len(parts)) + " parts"
     bad = {k: v for k, v in parts.items() if v.status is worst}
-    table = {k: v.status.value for k, v in parts.items()}
+    table = _prefixed(parts)
+    part_notes = [f"{k}: {v.notes}" for k, v in parts.items() if v.notes and v.notes != notes]
+    notes = "; ".join(([notes] if notes else []) + part_notes)
+
+    def made(v: Verdict) -> Verdict:
+        return Verdict(v.status, v.claimed, v.found, v.numbers, v.counterexample, v.confidence, v.needs, v.notes,
+                       v.test, v.tolerance, parts)
+
     if worst is Status.REFUTED:
         found += "; refuted: " + "; ".join(f"{k}: {v.found}" for k, v in bad.items())
         cex = {k: plain(v.counterexample) for k, v in bad.items()}
-        return refuted(claimed, found, counterexample=cex, numbers=table, notes=notes)
+        return made(refuted(claimed, found, counterexample=cex, numbers=table, notes=notes))
     if worst is Status.INCONCLUSIVE:
         needs = "; ".join(f"{k}: {v.needs}" for k, v in bad.items())
-        return inconclusive(claimed, found, needs=needs, numbers=table, notes=notes)
+        return made(inconclusive(claimed, found, needs=needs, numbers=table, notes=notes))
     if worst is Status.ERROR:
-        return Verdict(Status.ERROR, claimed, found + "; " + "; ".join(f"{k}: {v.found}" for k, v in bad.items()))
+        return made(Verdict(Status.ERROR, claimed, found + "; " + "; ".join(f"{k}: {v.found}" for k, v in bad.items()),
+                            table, notes=notes))
     if worst is Status.HOLDS:
         rates = [1.0 - v.confidence for v in parts.values() if v.status is Status.HOLDS and v.confidence is not None]
         if not rates:  # deterministic evidence only
-            return holds(claimed, found, confidence=None, numbers=table, notes=notes, test="deterministic parts")
+            return made(holds(claimed, found, confidence=None, numbers=table, notes=notes, test="deterministic parts"))
         total = math.fsum(rates)
         test = f"union bound over {len(rates)} statistical part{'s' if len(rates) > 1 else ''}"
         if total >= 1.0:
-            return inconclusive(claimed, found + f"; the parts' false-alarm rates sum to {total:.3g}",
-                                needs="parts with smaller false-alarm rates (their union bound reaches 1)",
-                                numbers=table, notes=notes, test=test)
-        return holds(claimed, found, confidence=1.0 - total, numbers=table, notes=notes, test=test)
-    return proved(claimed, found, numbers=table, notes=notes)
+            return made(inconclusive(claimed, found + f"; the parts' false-alarm rates sum to {total:.3g}",
+                                     needs="parts with smaller false-alarm rates (their union bound reaches 1)",
+                                     numbers=table, notes=notes, test=test))
+        return made(holds(claimed, found, confidence=1.0 - total, numbers=table, notes=notes, test=test))
+    return made(proved(claimed, found, numbers=table, notes=notes))
