@@ -102,17 +102,22 @@ if _numba is not None:
                 low = p & _LOW
         return np.int64(p >> np.uint64(32))
 
+    @_njit_inline
+    def _floyd_next(rng: Any, d: Any, k: Any, i: Any, mark: np.ndarray, stamp: Any) -> Any:  # pragma: no cover
+        # the i-th element of Floyd's k-subset: j = d − k + i, t ~ U{0..j}; j if t is already in it
+        j = d - k + i
+        t = _bounded(rng, np.uint64(j + 1))
+        if mark[t] == stamp:
+            t = j
+        mark[t] = stamp
+        return t
+
     @_njit
     def _floyd(rng: Any, d: np.int64, k: np.int64, mark: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
         stamp = mark[d] + 1
         mark[d] = stamp
         for i in range(k):
-            j = d - k + i
-            t = _bounded(rng, np.uint64(j + 1))
-            if mark[t] == stamp:
-                t = j
-            mark[t] = stamp
-            out[i] = t
+            out[i] = _floyd_next(rng, d, k, i, mark, stamp)
 
     @_njit
     def _floyd_rows(rng: Any, d: np.int64, k: np.int64, mark: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
@@ -144,11 +149,7 @@ if _numba is not None:
             c = coef[a]
             k = ks[a]
             for i in range(k):
-                j = d - k + i
-                t = _bounded(rng, np.uint64(j + 1))
-                if mark[t] == stamp:
-                    t = j
-                mark[t] = stamp
+                t = _floyd_next(rng, d, k, i, mark, stamp)
                 if draw:
                     v = gr[t] + s * rng.standard_normal()
                 else:
