@@ -349,8 +349,9 @@ def test_rank_one_kernel_on_a_quadratic_hands_back_dense_paths(monkeypatch) -> N
     if not _numba.available():
         pytest.skip("numba not installed (theorylab[fast])")
     base = sde_for("dcsgd", P, gaussian(1.0), 0.05, [RandK(3)] * 4)
-    mixed = dataclasses.replace(base, _drift=sp.lambdify([gj], -gj), _cov_diag=sp.lambdify([gj], 1 - gj**2),
-                                _cov_outer=sp.lambdify([gj], sp.Rational(1, 2)))
+    exprs = (-gj, 1 - gj**2, sp.Rational(1, 2))
+    mixed = dataclasses.replace(base, _drift=sp.lambdify([gj], exprs[0]), _cov_diag=sp.lambdify([gj], exprs[1]),
+                                _cov_outer=sp.lambdify([gj], exprs[2]), expressions=exprs, variable=gj)
     rng = np.random.default_rng(3)
     x = rng.uniform(-0.9, 0.9, (6, 10))
     x[::2, 4] = 1.5
@@ -400,3 +401,26 @@ def test_recorder_observe_many_is_observe_step_by_step() -> None:
     for f in ("values", "block_sums", "block_counts", "alive", "steps"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
     assert a.divergence == b.divergence and a.divergence.count == 3 and a.divergence.first_step == 40
+
+
+def test_polynomial_coefficients_come_from_the_sympy_expressions_and_are_verified() -> None:
+    """The kernels evaluate drift and variance from coefficients read off the SDE's own sympy
+    expressions (``sympy.Poly``), accepted only if they reproduce the lambdified functions bit for bit:
+    a function that no longer matches its expressions (planted: the drift replaced by −2g) is
+    evaluated as a function, never through stale coefficients; a non-polynomial (erf) has none."""
+    import dataclasses
+
+    import sympy as sp
+
+    from theorylab.simulate.sde import _poly_coeffs
+    from theorylab.symbolic import get_sde
+
+    n = get_sde("dcsgd").lambdify(B=2, N=3, d=7, eta=0.013, omega=2.7, sigma=1.3)
+    b, v = _poly_coeffs(n, 0), _poly_coeffs(n, 1)
+    assert b is not None and v is not None and b[1] == -1.0 and v[1] == 0.0 and v[2] > 0
+    g = np.linspace(-3, 3, 13)
+    np.testing.assert_array_equal((v[2] * (g * g) + v[1] * g) + v[0], n._cov_diag(g))
+    stale = dataclasses.replace(n, _drift=sp.lambdify([n.variable], -2 * n.variable))
+    assert _poly_coeffs(stale, 0) is None
+    s = get_sde("dsignsgd").lambdify(B=1, N=4, eta=0.01, nu="inf", sigma=1)
+    assert _poly_coeffs(s, 0) is None and _poly_coeffs(s, 1) is None

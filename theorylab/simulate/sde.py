@@ -109,32 +109,32 @@ _PROBE = np.concatenate([np.random.default_rng(0).standard_normal(200) * 10,
                          [0.0, -0.0, 1e-300, -3e-200, 1e100, -1e80, 3.0, -7.5, 0.5]])
 
 
-def _poly_coeffs(fn: Any) -> np.ndarray | None:
-    """``(c0, c1, c2)`` when ``fn`` (lambdified from sympy) is a polynomial of degree <= 2 in its
-    argument with numeric coefficients, read from the source lambdify generated (the constants
-    sympy substituted, nothing retyped) and accepted only if :func:`_eval_poly` reproduces ``fn``
-    bit for bit on probe values; else None (then ``fn`` is called every step)."""
-    import inspect
-
+def _poly_coeffs(sde: Any, which: int) -> np.ndarray | None:
+    """``(c0, c1, c2)`` when the ``which``-th expression of ``sde`` (0: drift, 1: diagonal variance;
+    :attr:`~theorylab.symbolic.sde.NumericSDE.expressions`, parameters substituted) is a polynomial of
+    degree <= 2 in the gradient coordinate with numeric coefficients, read off with ``sympy.Poly``, and
+    accepted only if :func:`_eval_poly` reproduces the lambdified function bit for bit on probe values;
+    else None (then the function is called every step)."""
     import sympy as sp
+    from sympy.printing.numpy import NumPyPrinter
 
+    exprs, var = getattr(sde, "expressions", ()), getattr(sde, "variable", None)
+    fn = (sde._drift, sde._cov_diag)[which]
+    if len(exprs) <= which or var is None:
+        return None
     try:
-        lines = [ln.strip() for ln in inspect.getsource(fn).strip().splitlines()]
-        code = fn.__code__
-        if code.co_argcount != 1 or len(lines) != 2 or not lines[1].startswith("return "):
+        poly = sp.Poly(exprs[which], var)
+        if poly.degree() > 2 or poly.free_symbols - {var}:
             return None
-        name = code.co_varnames[0]
-        var = sp.Symbol(name)
-        poly = sp.Poly(sp.sympify(lines[1][len("return "):], locals={name: var}), var)
-        if poly.degree() > 2:
-            return None
-        cf = np.array([float(poly.coeff_monomial(var**i)) for i in range(3)])
+        # each coefficient as the literal lambdify wrote into the function (its printer rounds Floats)
+        printer = NumPyPrinter()
+        cf = np.array([float(printer.doprint(poly.coeff_monomial(var**i))) for i in range(3)])
         with np.errstate(all="ignore"):
             ref = np.broadcast_to(np.asarray(fn(_PROBE), dtype=np.float64), _PROBE.shape)
             if not np.array_equal(_eval_poly(cf, _PROBE), ref, equal_nan=True):
                 return None
         return cf
-    except Exception:  # not a plain polynomial (erf, Xi, a user's function): evaluate it every step
+    except (sp.PolynomialError, sp.GeneratorsNeeded, TypeError, ValueError):  # erf, Xi, undefined functions
         return None
 
 
@@ -179,7 +179,7 @@ class _Stepper:
         self.fused = self.quad = False
         if self.kernel:
             # polynomial (or constant) drift and variance: coefficients once, evaluated in the kernel
-            self.b_poly, self.d_poly = _poly_coeffs(sde._drift), _poly_coeffs(sde._cov_diag)
+            self.b_poly, self.d_poly = _poly_coeffs(sde, 0), _poly_coeffs(sde, 1)
             self.c_const, self.c_fn = _constant_or_fn(sde._cov_outer, np.full((2, 1), 0.5))
             self.c_arr = None if self.c_const is None else np.full((1, 1), self.c_const)
             dq = None

@@ -177,6 +177,10 @@ class NumericSDE:
     _drift: Callable[[Any], Any]
     _cov_diag: Callable[[Any], Any]
     _cov_outer: Callable[[Any], Any]
+    #: the sympy expressions the three functions were lambdified from (parameters substituted), in
+    #: the per-coordinate gradient symbol :attr:`variable`: (drift, diagonal variance, rank-one factor)
+    expressions: tuple[Any, ...] = ()
+    variable: Any = None
 
     def _check(self, g: Any) -> Any:
         if self.dim is not None and g.shape[-1] != self.dim:
@@ -396,6 +400,8 @@ class SDE:
             _drift=funcs[0],
             _cov_diag=funcs[1],
             _cov_outer=funcs[2],
+            expressions=tuple(exprs),
+            variable=gj,
         )
 
 
