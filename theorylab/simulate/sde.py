@@ -21,9 +21,9 @@ comparison with another integrator driven by the same increments.
 
 Speed: the state is updated in place and the Brownian increments go to reused buffers. With the
 kernels below, a drift ``b`` or variance ``D`` that is a polynomial of degree <= 2 in ``g_j`` (every
-DSGD/DCSGD SDE: ``b = −g_j``, ``D = a g_j² + c``) is read once from the source lambdify generated
-(its constants: nothing retyped; accepted only if it reproduces the lambdified function bit for
-bit on probe values) and evaluated inside the kernel, so no array is built for it; a constant
+DSGD/DCSGD SDE: ``b = −g_j``, ``D = a g_j² + c``) is read once from the SDE's own sympy
+expression (``sympy.Poly``; each coefficient as lambdify printed it, nothing retyped; accepted only
+if it reproduces the lambdified function bit for bit on probe values) and evaluated inside the kernel, so no array is built for it; a constant
 rank-one coefficient ``c`` is evaluated once. Other expressions (``erf``, ``Ξ_ν``) are evaluated by
 the lambdified function each step. With numba (``theorylab[fast]``, unless
 ``THEORYLAB_NUMBA=0``) the rest of a step, ``x ← (x + b h) + G ΔW`` with the increments drawn
@@ -34,8 +34,9 @@ numpy's normals in numpy's order, round in the same order, and sum the rank-one 
 products in numpy's pairwise order (paths that need the dense factor aside: numpy then takes it for
 every path).
 
-On a diagonal quadratic ``f(x) = ½ Σ_j λ_j x_j² + f*`` (recognised from the problem's own ``grad``
-and ``gap``, bit for bit on probe points) the kernels also compute ``g = λ ⊙ x`` and the gap
+On a diagonal quadratic ``f(x) = ½ Σ_j λ_j x_j² + f*`` (declared by
+:meth:`~theorylab.simulate.problems.Problem.diagonal_quadratic` and confirmed on the problem's own
+``grad`` and ``gap``, bit for bit on probe points) the kernels also compute ``g = λ ⊙ x`` and the gap
 ``f(x) − f*`` (products and numpy's pairwise row sum in numpy's order: the same numbers). A diagonal
 SDE with polynomial ``b`` and ``D`` there runs many steps per kernel call
 (:func:`theorylab._numba.euler_diag_quadratic`), the gaps of a chunk observed in order afterwards;
@@ -139,13 +140,17 @@ def _poly_coeffs(sde: Any, which: int) -> np.ndarray | None:
 
 
 def _diagonal_quadratic(problem: Problem) -> tuple[np.ndarray, float] | None:
-    """``(λ, f*)`` when ``problem`` is ``f(x) = ½ Σ_j λ_j x_j² + f*`` as far as its own ``grad`` and
-    ``gap`` tell, bit for bit: ``∇f(x) = λ ⊙ x`` (``λ = ∇f(1)``) and ``f(x) − f*`` equal to
-    :func:`theorylab._numba.quadratic_gap` on probe points (the start, random points of several
+    """``(λ, f*)`` when ``problem`` declares itself ``f(x) = ½ Σ_j λ_j x_j² + f*``
+    (:meth:`~theorylab.simulate.problems.Problem.diagonal_quadratic` with ``b = c = 0``) and its own
+    ``grad`` and ``gap`` agree with that bit for bit — ``∇f(x) = λ ⊙ x`` and ``f(x) − f*`` equal to
+    :func:`theorylab._numba.quadratic_gap` — on probe points (the start, random points of several
     scales, zero); else None (the problem's own functions are then called every step)."""
     d = int(problem.d)
     try:
-        lam = np.ascontiguousarray(np.asarray(problem.grad(np.ones((1, d))), dtype=np.float64)[0])
+        declared = problem.diagonal_quadratic()
+        if declared is None or np.any(declared[1] != 0) or np.any(declared[2] != 0):
+            return None
+        lam = np.ascontiguousarray(declared[0], dtype=np.float64)
         fstar = float(problem.f_star)
         rng = np.random.default_rng(1)
         rows = max(4, min(24, (1 << 20) // d))  # at most ~8 MiB of probes for large d
