@@ -201,7 +201,13 @@ class Context:
         None; with ``rows``, noise on those rows only. Gaussian noise on numpy with numba: one
         compiled pass drawing the same numbers in the same order as the numpy path (a bit-identical
         result)."""
-        if all(s == 0 for s in self.noise.sigma):
+        mode = self.cache.get("noise-mode")
+        if mode is None:  # decided once per run: no noise, the compiled pass, or numpy
+            compiled = (self.noise.gaussian and self.xp is np and isinstance(self.rng, np.random.Generator)
+                        and _numba.enabled())
+            mode = self.cache["noise-mode"] = ("none" if all(s == 0 for s in self.noise.sigma)
+                                               else "compiled" if compiled else "numpy")
+        if mode == "none":
             if out is None:
                 return self.xp.array(g, copy=True)
             if out is not g:
@@ -209,8 +215,7 @@ class Context:
             return out
         if out is None:
             out = self.xp.empty(g.shape)
-        if (self.noise.gaussian and self.xp is np and isinstance(self.rng, np.random.Generator)
-                and getattr(g, "dtype", None) == np.float64 and g.ndim == 3 and _numba.enabled()):
+        if mode == "compiled" and getattr(g, "dtype", None) == np.float64 and g.ndim == 3:
             scales = self.cache.get("noise-scales")
             if scales is None:
                 scales = self.cache["noise-scales"] = np.ascontiguousarray(self.noise.scales(g.shape[1]),
