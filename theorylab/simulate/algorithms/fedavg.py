@@ -10,8 +10,8 @@ uniformly without replacement (independently per replica; all clients when ``S =
 
 Options: ``local_steps`` K (default 1), ``server_lr`` η_g (default 1), ``participation`` S
 (default N). With K = 1, η_g = 1, S = N and no compressor a round is one DSGD step.
-All N clients compute (batched) and the sampling weights select; the non-sampled clients'
-noise is drawn and discarded. On quadratics ``f_i = ½(x − c_i)ᵀH_i(x − c_i)`` without noise
+All N clients compute (batched) and the sampling weights select; noise is drawn only for the
+sampled clients (the others' local steps are exact and discarded), so nothing drawn is wasted. On quadratics ``f_i = ½(x − c_i)ᵀH_i(x − c_i)`` without noise
 and with full participation the round is the affine map ``x ↦ x − η_g (1/N) Σ (I − (I−ηH_i)^K)(x − c_i)``,
 whose fixed point solves ``Σ_i (I − (I − ηH_i)^K)(x̂ − c_i) = 0``.
 """
