@@ -20,43 +20,24 @@ import argparse
 import json
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from theorylab.compressors import RandK
 from theorylab.testing import check_compressor
 
-
-class TorchRandK:
-    """Single-vector torch Rand-k (global torch RNG)."""
-
-    unbiased = True
-
-    def __init__(self, k: int) -> None:
-        self.k = k
-
-    def __call__(self, x):
-        import torch
-
-        d = x.numel()
-        idx = torch.randperm(d)[: self.k]
-        out = torch.zeros_like(x)
-        out[idx] = x[idx] * (d / self.k)
-        return out
-
-    def omega(self, d: int) -> float:
-        return d / self.k - 1
+# the compressors "as libraries write them" that the test suite judges (one copy, in tests/)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers_compressors import TorchRandK, qsgd_l2_naive  # noqa: E402
 
 
-def qsgd_single(x, s=4):
-    """Textbook single-vector QSGD (global numpy RNG)."""
-    norm = np.linalg.norm(x)
-    if norm == 0:
-        return np.zeros_like(x)
-    level = np.abs(x) / norm * s
-    low = np.floor(level)
-    return np.sign(x) * norm * (low + (np.random.random(x.shape) < level - low)) / s
+def qsgd_single(x):
+    """Textbook single-vector QSGD, s = 4 (the test suite's; called bare, so the kit sees no
+    declared constants on it)."""
+    return qsgd_l2_naive(x)
 
 
 def main() -> None:

@@ -50,6 +50,16 @@ def _inherits(obj: Any, cls: type, *names: str) -> bool:
     return all(getattr(type(obj), n) is getattr(cls, n) for n in names)
 
 
+def _dense_agent_grads_at(p: Problem, x: Any, idx: Any, agents: Any = None) -> Any:
+    """:meth:`Problem.agent_grads_at` for agents whose gradients are not ``∇f + b_i``: the dense
+    ``agent_grads(x)`` (the agents in ``agents``), then the coordinates ``idx`` of each row."""
+    xp = array_namespace(x)
+    full = p.agent_grads(x)
+    if agents is not None:
+        full = full[..., xp.asarray(agents), :]
+    return xp.take_along_axis(full, idx, axis=-1)
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     """Common interface of the test problems (see the module docstring).
@@ -471,11 +481,7 @@ class CustomQuadratic(Problem):
         return out
 
     def agent_grads_at(self, x: Any, idx: Any, agents: Any = None) -> Any:
-        xp = array_namespace(x)
-        full = self.agent_grads(x)
-        if agents is not None:
-            full = full[..., xp.asarray(agents), :]
-        return xp.take_along_axis(full, idx, axis=-1)
+        return _dense_agent_grads_at(self, x, idx, agents)
 
 
 def _finite(name: str, a: np.ndarray) -> None:
@@ -605,11 +611,7 @@ class Logistic(Problem):
         return self.agent_grads(x).mean(axis=-2)
 
     def agent_grads_at(self, x: Any, idx: Any, agents: Any = None) -> Any:
-        xp = array_namespace(x)
-        full = self.agent_grads(x)
-        if agents is not None:
-            full = full[..., xp.asarray(agents), :]
-        return xp.take_along_axis(full, idx, axis=-1)
+        return _dense_agent_grads_at(self, x, idx, agents)
 
 
 def read_libsvm(path: str, d: int | None = None) -> tuple[np.ndarray, np.ndarray]:

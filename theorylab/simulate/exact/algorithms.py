@@ -106,7 +106,6 @@ def exact_diana(q: LinearQuadratic, eta: float, alpha: float, steps: int, comps:
     h, b, v = q.hessians, q.tilts, q.noise
     dim = n + 1
     A = np.zeros((d, dim, dim))
-    bb = np.zeros((d, dim))
     A[:, 0, 0] = 1.0
     for i in range(n):
         A[:, i + 1, i + 1] = 1.0
@@ -117,15 +116,28 @@ def exact_diana(q: LinearQuadratic, eta: float, alpha: float, steps: int, comps:
         r[:, 0], r[:, i + 1] = -eta / n, alpha
         ell = np.zeros((d, dim))
         ell[:, 0], ell[:, i + 1] = h[i], -1.0
-        msgs.append(Message(r=r, l=ell, c=b[i], v=v[i], a=a, diag=dg))
-        A += a * np.einsum("jp,jq->jpq", r, ell)  # E[m_i | z] = a (ℓᵀz + c)
-        bb += a * r * b[i][:, None]
-    z0 = np.zeros((d, dim))
+        msgs.append(Message(r=r, l=ell, c=b[i], v=v[i], a=a, diag=dg))  # E[m_i | z] = a (ℓᵀz + c), folded below
+    z0, o = _server_start(q, dim)
+    return _finish(q, [_fold(A, np.zeros((d, dim)), msgs)], z0, o, steps, points, eta, "diana",
+                   extra={"alpha": alpha})
+
+
+def _unit_column(d: int, dim: int, k: int) -> np.ndarray:
+    """``(d, dim)`` zeros with column ``k`` set to 1: a message landing on (or read from) slot ``k``
+    of every coordinate's state."""
+    out = np.zeros((d, dim))
+    out[:, k] = 1.0
+    return out
+
+
+def _server_start(q: LinearQuadratic, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """The start ``z⁰`` of a per-coordinate state whose slot 0 is the server iterate (``y⁰``; the
+    other slots 0) and the read-out ``o = e₀`` of that iterate."""
+    z0 = np.zeros((q.d, dim))
     z0[:, 0] = q.y0
-    ph = Phase(A=A, b=bb, Q=np.zeros((d, dim, dim)), messages=tuple(msgs))
     o = np.zeros(dim)
     o[0] = 1.0
-    return _finish(q, [ph], z0, o, steps, points, eta, "diana", extra={"alpha": alpha})
+    return z0, o
 
 
 def _fold(a_base: np.ndarray, b_base: np.ndarray, msgs: list[Message]) -> Phase:
@@ -156,9 +168,7 @@ def exact_ef21(q: LinearQuadratic, gamma: float, steps: int, comps: Sequence[Any
         ell[:, 0] = h[i]                      # ∇f_i at y' = y − (γ/N) Σ g_k ...
         ell[:, 1:] = -gamma / n * h[i][:, None]
         ell[:, i + 1] -= 1.0                  # ... minus g_i
-        r = np.zeros((d, dim))
-        r[:, i + 1] = 1.0
-        msgs.append(Message(r=r, l=ell, c=b[i], v=v[i], a=a, diag=dg))
+        msgs.append(Message(r=_unit_column(d, dim, i + 1), l=ell, c=b[i], v=v[i], a=a, diag=dg))
     # g_i⁰ = C_i(∇f_i(x⁰) + Z_i), as the Monte Carlo engine starts: from g_i = 0, one message
     # g_i ← g_i + C_i(∇f_i(x) + Z_i − g_i) at x⁰ without the x-step
     init_msgs = []
@@ -166,15 +176,10 @@ def exact_ef21(q: LinearQuadratic, gamma: float, steps: int, comps: Sequence[Any
         ell = np.zeros((d, dim))
         ell[:, 0] = h[i]
         ell[:, i + 1] = -1.0
-        r = np.zeros((d, dim))
-        r[:, i + 1] = 1.0
-        init_msgs.append(Message(r=r, l=ell, c=b[i], v=v[i], a=a, diag=dg))
+        init_msgs.append(Message(r=_unit_column(d, dim, i + 1), l=ell, c=b[i], v=v[i], a=a, diag=dg))
     eye = np.broadcast_to(np.eye(dim), (d, dim, dim)).copy()
     init = _fold(eye, np.zeros((d, dim)), init_msgs)
-    z0 = np.zeros((d, dim))
-    z0[:, 0] = q.y0
-    o = np.zeros(dim)
-    o[0] = 1.0
+    z0, o = _server_start(q, dim)
     return _finish(q, [_fold(a_base, np.zeros((d, dim)), msgs)], z0, o, steps, points, gamma, "ef21", init=init)
 
 
@@ -195,13 +200,9 @@ def exact_ef14(q: LinearQuadratic, gamma: float, steps: int, comps: Sequence[Any
         r = np.zeros((d, dim))
         r[:, 0] = -1.0 / n
         r[:, i + 1] = -1.0
-        s = np.zeros((d, dim))
-        s[:, i + 1] = 1.0
+        s = _unit_column(d, dim, i + 1)
         msgs.append(Message(r=r, l=ell, c=gamma * b[i], v=gamma**2 * v[i], a=a, diag=dg, s=s))
-    z0 = np.zeros((d, dim))
-    z0[:, 0] = q.y0
-    o = np.zeros(dim)
-    o[0] = 1.0
+    z0, o = _server_start(q, dim)
     return _finish(q, [_fold(a_base, np.zeros((d, dim)), msgs)], z0, o, steps, points, gamma, "ef14")
 
 
@@ -362,9 +363,6 @@ def exact_scaffold(q: LinearQuadratic, gamma: float, local_steps: int, rounds: i
         dx = dx + (y - x)
     new_x = x + dx.scale(np.full(d, server_lr / n))
     phase = _phase_from([new_x, *cis])
-    z0 = np.zeros((d, dim))
-    z0[:, 0] = q.y0
-    o = np.zeros(dim)
-    o[0] = 1.0
+    z0, o = _server_start(q, dim)
     return _finish(q, [phase], z0, o, rounds, points, 1.0, "scaffold",
                    extra={"local_steps": kk, "server_lr": server_lr})
