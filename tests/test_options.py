@@ -209,3 +209,13 @@ def test_fixed_point_attracting_uses_the_largest_modulus() -> None:
     assert v.status == "refuted", v.text() if hasattr(v, "text") else v
     ok = fixed_point(["x1 - (x1 - 1)/2", "x2 - (x2 + 2)/4"], ["1", "-2"], ["x1", "x2"], attracting=True)
     assert ok.status == "proved"
+
+
+def test_limit_direction_decides_a_one_sided_limit() -> None:
+    """``direction``: |x|/x → 1 from the right and → −1 from the left (planted: the keyword ignored,
+    or both sides taken, would give the same verdict for both)."""
+    from theorylab.claims import limit
+
+    assert limit("Abs(x)/x", "x", 0, "1", direction="+").status == "proved"
+    assert limit("Abs(x)/x", "x", 0, "1", direction="-").status == "refuted"
+    assert limit("Abs(x)/x", "x", 0, "-1", direction="-").status == "proved"
