@@ -15,7 +15,9 @@ evidence)::
 
 Modules, one concept each:
 
-- :mod:`.status`: :class:`Status`, the one verdict vocabulary of every layer;
+- :mod:`.status`: :class:`Status`, the one verdict vocabulary of every layer (defined on the
+  ground floor, :mod:`theorylab.verdicts`, and re-exported here with the band and
+  :func:`~theorylab.verdicts.format_rate`);
 - :mod:`.verdict`: :class:`Verdict` (claimed beside found, numbers, counterexample, test,
   tolerance, false-alarm rate) and :func:`decide` / :func:`combine`;
 - :mod:`.band`: a confidence interval against a tolerance band (one-sided or equivalence);
@@ -25,8 +27,9 @@ Modules, one concept each:
   :mod:`.simulation` (a bound against a simulated method), :mod:`.fixed_points` (closed-form
   fixed points and limits), :mod:`.rates` (the slope of a log-log fit), :mod:`.montecarlo`.
 
-The helpers import the symbolic and simulate layers when called, so the symbolic and simulate
-layers may use :class:`Status` and the band without an import cycle.
+``claims`` sits above ``symbolic`` and ``simulate`` and imports them (its helpers do, when
+called); those layers take :class:`Status` and the band from :mod:`theorylab.verdicts`, never
+from here.
 """
 
 from .band import Band, interval_status, lower_bound, upper_bound, within
