@@ -29,8 +29,7 @@ from theorylab.sweep.run import run_cell  # noqa: E402
 
 from helpers_sweep import stored_once_problems, tiny_spec  # noqa: E402
 
-WARM = ["dcsgd", "--compressor", "randk:k=2", "--dim", "4", "--steps", "20", "--replicas", "4", "--bound",
-        "--no-progress", "--format", "json"]
+WARM = {"method": "dcsgd", "compressor": "randk:k=2", "dim": 4, "steps": 20, "replicas": 4, "bound": True}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -94,7 +93,7 @@ def test_resume_after_a_partial_run_reruns_nothing(cluster, tmp_path) -> None:
     store = Store(tmp_path / "store")
     store.prepare(spec, resume=False)
     for c in spec.cells[:2]:  # a run that stopped after two cells
-        store.write(c, run_cell(list(c.argv)))
+        store.write(c, run_cell(c.task))
     before = {c.key: store.row_path(c.key).read_bytes() for c in spec.cells[:2]}
     with pytest.raises(Exception, match="already holds a sweep"):
         run_sweep(spec, store, scheduler=addr)
