@@ -25,7 +25,7 @@ from .record import Divergence, Recorder, Trajectory, record_steps
 from .sde import SCHEMES, SDERun, euler_step, integrate, richardson_combine
 from .models import BoundSetting, bound_for, compressor_omegas, sde_for, sde_name_for
 from .verdict import HOLDS, INCONCLUSIVE, VIOLATED, BoundVerdict, TrajectoryVerdict, bound_verdict, trajectory_verdict
-from .experiment import Simulation, simulate
+from .experiment import Experiment, ExperimentInputs, Simulation, field_table, simulate
 
 __all__ = [
     "Curve", "Estimate", "mean_curve", "mser_truncation", "stationary_level", "t_interval",
@@ -39,5 +39,5 @@ __all__ = [
     "SCHEMES", "SDERun", "euler_step", "integrate", "richardson_combine",
     "BoundSetting", "bound_for", "compressor_omegas", "sde_for", "sde_name_for",
     "HOLDS", "INCONCLUSIVE", "VIOLATED", "BoundVerdict", "TrajectoryVerdict", "bound_verdict", "trajectory_verdict",
-    "Simulation", "simulate",
+    "Simulation", "simulate", "Experiment", "ExperimentInputs", "field_table",
 ]
