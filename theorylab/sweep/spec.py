@@ -152,7 +152,8 @@ def _experiment_values(values: Mapping[str, Any], where: str) -> dict[str, Any]:
                 raise SpecError(f"{where}: {key}: `{key}` is a flag: use true or false, got {value!r}")
             out[name] = value
             continue
-        if value is False:
+        if value is False:  # not given, but part of the cell's parameters (stored keys stay as they were)
+            out[name] = None
             continue
         if value is True:
             raise SpecError(f"{where}: {key}: `{key}` takes a value, got true (false means 'not given')")
