@@ -551,7 +551,7 @@ class Experiment:
 
             loaded = [load_user_compressor(s.strip()) for s in self.compressor.split(";")]
             comps = resolve_compressors(loaded if len(loaded) > 1 else loaded[0], problem.n_agents)
-            for c in {id(c): c for c in comps}.values():
+            for c in {id(c): c for c in comps or []}.values():
                 check_dim = getattr(c, "_check_dim", None)  # the catalogue's k <= d and friends
                 if callable(check_dim):
                     try:
