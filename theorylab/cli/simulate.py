@@ -19,7 +19,7 @@ from ._io import figure_file
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     """Add ``simulate`` to the theorylab parser: one flag per field of :class:`~theorylab.simulate.Experiment`."""
-    from ..simulate.experiment import METHOD_OPTIONS, Experiment
+    from ..simulate.experiment import METHOD_OPTIONS, Experiment, applies
 
     p = sub.add_parser(
         "simulate",
@@ -40,8 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
             p.add_argument("method", metavar="METHOD", help=md["help"])
             continue
         where = g if f.name in METHOD_OPTIONS else p
-        text = md["help"] + ("" if md["applies"] in ("every method", "required") or md["applies"].startswith("@")
-                             else f" [{md['applies']}]")
+        text = md["help"] + ("" if md["applies"] == "every method" else f" [{applies(f.name)}]")
         if md["kind"] == "flag":
             where.add_argument(md["flag"], dest=f.name, action="store_true", default=None, help=text)
         else:  # read as text; the Experiment reads and checks the value (the same words as a sweep spec)

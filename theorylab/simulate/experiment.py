@@ -342,6 +342,7 @@ def _coerce(f: Any, value: Any) -> Any:
 
 
 _MC = "engine = montecarlo"
+_COMPRESSED = "methods with a compressor"
 _EX = "engine = exact"
 
 
@@ -386,7 +387,7 @@ class Experiment:
                                   type="float or list of floats")
     compressor: str | None = _f(None, "--compressor", "text",
                                 "a spec (e.g. randk:k=5), MODULE:NAME or FILE.py:NAME (a batched C(x, rng)); one per "
-                                "agent separated by ';'", applies="methods with a compressor (see below)", type="str")
+                                "agent separated by ';'", applies=_COMPRESSED, type="str")
     eta: float = _f(0.01, "--eta", "posfloat", "learning rate (default 0.01)", type="float")
     steps: int = _f(2000, "--steps", "posint", "number of steps (default 2000)", type="int")
     replicas: int | None = _f(None, "--replicas", "posint", f"independent replicas (default {DEFAULT_REPLICAS})",
@@ -684,24 +685,28 @@ EXPERIMENT_FIELDS: dict[str, Any] = {f.name: f for f in fields(Experiment)}
 FIELD_NAMES: tuple[str, ...] = tuple(EXPERIMENT_FIELDS)
 
 
+def applies(name: str) -> str:
+    """Which runs take field ``name``: the methods that take an algorithm option (from the registry),
+    the methods with a compressor, an engine, or another field's value."""
+    from .algorithms import ALGORITHMS
+
+    text = EXPERIMENT_FIELDS[name].metadata["applies"]
+    algs = list({id(a): a for a in ALGORITHMS.values()}.values())
+    if text.startswith("@"):
+        return ", ".join(a.name for a in algs if text[1:] in a.options)
+    if text == _COMPRESSED:
+        return ", ".join(f"{a.name} ({a.compressor})" for a in algs if a.compressor != "none")
+    return text
+
+
 def field_table() -> str:
     """The Markdown table of :class:`Experiment`'s fields: name, type, default, command-line flag and
     which methods (or engine) take it, the method options from the algorithms' registry."""
-    from .algorithms import ALGORITHMS
-
-    algs = list({id(a): a for a in ALGORITHMS.values()}.values())
-    compressed = ", ".join(f"{a.name} ({a.compressor})" for a in algs if a.compressor != "none")
     rows = ["| field | type | default | flag | applies to |", "|---|---|---|---|---|"]
     for f in fields(Experiment):
         md = f.metadata
-        applies = md["applies"]
-        if applies.startswith("@"):
-            applies = ", ".join(a.name for a in algs if applies[1:] in a.options)
-        elif applies.startswith("methods with a compressor"):
-            applies = compressed
-        if md["choices"]:
-            applies += "; one of " + ", ".join(md["choices"])
+        text = applies(f.name) + ("; one of " + ", ".join(md["choices"]) if md["choices"] else "")
         default = "required" if f.default is dataclasses.MISSING else \
             "—" if f.default is None else f"`{_shown(f.default)}`"
-        rows.append(f"| `{f.name}` | {md['type']} | {default} | `{md['flag']}` | {applies} |")
+        rows.append(f"| `{f.name}` | {md['type']} | {default} | `{md['flag']}` | {text} |")
     return "\n".join(rows) + "\n"
