@@ -1,4 +1,10 @@
-"""One experiment: an optimizer, optionally its SDE, optionally a bound and its verdict.
+"""One experiment: its description (:class:`Experiment`) and its run (:func:`simulate`, :class:`Simulation`).
+
+:class:`Experiment` describes one run completely (method and options, problem, noise,
+compressor(s), engine, sizes, seed, backend, what to estimate); the library, ``theorylab
+simulate`` and ``theorylab sweep`` build the same one and run it the same way. Its fields carry
+their command-line flag, help and applicability as metadata, from which the CLI's flags and
+the documented table of fields (:func:`field_table`) are generated.
 
 :func:`simulate` runs the optimizer (and the SDE on the same time grid), estimates the mean
 curves and the stationary level with intervals, evaluates the symbolic bound and compares.
@@ -323,7 +329,7 @@ def _coerce(f: Any, value: Any) -> Any:
         return x
     if kind == "sigmas":
         items = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) \
-            else [value]
+            else [float(v) for v in value.ravel()] if isinstance(value, np.ndarray) else [value]
         what = "a number or a comma-separated list (one per agent)"
         try:
             vals = tuple(_number(flag, v, what) for v in items)
