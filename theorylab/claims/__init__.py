@@ -22,6 +22,8 @@ Modules, one concept each:
   tolerance, false-alarm rate) and :func:`decide` / :func:`combine`;
 - :mod:`.band`: a confidence interval against a tolerance band (one-sided or equivalence);
 - :mod:`.checks`: the :func:`check` decorator, the registry, :func:`discover` and :func:`load_file`;
+- :mod:`.plugins`: :func:`installed_checks`, every check an installed package registers under the
+  entry-point group ``theorylab.checks`` (what ``theorylab check`` runs);
 - :mod:`.runner` and :mod:`.report`: run checks (``jobs``) and render the table (text, Markdown, JSON);
 - claim helpers: :mod:`.symbolic` (identities and inequalities under named assumptions),
   :mod:`.simulation` (a bound against a simulated method), :mod:`.fixed_points` (closed-form
@@ -34,6 +36,7 @@ from here.
 
 from .band import Band, interval_status, lower_bound, upper_bound, within
 from .checks import CHECK_METHODS, MODES, Check, ImportFailure, check, discover, load_file, registry, select
+from .plugins import ENTRY_POINT_GROUP, installed_checks
 from .report import FORMATS, render, summary
 from .runner import Result, collect, run_check, run_checks
 from .fixed_points import fixed_point, limit
@@ -66,6 +69,8 @@ __all__ = [
     "registry",
     "select",
     "ImportFailure",
+    "ENTRY_POINT_GROUP",
+    "installed_checks",
     "CHECK_METHODS",
     "MODES",
     "Result",
