@@ -33,7 +33,8 @@ COMPRESSORS = "tests/test_compressors*.py tests/test_testing*.py tests/test_cali
 TESTING = "tests/test_testing*.py tests/test_calibration*.py tests/test_compressors*.py"
 SIMULATE = ("tests/test_simulate*.py tests/test_calibration*.py tests/test_exact*.py tests/test_algorithms*.py "
             "tests/test_kernels*.py")
-OPTIONS = "tests/test_options.py"  # every option at a value where it matters (run first: -x stops there)
+OPTIONS = "tests/test_options.py"
+EXPERIMENT = "tests/test_experiment.py tests/test_sweep_spec.py tests/test_simulate_cli.py tests/test_cli_errors.py"  # every option at a value where it matters (run first: -x stops there)
 CHECKS = "tests/test_proofs_checks*.py tests/test_claims*.py tests/test_calibration*.py tests/test_exact_calibration*.py"
 
 
@@ -183,6 +184,23 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("exact.scaffold-server-lr-ignored", "theorylab/simulate/exact/algorithms.py",
            "new_x = x + dx.scale(np.full(d, server_lr / n))", "new_x = x + dx.scale(np.full(d, 1.0 / n))",
            f"{OPTIONS} tests/test_engines_agree.py {SIMULATE}", "exact SCAFFOLD ignores the server step size"),
+    # --- the Experiment shared by the library, the CLI and the sweeps
+    Mutant("experiment.inapplicable-option-accepted", "theorylab/simulate/experiment.py",
+           "bad = [_flag(k) for k in options if k not in alg.options]", "bad: list[str] = []", EXPERIMENT,
+           "a method option given to a method that does not take it is silently accepted"),
+    Mutant("experiment.exact-option-accepted", "theorylab/simulate/experiment.py",
+           "bad = [_flag(k) for k in options if _EXACT_NAMES.get(k) not in takes]", "bad: list[str] = []", EXPERIMENT,
+           "the exact engine accepts a method option it does not implement"),
+    Mutant("experiment.burn-in-equal-steps", "theorylab/simulate/experiment.py",
+           "if isinstance(self.burn_in, int) and self.burn_in >= self.steps:",
+           "if isinstance(self.burn_in, int) and self.burn_in > self.steps:", EXPERIMENT,
+           "burn_in = steps (nothing left to estimate from) accepted"),
+    Mutant("experiment.compressor-dim-unchecked", "theorylab/simulate/experiment.py",
+           "                        check_dim(problem.d)\n", "                        pass\n", EXPERIMENT,
+           "k > d accepted before the run (fails later on a worker)"),
+    Mutant("experiment.key-unsorted", "theorylab/simulate/experiment.py",
+           'text = json.dumps(self.to_dict(), sort_keys=True,', 'text = json.dumps(self.given(), sort_keys=True,',
+           EXPERIMENT, "the key hashes only the non-default fields (a changed default would alias keys)"),
     Mutant("fixed-point.largest-eigenvalue", "theorylab/claims/fixed_points.py",
            "rho = max(sp.Abs(e) for e in eig)", "rho = max(sp.re(e) for e in eig)", f"{OPTIONS} {CHECKS}",
            "spectral radius taken as the largest eigenvalue, not the largest modulus"),
