@@ -136,16 +136,22 @@ def stationary_level_numeric(sde: SDE, params: Mapping[str, Any], eigenvalues: S
 
     if not sde.diagonal:
         raise NotDerivable(f"{sde.name}: the Fokker-Planck level needs a diagonal SDE (c = 0)")
-    num = sde.lambdify("numpy", functions=functions, d=len(eigenvalues), **params)
+    if any(e.has(gnorm) for e in (sde.drift, sde.cov_diag)):
+        raise NotDerivable(f"{sde.name}: its coefficients involve ||g||, which couples the coordinates")
+    dim = len(eigenvalues)
+    num = sde.lambdify("numpy", functions=functions, d=dim, **params)
     total = 0.0
     for lam in eigenvalues:
         lam = float(lam)
 
+        def rows(y: np.ndarray) -> np.ndarray:  # every coordinate at lam*y (the coefficients act per coordinate)
+            return np.repeat(np.atleast_1d(lam * np.asarray(y, dtype=float))[:, None], dim, axis=1)
+
         def b(y: np.ndarray) -> np.ndarray:
-            return num.drift(np.atleast_1d(lam * np.asarray(y, dtype=float))[:, None])[:, 0]
+            return num.drift(rows(y))[:, 0]
 
         def dd(y: np.ndarray) -> np.ndarray:
-            return num.variance(np.atleast_1d(lam * np.asarray(y, dtype=float))[:, None])[:, 0]
+            return num.variance(rows(y))[:, 0]
 
         # scale: the OU-like width sqrt(D(0)/(2 |b'(0)| lam)), widened until the density is negligible
         d0 = float(dd(np.array([0.0]))[0])
