@@ -35,6 +35,7 @@ a burn-in. Monte Carlo standard errors come from 20 independent batches of paths
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -135,8 +136,11 @@ def _sde_level(sde: Any, params: Mapping[str, Any], lams: Sequence[float]) -> fl
 
     key = (id(sde), tuple(float(v) for v in lams))
     if key not in _LEVELS or _LEVELS[key][0] is not sde:
-        try:
-            _LEVELS[key] = (sde, stationary_level(sde, [sp.nsimplify(v) for v in lams])[0])
+        fixed = {s_: sp.nsimplify(params[str(s_)]) for s_ in sde.parameters if str(s_) in params and str(s_) != "eta"}
+        try:  # the numbers first: the per-coordinate solve is then quick
+            fixed_sde = dataclasses.replace(sde, drift=sde.drift.xreplace(fixed), cov_diag=sde.cov_diag.xreplace(fixed),
+                                            cov_outer=sde.cov_outer.xreplace(fixed))
+            _LEVELS[key] = (sde, stationary_level(fixed_sde, [sp.nsimplify(v) for v in lams])[0])
         except NotDerivable:
             _LEVELS[key] = (sde, None)
     lvl = _LEVELS[key][1]
@@ -364,7 +368,9 @@ def weak_order_check(update: Any, params: Mapping[str, Any], eigenvalues: Sequen
             raise InvalidParameterError(f"paths must be a multiple of 20 (batches), got {paths}")
         name = "monte carlo"
         lh = level_horizon if level_horizon is not None else 8.0 / float(lams.min())
-        out = _mc(update, sde, params, lams, x0a, etas, horizon, paths, substeps, lh, level_window, seed, functions)
+        with np.errstate(invalid="ignore", divide="ignore"):  # numpy evaluates every Piecewise branch (QSGD at g = 0)
+            out = _mc(update, sde, params, lams, x0a, etas, horizon, paths, substeps, lh, level_window, seed,
+                      functions)
     keys = [k for k in STATISTICS if not any(math.isnan(v) for v in out[k])]
     errors = {k: [float(v) for v in out[k]] for k in keys}
     ses = {k: [float(v) for v in out["se"][k]] for k in keys}

@@ -82,7 +82,7 @@ def polynomial_coefficients(sde: SDE) -> PolynomialSDE:
         if p is None or p.degree() > deg or any(c_.has(gj) for c_ in p.all_coeffs()):
             raise NotDerivable(f"{sde.name}: its {what} ({e}) is not a polynomial of degree <= {deg} in g_j, so "
                                "the moment equations do not close (use stationary_level_numeric)")
-        return [sp.simplify(p.coeff_monomial(gj**i)) for i in range(deg + 1)]
+        return [sp.cancel(p.coeff_monomial(gj**i)) for i in range(deg + 1)]
 
     b0, b1 = co(sde.drift, 1, "drift")
     d0, d1, d2 = co(sde.cov_diag, 2, "diffusion")
@@ -91,15 +91,18 @@ def polynomial_coefficients(sde: SDE) -> PolynomialSDE:
 
 
 def _coordinate_level(p: PolynomialSDE, lam: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """``(½ λ s, stability condition)`` of one coordinate, from the stationary moment equations (sympy ``solve``)."""
-    m_, s_ = sp.symbols("m_s s_s")
-    eqs = [sp.Eq(p.b1 * lam * m_ + p.b0, 0),
-           sp.Eq((2 * p.b1 * lam + (p.d2 + p.c) * lam**2) * s_ + (2 * p.b0 + p.d1 * lam) * m_ + p.d0, 0)]
-    sol = sp.solve(eqs, [m_, s_], dict=True)
-    if len(sol) != 1:
-        raise NotDerivable(f"the stationary moment equations have no unique solution ({sol})")
-    rate = -(2 * p.b1 * lam + (p.d2 + p.c) * lam**2)  # s' = -rate s + ...: stationary iff rate > 0 (and b1 lam < 0)
-    return sp.simplify(lam * sol[0][s_] / 2), sp.simplify(rate)
+    """``(½ λ s, rate)`` of one coordinate from the stationary moment equations
+    ``0 = b₁ λ m + b₀`` and ``0 = (2 b₁ λ + (d₂ + c) λ²) s + (2 b₀ + d₁ λ) m + d₀`` (triangular: ``m`` first),
+    with the solution substituted back and checked to vanish."""
+    rate = -(2 * p.b1 * lam + (p.d2 + p.c) * lam**2)  # s' = -rate s + ...: stationary iff rate > 0 (and b1 < 0)
+    if p.b1 == 0 or sp.cancel(rate) == 0:
+        raise NotDerivable("the stationary moment equations are singular (no restoring drift)")
+    m_ = sp.S.Zero if p.b0 == 0 else -p.b0 / (p.b1 * lam)
+    s_ = ((2 * p.b0 + p.d1 * lam) * m_ + p.d0) / rate
+    residual = (-rate * s_ + (2 * p.b0 + p.d1 * lam) * m_ + p.d0, p.b1 * lam * m_ + p.b0)
+    if any(sp.cancel(r_) != 0 for r_ in residual):  # pragma: no cover - algebra guard
+        raise NotDerivable("internal: the stationary moments do not solve their equations")
+    return sp.cancel(lam * s_ / 2), sp.factor(rate)
 
 
 def stationary_level(sde: SDE, eigenvalues: Sequence[Any] | None = None) -> tuple[sp.Expr, sp.Expr]:
@@ -112,7 +115,7 @@ def stationary_level(sde: SDE, eigenvalues: Sequence[Any] | None = None) -> tupl
     p = polynomial_coefficients(sde)
     if eigenvalues is None:
         lvl, rate = _coordinate_level(p, LAM)
-        return sp.simplify(d * lvl), rate
+        return sp.factor(d * lvl), rate
     lams = [sp.nsimplify(v) for v in eigenvalues]
     dim = len(lams)
     total, rates = sp.S.Zero, []
@@ -121,7 +124,7 @@ def stationary_level(sde: SDE, eigenvalues: Sequence[Any] | None = None) -> tupl
                                       lam)
         total += lvl
         rates.append(rate)
-    return sp.simplify(total), sp.Min(*rates)
+    return sp.cancel(total), sp.Min(*rates)
 
 
 def stationary_level_numeric(sde: SDE, params: Mapping[str, Any], eigenvalues: Sequence[float],

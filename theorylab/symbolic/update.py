@@ -379,7 +379,7 @@ def natural() -> CompressorModel:
     """
     def var(t: sp.Expr, _norm: sp.Expr) -> sp.Expr:
         lo = 2 ** sp.floor(sp.log(sp.Abs(t), 2))
-        return (2 * lo - sp.Abs(t)) * (sp.Abs(t) - lo)
+        return sp.Piecewise((sp.S.Zero, sp.Eq(t, 0)), ((2 * lo - sp.Abs(t)) * (sp.Abs(t) - lo), True))
 
     from ..compressors import NaturalCompression
 
@@ -397,7 +397,7 @@ def qsgd(s: int = 1) -> CompressorModel:
     def var(t: sp.Expr, norm: sp.Expr) -> sp.Expr:
         u = sp.Abs(t) / norm
         lev = sp.floor(ss * u)
-        return norm**2 * (u - lev / ss) * ((lev + 1) / ss - u)
+        return sp.Piecewise((sp.S.Zero, sp.Eq(norm, 0)), (norm**2 * (u - lev / ss) * ((lev + 1) / ss - u), True))
 
     from ..compressors import QSGD
 
