@@ -272,3 +272,45 @@ def test_dsignsgd_scaling_table_comes_out_row_for_row() -> None:
 
 def test_sde_invariance_gives_the_linear_scaling_rule() -> None:
     assert sde_invariance(get_sde("dsgd")) == [{alpha: kappa / delta}]
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def test_cli_sde_derive_prints_every_format(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from theorylab.cli.main import main
+
+    target = "examples/methods/my_method.py:sgd"
+    assert main(["sde", "derive", target, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["data"]["pl_verdict"] == "proved" and doc["table"] is not None
+    for fmt in ("latex", "markdown", "text"):
+        assert main(["sde", "derive", target, "--format", fmt]) == 0
+        assert "Lyapunov" in capsys.readouterr().out
+    assert main(["sde", "derive", "examples/methods/my_method.py:signsgd"]) == 0
+    assert "not a multiple of the gradient" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_cli_sde_derive_every_example(capsys: pytest.CaptureFixture[str]) -> None:
+    from theorylab.cli.main import main
+
+    for name in ("dcsgd", "dcsgd_per_agent", "dcsgd_shared_mask", "qsgd_sgd"):
+        assert main(["sde", "derive", f"examples/methods/my_method.py:{name}"]) == 0, name
+    assert "Lyapunov" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["sde", "derive"], "needs FILE.py:NAME"),
+    (["sde", "derive", "missing_file.py:x"], "no such file"),
+    (["sde", "derive", "examples/methods/my_method.py:omega"], "expected a theorylab.symbolic.update.Update"),
+    (["sde", "derive", "not a target"], "FILE.py:NAME"),
+    (["sde", "dsgd", "examples/methods/my_method.py:dcsgd"], "takes no FILE.py:NAME"),
+])
+def test_cli_sde_derive_usage_errors(argv: list[str], msg: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from theorylab.cli.main import main
+
+    assert main(argv) == 2
+    assert msg in capsys.readouterr().err

@@ -406,3 +406,73 @@ def sde_invariance(sde: SDE, factors: Mapping[sp.Symbol, sp.Symbol] | None = Non
         return [{}]
     sols = sp.solve(eqs, unknowns, dict=True)
     return [{k_: sp.simplify(v) for k_, v in s_.items()} for s_ in sols]
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def report(update: Any) -> Any:
+    """A :class:`~theorylab.symbolic.render.Document` with the derived SDE of ``update`` (an
+    :class:`~theorylab.symbolic.update.Update`) and everything that follows: stationary level on
+    ``λ I`` (or why not), PL bound (or why not; linearized when only that applies) and the scaling
+    rules that keep its PL level (leading order in ``η``), plus the transformations leaving the SDE
+    itself invariant. Rendered by :func:`theorylab.symbolic.render.render` (LaTeX, Markdown, text, JSON).
+    """
+    from .derive import derive_sde
+
+    sde = update if isinstance(update, SDE) else derive_sde(update)
+    key = (sde.name, sde.title, sde.source, sde.drift, sde.cov_diag, sde.cov_outer, repr(sde.assumptions), sde.notes)
+    if key not in _REPORTS:
+        _REPORTS[key] = _report(sde)
+    return _REPORTS[key]
+
+
+_REPORTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _report(sde: SDE) -> Any:
+    from .render import Document, to_document
+
+    doc = to_document(sde)
+    eqs = list(doc.equations)
+    notes = list(doc.notes)
+    data: dict[str, Any] = dict(doc.data)
+    try:
+        lvl, rate = stationary_level(sde)
+        eqs.append(("stationary level on f = (lambda/2)|x|^2 (Lyapunov equation, per coordinate)", lvl))
+        eqs.append(("exists iff this rate is > 0 (and the drift restoring)", rate))
+        data["stationary_level"] = str(lvl)
+    except NotDerivable as exc:
+        notes.append(f"stationary level: no closed form ({exc}); stationary_level_numeric integrates the "
+                     "Fokker-Planck density of a diagonal SDE")
+        data["stationary_level"] = None
+    pl = pl_bound(sde)
+    if not pl.derivable:
+        notes.append(f"PL bound: not derivable ({pl.reason})")
+        lin = pl_bound(sde, linearize=True)
+        if lin.derivable:
+            notes.append("PL bound below: drift linearized at g = 0 (valid near the optimum; verdict approximation)")
+            pl = lin
+    data["pl_verdict"] = pl.verdict
+    table = None
+    if pl.derivable:
+        eqs.append(("PL bound E f(X_t) - f* <= (verdict " + pl.verdict + ")", pl.bound))
+        eqs.append(("rate factor Delta", pl.Delta))
+        eqs.append(("level c/(2 mu Delta)", pl.level_display))
+        try:
+            level = leading_level(pl)
+            rules_ = scaling_rules(level)
+            eqs.append(("scaling condition (level kept, leading order in eta)", rules_.condition))
+            table = (["Scaling rule (derived)", "Others at 1", "Implication"],
+                     [[sp.Eq(r.variable, r.expr), ", ".join(f"{s_}=1" for s_ in sorted(r.fixed, key=str)) or "-",
+                       r.implication] for r in rules_.rows])
+        except NotDerivable as exc:
+            notes.append(f"scaling rules: not derivable ({exc})")
+    try:
+        inv = sde_invariance(sde)
+        eqs.append(("transformations leaving the SDE itself invariant", sp.FiniteSet(*[
+            sp.And(*[sp.Eq(k_, v) for k_, v in s_.items()]) for s_ in inv]) if inv else sp.S.EmptySet))
+    except NotDerivable as exc:
+        notes.append(f"SDE invariance: not derivable ({exc})")
+    return Document(kind="derived", name=sde.name, title=sde.title, source=sde.source, equations=eqs,
+                    table=table, assumptions=doc.assumptions, notes=notes, data=data)

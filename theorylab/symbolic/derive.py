@@ -150,7 +150,10 @@ def _sign_mean(e: Sign, ctx: _Ctx) -> sp.Expr:
             raise NotDerivable(f"sign(mu + a Z) with CDF noise needs a coefficient a > 0 known to sympy, got {a}")
         ctx.assume("noise model (CDF)", f"Z_j i.i.d. across coordinates and agents with CDF {z.cdf} (after batching)")
         return 1 - 2 * z.cdf(-mu / a)  # P(mu + a Z < 0) = F(-mu/a)
-    _noise_variance(z, ctx)
+    if z.nu is sp.S.Infinity:
+        _noise_variance(z, ctx)
+    else:
+        ctx.assume("noise model (t)", "Student-t noise: sigma/sqrt(B) times i.i.d. t_nu coordinates (nu > 0)")
     # symmetric T: E sign(mu + a s T) = 1 - 2 F_T(-mu/(|a| s)) = 2 Xi_nu(mu/(|a| s))  (Theorem 2)
     return 2 * Xi(z.nu, mu / (sp.Abs(a) * z.scale))
 
