@@ -129,7 +129,7 @@ def _sde_values(sde: Any, params: Mapping[str, Any]) -> dict[str, Any]:
 _LEVELS: dict[tuple[int, tuple[float, ...]], Any] = {}
 
 
-def _sde_level(sde: Any, params: Mapping[str, Any], lams: Sequence[float]) -> float:
+def _sde_level(sde: Any, params: Mapping[str, Any], lams: Any) -> float:
     """The SDE's stationary level: the derived closed form (Lyapunov), else Fokker-Planck quadrature."""
     from ..symbolic.consequences import stationary_level, stationary_level_numeric
     from ..symbolic.derive import NotDerivable
@@ -179,7 +179,7 @@ def _dcsgd_form(update: Any, params: Mapping[str, Any], dim: int) -> tuple[list[
             return None
         nu_v = math.inf if z.nu is sp.S.Infinity else value(z.nu)
         var = value(a**2 * z.scale**2) * (1.0 if math.isinf(nu_v) else nu_v / (nu_v - 2))
-        comp = model.build(params, dim) if model is not None else None
+        comp = model.build(params, dim) if (model is not None and model.build is not None) else None
         return comp, shared, var
 
     e = update.direction
