@@ -22,6 +22,11 @@ has isotropic noise ``Sigma_i = sigma_i^2 I`` per sample and batch ``B`` (so ``s
 
 The Rand-k covariance ``E[Phi Phi^T]`` is *derived* from the compressor's definition by
 :func:`randk_phi_moment` (indicator moments of a uniform k-subset), not typed in.
+
+Every named SDE (:data:`SDE_NAMES`) is derived, not transcribed: its constructor writes the
+method's one-step update with :mod:`theorylab.symbolic.update` and calls
+:func:`theorylab.symbolic.derive.derive_sde` (drift ``-E[D | g]``, covariance ``eta Cov[D | g]``);
+the tests keep the hand-written forms only as references.
 """
 
 from __future__ import annotations

@@ -381,9 +381,7 @@ def natural() -> CompressorModel:
         lo = 2 ** sp.floor(sp.log(sp.Abs(t), 2))
         return sp.Piecewise((sp.S.Zero, sp.Eq(t, 0)), ((2 * lo - sp.Abs(t)) * (sp.Abs(t) - lo), True))
 
-    from ..compressors import NaturalCompression
-
-    return CompressorModel("natural", "coordinate", variance=var, build=lambda par, dim: NaturalCompression(),
+    return CompressorModel("natural", "coordinate", variance=var, build=lambda par, dim: _catalogue("NaturalCompression"),
                            note="Var = (2^ceil(log2|t|) - |t|)(|t| - 2^floor(log2|t|)) per coordinate")
 
 
@@ -399,9 +397,7 @@ def qsgd(s: int = 1) -> CompressorModel:
         lev = sp.floor(ss * u)
         return sp.Piecewise((sp.S.Zero, sp.Eq(norm, 0)), (norm**2 * (u - lev / ss) * ((lev + 1) / ss - u), True))
 
-    from ..compressors import QSGD
-
-    return CompressorModel(f"qsgd(s={s})", "coordinate", variance=var, build=lambda par, dim: QSGD(s),
+    return CompressorModel(f"qsgd(s={s})", "coordinate", variance=var, build=lambda par, dim: _catalogue("QSGD", s),
                            note="||x||^2 v(|x_j|/||x||) per coordinate, v(u) = (u - l/s)((l+1)/s - u)")
 
 
@@ -416,19 +412,22 @@ def _value(expr: sp.Expr, params: Mapping[str, Any], dim: int) -> float:
     return float(out)
 
 
-def _bern(p: float) -> Any:
-    from ..compressors import Bernoulli
+def _catalogue(name: str, *args: Any) -> Any:
+    """A catalogue compressor, imported only when a direction is sampled (the symbolic layer does not need it)."""
+    from .. import compressors
 
-    return Bernoulli(p) if p < 1 else None
+    return getattr(compressors, name)(*args)
+
+
+def _bern(p: float) -> Any:
+    return _catalogue("Bernoulli", p) if p < 1 else None
 
 
 def _randk(kk: sp.Expr, params: Mapping[str, Any], dim: int) -> Any:
-    from ..compressors import RandK
-
     kv = _value(kk, params, dim)
     if abs(kv - round(kv)) > 1e-9 or not 1 <= round(kv) <= dim:
         raise InvalidParameterError(f"randk: k = {kv} is not an integer in [1, d = {dim}]")
-    return RandK(int(round(kv))) if round(kv) < dim else None
+    return _catalogue("RandK", int(round(kv))) if round(kv) < dim else None
 
 
 # ----------------------------------------------------------------------------- numeric sampling
