@@ -314,3 +314,25 @@ def test_cli_sde_derive_usage_errors(argv: list[str], msg: str, capsys: pytest.C
 
     assert main(argv) == 2
     assert msg in capsys.readouterr().err
+
+
+def test_cli_sde_derive_check_exit_codes(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    """--check runs the weak-order check: 0 when it holds, 1 when a planted second moment is refuted."""
+    import json
+
+    from theorylab.cli.main import main
+
+    assert main(["sde", "derive", "examples/methods/my_method.py:sgd", "--check", "sigma=1", "B=1",
+                 "--etas", "0.1,0.05", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["data"]["weak_order"]["verdict"] == "holds"
+    f = tmp_path / "planted.py"
+    f.write_text("import dataclasses\n"
+                 "from theorylab.symbolic.symbols import omega\n"
+                 "from theorylab.symbolic.update import Update, gaussian_noise, grad, randk\n"
+                 "C = dataclasses.replace(randk(omega=omega), diag=1 + omega / 2)  # planted: E D_j^2 wrong\n"
+                 "update = Update('planted', C(grad() + gaussian_noise()))\n", encoding="utf-8")
+    assert main(["sde", "derive", f"{f}:update", "--check", "omega=1", "sigma=1", "B=1",
+                 "--etas", "0.1,0.05"]) == 1
+    assert "refuted" in capsys.readouterr().out
+    assert main(["sde", "derive", f"{f}:update", "--check", "omega=x"]) == 2
+    assert main(["sde", "dsgd", "--check", "sigma=1"]) == 2

@@ -52,8 +52,59 @@ def load_update(text: str) -> Any:
     return obj
 
 
+def _number(text: str, what: str) -> float:
+    """A finite number from ``text`` (``0.1``, ``3``, ``1/3``): read by ``fractions.Fraction``, never evaluated."""
+    from fractions import Fraction
+
+    try:
+        out = float(Fraction(text.strip()))
+    except (ValueError, ZeroDivisionError):
+        raise InvalidParameterError(f"{what}: cannot read {text!r} as a number (expected e.g. 0.1, 3, 1/3)") from None
+    return out
+
+
+def _check_values(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidParameterError(f"--check expects SYMBOL=VALUE (e.g. sigma=1 B=1 N=4), got {item!r}")
+        out[key.strip()] = _number(val, f"--check {key.strip()}")
+    return out
+
+
+def _weak_order(update: Any, args: argparse.Namespace) -> Any:
+    """Run :func:`theorylab.simulate.weak_order.weak_order_check` with the values given by ``--check``."""
+    from ..simulate.weak_order import weak_order_check
+
+    values = _check_values(args.check)
+    if "eta" in values:
+        raise InvalidParameterError("--check takes the symbols' values without eta (the step sizes are --etas)")
+    etas = [_number(e, "--etas") for e in args.etas.split(",")]
+    lams = [_number(e, "--eigenvalues") for e in args.eigenvalues.split(",")]
+    return weak_order_check(update, values, lams, etas=etas, x0=_number(args.x0, "--x0"), paths=args.paths,
+                            seed=args.seed)
+
+
+def add_check_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``sde derive --check`` (weak-order check against the method)."""
+    p.add_argument("--check", nargs="+", action="extend", default=None, metavar="SYMBOL=VALUE",
+                   help="with derive: also check the SDE against the method at these values (e.g. --check N=4 "
+                   "omega=1 sigma=1 B=1); exit 1 when the weak-order check refutes it")
+    p.add_argument("--etas", default="0.1,0.05,0.025", help="with --check: step sizes (default 0.1,0.05,0.025)")
+    p.add_argument("--eigenvalues", default="1,0.5,2,1.5",
+                   help="with --check: the diagonal Hessian of the test quadratic (default 1,0.5,2,1.5)")
+    p.add_argument("--x0", default="2", help="with --check: start of the transient runs (default 2)")
+    p.add_argument("--paths", type=int, default=20000, help="with --check, Monte Carlo: paths (multiple of 20)")
+    p.add_argument("--seed", type=int, default=0, help="with --check, Monte Carlo: seed (default 0)")
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
-    """Print the derived SDE, stationary level, PL bound and scaling rules of the update named by ``args.target``."""
+    """Print the derived SDE, stationary level, PL bound and scaling rules of the update named by ``args.target``
+    (and, with ``--check``, the weak-order verdict: exit 1 when refuted)."""
+    import dataclasses
+    import json
+
     from ..symbolic.consequences import report
     from ..symbolic.derive import NotDerivable
     from ..symbolic.render import render
@@ -69,5 +120,14 @@ def cmd_derive(args: argparse.Namespace) -> int:
         doc = report(update)
     except NotDerivable as exc:
         raise InvalidParameterError(f"{args.target}: not derivable: {exc}") from None
+    check = _weak_order(update, args) if getattr(args, "check", None) else None
+    if check is not None:
+        if args.format == "json":
+            doc = dataclasses.replace(doc, data={**doc.data, "weak_order": json.loads(json.dumps(
+                {"verdict": check.verdict, "engine": check.engine, "etas": check.etas, "errors": check.errors,
+                 "se": check.se, "slopes": check.slopes, "levels_method": check.levels_method,
+                 "levels_sde": check.levels_sde, "params": check.params}, default=str))})
+        else:
+            doc = dataclasses.replace(doc, notes=[*doc.notes, *check.message().splitlines()])
     _write(args, render(doc, args.format), doc.title)
-    return 0
+    return 1 if check is not None and check.verdict == "refuted" else 0

@@ -100,8 +100,8 @@ def _cmd_sde(args: argparse.Namespace) -> int:
         from .derive import cmd_derive
 
         return cmd_derive(args)
-    if args.target is not None:
-        raise InvalidParameterError(f"sde {args.name} takes no FILE.py:NAME (that is for 'sde derive')")
+    if args.target is not None or args.check:
+        raise InvalidParameterError(f"sde {args.name} takes no FILE.py:NAME or --check (they are for 'sde derive')")
     _check_standalone(args)
     agents = None if args.agents is None else positive_int("--agents", args.agents)
     sde = get_sde(args.name, agents=agents)
@@ -162,6 +162,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("name", choices=(*SDE_NAMES, "derive"))
     p.add_argument("target", nargs="?", default=None,
                    help="with derive: FILE.py:NAME (runs that file) naming an Update of theorylab.symbolic.update")
+    from .derive import add_check_arguments
+
+    add_check_arguments(p)
     p.add_argument("--agents", type=int, default=None, help="per-agent constants for this many agents (>= 1)")
     _add_format(p)
     p.set_defaults(func=_cmd_sde)
