@@ -336,3 +336,16 @@ def test_cli_sde_derive_check_exit_codes(tmp_path, capsys: pytest.CaptureFixture
     assert "refuted" in capsys.readouterr().out
     assert main(["sde", "derive", f"{f}:update", "--check", "omega=x"]) == 2
     assert main(["sde", "dsgd", "--check", "sigma=1"]) == 2
+
+
+def test_dcsgd_table_also_comes_out_of_the_stationary_level() -> None:
+    """The Lyapunov level on lambda*I, at leading order in eta, gives the same condition and rows as the PL level."""
+    def leading(s):  # type: ignore[no-untyped-def]
+        lvl = stationary_level(s)[0]
+        return sp.limit(lvl / eta, eta, 0) * eta
+
+    lead, ref = leading(get_sde("dcsgd")), leading(get_sde("dsgd"))
+    assert _zero(lead - d * eta * (1 + omega) * sigma**2 / (4 * B * N))  # no lambda: the level is isotropic
+    out = scaling_rules(lead, ref, rows=[(v, dr) for v, _, dr, _ in rules.SEED_DCSGD_ROWS])
+    for row, (_, seed_e, _, (a_, b_)) in zip(out.rows, rules.SEED_DCSGD_ROWS):
+        assert _zero(row.expr - seed_e) and row.sign == a_ * b_
