@@ -62,15 +62,13 @@ class Moments:
     var: sp.Expr = sp.S.Zero
     low: tuple[tuple[sp.Expr, sp.Expr], ...] = ()
     sources: frozenset[int] = frozenset()
-    rules: tuple[str, ...] = ()
 
     @property
     def deterministic(self) -> bool:
         return not self.sources
 
     def scaled(self, a: sp.Expr) -> Moments:
-        return Moments(a * self.mean, a**2 * self.var, tuple((a**2 * c, u) for c, u in self.low), self.sources,
-                       self.rules)
+        return Moments(a * self.mean, a**2 * self.var, tuple((a**2 * c, u) for c, u in self.low), self.sources)
 
 
 @dataclass
