@@ -242,7 +242,10 @@ def _directions(sol: Any) -> list[list[float]]:
     complementary slackness): the reduced row echelon form of the significant eigenvectors."""
     import numpy as np
 
-    G = np.asarray(sol.gram, dtype=float)
+    from .counterexample import centered
+
+    V = centered(sol)
+    G = V @ V.T
     w, U = np.linalg.eigh(G)
     keep = w > 1e-6 * max(w.max(), 1e-300)
     B = U[:, keep].T  # r × n

@@ -106,7 +106,7 @@ def assemble(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha_f: Seq
     scale = max([abs(float(x)) for x in lam_f] + [1.0])
     attempts = []
     if directions:  # the tight certificates: the residual must vanish on the worst case's range
-        for tol in (1e-6, 1e-8):
+        for tol in (1e-6, 1e-4, 1e-8, 1e-3):
             for den in (100, 10**4, 10**6):
                 attempts.append((tol, den, True))
     for tol in (1e-6, 1e-8, 1e-4):

@@ -56,6 +56,8 @@ class FunctionClass:
     components: int = 1  # a finite sum (1/n) Σ f_i of n functions of the class
 
     def __post_init__(self) -> None:
+        if not isinstance(self.L, Fraction) or not isinstance(self.mu, Fraction):
+            return  # a symbolic class (parametric certificates): the region states the assumptions
         if self.L <= 0:
             raise InvalidParameterError(f"the smoothness constant L must be > 0, got {self.L}")
         if self.mu < 0 or (self.kind == "sc" and self.mu >= self.L) or (self.kind == "pl" and not 0 < self.mu <= self.L):
@@ -99,7 +101,7 @@ class FunctionClass:
         L, mu = self.L, self.mu
         if self.kind == "sc":
             e = fj - fi + gj.dot(xi - xj) + _sq(gi - gj).scale(1 / (2 * L))
-            if mu:
+            if mu != 0:
                 e = e + _sq(xi - xj - (gi - gj).scale(1 / L)).scale(mu / (2 * (1 - mu / L)))
             return e
         return (fj - fi - _sq(xi - xj).scale(L / 4) + (gi + gj).dot(xi - xj).scale(Fraction(1, 2))

@@ -176,6 +176,19 @@ def _coords(V: np.ndarray, max_den: int) -> list[list[Fraction]]:
     return [[rationalize(float(x), max_den) for x in row] for row in X]
 
 
+def centered(sol: Any) -> np.ndarray:
+    """The solved leaf vectors with the positions (starts, x*) translated so that x* (else x0)
+    is the origin: the class and every method here are translation invariant, and this removes
+    the solver's arbitrary placement of the optimum (it lowers the rank of the worst case)."""
+    built = sol.built
+    V = np.array(sol.vectors, dtype=float)
+    xs = built.ctx._xs  # noqa: SLF001
+    positions = sorted({_leaf_index(p) for p in built.starts} | ({_leaf_index(xs)} if xs is not None else set()))
+    origin = _leaf_index(xs) if xs is not None else positions[0]
+    V[positions] = V[positions] - V[origin]
+    return V
+
+
 def _leaf_index(p: Any) -> int:
     (k,) = p.ex.coeffs
     return k
@@ -199,12 +212,7 @@ def extract(sol: Any, target: FunctionClass, method: Any, steps: int, performanc
 
     built = sol.built
     model = built.model
-    V = np.array(sol.vectors, dtype=float)
-    # translation invariance: put x* (else x0) at the origin, which lowers the rank
-    positions = sorted({_leaf_index(p) for p in built.starts} | (
-        {_leaf_index(built.ctx._xs)} if built.ctx._xs is not None else set()))  # noqa: SLF001
-    origin = _leaf_index(built.ctx._xs) if built.ctx._xs is not None else positions[0]  # noqa: SLF001
-    V[positions] = V[positions] - V[origin]
+    V = centered(sol)
     X = _coords(V, max_den)
     r = len(X[0]) if X else 0
     n_vec = len(X)

@@ -86,11 +86,11 @@ def _leaf_functions(f: Any) -> list[TFunction]:
     return f.components if isinstance(f, FiniteSum) else [f]
 
 
-def build(method: Method, cls: FunctionClass, params: Mapping[str, Fraction], steps: int, initial: str,
-          performance: str) -> Built:
+def build(method: Method, cls: FunctionClass, params: Mapping[str, Any], steps: int, initial: str,
+          performance: str, symbolic: bool = False) -> Built:
     if initial not in INITIALS:
         raise InvalidParameterError(f"unknown initial condition {initial!r}; expected one of {', '.join(INITIALS)}")
-    model = PEPModel()
+    model = PEPModel(symbolic=symbolic)
     f = _functions(model, cls)
     ctx = Context(model, f)
     m = method.memory

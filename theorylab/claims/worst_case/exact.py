@@ -59,6 +59,12 @@ def rationalize(x: float, max_denominator: int) -> Fraction:
     return Fraction(x).limit_denominator(max_denominator)
 
 
+def _symbolic(a: Any) -> bool:
+    """A sympy expression (a parametric coefficient)."""
+    mod = type(a).__module__
+    return mod.startswith("sympy")
+
+
 class Vec:
     """A point: ``Σ_k c_k v_k`` over the leaf vectors (``coeffs``: leaf index → Fraction)."""
 
@@ -116,7 +122,7 @@ class Scalar:
 
     def __init__(self, const: Fraction = Fraction(0), lin: Mapping[int, Fraction] | None = None,
                  quad: Mapping[tuple[int, int], Fraction] | None = None) -> None:
-        self.const = Fraction(const)
+        self.const = const
         self.lin = {k: v for k, v in (lin or {}).items() if v != 0}
         self.quad = {k: v for k, v in (quad or {}).items() if v != 0}
 
@@ -134,7 +140,7 @@ class Scalar:
         return Scalar(self.const + sign * other.const, lin, quad)
 
     def __add__(self, other: Any) -> "Scalar":
-        if isinstance(other, (int, Fraction)):
+        if isinstance(other, (int, Fraction)) or _symbolic(other):
             return Scalar(self.const + other, self.lin, self.quad)
         if not isinstance(other, Scalar):
             return NotImplemented
@@ -143,7 +149,7 @@ class Scalar:
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> "Scalar":
-        if isinstance(other, (int, Fraction)):
+        if isinstance(other, (int, Fraction)) or _symbolic(other):
             return Scalar(self.const - other, self.lin, self.quad)
         if not isinstance(other, Scalar):
             return NotImplemented

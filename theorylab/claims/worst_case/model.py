@@ -27,9 +27,41 @@ from .exact import Scalar, Vec, as_fraction
 __all__ = ["PEPModel", "TPoint", "TScalar", "TFunction", "FiniteSum", "Constraint"]
 
 
-def _num(a: Any) -> Fraction:
+class _Null:
+    """Stands in for PEPit's objects in a symbolic build (:class:`PEPModel` with
+    ``symbolic=True``): every operation returns it, and nothing is solved."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *a, **k: NULL
+
+    def _op(self, *a: Any) -> "_Null":
+        return NULL
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __neg__ = __pow__ = _op
+    __le__ = __ge__ = _op
+
+
+NULL = _Null()
+
+
+def _is_symbolic(a: Any) -> bool:
+    try:
+        import sympy as sp
+
+        return isinstance(a, sp.Basic)
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def _scale_pep(q: Any, pep: Any) -> Any:
+    return NULL if pep is NULL else float(q) * pep
+
+
+def _num(a: Any) -> Any:
     if isinstance(a, (int, Fraction)) and not isinstance(a, bool):
         return Fraction(a)
+    if _is_symbolic(a):
+        return a
     raise TypeError(f"a method's coefficients must be exact (int or Fraction), got {a!r}; "
                     "use the parameters as given (Fractions) and exact_sqrt for square roots")
 
@@ -57,7 +89,7 @@ class TPoint:
 
     def __rmul__(self, a: Any) -> "TPoint":
         q = _num(a)
-        return TPoint(float(q) * self.pep, self.ex.scale(q))
+        return TPoint(_scale_pep(q, self.pep), self.ex.scale(q))
 
     def __mul__(self, other: Any) -> Any:
         if isinstance(other, TPoint):
@@ -85,7 +117,7 @@ class TScalar:
         if isinstance(other, TScalar):
             return TScalar(self.pep + other.pep, self.ex + other.ex)
         q = _num(other)
-        return TScalar(self.pep + float(q), self.ex + q)
+        return TScalar(self.pep + (0.0 if self.pep is NULL else float(q)), self.ex + q)
 
     __radd__ = __add__
 
@@ -93,7 +125,7 @@ class TScalar:
         if isinstance(other, TScalar):
             return TScalar(self.pep - other.pep, self.ex - other.ex)
         q = _num(other)
-        return TScalar(self.pep - float(q), self.ex - q)
+        return TScalar(self.pep - (0.0 if self.pep is NULL else float(q)), self.ex - q)
 
     def __rsub__(self, other: Any) -> "TScalar":
         return (-self) + other
@@ -103,7 +135,7 @@ class TScalar:
 
     def __rmul__(self, a: Any) -> "TScalar":
         q = _num(a)
-        return TScalar(float(q) * self.pep, self.ex.scale(q))
+        return TScalar(_scale_pep(q, self.pep), self.ex.scale(q))
 
     __mul__ = __rmul__
 
@@ -165,10 +197,8 @@ class TFunction:
 
     def stationary_point(self) -> TPoint:
         """A point x* with ∇f(x*) = 0 and its value f* (a new leaf)."""
-        from PEPit import Point
-
         x = self.model.new_point("xs")
-        g = TPoint(Point(is_leaf=False, decomposition_dict=dict()), Vec())
+        g = TPoint(self.model.zero_pep_point(), Vec())
         self._add(x, g, self.model.new_value("fs"))
         return x
 
@@ -213,9 +243,7 @@ class FiniteSum:
         for gi in gs:
             last = -gi if last is None else last - gi
         if last is None:  # one component
-            from PEPit import Point
-
-            last = TPoint(Point(is_leaf=False, decomposition_dict=dict()), Vec())
+            last = TPoint(self.model.zero_pep_point(), Vec())
         for c, gi in zip(self.components, gs + [last]):
             c._add(x, gi, self.model.new_value(f"fs{c.name}"))
         return x
@@ -228,10 +256,14 @@ class FiniteSum:
 class PEPModel:
     """A PEP under construction: leaves, general constraints, functions and metrics, twice."""
 
-    def __init__(self) -> None:
-        from PEPit import PEP
+    def __init__(self, symbolic: bool = False) -> None:
+        self.symbolic = symbolic
+        if symbolic:
+            self.pep: Any = NULL
+        else:
+            from PEPit import PEP
 
-        self.pep = PEP()
+            self.pep = PEP()
         self.vec_leaves: list[Any] = []  # PEPit Point of each exact leaf vector
         self.vec_names: list[str] = []
         self.val_leaves: list[Any] = []  # PEPit Expression of each exact leaf value
@@ -240,8 +272,19 @@ class PEPModel:
         self.functions: list[TFunction] = []
         self.metrics: list[TScalar] = []
 
+    def zero_pep_point(self) -> Any:
+        if self.symbolic:
+            return NULL
+        from PEPit import Point
+
+        return Point(is_leaf=False, decomposition_dict=dict())
+
     # leaves
     def new_point(self, name: str = "v") -> TPoint:
+        if self.symbolic:
+            self.vec_leaves.append(NULL)
+            self.vec_names.append(name)
+            return TPoint(NULL, Vec.leaf(len(self.vec_leaves) - 1))
         from PEPit import Point
 
         p = Point(is_leaf=True)
@@ -250,6 +293,10 @@ class PEPModel:
         return TPoint(p, Vec.leaf(len(self.vec_leaves) - 1))
 
     def new_value(self, name: str = "f") -> TScalar:
+        if self.symbolic:
+            self.val_leaves.append(NULL)
+            self.val_names.append(name)
+            return TScalar(NULL, Scalar.leaf(len(self.val_leaves) - 1))
         from PEPit import Expression
 
         e = Expression(is_leaf=True)
@@ -259,7 +306,7 @@ class PEPModel:
 
     # functions
     def declare(self, cls: Any, name: str = "") -> TFunction:
-        pep_f = self.pep.declare_function(cls.pepit_class, **cls.pepit_kwargs())
+        pep_f = NULL if self.symbolic else self.pep.declare_function(cls.pepit_class, **cls.pepit_kwargs())
         f = TFunction(self, pep_f, cls, name or str(len(self.functions)))
         self.functions.append(f)
         return f
@@ -267,7 +314,7 @@ class PEPModel:
     # constraints and metrics
     def require(self, expr: TScalar, name: str) -> None:
         """Add ``expr ≤ 0``."""
-        c = expr.pep <= 0
+        c = NULL if self.symbolic else expr.pep <= 0
         self.pep.add_constraint(c, name=name)
         self.general.append(Constraint(name, expr.ex, c))
 
@@ -283,8 +330,8 @@ class PEPModel:
     def all_constraints(self) -> list[Constraint]:
         out = list(self.general)
         for f in self.functions:
-            pep_list = f.pep.list_of_class_constraints
             ex_list = f.constraints()
+            pep_list = [NULL] * len(ex_list) if self.symbolic else f.pep.list_of_class_constraints
             if len(pep_list) != len(ex_list):
                 raise RuntimeError(f"function {f.name}: PEPit lists {len(pep_list)} class constraints, "
                                    f"the exact model {len(ex_list)}")
