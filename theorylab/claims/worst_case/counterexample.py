@@ -160,6 +160,8 @@ class Counterexample:
     iterates: list[list[float]] = field(default_factory=list)
     data: Any = None  # (xs, gs, fs) float arrays of the (first) function, for plots
     min_class_slack: Fraction | None = None
+    coords: list[list[Fraction]] = field(default_factory=list)  # exact coordinates of every leaf vector
+    leaf_values: list[Fraction] = field(default_factory=list)  # exact leaf values
 
     def summary(self) -> dict[str, Any]:
         return {"dimension": self.dimension, "performance": str(self.performance),
@@ -283,7 +285,7 @@ def extract(sol: Any, target: FunctionClass, method: Any, steps: int, performanc
     gs_ = np.array([[float(c) for c in _vec_at(t_.g.ex, X, r).v] for t_ in f0.triples])
     fs_ = np.array([float(t_.f.ex.evaluate_exact(gram, vals)) for t_ in f0.triples])
     return Counterexample(True, "", perf, margin, s, r, points, values,
-                          [[float(c) for c in x.v] for x in iterates], (xs_, gs_, fs_), class_slack)
+                          [[float(c) for c in x.v] for x in iterates], (xs_, gs_, fs_), class_slack, X, vals)
 
 
 def _replay(built: Any, X: list[list[Fraction]], vals: list[Fraction], r: int, method: Any, steps: int,

@@ -204,11 +204,26 @@ class TFunction:
 
     def constraints(self) -> list[Scalar]:
         """The class's interpolation constraints (≤ 0) over the evaluated points, PEPit's order."""
+        return [e for _, e in self.named_constraints()]
+
+    def point_names(self) -> list[str]:
+        """``x*`` for a stationary point, else ``p0, p1, ...`` in the order of evaluation."""
+        out, k = [], 0
+        for t in self.triples:
+            if not t.g.ex.coeffs:
+                out.append("x*")
+            else:
+                out.append(f"p{k}")
+                k += 1
+        return out
+
+    def named_constraints(self) -> list[tuple[str, Scalar]]:
+        names = self.point_names()
         out = []
         for i, ti in enumerate(self.triples):
             for j, tj in enumerate(self.triples):
                 if i != j:
-                    out.append(self.cls.interpolation(ti, tj))
+                    out.append((f"{self.cls.short} {self.name}({names[i]},{names[j]})", self.cls.interpolation(ti, tj)))
         return out
 
 
@@ -330,13 +345,13 @@ class PEPModel:
     def all_constraints(self) -> list[Constraint]:
         out = list(self.general)
         for f in self.functions:
-            ex_list = f.constraints()
+            ex_list = f.named_constraints()
             pep_list = [NULL] * len(ex_list) if self.symbolic else f.pep.list_of_class_constraints
             if len(pep_list) != len(ex_list):
                 raise RuntimeError(f"function {f.name}: PEPit lists {len(pep_list)} class constraints, "
                                    f"the exact model {len(ex_list)}")
-            for k, (c, e) in enumerate(zip(pep_list, ex_list)):
-                out.append(Constraint(f"{f.cls.short} {f.name}[{k}]", e, c))
+            for c, (name, e) in zip(pep_list, ex_list):
+                out.append(Constraint(name, e, c))
         return out
 
     def metric_constraints(self) -> list[Any]:
