@@ -31,6 +31,9 @@ from .model import Constraint, FiniteSum, PEPModel, TFunction, TScalar, evaluate
 
 __all__ = ["INITIALS", "PERFORMANCES", "Context", "Built", "build", "solve", "Solution"]
 
+#: Clarabel's tolerances: tighter than its defaults (1e-8), so that the multipliers round well
+SOLVER_OPTIONS = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "tol_ktratio": 1e-8}
+
 INITIALS = ("distance", "value", "value-gap", "potential", "cycle")
 PERFORMANCES = ("value", "distance", "gradient", "min-gradient", "potential")
 
@@ -87,7 +90,12 @@ def _leaf_functions(f: Any) -> list[TFunction]:
 
 
 def build(method: Method, cls: FunctionClass, params: Mapping[str, Any], steps: int, initial: str,
-          performance: str, symbolic: bool = False) -> Built:
+          performance: str, symbolic: bool = False, regularize: Fraction | None = None) -> Built:
+    """The PEP of ``method`` on ``cls``. ``regularize = ε`` gives PEPit the measures
+    ``m + ε q`` with ``q = Σ ‖v‖²`` over the non-position leaves plus ``‖p − x*‖²`` over the
+    positions (a sum of squares, so the exact metrics are unchanged): the solver's multipliers
+    then leave a residual with margin ``ε Q`` and round safely to a certificate of the original
+    problem (:func:`.certificate.assemble` checks them against the exact metrics)."""
     if initial not in INITIALS:
         raise InvalidParameterError(f"unknown initial condition {initial!r}; expected one of {', '.join(INITIALS)}")
     model = PEPModel(symbolic=symbolic)
@@ -132,8 +140,20 @@ def build(method: Method, cls: FunctionClass, params: Mapping[str, Any], steps: 
             model.require_equal(a, b, f"cycle: state {k} returns")
             cycle_rows.append((a - b).ex)
     metrics = _metrics(method, f, ctx, run, performance, initial, m)
-    for mt in metrics:
-        model.metric(mt)
+    if regularize:
+        pos = {id(p) for p in starts} | ({id(ctx._xs)} if ctx._xs is not None else set())
+        origin = ctx._xs if ctx._xs is not None else starts[-1]
+        q = None
+        for p in list(model.points):
+            term = (p - origin) ** 2 if id(p) in pos else p ** 2
+            if id(p) == id(origin):
+                continue
+            q = term if q is None else q + term
+        for mt in metrics:
+            model.metric(mt + regularize * q if q is not None else mt)
+    else:
+        for mt in metrics:
+            model.metric(mt)
     return Built(model, f, ctx, run, starts, [mt.ex for mt in metrics], p, cycle_rows)
 
 
@@ -170,6 +190,7 @@ class Solution:
     vectors: Any
     seconds: float
     max_mismatch: float
+    inaccurate: bool = False  # the solver reported "solution may be inaccurate" (its numbers are hints only)
 
 
 def solve(built: Built) -> Solution:
@@ -179,8 +200,12 @@ def solve(built: Built) -> Solution:
 
     model = built.model
     t0 = time.perf_counter()
-    with redirect_stdout(io.StringIO()):
-        dual_value = model.pep.solve(wrapper="cvxpy", solver="CLARABEL", verbose=0)
+    import warnings
+
+    with redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dual_value = model.pep.solve(wrapper="cvxpy", solver="CLARABEL", verbose=0, **SOLVER_OPTIONS)
+    inaccurate = any("inaccurate" in str(w.message) for w in caught)
     seconds = time.perf_counter() - t0
     if dual_value is None:
         raise InvalidParameterError("the PEP is unbounded: the worst case is infinite (no finite bound holds)")
@@ -195,4 +220,5 @@ def solve(built: Built) -> Solution:
     if mismatch > 1e-6:
         raise RuntimeError(f"the exact model and PEPit's disagree on a constraint by {mismatch:.3g}")
     primal = min(m.evaluate(G, vals) for m in built.metrics)
-    return Solution(built, float(dual_value), primal, constraints, duals, weights, G, vals, V, seconds, mismatch)
+    return Solution(built, float(dual_value), primal, constraints, duals, weights, G, vals, V, seconds, mismatch,
+                    inaccurate)

@@ -283,6 +283,7 @@ class PEPModel:
         self.vec_names: list[str] = []
         self.val_leaves: list[Any] = []  # PEPit Expression of each exact leaf value
         self.val_names: list[str] = []
+        self.points: list[TPoint] = []  # the leaf vectors as twins
         self.general: list[Constraint] = []
         self.functions: list[TFunction] = []
         self.metrics: list[TScalar] = []
@@ -305,7 +306,9 @@ class PEPModel:
         p = Point(is_leaf=True)
         self.vec_leaves.append(p)
         self.vec_names.append(name)
-        return TPoint(p, Vec.leaf(len(self.vec_leaves) - 1))
+        t = TPoint(p, Vec.leaf(len(self.vec_leaves) - 1))
+        self.points.append(t)
+        return t
 
     def new_value(self, name: str = "f") -> TScalar:
         if self.symbolic:
