@@ -262,22 +262,12 @@ def _claim_text(method: Method, cls: FunctionClass, steps: int, initial: str, pe
             f"(= {B}) whenever {init}")
 
 
-def _directions(sol: Any) -> list[list[float]]:
-    """A rational-friendly basis of the worst case's range (the residual's null directions by
-    complementary slackness): the reduced row echelon form of the significant eigenvectors."""
+def _rref(B: Any) -> list[list[float]]:
     import numpy as np
 
-    from .counterexample import centered
-
-    V = centered(sol)
-    G = V @ V.T
-    w, U = np.linalg.eigh(G)
-    keep = w > 1e-6 * max(w.max(), 1e-300)
-    B = U[:, keep].T  # r × n
-    if B.size == 0:
+    A = np.array(B, dtype=float)
+    if A.size == 0:
         return []
-    # reduced row echelon form (floats) for entries that round to simple rationals
-    A = B.copy()
     r, n = A.shape
     row = 0
     for col in range(n):
@@ -293,3 +283,27 @@ def _directions(sol: Any) -> list[list[float]]:
                 A[i] -= A[i, col] * A[row]
         row += 1
     return [list(a) for a in A[:row]]
+
+
+def _directions(sol: Any) -> list[list[list[float]]]:
+    """Candidate null directions of the certificate's residual, as sets of vectors in a
+    rational-friendly form (reduced row echelon): the null space of the solver's own residual
+    (PEPit's dual matrix, usually the more accurate), then the range of the centred worst case
+    (complementary slackness: the residual vanishes on it)."""
+    import numpy as np
+
+    from .counterexample import centered
+
+    out = []
+    R = getattr(sol.built.model.pep, "residual", None)
+    if R is not None and np.shape(R) == (len(sol.built.model.vec_leaves),) * 2:
+        w, U = np.linalg.eigh(np.asarray(R, dtype=float))
+        null = w < 1e-6 * max(abs(w).max(), 1e-300)
+        if null.any():
+            out.append(_rref(U[:, null].T))
+    V = centered(sol)
+    w, U = np.linalg.eigh(V @ V.T)
+    keep = w > 1e-6 * max(w.max(), 1e-300)
+    if keep.any():
+        out.append(_rref(U[:, keep].T))
+    return [d for d in out if d]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .exact import PsdResult, Scalar, ldl_psd, rationalize, solve_affine
+from .exact import PsdResult, Scalar, ldl_psd, rational_near, rationalize, solve_affine
 
 __all__ = ["Certificate", "verify", "assemble"]
 
@@ -95,23 +95,23 @@ def verify(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha: Sequenc
 
 def assemble(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha_f: Sequence[float],
              lam_f: Sequence[float], n_vec: int, n_val: int, *, bound: Fraction | None = None,
-             directions: Sequence[Sequence[float]] = (),
+             directions: Sequence[Sequence[Sequence[float]]] = (),
              target: Callable[[Fraction], bool] | None = None) -> Certificate:
     """The first exactly verified certificate near the solver's multipliers, else the last
     rejection (or the lowest verified bound); a verified bound is good enough when it is ≤ ``bound``
-    or ``target(bound)`` holds. ``directions``: numerical null vectors of the residual (the worst case's
-    coordinates), tried as exact constraints ``M u = 0`` after rational rounding."""
+    or ``target(bound)`` holds. ``directions``: sets of numerical null vectors of the residual, each
+    set tried as exact constraints ``M u = 0`` after rational rounding."""
     last: Certificate | None = None
     seen: set[tuple] = set()
     scale = max([abs(float(x)) for x in lam_f] + [1.0])
     attempts = []
-    if directions:  # the tight certificates: the residual must vanish on the worst case's range
+    for d, dirs in enumerate(directions):  # tight certificates: the residual vanishes on these directions
         for tol in (1e-6, 1e-4, 1e-8, 1e-3):
-            for den in (100, 10**4, 10**6):
-                attempts.append((tol, den, True))
+            for den in (100, 10**4, 10**6, -7, -9, -5):  # negative: the simplest rational within 10^den
+                attempts.append((tol, den, d))
     for tol in (1e-6, 1e-8, 1e-4):
         for den in (10, 1000, 10**5, 10**8):
-            attempts.append((tol, den, False))
+            attempts.append((tol, den, -1))
     for tol, den, use_dirs in attempts:
         a_sup = [j for j, a in enumerate(alpha_f) if a > tol]
         l_sup = [k for k, v in enumerate(lam_f) if abs(v) > tol * scale and (v > 0 or constraints[k].kind != "ineq")]
@@ -119,9 +119,12 @@ def assemble(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha_f: Seq
         if key in seen:
             continue
         seen.add(key)
-        x0 = [rationalize(alpha_f[j], den) for j in a_sup] + [rationalize(lam_f[k], den) for k in l_sup]
+        def rnd(x: float) -> Fraction:
+            return rational_near(x, 10.0 ** den) if den < 0 else rationalize(x, den)
+
+        x0 = [rnd(alpha_f[j]) for j in a_sup] + [rnd(lam_f[k]) for k in l_sup]
         rows, rhs = _equations(metrics, constraints, a_sup, l_sup, n_vec, n_val,
-                               directions if use_dirs else (), den)
+                               directions[use_dirs] if use_dirs >= 0 else (), den)
         x = solve_affine(rows, rhs, x0)
         if x is None:
             continue
@@ -132,7 +135,8 @@ def assemble(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha_f: Seq
         for k, v in zip(l_sup, x[len(a_sup):]):
             lam[k] = v
         cert = verify(metrics, constraints, alpha, lam, n_vec)
-        cert.attempt = f"support tol {tol:g}, denominators ≤ {den:g}" + (", null directions imposed" if use_dirs else "")
+        how = f"simplest rationals within 1e{den}" if den < 0 else f"denominators ≤ {den:g}"
+        cert.attempt = f"support tol {tol:g}, {how}" + (f", null directions imposed (set {use_dirs + 1})" if use_dirs >= 0 else "")
         good = cert.ok and (target(cert.bound) if target is not None else (bound is None or cert.bound <= bound))
         if good:
             return cert
@@ -158,7 +162,7 @@ def _equations(metrics, constraints, a_sup, l_sup, n_vec, n_val, directions, den
         rhs.append(Fraction(0))
     for u in directions:
         peak = max(abs(float(t)) for t in u) or 1.0
-        uq = [rationalize(float(t) / peak, den) for t in u]
+        uq = [rational_near(float(t) / peak, 10.0 ** den) if den < 0 else rationalize(float(t) / peak, den) for t in u]
         mats = [c.scale(Fraction(-1)).gram_matrix(n_vec) for c in cols]
         for i in range(n_vec):
             rows.append([sum((M[i][j] * uq[j] for j in range(n_vec)), Fraction(0)) for M in mats])

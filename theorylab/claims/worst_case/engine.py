@@ -32,7 +32,7 @@ from .model import Constraint, FiniteSum, PEPModel, TFunction, TScalar, evaluate
 __all__ = ["INITIALS", "PERFORMANCES", "Context", "Built", "build", "solve", "Solution"]
 
 #: Clarabel's tolerances: tighter than its defaults (1e-8), so that the multipliers round well
-SOLVER_OPTIONS = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "tol_ktratio": 1e-8}
+SOLVER_OPTIONS = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12, "tol_ktratio": 1e-10, "max_iter": 400}
 
 INITIALS = ("distance", "value", "value-gap", "potential", "cycle")
 PERFORMANCES = ("value", "distance", "gradient", "min-gradient", "potential")

@@ -65,6 +65,31 @@ def _symbolic(a: Any) -> bool:
     return mod.startswith("sympy")
 
 
+def simplest_in(lo: Fraction, hi: Fraction) -> Fraction:
+    """The rational with the smallest denominator in ``[lo, hi]`` (Stern–Brocot descent by
+    continued fractions)."""
+    if lo > hi:
+        lo, hi = hi, lo
+    if lo <= 0 <= hi:
+        return Fraction(0)
+    if hi < 0:
+        return -simplest_in(-hi, -lo)
+    fl = lo.numerator // lo.denominator
+    if Fraction(fl) == lo:
+        return Fraction(fl)
+    if fl + 1 <= hi:
+        return Fraction(fl + 1)
+    # lo and hi share the integer part fl: recurse on the reciprocals of the fractional parts
+    return fl + 1 / simplest_in(1 / (hi - fl), 1 / (lo - fl))
+
+
+def rational_near(x: float, tol: float) -> Fraction:
+    """The simplest rational within ``tol`` (relative to max(1, |x|)) of ``x``."""
+    t = Fraction(tol) * max(1, Fraction(abs(x)))
+    q = Fraction(x)
+    return simplest_in(q - t, q + t)
+
+
 class Vec:
     """A point: ``Σ_k c_k v_k`` over the leaf vectors (``coeffs``: leaf index → Fraction)."""
 
