@@ -65,8 +65,9 @@ def _combination(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha: S
 
 
 def verify(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha: Sequence[Fraction],
-           lam: Sequence[Fraction], n_vec: int) -> Certificate:
-    """Check a certificate exactly (see the module docstring); never rounds."""
+           lam: Sequence[Fraction], n_vec: int, accept: Callable[[Fraction], bool] | None = None) -> Certificate:
+    """Check a certificate exactly (see the module docstring); never rounds. With ``accept``, a
+    certificate whose constant it rejects is rejected before the (costly) PSD test."""
     alpha = [Fraction(a) for a in alpha]
     lam = [Fraction(v) for v in lam]
     names = [c.name for c in constraints]
@@ -86,6 +87,8 @@ def verify(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha: Sequenc
     phi = _combination(metrics, constraints, alpha, lam)
     if phi.lin:
         return no(f"the combination keeps terms in the function values: {dict(list(phi.lin.items())[:3])}")
+    if accept is not None and not accept(phi.const):
+        return no(f"its constant {phi.const} does not meet the claim", bound=phi.const)
     M = phi.scale(Fraction(-1)).gram_matrix(n_vec)
     psd = ldl_psd(M)
     if not psd.psd:
@@ -107,7 +110,7 @@ def assemble(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha_f: Seq
     attempts = []
     for d, dirs in enumerate(directions):  # tight certificates: the residual vanishes on these directions
         for tol in (1e-6, 1e-4, 1e-8, 1e-3):
-            for den in (100, 10**4, 10**6, -7, -9, -5):  # negative: the simplest rational within 10^den
+            for den in (-7, -5, -9, 100, 10**4, 10**6):  # negative: the simplest rational within 10^den
                 attempts.append((tol, den, d))
     for tol in (1e-6, 1e-8, 1e-4):
         for den in (10, 1000, 10**5, 10**8):
@@ -134,7 +137,8 @@ def assemble(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha_f: Seq
             alpha[j] = v
         for k, v in zip(l_sup, x[len(a_sup):]):
             lam[k] = v
-        cert = verify(metrics, constraints, alpha, lam, n_vec)
+        accept = target if target is not None else ((lambda c: c <= bound) if bound is not None else None)
+        cert = verify(metrics, constraints, alpha, lam, n_vec, accept=accept)
         how = f"simplest rationals within 1e{den}" if den < 0 else f"denominators ≤ {den:g}"
         cert.attempt = f"support tol {tol:g}, {how}" + (f", null directions imposed (set {use_dirs + 1})" if use_dirs >= 0 else "")
         good = cert.ok and (target(cert.bound) if target is not None else (bound is None or cert.bound <= bound))
