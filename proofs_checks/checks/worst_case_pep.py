@@ -23,6 +23,7 @@ of the class on which the method, replayed exactly, exceeds the claimed bound.
 from __future__ import annotations
 
 from fractions import Fraction as Fr
+from typing import Any
 
 import sympy as sp
 
@@ -126,7 +127,7 @@ def gd_nonconvex(mode: str = "quick", *, factor: sp.Expr | int = 1) -> Verdict:
     cost=(1.0, 1.0),
 )
 def heavy_ball_cycle(mode: str = "quick", *, beta: Fr | None = None) -> Verdict:
-    kw = {} if beta is None else {"beta": beta}
+    kw: dict[str, Any] = {} if beta is None else {"beta": beta}
     v = worst_case("heavy-ball", "smooth-strongly-convex", steps=3, bound=0, L=25, mu=1, initial="cycle", **kw)
     claimed = "heavy ball (Polyak's parameters, κ = 25) has a 3-cycle on a function of F_(1,25)"
     if v.status.value == "refuted":

@@ -78,7 +78,7 @@ def _bound_value(bound: Any, params: Mapping[str, Fraction], steps: int) -> Any:
     return value
 
 
-def _le(a: Fraction, b: Any) -> bool:
+def _le(a: Any, b: Any) -> bool:
     import sympy as sp
 
     d = sp.simplify(b - sp.Rational(a.numerator, a.denominator))
@@ -181,9 +181,9 @@ def solve_worst_case(method: str | Method, function_class: str | FunctionClass, 
             return WorstCase(v, value, certificate=cert, solution=sol, seconds=time.perf_counter() - t0)
         if not (cert.ok and _le(cert.bound, B)) and value < Bf - 1e-4 * max(1.0, abs(Bf)):
             # slack: a regularised solve leaves the residual a margin, and its multipliers round safely
-            for eps in (Fraction(1, 10**4), Fraction(1, 10**3), Fraction(1, 10**2)):
+            for reps in (Fraction(1, 10**4), Fraction(1, 10**3), Fraction(1, 10**2)):
                 try:
-                    rb = engine.build(method, cls, p, steps, initial, performance, regularize=eps * Fraction(
+                    rb = engine.build(method, cls, p, steps, initial, performance, regularize=reps * Fraction(
                         max(value, 1e-3)).limit_denominator(1000))
                     rs = engine.solve(rb)
                 except (InvalidParameterError, RuntimeError):
@@ -191,7 +191,7 @@ def solve_worst_case(method: str | Method, function_class: str | FunctionClass, 
                 rc = assemble(built.metrics, sol.constraints, rs.weights, rs.duals, n_vec, n_val,
                               target=lambda c: _le(c, bq))
                 if rc.ok and _le(rc.bound, B):
-                    rc.attempt += f"; regularised solve (ε = {eps})"
+                    rc.attempt += f"; regularised solve (ε = {reps})"
                     cert = rc
                     break
         if cert.ok and _le(cert.bound, B):

@@ -32,7 +32,7 @@ class Certificate:
     """A checked (or rejected) certificate: ``ok`` with the proved ``bound``, or ``reason``."""
 
     ok: bool
-    bound: Fraction | None
+    bound: Any  # the verified constant (a Fraction), None when none was computed
     weights: list[Fraction]
     multipliers: list[Fraction]
     names: list[str]
@@ -105,7 +105,7 @@ def assemble(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha_f: Seq
     or ``target(bound)`` holds. ``directions``: sets of numerical null vectors of the residual, each
     set tried as exact constraints ``M u = 0`` after rational rounding."""
     last: Certificate | None = None
-    seen: set[tuple] = set()
+    seen: set[tuple[Any, ...]] = set()
     scale = max([abs(float(x)) for x in lam_f] + [1.0])
     attempts = []
     for d, dirs in enumerate(directions):  # tight certificates: the residual vanishes on these directions
@@ -153,7 +153,8 @@ def assemble(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha_f: Seq
     return last
 
 
-def _equations(metrics, constraints, a_sup, l_sup, n_vec, n_val, directions, den):  # type: ignore[no-untyped-def]
+def _equations(metrics: Sequence[Scalar], constraints: Sequence[Any], a_sup: list[int], l_sup: list[int], n_vec: int,
+               n_val: int, directions: Sequence[Sequence[float]], den: int) -> tuple[list[list[Fraction]], list[Fraction]]:
     """Rows of the exact linear conditions on the supported unknowns: Σ α = 1, no F term, and
     ``M u = 0`` for each rounded direction ``u``."""
     cols: list[Scalar] = [metrics[j] for j in a_sup] + [constraints[k].expr.scale(Fraction(-1)) for k in l_sup]

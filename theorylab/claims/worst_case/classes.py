@@ -107,7 +107,7 @@ class FunctionClass:
         return (fj - fi - _sq(xi - xj).scale(L / 4) + (gi + gj).dot(xi - xj).scale(Fraction(1, 2))
                 + _sq(gi - gj).scale(1 / (4 * L)))
 
-    def with_margin(self, eps: float) -> "FunctionClass":
+    def with_margin(self, eps: Any) -> "FunctionClass":
         """A slightly smaller class (L(1 − ε), μ + εL): its worst cases satisfy this class's
         conditions with a strict margin, so rounding them to rationals keeps them in the class."""
         e = Fraction(eps).limit_denominator(10**9)
@@ -176,7 +176,8 @@ def _convex_interpolant(xs: np.ndarray, gs: np.ndarray, fs: np.ndarray, L: float
         u = np.sort(v)[::-1]
         css = np.cumsum(u) - 1
         k = np.nonzero(u - css / np.arange(1, len(v) + 1) > 0)[0][-1]
-        return np.maximum(v - css[k] / (k + 1), 0)
+        out: np.ndarray = np.maximum(v - css[k] / (k + 1), 0)
+        return out
 
     a = np.zeros(len(fs))
     a[int(np.argmax(lin))] = 1.0

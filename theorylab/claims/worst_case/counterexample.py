@@ -64,7 +64,8 @@ class CPoint:
         return self.__rmul__(1 / Fraction(a))
 
     def __pow__(self, p: int) -> Fraction:
-        return self * self
+        out: Fraction = self * self
+        return out
 
     def __eq__(self, o: object) -> bool:
         return isinstance(o, CPoint) and self.v == o.v
@@ -133,7 +134,7 @@ class ReplayContext:
 
     @property
     def fs(self) -> Fraction:
-        return self.f.value(self.xs)
+        return Fraction(self.f.value(self.xs))
 
     def new_point(self, name: str = "v") -> CPoint:
         if not self._adv:
@@ -151,7 +152,7 @@ class Counterexample:
 
     ok: bool
     reason: str
-    performance: Fraction | None = None
+    performance: Any = None  # the exact measure (a Fraction)
     bound_margin: Any = None
     scale: Fraction | None = None
     dimension: int = 0
@@ -193,7 +194,7 @@ def centered(sol: Any) -> np.ndarray:
 
 def _leaf_index(p: Any) -> int:
     (k,) = p.ex.coeffs
-    return k
+    return int(k)
 
 
 def _vec_at(v: Vec, X: list[list[Fraction]], r: int) -> CPoint:

@@ -56,7 +56,8 @@ class Context:
 
     @property
     def fs(self) -> TScalar:
-        return self.f.value(self.xs)
+        out: TScalar = self.f.value(self.xs)
+        return out
 
     def new_point(self, name: str = "v") -> Any:
         p = self.model.new_point(name)
@@ -143,11 +144,11 @@ def build(method: Method, cls: FunctionClass, params: Mapping[str, Any], steps: 
     if regularize:
         pos = {id(p) for p in starts} | ({id(ctx._xs)} if ctx._xs is not None else set())
         origin = ctx._xs if ctx._xs is not None else starts[-1]
-        q = None
-        for p in list(model.points):
-            term = (p - origin) ** 2 if id(p) in pos else p ** 2
-            if id(p) == id(origin):
+        q: Any = None
+        for pt in list(model.points):
+            if id(pt) == id(origin):
                 continue
+            term = (pt - origin) ** 2 if id(pt) in pos else pt ** 2
             q = term if q is None else q + term
         for mt in metrics:
             model.metric(mt + regularize * q if q is not None else mt)

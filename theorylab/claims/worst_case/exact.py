@@ -85,7 +85,7 @@ def simplest_in(lo: Fraction, hi: Fraction) -> Fraction:
 
 def rational_near(x: float, tol: float) -> Fraction:
     """The simplest rational within ``tol`` (relative to max(1, |x|)) of ``x``."""
-    t = Fraction(tol) * max(1, Fraction(abs(x)))
+    t = Fraction(tol) * max(Fraction(1), Fraction(abs(x)))
     q = Fraction(x)
     return simplest_in(q - t, q + t)
 
@@ -160,8 +160,8 @@ class Scalar:
         for k, v in other.lin.items():
             lin[k] = lin.get(k, Fraction(0)) + sign * v
         quad = dict(self.quad)
-        for k, v in other.quad.items():
-            quad[k] = quad.get(k, Fraction(0)) + sign * v
+        for kq, v in other.quad.items():
+            quad[kq] = quad.get(kq, Fraction(0)) + sign * v
         return Scalar(self.const + sign * other.const, lin, quad)
 
     def __add__(self, other: Any) -> "Scalar":
@@ -181,7 +181,8 @@ class Scalar:
         return self._merge(other, -1)
 
     def __rsub__(self, other: Any) -> "Scalar":
-        return (-self) + other
+        out: Scalar = (-self) + other
+        return out
 
     def __neg__(self) -> "Scalar":
         return self.scale(Fraction(-1))

@@ -102,7 +102,8 @@ class TPoint:
     def __pow__(self, p: int) -> "TScalar":
         if p != 2:
             raise InvalidParameterError("only the squared norm x**2 of a point is defined")
-        return self * self
+        out: TScalar = self * self
+        return out
 
 
 class TScalar:
@@ -128,7 +129,8 @@ class TScalar:
         return TScalar(self.pep - (0.0 if self.pep is NULL else float(q)), self.ex - q)
 
     def __rsub__(self, other: Any) -> "TScalar":
-        return (-self) + other
+        out: TScalar = (-self) + other
+        return out
 
     def __neg__(self) -> "TScalar":
         return TScalar(-self.pep, -self.ex)
@@ -276,8 +278,13 @@ class PEPModel:
         if symbolic:
             self.pep: Any = NULL
         else:
-            from PEPit import PEP
+            try:
+                from PEPit import PEP
+            except ImportError:
+                from ...errors import BackendUnavailableError
 
+                raise BackendUnavailableError("the worst-case analysis needs PEPit, cvxpy and clarabel: "
+                                              "pip install 'theorylab[pep]'") from None
             self.pep = PEP()
         self.vec_leaves: list[Any] = []  # PEPit Point of each exact leaf vector
         self.vec_names: list[str] = []
@@ -373,7 +380,7 @@ def exact_params(values: dict[str, Any]) -> dict[str, Fraction]:
     return out
 
 
-def evaluate_leaves(model: PEPModel) -> tuple[list[list[float]], list[float], Sequence[Any]]:
+def evaluate_leaves(model: PEPModel) -> tuple[Any, list[float], Any]:
     """The solved leaf vectors' Gram matrix, the leaf values and the vectors themselves."""
     import numpy as np
 

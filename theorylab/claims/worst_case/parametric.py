@@ -182,8 +182,11 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
         sol = engine.solve(built)
         from . import _directions, _le
 
+        def meets(c: Any, B: Any = B) -> bool:
+            return _le(c, B)
+
         cert = assemble(built.metrics, sol.constraints, sol.weights, sol.duals, len(built.model.vec_leaves),
-                        len(built.model.val_leaves), directions=_directions(sol), target=lambda c, B=B: _le(c, B))
+                        len(built.model.val_leaves), directions=_directions(sol), target=meets)
         if not (cert.ok and _le(cert.bound, B)):
             # a sample without an exact certificate is left out of the fit; the symbolic proof,
             # when it succeeds, covers it (it covers every point of the region)

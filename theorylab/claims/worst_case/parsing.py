@@ -24,8 +24,11 @@ def parse_bound(text: str) -> Any:
     except (ValueError, ZeroDivisionError):
         pass
     try:
-        from theorylab.symbolic.parse import parse_expression  # type: ignore[import-not-found]
-    except ImportError:
+        import importlib
+
+        # the whitelisted parser, when present (it is being added to theorylab.symbolic)
+        parse_expression = getattr(importlib.import_module("theorylab.symbolic.parse"), "parse_expression")
+    except (ImportError, AttributeError):
         raise InvalidParameterError(f"cannot read the bound {text!r}: give an exact number (e.g. 1/14); "
                                     "expressions need theorylab.symbolic.parse, not available in this build") from None
     try:

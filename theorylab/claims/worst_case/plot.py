@@ -73,7 +73,7 @@ class _FContext:
 
     @property
     def fs(self) -> float:
-        return self.f.value(self.xs)
+        return float(self.f.value(self.xs))
 
     def new_point(self, name: str = "v") -> FPoint:
         return self._adv.pop(0)
@@ -89,7 +89,8 @@ def _leaf_coords(wc: Any) -> list[list[Any]]:
 
     cx = wc.counterexample
     if cx is not None and cx.ok and cx.coords:
-        return cx.coords
+        coords: list[list[Any]] = cx.coords
+        return coords
     return _coords(centered(wc.solution), 10**12)
 
 
