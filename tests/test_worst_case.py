@@ -243,3 +243,16 @@ def test_cli_exit_codes_and_json(tmp_path, capsys):
     assert main(["worst-case", "gd", "--class", "smooth-convex", "--steps", "1", "--bound", "1/6", "--param", "x"]) == 2
     err = capsys.readouterr().err
     assert "NAME=VALUE" in err and "Traceback" not in err
+
+
+# --- the checks in proofs_checks: a planted constant is refuted ---------------------------------
+
+def test_checks_refute_planted_constants():
+    from proofs_checks.checks import worst_case_pep as W
+
+    half = sp.Rational(1, 2)
+    assert W.gd_convex(factor=half).status is Status.REFUTED
+    assert W.gd_nonconvex(factor=half).status is Status.REFUTED
+    assert W.sgd_one_step(factor=half).status is Status.REFUTED
+    # plain GD (no momentum) with Polyak's step has no 3-cycle: the cycle claim fails
+    assert W.heavy_ball_cycle(beta=F(0)).status is Status.REFUTED
