@@ -73,6 +73,40 @@ def main() -> None:
         if len(str(what)) > 40:
             what = str(what)[:37] + "..."
         print(f"| {label} | {v.status.value} | {what} | {size} | {dt:.2f} |")
+    parametric_table()
+
+
+PARAMETRIC = [
+    ("GD one step, ||x1-x*||^2 <= (1-gamma mu)^2 ||x0-x*||^2, all 0<mu<L=1, gamma<=2/(L+mu)",
+     dict(method="gd", kind="sc", free={"gamma": [F(k, 8) for k in range(1, 9)], "mu": [F(1, k) for k in (2, 3, 4, 5, 6, 8)]},
+          fixed={"L": 1}, region=["mu < 1", "gamma <= 2/(1+mu)"], bound="(1-gamma*mu)**2", performance="distance")),
+    ("GD one step, f(x1)-f* <= (1-gamma mu)^2 (f(x0)-f*), mu=1/4, gamma<=8/5",
+     dict(method="gd", kind="sc", free={"gamma": [F(k, 10) for k in range(2, 17)]}, fixed={"L": 1, "mu": F(1, 4)},
+          region=["gamma <= 8/5"], bound="(1-gamma/4)**2", initial="value", performance="value")),
+    ("DCSGD one step, PL: E f(x1)-f* <= (1-2 mu gamma+mu L gamma^2(1+omega))(f0-f*), gamma(1+omega)<=1",
+     dict(method="dcsgd", kind="pl", free={"gamma": [F(k, 16) for k in range(1, 9)], "omega": [F(1, 2), 1, 2, 3, 5, 7]},
+          fixed={"L": 1, "mu": F(1, 4), "agents": 1}, region=["gamma*(1+omega) <= 1"],
+          bound="1 - gamma/2 + gamma**2*(1+omega)/4", initial="value", performance="value")),
+    ("DCSGD one step, F_(mu,L): E||x1-x*||^2 <= (1-2 gamma mu+gamma^2 mu^2(1+omega))||x0-x*||^2, gamma(1+omega)<=1",
+     dict(method="dcsgd", kind="sc", free={"gamma": [F(k, 16) for k in range(1, 9)], "omega": [F(1, 2), 1, 2, 3, 5, 7]},
+          fixed={"L": 1, "mu": F(1, 4), "agents": 1}, region=["gamma*(1+omega) <= 1"],
+          bound="1 - gamma/2 + gamma**2*(1+omega)/16", initial="distance", performance="distance")),
+]
+
+
+def parametric_table() -> None:
+    from theorylab.claims.worst_case.parametric import prove_for_all
+
+    print()
+    print("| parametric claim | verdict | samples | symbolic checks | time (s) |")
+    print("|---|---|---|---|---|")
+    for label, kw in PARAMETRIC:
+        t0 = time.perf_counter()
+        v = prove_for_all(kw.pop("method"), kw.pop("kind"), **kw)
+        dt = time.perf_counter() - t0
+        scope = "at the samples only" if "at these parameter values" in v.found else "for all parameters"
+        print(f"| {label} | {v.status.value} ({scope}) | {v.numbers.get('samples')} | "
+              f"{v.numbers.get('symbolic checks', '-')} | {dt:.2f} |")
 
 
 if __name__ == "__main__":

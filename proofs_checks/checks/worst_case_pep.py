@@ -143,7 +143,8 @@ def heavy_ball_cycle(mode: str = "quick", *, beta: Fr | None = None) -> Verdict:
     source="Compagnoni et al. (2025), Theorem 3 (discrete analogue, σ = 0); Taylor & Bach (2019); " + SRC_PEP,
     statement="One DCSGD step with an unbiased compressor of variance ω on an L-smooth μ-PL function contracts "
     "E f(x1) − f* ≤ (1 − 2μγ + μLγ²(1 + ω))(f(x0) − f*) for all γ(1 + ω) ≤ 1/L, ω > 0 (an upper bound: "
-    "PL has no interpolation theorem); E‖x1 − x*‖² ≤ (1 − γμ)‖x0 − x*‖² on F_(μ,L) in the same region; "
+    "PL has no interpolation theorem); E‖x1 − x*‖² ≤ (1 − 2γμ + γ²μ²(1 + ω))‖x0 − x*‖² ≤ (1 − γμ)‖x0 − x*‖² on "
+    "F_(μ,L) in the same region; "
     "and Theorem 3's rate 1 − 2μγΔ, Δ = 1 − γL²ω/(2μN), at (ω, γ) = (3, 1/8)",
     expression="prove_for_all(dcsgd, pl, gamma, omega); worst_case(dcsgd, pl, omega=3, gamma=1/8)",
     method="exact",
@@ -160,8 +161,9 @@ def theorem3_discrete(mode: str = "quick", *, factor: sp.Expr | int = 1) -> Verd
             claim=f"E f(x1) − f* ≤ {factor}·(1 − 2μγ + μLγ²(1+ω))(f(x0) − f*), L = 1, μ = 1/4, all γ(1+ω) ≤ 1"),
         "distance, all gamma, omega (F_mu,L)": prove_for_all(
             "dcsgd", "sc", free={"gamma": grid_g, "omega": grid_w}, fixed=fixed, region=["gamma*(1+omega) <= 1"],
-            bound=f"{factor}*(1 - gamma/4)", initial="distance", performance="distance",
-            claim=f"E‖x1 − x*‖² ≤ {factor}·(1 − γμ)‖x0 − x*‖², L = 1, μ = 1/4, all γ(1+ω) ≤ 1"),
+            bound=f"{factor}*(1 - gamma/2 + gamma**2*(1+omega)/16)", initial="distance", performance="distance",
+            claim=f"E‖x1 − x*‖² ≤ {factor}·(1 − 2γμ + γ²μ²(1+ω))‖x0 − x*‖² (≤ (1 − γμ)‖x0 − x*‖²), L = 1, μ = 1/4, "
+                  "all γ(1+ω) ≤ 1"),
     }
     omega, g, mu = sp.Integer(3), sp.Rational(1, 8), sp.Rational(1, 4)
     delta = 1 - g * omega / (2 * mu)
