@@ -71,6 +71,15 @@ EXPECTED = {
     "exact.sde-weak-order": "holds",
     "exact.scaling-rules-discrete": "proved",
     "exact.theorem3-step-size-condition": "proved",  # Δ > 0 bounds the SDE, not the optimizer (η = 1.7, ω = 1)
+    # worst cases over function classes (PEP, exact certificates)
+    "pep.gd-convex-tight": "proved",
+    "pep.gd-strongly-convex-distance": "proved",
+    "pep.sgd-one-step": "proved",
+    "pep.gd-nonconvex-gradient": "proved",
+    "pep.heavy-ball-cycle": "proved",  # the convergence claim is refuted by an exact 3-cycle
+    "poster.theorem3-discrete-pep": "proved",
+    "lecture.ef21-one-step-pep": "proved",
+    "lecture.compressed-gd-contractive-pep": "proved",
 }
 
 
