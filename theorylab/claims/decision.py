@@ -34,6 +34,7 @@ semidefinite, by its principal minors) are the entries a certificate checker nee
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -216,8 +217,9 @@ def type_text(sym: sp.Symbol) -> str:
 class _Encoder:
     """Exact encoding of algebraic sympy expressions as z3 real terms (see the module docstring)."""
 
-    def __init__(self, z3: Any) -> None:
+    def __init__(self, z3: Any, relax: bool = False) -> None:
         self.z3 = z3
+        self.relax = relax  # integer symbols as real variables (a relaxation: sound for "proved" only)
         self.vars: dict[sp.Symbol, Any] = {}
         self.raw: dict[sp.Symbol, Any] = {}  # the z3 constant itself (Int or Real)
         self.defs: list[Any] = []
@@ -229,10 +231,10 @@ class _Encoder:
         z3 = self.z3
         if s not in self.vars:
             name = f"{s.name}!{len(self.vars)}"
-            if s.is_integer:
-                v = z3.Int(name)
+            if s.is_integer and not self.relax:
+                v = z3.Int(name)  # kept in the integer sort: k < d + 1 stays linear integer arithmetic
                 self.raw[s] = v
-                self.vars[s] = z3.ToReal(v)
+                self.vars[s] = v
             else:
                 v = z3.Real(name)
                 self.raw[s] = v
@@ -245,7 +247,7 @@ class _Encoder:
 
     def power(self, t: Any, n: int) -> Any:
         if n == 0:
-            return self.z3.RealVal(1)
+            return self.z3.IntVal(1)
         if n > 64:
             raise NotAlgebraic(f"the power {n} is beyond what is encoded (at most 64)")
         out = None
@@ -272,7 +274,7 @@ class _Encoder:
         if isinstance(e, sp.Float):
             e = sp.Rational(str(e))
         if e.is_Rational:
-            return z3.RealVal(f"{e.p}/{e.q}") if e.q != 1 else z3.RealVal(str(e.p))
+            return z3.RealVal(f"{e.p}/{e.q}") if e.q != 1 else z3.IntVal(str(e.p))
         if isinstance(e, sp.Add):
             return z3.Sum([self.term(a) for a in e.args])
         if isinstance(e, sp.Mul):
@@ -410,7 +412,34 @@ def decide(statement: sp.Basic, assumptions: Sequence[sp.Basic] = (), symbols: I
     those of ``statement`` itself. ``timeout``: seconds for the whole decision (each z3 query
     gets what is left). ``labels``: how to name an assumption in ``used_assumptions``.
 
+    A symbol that is not declared real but appears in an assumption (an order relation) is taken
+    as real, and the decision lists that reading. With integer symbols, z3 is asked first in
+    integer arithmetic; when it cannot decide, the integers are relaxed to reals: a proof (or a
+    contradiction) there holds for the integers too, and a refuting point counts only when its
+    integer symbols get integers (every point is checked exactly).
+
     Returns a :class:`Decision`; never raises for an expression it cannot encode (``unknown``)."""
+    t0 = time.perf_counter()
+    free = set(getattr(sp.sympify(statement), "free_symbols", set()))  # safe: a sympy relation, not text
+    for a in assumptions:
+        free |= sp.sympify(a).free_symbols  # safe: sympy relations, not text
+    ints = any(getattr(s, "is_integer", False) for s in free | set(symbols or ()))
+    first = _decide(statement, assumptions, symbols, domain=domain, timeout=timeout * (0.5 if ints else 1.0),
+                    labels=labels, relax=False)
+    if first.status != "unknown" or not ints:
+        return first
+    left = max(0.1, timeout - (time.perf_counter() - t0))
+    second = _decide(statement, assumptions, symbols, domain=domain, timeout=left, labels=labels, relax=True)
+    if second.status == "unknown":
+        return first
+    return dataclasses.replace(second, reason=second.reason + " (integers relaxed to reals)",
+                               seconds=time.perf_counter() - t0)
+
+
+def _decide(statement: sp.Basic, assumptions: Sequence[sp.Basic], symbols: Iterable[sp.Symbol] | None,
+            *, domain: Iterable[Condition], timeout: float, labels: Mapping[sp.Basic, str] | None,
+            relax: bool) -> Decision:
+    """One attempt of :func:`decide` (``relax``: integer symbols as reals)."""
     t0 = time.perf_counter()
 
     def done(status: str, reason: str, **kw: Any) -> Decision:
@@ -446,8 +475,12 @@ def decide(statement: sp.Basic, assumptions: Sequence[sp.Basic] = (), symbols: I
     if any(not c.exact for c in conds + assume_conds):
         bad = next(c for c in conds + assume_conds if not c.exact)
         return done("unknown", f"{bad.term} is not algebraic")
-    complex_syms = [s for s in syms if s.is_real is not True]
-    enc = _Encoder(z3)
+    # an order relation among the assumptions makes its symbols real
+    in_order = {s for r in rels if isinstance(r, sp.Rel) and not isinstance(r, (sp.Eq, sp.Ne))
+                for s in r.free_symbols}
+    implied = [s for s in syms if s.is_real is not True and s in in_order]
+    complex_syms = [s for s in syms if s.is_real is not True and s not in in_order]
+    enc = _Encoder(z3, relax=relax)
     try:
         stmt_f = enc.formula(statement)
         stmt_defs = list(enc.defs)
@@ -455,13 +488,18 @@ def decide(statement: sp.Basic, assumptions: Sequence[sp.Basic] = (), symbols: I
         if complex_syms:
             in_assumptions = {s for r in rels for s in r.free_symbols}
             cond_syms = {s for c in conds for s in c.relation.free_symbols}
-            ok = (isinstance(statement, (sp.Eq, sp.Ne)) or statement in (sp.true, sp.false)) and enc.algebraic_only \
+            # only an identity (=) carries over: a polynomial that vanishes on the reals vanishes on
+            # the complex numbers; u**2 + 1 != 0 holds on the reals only
+            ok = (isinstance(statement, sp.Eq) or statement is sp.true) and enc.algebraic_only \
                 and not (set(complex_syms) & (in_assumptions | cond_syms))
             if not ok:
                 names_c = ", ".join(map(str, complex_syms))
                 return done("unknown", f"{names_c} {'is' if len(complex_syms) == 1 else 'are'} not declared real; "
                             "a real decision procedure decides only polynomial identities in such symbols")
         type_fs: list[tuple[str, Any]] = []
+        for s in implied:
+            r0 = next(r for r in rels if s in r.free_symbols)
+            type_fs.append((f"{s}: real (implied by the assumption {labels.get(r0, str(r0))})", enc.var(s) == enc.var(s)))
         for s in syms:
             for f in enc.types(s):
                 type_fs.append((f"{s}: {type_text(s)}", f))

@@ -19,6 +19,7 @@ from typing import Any
 import sympy as sp
 
 from ..errors import ClaimError
+from .domain import Condition, conditions
 from .status import Status
 from .symbolic import declare, identity, inequality, parse, plain_note, unify
 from .verdict import Verdict, combine, inconclusive, proved, refuted
@@ -75,10 +76,12 @@ def fixed_point(update: Callable[..., Any] | Any, claimed: Any, state: str | Seq
     parts: dict[str, Verdict] = {}
     sym_spec: dict[str, str | sp.Symbol] = {str(s): s for e in T + xhat for s in e.free_symbols}
     sym_spec.update(names)
+    # the update's own domain conditions at x̂ (T(x̂) may simplify a denominator away: c - 0/h = c)
+    dom = [Condition(cd.relation.xreplace(at), cd.term, cd.exact) for cd in conditions(*T)]
     for i, (ti, xi) in enumerate(zip(T, xhat)):
         label = f"T(x̂)[{i}] = x̂[{i}]" if n > 1 else "T(x̂) = x̂"
         parts[label] = identity(ti.xreplace(at), xi, symbols=sym_spec, assumptions=assumptions,
-                                claimed=f"{label}: {ti.xreplace(at)} = {xi}")
+                                claimed=f"{label}: {ti.xreplace(at)} = {xi}", domain=dom)
     if attracting:
         J = sp.Matrix(T).jacobian(sp.Matrix(xs)).xreplace(at)
         if n == 1:

@@ -643,7 +643,7 @@ class _Claim:
     """A parsed claim ``left op right`` with its assumptions, domain conditions and readings."""
 
     def __init__(self, lhs: Any, op: str, rhs: Any, symbols: Mapping[str, str | sp.Symbol] | None,
-                 assumptions: Iterable[Any]) -> None:
+                 assumptions: Iterable[Any], domain: Iterable[Any] = ()) -> None:
         self.names = declare(symbols)
         local = {**namespace(), **self.names}
         self.left, self.right = parse(lhs, **self.names), parse(rhs, **self.names)
@@ -653,7 +653,10 @@ class _Claim:
         for side in (lhs, rhs):
             if isinstance(side, str):
                 text_conds += conditions_of_text(side, lambda t: _read_text(t, local, relations=False, what="the claim"))
-        self.conds = merge(text_conds, conditions(self.left, self.right))
+        given = [d if isinstance(d, Condition) else Condition(unify(exact_numbers(d), self.names), "the claim")
+                 for d in domain]
+        given = [Condition(unify(d.relation, self.names), d.term, d.exact) for d in given]
+        self.conds = merge(given, text_conds, conditions(self.left, self.right))
         self.readings = decimal_readings(lhs) + decimal_readings(rhs) + \
             [r for x in assumptions for r in decimal_readings(x)]
         self.statement = {"=": sp.Eq, ">=": sp.Ge, ">": sp.Gt, "<=": sp.Le, "<": sp.Lt}[op](self.left, self.right,
@@ -669,7 +672,18 @@ class _Claim:
                                  f"symbols={{{sym.name!r}: ...}}")
         canon = set(namespace().values())
         self.labels: dict[str, str] = {}
-        for sym in sorted(self.free | {s for r in self.a.relations for s in r.free_symbols}, key=str):
+        # the symbols as written (sympy may have used a type while building the expression, then
+        # dropped the symbol: sqrt(t**2) - t is 0 for a nonnegative t), then the ones left
+        written: set[sp.Symbol] = set()
+        for side in (lhs, rhs):
+            if isinstance(side, str):
+                try:
+                    with sp.evaluate(False):
+                        written |= _read_text(side, local, relations=False, what="the claim").free_symbols
+                except (ClaimError, TypeError, ValueError):  # the evaluated reading has already succeeded
+                    pass
+        self.written = written | self.free
+        for sym in sorted(self.written | {s for r in self.a.relations for s in r.free_symbols}, key=str):
             base = f"{sym}: {type_text(sym)}"
             if sym in canon and sym.name not in self.names:
                 self.labels[base] = base + f" (canonical symbol; symbols={{{sym.name!r}: 'real'}} drops it)"
@@ -686,7 +700,11 @@ class _Claim:
         return types + self.relations_text
 
     def label(self, used: Iterable[str]) -> list[str]:
-        return [self.labels.get(u, u) for u in used]
+        """The assumptions behind a z3 decision: every type of a symbol of the claim (sympy may
+        have used one while building the expression), then the relations in z3's unsat core."""
+        types = [lbl for base, lbl in self.labels.items() if not base.endswith("complex (no assumption)")]
+        rest = [u for u in used if u not in self.labels]
+        return list(dict.fromkeys(types + rest))
 
     def numbers(self, engine: str, used: Iterable[str], domain: Iterable[str], extra: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {**extra, "engine": engine, "assumptions used": "; ".join(used) or "none"}
@@ -838,6 +856,16 @@ def _judge(c: _Claim, claimed: str, extra: dict[str, Any], tries: int, seed: int
     if c.a.vacuous:
         return _vacuous(c, claimed, "the assumptions read as false", [], extra)
     c.z3_reason = ""
+    if not c.written and not c.conds and not c.a.relations:  # two numbers (oo included): compared exactly
+        same = c.left == c.right if c.op == "=" else None
+        truth = True if same else holds_at(c.statement, {})
+        if truth is True:
+            return proved(claimed, f"{c.left} {c.op} {c.right}: exact comparison of two numbers",
+                          numbers=c.numbers("exact arithmetic", [], [], extra), notes=c.notes())
+        if truth is False:
+            return refuted(claimed, f"{c.left} {c.op} {c.right} is false (exact comparison of two numbers)",
+                           counterexample={"lhs": str(c.left), "rhs": str(c.right)},
+                           numbers=c.numbers("exact arithmetic", [], [], extra), notes=c.notes())
     v = _decided(c, claimed, extra, timeout)
     if v is not None:
         return v
@@ -916,15 +944,18 @@ ENGINE_Z3 = "z3 (nonlinear real arithmetic; exact rationals)"
 def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | None = None,
              assumptions: Iterable[Any] = (), what: str | None = None, claimed: str | None = None,
              numbers: Mapping[str, Any] | None = None, tries: int = 60, seed: int = 0,
-             timeout: float = 10.0) -> Verdict:
+             timeout: float = 10.0, domain: Iterable[Any] = ()) -> Verdict:
     """Verdict on the identity ``lhs = rhs`` under ``assumptions`` (see the module docstring).
 
     ``symbols`` declares the claim's own symbols (``{"a": "positive"}``); other names are the
     library's canonical symbols. ``lhs`` and ``rhs`` are strings or sympy expressions.
     ``timeout``: seconds for the decision procedure (z3) before the sympy rules are tried.
+    ``domain``: further domain conditions (:class:`~.domain.Condition` or relations) that must hold
+    on the whole region, beside those read from ``lhs`` and ``rhs`` (a caller that substituted a
+    point into an update passes the update's own, which the substitution may have simplified away).
     """
     assumptions = list(assumptions)
-    c = _Claim(lhs, "=", rhs, symbols, assumptions)
+    c = _Claim(lhs, "=", rhs, symbols, assumptions, domain)
     claimed = claimed or f"{what or c.left} = {c.right}" + (f" under {', '.join(c.relations_text)}"
                                                             if c.relations_text else "")
     return _judge(c, claimed, dict(numbers or {}), tries, seed, timeout)
@@ -933,13 +964,14 @@ def identity(lhs: Any, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | Non
 def inequality(lhs: Any, op: str, rhs: Any, *, symbols: Mapping[str, str | sp.Symbol] | None = None,
                assumptions: Iterable[Any] = (), what: str | None = None, claimed: str | None = None,
                numbers: Mapping[str, Any] | None = None, tries: int = 200, seed: int = 0,
-               timeout: float = 10.0) -> Verdict:
+               timeout: float = 10.0, domain: Iterable[Any] = ()) -> Verdict:
     """Verdict on ``lhs op rhs`` (``op`` in ``>=``, ``>``, ``<=``, ``<``) for every value the
-    symbols and ``assumptions`` allow (see the module docstring)."""
+    symbols and ``assumptions`` allow (see the module docstring); ``timeout`` and ``domain`` as
+    for :func:`identity`."""
     if op not in _OPS:
         raise ClaimError(f"inequality operator must be one of {sorted(_OPS)}, got {op!r}")
     assumptions = list(assumptions)
-    c = _Claim(lhs, op, rhs, symbols, assumptions)
+    c = _Claim(lhs, op, rhs, symbols, assumptions, domain)
     claimed = claimed or f"{what or c.left} {op} {c.right}" + (f" under {', '.join(c.relations_text)}"
                                                                if c.relations_text else "")
     return _judge(c, claimed, dict(numbers or {}), tries, seed, timeout)
