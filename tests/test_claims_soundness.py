@@ -131,6 +131,11 @@ CASES: list[Case] = [
          lambda: inequality("x", "<", "1", symbols=R, assumptions=["0 <= x", "x <= 1"]), RF, lambda v: _q(v, "x") == 1),
     Case("iq.open-both", "inequality", "boundary", TRUE,
          lambda: inequality("x", "<=", "1", symbols=R, assumptions=["0 < x", "x < 1"]), P),
+    Case("iq.transcendental-open-upper", "inequality", "boundary", FALSE,
+         lambda: inequality("x*exp(x)", ">", "0", symbols=R, assumptions=["x >= 0", "x < 1"]), RF,
+         lambda v: _q(v, "x") == 0),
+    Case("iq.transcendental-closed-lower", "inequality", "boundary", TRUE,
+         lambda: inequality("x*exp(x)", ">=", "0", symbols=R, assumptions=["x >= 0", "x < 1"]), P),
     Case("iq.pole-at-closed-end", "inequality", "boundary", FALSE,
          lambda: inequality("1/(x - 1)", ">", "0", symbols=R, assumptions=["x >= 1"]), RF, lambda v: _q(v, "x") == 1),
     Case("iq.pole-excluded", "inequality", "boundary", TRUE,
@@ -318,6 +323,48 @@ def test_polynomial_claims_are_decided_quickly() -> None:
         v = inequality(*args, **kw)
         assert v.status in ("proved", "refuted") and _engine(v).startswith("z3"), v.found
         assert time.perf_counter() - t0 < 10
+
+
+def test_z3_unknown_is_never_read_as_proved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planted: every z3 query answers "unknown" (a timeout). Nothing may come out proved."""
+    import z3
+
+    from theorylab.claims.decision import decide
+
+    monkeypatch.setattr(z3.Solver, "check", lambda self, *a: z3.unknown)
+    x = sp.Symbol("x", real=True)
+    assert decide(sp.Gt(x ** 2, 0)).status == "unknown"
+    assert decide(sp.Ge(x ** 2, 0)).status == "unknown"
+    assert inequality("x**2", ">", "0", symbols=R).status != "proved"
+
+
+def test_a_negative_power_of_a_nonnegative_base_has_no_sign() -> None:
+    """1/w for w >= 0 is undefined at 0: the sign rules must not call it nonnegative."""
+    from theorylab.claims.symbolic import _nonneg, _pos
+
+    w = sp.Symbol("w", nonnegative=True)
+    p = sp.Symbol("p", positive=True)
+    assert not _nonneg(1 / w) and not _nonneg(w ** sp.Rational(-1, 2)) and not _pos(1 / w)
+    assert _nonneg(1 / p) and _nonneg(w ** 2) and _nonneg(sp.sqrt(w))
+
+
+def test_decision_api_for_certificates() -> None:
+    """The entries another checker calls: decide, prove_nonnegative, prove_psd."""
+    from theorylab.claims.decision import decide, prove_nonnegative, prove_psd
+
+    x = sp.Symbol("x", real=True)
+    g, L = sp.symbols("gamma L", positive=True)
+    assert prove_nonnegative(1 - g * L, [sp.Le(g, 1 / L)]).status == "proved"
+    d = prove_nonnegative(1 - 2 * g * L, [sp.Le(g, 1 / L)])
+    assert d.status == "refuted" and 1 - 2 * d.model[g] * d.model[L] < 0 and d.model[g] <= 1 / d.model[L]
+    assert prove_psd(sp.Matrix([[1, x], [x, 1]]), [sp.Le(x, 1), sp.Ge(x, -1)]).status == "proved"
+    bad = prove_psd(sp.Matrix([[1, x], [x, 1]]), [sp.Le(x, 2), sp.Ge(x, -2)])
+    assert bad.status == "refuted" and abs(bad.model[x]) > 1
+    alg = decide(sp.Gt((x ** 2 - 2) ** 2, 0))  # violated only at ±sqrt(2): reported exactly
+    assert alg.status == "refuted" and sp.simplify(alg.model[x] ** 2 - 2) == 0
+    assert decide(sp.Ge(x, 5), [sp.Gt(x, 1), sp.Lt(x, 0)]).status == "vacuous"
+    und = decide(sp.Ge(1 / x, 0), [sp.Ge(x, 0)])
+    assert und.status == "undefined" and und.model[x] == 0
 
 
 def tally() -> dict[str, Any]:

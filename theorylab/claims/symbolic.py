@@ -357,10 +357,11 @@ def differing_point(a: sp.Expr, b: sp.Expr, *, tries: int = 40, seed: int = 0,
     syms = (sp.sympify(a).free_symbols | sp.sympify(b).free_symbols) - set(fixed or {})
     for _ in range(tries):
         pt = {**sample_point(syms, rng), **(fixed or {})}
-        va, vb = sp.N(sp.sympify(a).subs(pt), 30), sp.N(sp.sympify(b).subs(pt), 30)
+        va, vb = sp.N(sp.sympify(a).subs(pt), 30), sp.N(sp.sympify(b).subs(pt), 30)  # safe: sympy objects
         if not (va.is_finite and vb.is_finite):
             continue
-        if abs(va - vb) > 1e-12 * (1 + abs(va) + abs(vb)):
+        if abs(va - vb) > 1e-12 * (1 + abs(va) + abs(vb)) and \
+                holds_at(sp.Eq(sp.sympify(a), sp.sympify(b), evaluate=False), pt) is False:  # safe: re-checked exactly
             return {**{str(k): str(v) for k, v in pt.items()}, "found": str(sp.N(va, 12)), "claimed": str(sp.N(vb, 12))}
     return None
 
@@ -475,7 +476,7 @@ def nonnegative(expr: sp.Expr, *, claimed_text: str, what: str, numbers: Mapping
     for _ in range(200):
         pt = sample_point(e.free_symbols, rng)
         v = sp.N(e.subs(pt), 30)
-        if v.is_finite and v < 0:
+        if v.is_finite and v < 0 and exact_sign(e.xreplace(pt)) == -1:  # re-checked exactly
             return refuted(claimed_text, f"{what} = {e} is negative at a point",
                            counterexample={**{str(k): str(x) for k, x in pt.items()}, "value": str(sp.N(v, 12))},
                            numbers=nums, notes=notes)
