@@ -1,21 +1,54 @@
-"""Symbolic claims: identities and inequalities under named assumptions, decided by sympy.
+r"""Symbolic claims: identities and inequalities under named assumptions, decided exactly.
 
-- :func:`identity` (``lhs = rhs``) is ``proved`` only when sympy simplifies ``lhs − rhs`` to 0;
-  ``refuted`` at an exact point that satisfies every assumption and where the two sides differ;
-  ``inconclusive`` otherwise (the verdict says sympy could not simplify the difference).
-- :func:`inequality` (``lhs ≥ rhs``, ``>``, ``≤``, ``<``) is ``proved`` only when sympy's
-  assumption system establishes the sign of every term it relies on (an undetermined sign is
-  never accepted); ``refuted`` at an exact point that satisfies every assumption and violates
-  the claim; otherwise ``inconclusive``, naming the sub-expressions whose sign sympy could not
-  establish.
+Each claim ``lhs op rhs`` is read, then decided in this order:
+
+1. **Reading.** Strings are read by the safe reader
+   (:func:`theorylab.symbolic.parse.parse_expression`; nothing is evaluated as Python), with
+   decimals read as the exact decimals they are (``0.1`` → ``1/10``, ``1e-17`` → ``1/10**17``);
+   a sympy object's ``Float``\ s and Python floats are turned into the decimal they print as. The
+   verdict states the reading (``numbers["exact reading"]``).
+2. **Domain conditions** (:mod:`.domain`): every denominator ≠ 0, every logarithm's argument
+   > 0, every root's argument ≥ 0, read from the text before sympy simplifies ``z/z`` to 1. Each
+   is a proof obligation on the whole region the assumptions allow; a point of the region where
+   one fails refutes the claim ("undefined at z = 0").
+3. **The decision procedure** (:mod:`.decision`, z3's nonlinear real arithmetic): when the claim
+   and the assumptions are algebraic (rational functions, roots, ``Abs``, ``Max``, ``Min``), the
+   claim is ``proved`` when its negation is unsatisfiable under the assumptions, the symbols'
+   types and the domain conditions, and ``refuted`` at a model turned into exact numbers and
+   checked again exactly. Contradictory assumptions give ``inconclusive`` ("vacuous"), never
+   ``proved``. z3's "unknown" (a timeout) is never a proof: the claim goes on to step 4.
+4. **sympy's sign rules** for the rest (``exp``, ``log``, trigonometric and special functions):
+   an identity is ``proved`` only when sympy simplifies ``lhs − rhs`` to 0, an inequality only
+   when sympy's assumptions establish the sign of every term it relies on (an undetermined sign
+   is never accepted; a negative power of a base that may be 0 has no sign), in every case of
+   the assumptions' substitutions below, and only after every domain condition is discharged.
+5. **Refuting points** are searched through the substitutions and accepted only when an exact
+   check (:func:`.decision.holds_at`) shows that they satisfy every assumption, every symbol's
+   type and every domain condition, and violate the claim; otherwise ``inconclusive``, naming what
+   could not be established.
+
+The verdict's ``numbers`` say which engine decided (``"engine"``), every assumption the proof
+relied on (``"assumptions used"``: the stated relations, and the type of every symbol of the
+claim, canonical ones marked so), the domain conditions discharged and the exact reading.
+
+**Canonical symbols.** A name the claim's text writes that is one of the library's canonical
+symbols (``n``, ``t``, ``eta``, ``d`` ...) is that symbol, with its declared type (``n`` a
+positive integer, ``t`` nonnegative): writing the name is what "the statement names it" means.
+Those types are used, and every one the claim's symbols carry is listed in the verdict as
+``"n: positive integer (canonical symbol; ...)"``. To drop one, declare the name in ``symbols=``
+(``symbols={"n": "real"}``). Any other undeclared name is a plain (complex) symbol: only a
+polynomial identity can be proved in it, and an inequality needs it declared real (or bounded by
+an assumption, which makes it real).
 
 Named assumptions are relations ``symbol op expression`` (``"L >= mu"``, ``"gamma <= 1/L"``,
-``"0 < delta"``). They are built into the expression by substitution with fresh slack
-symbols (``L = mu + s``, ``s ≥ 0``; a symbol bounded on both sides ``a ≤ x ≤ b`` becomes
-``x = (a + b·u)/(1 + u)``, ``u ≥ 0``, plus the end point ``x = b``), so that sympy's sign
-rules see them. An assumption of another form is used only to filter refuting points (never
-to prove), and the verdict says so in one line, with the relation solved for one of its symbols
-when it is linear in it (``eta*h < 2`` → ``eta < 2/h`` for a positive ``h``) as the form to write.
+``"0 < delta"``; a chain ``"0 <= x < 1"`` is split). For sympy's rules they are built into the
+expression by substitution with fresh slack symbols (``L = mu + s``, ``s ≥ 0``; ``a ≤ x < b``
+becomes ``x = (a + b·u)/(1 + u)``, ``u ≥ 0``, which starts at the closed end ``a``; a closed upper
+end ``x = b`` is a separate case; a strict lower end makes ``u > 0``). z3 uses every assumption
+as written. An assumption of another form is used by z3, and by sympy's rules only to filter
+refuting points (never to prove), which the verdict says in one line, with the relation solved
+for one of its symbols when it is linear in it (``eta*h < 2`` → ``eta < 2/h`` for a positive
+``h``) as the form to write.
 
 ``equal`` and ``nonnegative`` are the older one-step forms used by the source papers' checks.
 """
@@ -646,6 +679,7 @@ class _Claim:
     def __init__(self, lhs: Any, op: str, rhs: Any, symbols: Mapping[str, str | sp.Symbol] | None,
                  assumptions: Iterable[Any], domain: Iterable[Any] = ()) -> None:
         self.names = declare(symbols)
+        self.z3_reason = ""  # why the decision procedure left the claim undecided, when it did
         local = {**namespace(), **self.names}
         self.left, self.right = parse(lhs, **self.names), parse(rhs, **self.names)
         self.op = op
