@@ -21,7 +21,7 @@ import sympy as sp
 from ..errors import ClaimError
 from .domain import Condition, conditions
 from .status import Status
-from .symbolic import declare, identity, inequality, parse, plain_note, unify
+from .symbolic import decimal_readings, declare, identity, inequality, parse, plain_note, unify
 from .verdict import Verdict, combine, inconclusive, proved, refuted
 
 __all__ = ["fixed_point", "limit"]
@@ -139,13 +139,19 @@ def limit(expr: Any, variable: str, to: Any, claimed: Any, *, symbols: Mapping[s
         return inconclusive(text, f"sympy returned {lim}", needs="a closed form of the limit")
     sym_spec: dict[str, str | sp.Symbol] = {str(s): s for s in lim.free_symbols | claim_expr.free_symbols}
     v = identity(lim, claim_expr, symbols=sym_spec, assumptions=assumptions, claimed=text)
+    readings = [r for x in (expr, to, claimed) for r in decimal_readings(x)]
+    if readings:  # the decimals were read (exactly) here, before the identity saw them
+        v = dataclasses.replace(v, numbers={**v.numbers, "exact reading": "; ".join(readings)},
+                                notes="; ".join(x for x in (v.notes, "decimals read exactly: " + ", ".join(readings)) if x))
     note = plain_note(e, target, claim_expr)
     if note and note not in v.notes:
         v = dataclasses.replace(v, notes="; ".join(x for x in (note, v.notes) if x))
     if v.status is Status.PROVED:
-        return proved(text, f"sympy: the limit is {lim}; {v.found}", numbers={"limit": str(lim)}, notes=v.notes)
+        return proved(text, f"sympy: the limit is {lim}; {v.found}", numbers={"limit": str(lim), **v.numbers},
+                      notes=v.notes)
     if v.status is Status.REFUTED:
         return refuted(text, f"sympy: the limit is {lim}, not {claim_expr}",
                        counterexample={"limit": str(lim), **(v.counterexample if isinstance(v.counterexample, dict)
-                                                              else {})}, numbers={"limit": str(lim)}, notes=v.notes)
+                                                              else {})}, numbers={"limit": str(lim), **v.numbers},
+                       notes=v.notes)
     return v

@@ -763,10 +763,10 @@ class _Claim:
         return "; ".join(p for p in parts if p)
 
     def values_text(self, pt: Mapping[sp.Symbol, sp.Expr]) -> tuple[str, str]:
-        vl, vr = (sp.nsimplify(x) if x.is_Rational else x for x in
-                  (self.left.xreplace(dict(pt)), self.right.xreplace(dict(pt))))
-        show = (lambda v: str(v) if (v.is_Rational and len(str(v)) < 40) else f"{sp.N(v, 15)}")
-        return show(vl), show(vr)
+        def show(v: sp.Expr) -> str:
+            return str(v) if (v.is_Rational and len(str(v)) < 40) else f"{sp.N(v, 15)}"
+
+        return show(self.left.xreplace(dict(pt))), show(self.right.xreplace(dict(pt)))
 
     def violated_at(self, pt: Mapping[sp.Symbol, sp.Expr]) -> bool:
         """Exactly: every type, assumption and domain condition holds at ``pt`` and the claim fails."""
