@@ -367,6 +367,19 @@ def test_decision_api_for_certificates() -> None:
     assert und.status == "undefined" and und.model[x] == 0
 
 
+def test_two_symbols_with_one_name_are_an_error_not_a_guess() -> None:
+    """A callable's positive gamma and an undeclared (plain) gamma in the claimed point are two
+    symbols that print alike: a counterexample naming 'gamma' would be ambiguous."""
+    from theorylab.errors import ClaimError
+
+    def update(x: Any) -> Any:
+        return x - sp.Symbol("gamma", positive=True) * (x - sp.Symbol("c", real=True))
+
+    with pytest.raises(ClaimError, match="two different symbols are named '(gamma|c)'"):
+        fixed_point(update, "c + gamma - gamma**2/gamma", "x")
+    assert fixed_point(update, "c", "x", symbols={"gamma": "positive", "c": "real"}).status == "proved"
+
+
 def tally() -> dict[str, Any]:
     """Sound/unsound counts of this tree's verdicts, by kind and by group (errors count as unsound)."""
     rows = []

@@ -74,7 +74,12 @@ def fixed_point(update: Callable[..., Any] | Any, claimed: Any, state: str | Seq
     xhat = [unify(v, names) for v in _vector(claimed, names, n, "the claimed fixed point")]
     at = dict(zip(xs, xhat))
     parts: dict[str, Verdict] = {}
-    sym_spec: dict[str, str | sp.Symbol] = {str(s): s for e in T + xhat for s in e.free_symbols}
+    sym_spec: dict[str, str | sp.Symbol] = {}
+    for s in sorted({s for e in T + xhat for s in e.free_symbols}, key=sp.default_sort_key):
+        other = sym_spec.setdefault(s.name, s)
+        if other != s:  # e.g. the callable's positive gamma and a plain gamma in the claimed point
+            raise ClaimError(f"two different symbols are named {s.name!r} in the update and the claimed point "
+                             f"(with different assumptions); declare it once with symbols={{{s.name!r}: ...}}")
     sym_spec.update(names)
     # the update's own domain conditions at x̂ (T(x̂) may simplify a denominator away: c - 0/h = c)
     dom = [Condition(cd.relation.xreplace(at), cd.term, cd.exact) for cd in conditions(*T)]
