@@ -21,6 +21,8 @@ Modules, one concept each:
 - :mod:`.band`: a confidence interval against a tolerance band (one-sided or equivalence);
 - :mod:`.checks`: the :func:`check` decorator, the registry, :func:`discover` and :func:`load_file`;
 - :mod:`.runner` and :mod:`.report`: run checks (``jobs``) and render the table (text, Markdown, JSON);
+- :mod:`.decision` (z3's exact decision procedure for algebraic claims: ``decide``,
+  ``prove_nonnegative``, ``prove_psd``) and :mod:`.domain` (where an expression is defined);
 - claim helpers: :mod:`.symbolic` (identities and inequalities under named assumptions),
   :mod:`.simulation` (a bound against a simulated method), :mod:`.fixed_points` (closed-form
   fixed points and limits), :mod:`.rates` (the slope of a log-log fit), :mod:`.montecarlo`.
