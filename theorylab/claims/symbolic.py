@@ -387,7 +387,7 @@ def differing_point(a: sp.Expr, b: sp.Expr, *, tries: int = 40, seed: int = 0,
                     fixed: Mapping[sp.Symbol, Any] | None = None) -> dict[str, str] | None:
     """A point (exact rationals) where ``a != b`` numerically, or None."""
     rng = random.Random(seed)
-    syms = (sp.sympify(a).free_symbols | sp.sympify(b).free_symbols) - set(fixed or {})
+    syms = (sp.sympify(a).free_symbols | sp.sympify(b).free_symbols) - set(fixed or {})  # safe: sympy objects
     for _ in range(tries):
         pt = {**sample_point(syms, rng), **(fixed or {})}
         va, vb = sp.N(sp.sympify(a).subs(pt), 30), sp.N(sp.sympify(b).subs(pt), 30)  # safe: sympy objects
@@ -403,7 +403,7 @@ def equal(found: sp.Expr, claimed: sp.Expr, *, what: str, claimed_text: str | No
           numbers: Mapping[str, Any] | None = None, notes: str = "") -> Verdict:
     """Verdict on ``found == claimed`` (symbolic identity)."""
     claimed_text = claimed_text or f"{what} = {claimed}"
-    diff = sp.simplify(sp.sympify(found) - sp.sympify(claimed))
+    diff = sp.simplify(sp.sympify(found) - sp.sympify(claimed))  # safe: sympy objects from a check, never text
     dtext = str(diff)
     nums = {"difference": dtext if len(dtext) < 40 else dtext[:39] + "…", **(numbers or {})}
     if diff == 0:
