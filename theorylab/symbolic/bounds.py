@@ -62,7 +62,7 @@ def _param(name: str, rel: sp.Basic, statement: str) -> Assumption:
 
 def _rel(cls: type, lhs: sp.Expr, rhs: sp.Expr) -> sp.Basic:
     """A relation between assumption-free copies of the symbols (stays unevaluated)."""
-    return cls(plain(lhs), plain(sp.sympify(rhs)), evaluate=False)
+    return cls(plain(lhs), plain(sp.sympify(rhs)), evaluate=False)  # safe: assumption tables of this package
 
 
 PL = Assumption("mu-PL", "f is mu-PL: ||grad f(x)||^2 >= 2 mu (f(x) - f*)", kind="hypothesis",

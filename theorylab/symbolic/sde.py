@@ -36,6 +36,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, TheorylabError
 from .assumptions import Assumption, parse_value, validate_params
+from .parse import as_expr
 from .symbols import B, N, agent_symbols, d, eta, gi, gj, k, nu, omega, sigma
 from .xi import Xi, numeric_functions
 
@@ -383,7 +384,7 @@ class SDE:
             raise InvalidParameterError(f"{self.name}: missing parameter(s) {', '.join(missing)}")
         validate_params(values)
         dim = int(values[d]) if d in values else None
-        exprs = [sp.sympify(e).subs(values) for e in (self.drift, self.cov_diag, self.cov_outer)]
+        exprs = [sp.sympify(e).subs(values) for e in (self.drift, self.cov_diag, self.cov_outer)]  # safe: the SDE's own fields
         undefined = sorted({str(f.func) for e in exprs for f in e.atoms(sp.core.function.AppliedUndef)}
                            - set(numeric_functions(xp.__name__)) - set(functions or {}))
         if undefined:
@@ -489,7 +490,7 @@ def dsignsgd_sde(nu_: Any = nu, agents: int | None = None) -> SDE:
     ``Sigma~ = I - (4/N) sum_i diag(Xi_nu(sqrt(B) g/sigma_i))^2``. ``nu_ = oo``: Gaussian noise
     (``2 Xi_oo(x) = erf(x/sqrt 2)``).
     """
-    nu_ = sp.sympify(nu_)
+    nu_ = as_expr(nu_, what="nu")
     sigmas, n = _agents(agents, "sigma", sigma)
     xis = [Xi(nu_, sp.sqrt(B) * gj / sg) for sg in sigmas]
     nterms = len(sigmas)
