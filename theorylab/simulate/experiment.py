@@ -222,7 +222,7 @@ def simulate(method: Any, problem: Problem, noise: Noise, *, eta: float, steps: 
             sim.sde_curve = mean_curve(srun.trajectory, confidence)
             sim.sde_level = stationary_level(srun.trajectory, confidence, burn_in)
     if bset is not None:
-        sim.verdict = verdict(level, bset.level, name=bset.bound.title)
+        sim.verdict = verdict(level, bset.level, name=bset.bound.title, run=run.trajectory)
         sim.trajectory_verdict = trajectory_verdict(run.trajectory, bset.curve(run.trajectory.times),
                                                     confidence, name=bset.bound.title)
     if not math.isfinite(level.value) and not sim.deterministic:

@@ -39,6 +39,11 @@ def compressor_omegas(comps: list[Any] | None, d: int) -> list[float]:
         return []
     out = []
     for c in comps:
+        if not hasattr(c, "unbiased"):
+            raise InvalidParameterError(
+                f"compressor {getattr(c, 'spec', c)!r}: unbiasedness not declared (no `unbiased` attribute): Theorems 1 "
+                "and 3 need unbiased compressors in U(omega); measure it with `theorylab compressors check` and "
+                "declare unbiased = True (and omega) if it passes")
         if not getattr(c, "unbiased", False):
             raise InvalidParameterError(
                 f"compressor {getattr(c, 'spec', c)!r} is biased: Theorems 1 and 3 need unbiased compressors in U(omega)")
@@ -155,6 +160,10 @@ def bound_for(method: str, problem: Problem, noise: Noise, eta: float, comps: li
     from ..symbolic import get_bound
 
     n, d = problem.n_agents, problem.d
+    if getattr(problem, "heterogeneous", False) and method in ("dsgd", "dcsgd", "dsignsgd"):
+        raise AssumptionError("homogeneous agents", f"{getattr(problem, 'spec', 'the problem')} has heterogeneous agents "
+                              "(f_i != f), while Theorems 3 and 4 assume every agent samples the gradient of the same f "
+                              "(the SDE's state is g = grad f)")
     gap0 = float(problem.gap(np.asarray(problem.x0, dtype=float)))
     values: dict[str, float] = {"eta": float(eta), "L": float(problem.L), "mu": float(problem.mu), "d": float(d),
                                 "N": float(n), "B": float(noise.batch), "gap0": gap0}

@@ -231,7 +231,7 @@ def exact_simulate(method: str, problem: Any, noise: Noise, *, eta: float, steps
     from ..models import bound_for
     from ..optimizers import OptimizerRun, resolve_compressors
     from ..sde import SDERun
-    from ..verdict import HOLDS, VIOLATED, TrajectoryVerdict, _status, verdict
+    from ..verdict import HOLDS, VIOLATED, TrajectoryVerdict, _status, decide, run_state, verdict
 
     t0 = time.perf_counter()
     run = exact_run(method, problem, noise, eta=eta, steps=steps, compressor=compressor, masks=masks,
@@ -270,17 +270,18 @@ def exact_simulate(method: str, problem: Any, noise: Noise, *, eta: float, steps
         sim.warnings.append(_exact_comparison(run, sim.bound))
     if sim.bound is not None:
         b = sim.bound
-        sim.verdict = verdict(level, b.level, name=b.bound.title)
+        sim.verdict = verdict(level, b.level, name=b.bound.title, run=orun.trajectory)
         bvals = b.curve(run.times)
         statuses = tuple(_status(float(v), float(v), float(bb), 1e-9) for v, bb in zip(run.values, bvals))
         viol = [i for i, s in enumerate(statuses) if s == VIOLATED]
         status = VIOLATED if viol else (HOLDS if all(s == HOLDS for s in statuses) else statuses[0])
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = float(np.nanmax(run.values / bvals))
+        status, note = decide(status, run_state(orun.trajectory))  # the one rule for infinite or unmoved runs
         sim.trajectory_verdict = TrajectoryVerdict(status, run.times.copy(), run.values, run.values, run.values,
                                                    bvals, statuses, 1.0,
                                                    float(run.times[viol[0]]) if viol else None, ratio,
-                                                   name=b.bound.title)
+                                                   name=b.bound.title, note=note)
     return sim
 
 
