@@ -229,6 +229,17 @@ def simulation(args: argparse.Namespace) -> Any:
     """The experiment of a parsed ``simulate`` namespace (what ``run`` prints): a Monte Carlo
     :class:`~theorylab.simulate.Simulation`, or with ``--engine exact`` its exact peer."""
     inp = inputs(args)
+    from ..simulate.models import contraction_warnings
+
+    before = contraction_warnings(args.method, inp["compressor"], inp["problem"].d)
+    for w in before:  # said before the run, and kept with its result
+        print(f"theorylab: warning: {w}", file=sys.stderr)
+    sim = _simulation(args, inp)
+    sim.warnings.extend(before)
+    return sim
+
+
+def _simulation(args: argparse.Namespace, inp: dict) -> Any:
     if args.engine == "exact":
         from ..simulate.exact import exact_simulate
 

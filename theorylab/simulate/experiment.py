@@ -180,6 +180,10 @@ def simulate(method: Any, problem: Problem, noise: Noise, *, eta: float, steps: 
     ``method`` may be any registered algorithm (:mod:`theorylab.simulate.algorithms`, with its
     ``options``) or ``FILE.py:NAME``; only dsgd, dcsgd and dsignsgd have an SDE and a bound.
     """
+    from .budget import simulate_budget
+
+    simulate_budget(str(getattr(method, "name", method)), d=problem.d, agents=problem.n_agents, replicas=replicas,
+                    steps=steps, sde=sde)  # before any allocation: one line when it is out of reach
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]  # entropy is an int here
     check_seed(seed)

@@ -489,6 +489,9 @@ def _check(
         raise InvalidParameterError(f"need n_draws >= 16 and n_pilot >= 4, got {n_draws}, {n_pilot}")
     if search not in (True, False, "evolution", "hypothesis"):
         raise InvalidParameterError(f"search must be True/'evolution', 'hypothesis' or False, got {search!r}")
+    from ..simulate.budget import kit_budget
+
+    kit_budget(d, max(n_draws or 2000, n_focus or 16000))  # before any allocation
     unb, omega, delta = _resolve_claims(C, d, omega, delta, unbiased, claims)
     check_seed(seed)
     info = resolve_dtype(dtype)
