@@ -403,6 +403,28 @@ def nonnegative(expr: sp.Expr, *, claimed_text: str, what: str, numbers: Mapping
 _OPS = {">=": sp.GreaterThan, ">": sp.StrictGreaterThan, "<=": sp.LessThan, "<": sp.StrictLessThan}
 
 
+def _refuse_contradictions(relations: list[sp.Rel]) -> None:
+    """:class:`ClaimError` when the assumptions on one symbol (with its declared domain) have no
+    common solution: a claim proved under them would be proved vacuously."""
+    by_symbol: dict[sp.Symbol, list[sp.Rel]] = {}
+    for rel in relations:
+        if len(rel.free_symbols) == 1:
+            by_symbol.setdefault(next(iter(rel.free_symbols)), []).append(rel)
+    for s, rels in by_symbol.items():
+        plain_s = sp.Symbol(str(s), real=True)
+        own = [plain_s > 0] if s.is_positive else [plain_s >= 0] if s.is_nonnegative else []
+        system = [r.xreplace({s: plain_s}) for r in rels] + own
+        try:
+            sol = sp.reduce_inequalities(system, plain_s)
+        except (NotImplementedError, TypeError, ValueError, sp.PolynomialError):
+            continue  # beyond sympy's univariate solver: not decided here
+        if sol is sp.false:
+            shown = " and ".join(sp.sstr(r) for r in rels) + (f" (with {s} {'> 0' if s.is_positive else '>= 0'})"
+                                                              if own else "")
+            raise ClaimError(f"the assumptions contradict each other: {shown} has no solution; a claim under "
+                             "them would be proved vacuously")
+
+
 class _Assumptions:
     """Named relations, encoded by substitution where they have the form ``symbol op expr``."""
 
@@ -415,6 +437,7 @@ class _Assumptions:
             if not isinstance(rel, sp.Rel) or isinstance(rel, (sp.Eq, sp.Ne)):
                 raise ClaimError(f"assumption {r!r} is not an inequality (expected e.g. 'L >= mu' or '0 < gamma')")
             self.relations.append(rel)
+        _refuse_contradictions(self.relations)
         lower: dict[sp.Symbol, tuple[sp.Expr, bool]] = {}
         upper: dict[sp.Symbol, tuple[sp.Expr, bool]] = {}
         self.unencoded: list[sp.Rel] = []

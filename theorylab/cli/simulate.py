@@ -58,7 +58,12 @@ def _sigmas(text: str) -> list[float]:
 
 
 def _burn_in(text: str) -> int | float:
-    v = float(text)
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not (math.isfinite(v) and v >= 0):
+        raise argparse.ArgumentTypeError(f"--burn-in must be a number of steps >= 0 or a fraction in [0, 1), got {text!r}")
     return v if v < 1 else int(v)
 
 

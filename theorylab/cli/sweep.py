@@ -41,6 +41,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _need_extra()
     from ..sweep import load_spec, run_sweep
 
+    if args.retry_failed and not args.resume:
+        raise InvalidParameterError("--retry-failed applies with --resume (it reruns the failed cells of an existing "
+                                    "store); add --resume, or drop --retry-failed")
     spec = load_spec(args.spec)  # every cell parsed and validated before anything starts
     try:
         summary = run_sweep(spec, args.store, scheduler=args.scheduler, workers=args.workers, resume=args.resume,

@@ -99,7 +99,7 @@ def _cmd_sde(args: argparse.Namespace) -> int:
     _check_standalone(args)
     agents = None if args.agents is None else positive_int("--agents", args.agents)
     if agents is not None:
-        from ..simulate.budget import symbolic_agents_budget
+        from ..budget import symbolic_agents_budget
 
         symbolic_agents_budget(agents)
     sde = get_sde(args.name, agents=agents)

@@ -180,8 +180,23 @@ def simulate(method: Any, problem: Problem, noise: Noise, *, eta: float, steps: 
     ``method`` may be any registered algorithm (:mod:`theorylab.simulate.algorithms`, with its
     ``options``) or ``FILE.py:NAME``; only dsgd, dcsgd and dsignsgd have an SDE and a bound.
     """
-    from .budget import simulate_budget
+    from .._validate import real_number
+    from ..budget import simulate_budget
 
+    if not isinstance(problem, Problem):
+        raise InvalidParameterError(f"problem must be a theorylab.simulate problem (e.g. problem_from_spec("
+                                    f"'quadratic:mu=1', d, N)), got {type(problem).__name__}")
+    if not isinstance(noise, Noise):
+        raise InvalidParameterError(f"noise must be a theorylab.simulate Noise (e.g. noise_from_spec('gaussian', "
+                                    f"sigma)), got {type(noise).__name__}")
+    if not (isinstance(method, str) or hasattr(method, "step")):
+        raise InvalidParameterError(f"method must be a method name (e.g. 'dsgd') or an algorithm object, "
+                                    f"got {type(method).__name__} {method!r:.40}")
+    real_number("confidence", confidence, low=0, high=1, open_low=True, open_high=True)
+    if ell is not None and (not isinstance(ell, str) or ell.upper() not in ("A", "B")):
+        raise InvalidParameterError(f"ell must be 'A' or 'B' (Theorem 4's ell_nu candidates), got {ell!r}")
+    if ell is not None and ell.upper() == "B" and not (bound and method == "dsignsgd"):
+        raise InvalidParameterError("ell='B' applies to dsignsgd with bound=True (Theorem 4's ell_nu)")
     simulate_budget(str(getattr(method, "name", method)), d=problem.d, agents=problem.n_agents, replicas=replicas,
                     steps=steps, sde=sde)  # before any allocation: one line when it is out of reach
     if seed is None:

@@ -188,8 +188,12 @@ def _table(doc: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
 def load_spec(path: str | Path) -> Spec:
     """Read and validate a sweep spec (TOML); :class:`SpecError` on the first problem."""
     p = Path(path)
+    if p.exists() and not p.is_file():  # a directory, a FIFO or a device: reading it could block for ever
+        raise SpecError(f"sweep spec {str(p)!r} is not a regular file; expected a TOML file")
     try:
         text = p.read_text()
+    except UnicodeDecodeError:
+        raise SpecError(f"sweep spec {str(p)!r} is not UTF-8 text; expected a TOML file") from None
     except OSError as exc:
         raise SpecError(f"cannot read sweep spec {str(p)!r}: {exc.strerror or exc}") from None
     return parse_spec(text, source=str(p))
@@ -197,6 +201,8 @@ def load_spec(path: str | Path) -> Spec:
 
 def parse_spec(text: str, source: str = "<spec>") -> Spec:
     """Parse the TOML ``text`` of a sweep into a :class:`Spec` with every cell validated."""
+    if not isinstance(text, str):
+        raise SpecError(f"{source}: a sweep spec is TOML text (str), got {type(text).__name__}")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -162,6 +162,10 @@ class Store:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        if not self.path.exists():
+            raise InvalidParameterError(f"no sweep store at {str(self.path)!r} (the directory does not exist); "
+                                        "create one with `theorylab sweep run SPEC.toml --store DIR`")
+
         tables = []
         self.unreadable = []
         for f in self.files():

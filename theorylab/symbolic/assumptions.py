@@ -87,6 +87,8 @@ def check_assumptions(assumptions: tuple[Assumption, ...], values: Mapping[sp.Sy
 
 def parse_value(text: str | float | int) -> sp.Expr:
     """A number for substitution: ``"inf"``/``"oo"`` -> ``oo``; ``"0.01"`` -> Float; ``"1/3"`` -> Rational."""
+    if isinstance(text, bool) or text is None:
+        raise InvalidParameterError(f"a parameter value must be a number, got {text!r}")
     if isinstance(text, (int, float)):
         if isinstance(text, float) and math.isnan(text):
             raise InvalidParameterError("a parameter value is NaN; expected a number")

@@ -412,8 +412,11 @@ class SDE:
 def _agents(n_agents: int | None, base: str, default: sp.Symbol) -> tuple[tuple[sp.Expr, ...], sp.Expr]:
     if n_agents is None:
         return (default,), N
-    if int(n_agents) < 1:
-        raise InvalidParameterError(f"agents must be a positive integer, got {n_agents}")
+    from ..budget import symbolic_agents_budget
+    from ..errors import positive_int
+
+    n_agents = positive_int("agents", n_agents)
+    symbolic_agents_budget(n_agents)  # sympy's cost grows about quadratically in the agents
     return agent_symbols(base, n_agents), sp.Integer(n_agents)
 
 

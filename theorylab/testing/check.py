@@ -481,15 +481,28 @@ def _check(
     n_draws: int | None, n_pilot: int, n_focus: int | None, focus: int, inputs: Any, search: Any, search_generations: int,
     backend: str, dtype: Any, layout: str, framework: str, coupling: bool, progress: Any,
 ) -> CompressorReport:
+    from .._validate import optional_bool, real_number
+
     t0 = time.perf_counter()
     d = positive_int("d", d)
+    if omega is not None:
+        omega = real_number("omega", omega, low=0)
+    if delta is not None:
+        delta = real_number("delta", delta, low=0, high=1, open_low=True)
+    unbiased = optional_bool("unbiased", unbiased)
+    false_alarm = real_number("false_alarm", false_alarm)
+    for name, v in (("n_draws", n_draws), ("n_focus", n_focus), ("n_pilot", n_pilot), ("focus", focus)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise InvalidParameterError(f"{name} must be an integer, got {type(v).__name__} {v!r:.40}")
+    if claims is not None and (isinstance(claims, str) or not all(isinstance(c, str) for c in claims)):
+        raise InvalidParameterError(f"claims must be a list of claim names among {CLAIMS}, got {claims!r:.60}")
     if not (0 < false_alarm < 1):
         raise InvalidParameterError(f"false_alarm must be in (0, 1), got {false_alarm}")
     if (n_draws is not None and n_draws < 16) or n_pilot < 4:
         raise InvalidParameterError(f"need n_draws >= 16 and n_pilot >= 4, got {n_draws}, {n_pilot}")
     if search not in (True, False, "evolution", "hypothesis"):
         raise InvalidParameterError(f"search must be True/'evolution', 'hypothesis' or False, got {search!r}")
-    from ..simulate.budget import kit_budget
+    from ..budget import kit_budget
 
     kit_budget(d, max(n_draws or 2000, n_focus or 16000))  # before any allocation
     unb, omega, delta = _resolve_claims(C, d, omega, delta, unbiased, claims)

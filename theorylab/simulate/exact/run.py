@@ -233,7 +233,7 @@ def exact_simulate(method: str, problem: Any, noise: Noise, *, eta: float, steps
     from ..sde import SDERun
     from ..verdict import HOLDS, VIOLATED, TrajectoryVerdict, _status, decide, run_state, verdict
 
-    from ..budget import exact_budget
+    from ...budget import exact_budget
 
     exact_budget(str(method), d=problem.d, agents=problem.n_agents, steps=steps, rational=rational)
     t0 = time.perf_counter()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import os
 
-from ..errors import InvalidParameterError
+from .errors import InvalidParameterError
 
 __all__ = ["BudgetError", "check_budget", "memory_limit", "seconds_limit", "simulate_budget", "exact_budget",
            "kit_budget", "symbolic_agents_budget", "MC_RATE", "RATIONAL_COST"]
