@@ -77,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "--problem quadratic:mu=1,L=1 --dim 20 --agents 4 --compressor randk:k=5 --eta 0.01 --steps 3000 "
         "--replicas 500 --bound. The field's algorithms: theorylab simulate scaffold --local-steps 5 --participation 2 "
         "--problem quadratic:mu=0.5,L=2,hetero=1; theorylab simulate gossip-sgd --topology torus --gossip atc; "
-        "theorylab simulate diana --compressor randk:k=2 --alpha 0.2; your own: theorylab simulate my.py:MyAlg "
+        "theorylab simulate diana --compressor randk:k=2 --alpha 0.05; your own: theorylab simulate my.py:MyAlg "
         "--problem my.py:my_problem. With --sigma 0 and no randomness the run is deterministic and reports exact "
         "values.",
     )
@@ -140,8 +140,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: when stderr is a terminal)")
     p.add_argument("--engine", type=_engine, default="montecarlo", metavar="{montecarlo,exact}",
-                   help="montecarlo (or mc): Monte Carlo (default); exact: exact first and second moments (dsgd/dcsgd on "
-                   "quadratics, compressors C(x) = D x such as Rand-k and Bernoulli): zero-width values")
+                   help="montecarlo (or mc): Monte Carlo (default); exact: exact first and second moments (dsgd, dcsgd, "
+                   "diana, ef14, ef21, gossip-sgd (ring, complete), fedavg, scaffold on quadratics, compressors "
+                   "C(x) = D x such as Rand-k and Bernoulli): zero-width values")
     p.add_argument("--masks", choices=("independent", "shared"), default="independent",
                    help="exact engine: compressor masks independent across agents (default) or one shared mask")
     p.add_argument("--rational", action="store_true",

@@ -348,6 +348,12 @@ def problem_from_spec(spec: str, d: int, n_agents: int = 1) -> Problem:
     ``"sinpl[:hetero=0,x0=1,seed=0]"`` or ``"logistic[:lam=0.01,nonconvex=0,samples=200,seed=0,libsvm=PATH]"``
     (with ``libsvm`` the file's dimension replaces ``d``); ``d`` and ``n_agents`` come from the caller."""
     name, params = parse_spec(spec, "problem")
+    from ..budget import check_budget
+
+    d, n_agents = positive_int("dimension d", d), positive_int("number of agents", n_agents)
+    dense = name == "quadratic" and params.get("rotate", "0").strip().lower() not in ("0", "false", "no", "")
+    check_budget(f"the problem {spec} at d = {d}, N = {n_agents}",  # before allocating its arrays
+                 memory=8.0 * (4 * d * n_agents + (3 * d * d if dense else 0)), reduce="--dim or --agents")
     if name == "quadratic":
         mu = spec_float(params, "mu", 1.0, spec)
         L = spec_float(params, "L", mu, spec)

@@ -66,7 +66,8 @@ def mixing_matrix(topology: str, n: int) -> np.ndarray:
                 w[i, j % n] += 1.0 / 3.0
         return w
     raise InvalidParameterError(f"exact gossip knows the topologies 'ring' and 'complete' by name, got "
-                                f"{topology!r}; pass mixing=W (an N x N doubly stochastic matrix) for others")
+                                f"{topology!r}; on the command line use --topology ring or complete (or --engine montecarlo for the "
+                                "others); from Python, pass mixing=W (an N x N doubly stochastic matrix) to exact_run")
 
 
 def exact_run(method: str, problem: Any, noise: Noise, *, eta: Any, steps: int, compressor: Any = None,
