@@ -40,7 +40,6 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ClaimError, InvalidParameterError
-from ..symbolic.parse import as_expr
 from .band import lower_bound, upper_bound, within
 from .status import Status
 from .verdict import Verdict, holds, inconclusive, refuted
@@ -148,6 +147,8 @@ def _with_settings(values: Mapping[str, Any] | None, settings: Mapping[str, floa
             if names is None or name in names:
                 out[name] = have
             continue
+        from ..symbolic.parse import as_expr
+
         given = _one_number(sp.N(as_expr(out[name], what=f"values[{name!r}]")) if isinstance(out[name], (str, sp.Basic)) else out[name])
         if given is None or not math.isclose(given, have, rel_tol=1e-9, abs_tol=1e-300):
             raise ClaimError(f"values gives {name}={out[name]!r} but the run has {name}={have:g}; "
@@ -175,6 +176,8 @@ def bound_function(bound: Any, values: Mapping[str, Any] | None = None,
         by_name = {str(s): s for s in expr.free_symbols}
         for k, v in (values or {}).items():
             if k in by_name:
+                from ..symbolic.parse import as_expr
+
                 subs[by_name[k]] = as_expr(v, what=f"values[{k!r}]")
         expr = expr.subs(subs)
     t_free = {s for s in expr.free_symbols if str(s) == "t"}

@@ -45,6 +45,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--retry-failed applies with --resume (it reruns the failed cells of an existing "
                                     "store); add --resume, or drop --retry-failed")
     spec = load_spec(args.spec)  # every cell parsed and validated before anything starts
+    from ..sweep.report import familywise_note
+
+    if spec.engine == "auto":
+        exact = [c for c in spec.cells if c.params.get("engine") == "exact"]
+        if exact:
+            print(f"theorylab: {len(exact)} of {len(spec.cells)} cells run on the exact engine (engine = \"auto\"): "
+                  "exact values, no sampling; their Monte Carlo options (replicas, confidence, burn_in...) are not "
+                  "used; put engine = \"montecarlo\" at the top of the spec to sample every cell", file=sys.stderr)
+    note = familywise_note([c.params for c in spec.cells])
+    if note:
+        print(f"theorylab: {note}", file=sys.stderr)
     try:
         summary = run_sweep(spec, args.store, scheduler=args.scheduler, workers=args.workers, resume=args.resume,
                             retry_failed=args.retry_failed, retries=args.retries, progress=args.progress)
@@ -96,6 +107,11 @@ def _cmd_table(args: argparse.Namespace) -> int:
     else:
         cols = [c for c in default_columns(store, table_rows) if c in names]
     text = format_table(table_rows, cols, args.format)
+    from ..sweep.report import familywise_note
+
+    note = familywise_note([c.get("params", {}) for c in store.manifest().get("cells", [])])
+    if note:
+        print(f"theorylab: {note}", file=sys.stderr)
     if args.out:
         with open(args.out, "w") as fh:
             fh.write(text)

@@ -4,7 +4,10 @@ Format (keys mirror ``theorylab simulate``'s options, ``--burn-in`` as ``burn_in
 ``burn-in``)::
 
     method = "dcsgd"          # or a [grid]/[zip] key, to mix methods
-    engine = "montecarlo"     # passed as --engine when simulate has that option
+    engine = "auto"           # the default: exact where the exact engine covers a cell, else Monte Carlo;
+                              # or "montecarlo" / "exact" for every cell
+    familywise = 0.05         # optional: Monte Carlo cells judged at 1 - 0.05/cells (Bonferroni), so the
+                              # whole table's false-alarm rate is <= 0.05
     seed = 0                  # base seed; each cell's seed is derived (theorylab.sweep.seeds)
     [fixed]                   # one value per option
     compressor = "randk:k=5"
@@ -28,7 +31,10 @@ validation the CLI uses (:func:`theorylab.cli.simulate.inputs`), all before anyt
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import itertools
+import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,10 +46,12 @@ from .seeds import canonical_json, cell_key, cell_seed
 
 __all__ = ["Cell", "Spec", "load_spec", "parse_spec", "command_parser", "cell_namespace"]
 
-TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "fixed", "grid", "zip")
+TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "fixed", "grid", "zip", "familywise")
 TABLES = ("fixed", "grid", "zip")
 COMMANDS = ("simulate", "bounds")
-ENGINES = ("montecarlo", "exact")
+ENGINES = ("auto", "montecarlo", "exact")
+# simulate's options that only the Monte Carlo engine takes (an "auto" cell that runs exact drops them, and says so)
+MONTE_CARLO_ONLY = ("replicas", "confidence", "burn_in", "backend", "scheme", "substeps")
 RESERVED = ("method", "label")
 # options a sweep sets itself (seed, machine-readable output, no per-cell bar) or that write files per cell
 DENIED = {"help": "is not an option of a cell", "seed": "is derived per cell: put `seed = N` (the base seed) at the top",
@@ -214,7 +222,7 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
     command = doc.get("command", "simulate")
     if command not in COMMANDS:
         raise SpecError(f"{source}: command must be one of {', '.join(COMMANDS)}, got {command!r}")
-    engine = doc.get("engine", "montecarlo")
+    engine = doc.get("engine", "auto")
     if engine not in ENGINES:
         raise SpecError(f"{source}: engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     base_seed = doc.get("seed", 0)
@@ -235,7 +243,17 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
     options = _options(parser)
     if command == "bounds" and "engine" in doc:
         raise SpecError(f"{source}: a bounds sweep is symbolic; it takes no engine")
-    if engine != "montecarlo" and "engine" not in options:
+    if engine == "auto" and (command != "simulate" or "engine" not in options):
+        engine = "montecarlo"
+    familywise = doc.get("familywise")
+    if familywise is not None:
+        if isinstance(familywise, bool) or not isinstance(familywise, (int, float)) or not 0 < familywise < 1:
+            raise SpecError(f"{source}: familywise must be a false-alarm rate in (0, 1) (e.g. 0.05), got {familywise!r}")
+        if any("confidence" in t for t in (fixed, grid, zipped)):
+            raise SpecError(f"{source}: familywise sets each Monte Carlo cell's confidence; drop `confidence`")
+        n_cells = math.prod(len(v) for v in grid.values()) * (len(next(iter(zipped.values()))) if zipped else 1)
+        fixed = {**fixed, "confidence": 1 - float(familywise) / max(1, n_cells)}
+    if engine not in ("montecarlo", "auto") and "engine" not in options:
         raise SpecError(f"{source}: engine {engine!r} needs `theorylab simulate --engine`, which this theorylab "
                         "does not have; use engine = \"montecarlo\"")
     cells = _expand(source, command, engine, base_seed, fixed, grid, zipped, parser, options)
@@ -280,7 +298,18 @@ def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict,
             values = {**fixed, **dict(zip(grid, g_row)), **dict(zip(zipped, z_row))}
             index = len(cells) + 1
             where = f"{source}: cell {index} ({', '.join(f'{k}={v!r}' for k, v in values.items() if k in grid or k in zipped)})"
-            cell = _cell(where, index, command, engine, base_seed, values, parser, options)
+            cell = None
+            if engine == "auto":  # exact where it covers the cell: no sampling, no false alarm
+                exact_values = {k: v for k, v in values.items() if _dest(k) not in MONTE_CARLO_ONLY}
+                try:
+                    trial = _cell(where, index, command, "exact", base_seed, exact_values, parser, options)
+                    if _exact_covers(trial, inputs):
+                        cell = trial
+                except SpecError:
+                    pass
+            if cell is None:
+                cell = _cell(where, index, command, "montecarlo" if engine == "auto" else engine, base_seed, values,
+                             parser, options)
             if cell.key in by_key:
                 raise SpecError(f"{where}: same options as cell {by_key[cell.key].index}; every cell must differ")
             argv_wo_seed = canonical_json(cell.params)
@@ -351,3 +380,20 @@ def _cell(where: str, index: int, command: str, engine: str, base_seed: int, val
     seed = cell_seed(params, base_seed)
     argv += ["--seed", str(seed), "--format", "json", "--no-progress"]
     return Cell(index, key, seed, command, label, params, tuple(argv))
+
+
+def _exact_covers(cell: Cell, inputs: Any) -> bool:
+    """Whether the exact engine runs ``cell`` (a one-step probe: the method, problem, noise and
+    compressor are all covered)."""
+    from ..errors import TheorylabError
+
+    ns = cell_namespace(cell.argv, cell.command)
+    ns.steps, ns.points, ns.bound, ns.sde = 1, 2, False, False
+    try:
+        from ..cli.simulate import simulation
+
+        with contextlib.redirect_stderr(io.StringIO()):
+            simulation(ns)
+    except TheorylabError:
+        return False
+    return True
