@@ -152,6 +152,8 @@ class Store:
 
     def statuses(self) -> dict[str, str]:
         """``{key: status}`` of every stored row."""
+        if not self.path.exists():  # a store about to be created holds nothing yet
+            return {}
         table = self.read(columns=["key", "status"])
         if table is None:
             return {}

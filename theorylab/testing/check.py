@@ -485,10 +485,9 @@ def _check(
 
     t0 = time.perf_counter()
     d = positive_int("d", d)
-    if omega is not None:
-        omega = real_number("omega", omega, low=0)
-    if delta is not None:
-        delta = real_number("delta", delta, low=0, high=1, open_low=True)
+    for name, v in (("omega", omega), ("delta", delta)):  # types here; the ranges in _resolve_claims
+        if v is not None and (isinstance(v, (bool, str)) or not isinstance(v, (int, float, np.integer, np.floating))):
+            raise InvalidParameterError(f"{name} must be a number, got {type(v).__name__} {v!r:.40}")
     unbiased = optional_bool("unbiased", unbiased)
     false_alarm = real_number("false_alarm", false_alarm)
     for name, v in (("n_draws", n_draws), ("n_focus", n_focus), ("n_pilot", n_pilot), ("focus", focus)):

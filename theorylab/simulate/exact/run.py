@@ -193,7 +193,14 @@ class ExactDivergence(Divergence):
 def _trajectory(run: ExactRun) -> Trajectory:
     vals = run.values[:, None]
     rho = float(run.rho)
-    div = ExactDivergence(None if not run.diverged else 0, 1.0 if run.diverged else 0.0,
+    first = None
+    if run.diverged:  # the step where the exact gap has left its start by the growth rule's factor (else 0)
+        from ..record import GROWTH_FACTOR
+
+        with np.errstate(invalid="ignore", over="ignore"):
+            big = ~(np.asarray(run.values, dtype=float) <= GROWTH_FACTOR * max(abs(float(run.values[0])), 1e-300))
+        first = int(run.steps[int(np.argmax(big))]) if big.any() else 0
+    div = ExactDivergence(first, 1.0 if run.diverged else 0.0,
                           1 if run.diverged else 0, math.inf, rho=rho, continuous=run.continuous)
     edges = np.array([0, int(run.steps[-1])])
     return Trajectory(steps=run.steps, times=run.times, values=vals, block_sums=np.zeros((1, 1)),
