@@ -111,6 +111,7 @@ def returns_int():
     "spec_bad.toml": 'method = "dsgd"\n[fixed]\neta = "abc"\n',
     "spec_bad_toml.toml": 'method = "dsgd\n',
     "spec_unknown.toml": 'method = "dsgd"\nfoo = 1\n',
+    "spec_ok.toml": 'method = "dsgd"\nengine = "montecarlo"\n[fixed]\nsteps = 5\nreplicas = 2\n',
     "spec_bounds_bad.toml": 'command = "bounds"\nmethod = "dcsgd"\n[fixed]\neta = "x+"\n',
     "claims_dup.py": '''
 from theorylab.claims import check, proved
@@ -306,6 +307,8 @@ for args in (["run", "missing.toml", "--store", "st"], ["run", "spec_bad.toml", 
              ["run", "spec_bad.toml", "--store", "st", "--retries", "-1"],
              ["status", "nosuchstore"], ["table", "nosuchstore"], ["plot", "nosuchstore", "--x", "eta"],
              ["status", "notes.txt"], ["table", "adir"], ["table", "nosuchstore", "--format", "xml"],
+             ["run", "spec_ok.toml", "--store", "nodir/sub/st"], ["plot", "adir", "--x", "eta", "--out", "nodir/x.png"],
+             ["run", "spec_ok.toml", "--store", "st2", "--retry-failed"],
              ["sweep"], ["run"]):
     _cli(f"sweep {' '.join(args)!r}", ["sweep", *args])
 

@@ -41,6 +41,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _need_extra()
     from ..sweep import load_spec, run_sweep
 
+    from pathlib import Path
+
+    store_parent = Path(args.store).expanduser().parent
+    if not Path(args.store).expanduser().exists() and not store_parent.is_dir():
+        # one rule for output paths (as simulate --plot and check --out): a missing parent is not created
+        raise InvalidParameterError(f"--store {args.store!r}: parent directory {str(store_parent)!r} does not exist "
+                                    "(create it first)")
     if args.retry_failed and not args.resume:
         raise InvalidParameterError("--retry-failed applies with --resume (it reruns the failed cells of an existing "
                                     "store); add --resume, or drop --retry-failed")
@@ -125,7 +132,10 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     _need_extra()
     from ..sweep import Store
     from ..sweep.report import plot_store
+    from ._io import figure_file
 
+    if args.out is not None:
+        figure_file(args.out, "--out")  # the one rule for output paths: the parent must exist and be writable
     path = plot_store(Store(args.store), x=args.x, y=args.y, value=args.value, out=args.out,
                       where=_where(args.where), logx=args.logx, title=args.title, logy=args.logy)
     print(f"figure: {path}")
@@ -142,7 +152,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     r = ss.add_parser("run", help="run (or resume) a sweep", description="Run every cell of SPEC.toml; without "
                       "--scheduler on a LocalCluster (one single-threaded worker process per core).")
     r.add_argument("spec", metavar="SPEC.toml")
-    r.add_argument("--store", required=True, metavar="DIR", help="store directory (created; holds spec and results)")
+    r.add_argument("--store", required=True, metavar="DIR", help="store directory (created when its parent exists; holds spec and results)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="an existing dask scheduler, e.g. tcp://HOST:8786 (default: a LocalCluster)")
     r.add_argument("--workers", type=_workers, default=None, help="LocalCluster worker processes (default: cores)")
