@@ -7,6 +7,7 @@ from pathlib import Path
 
 TINY = """
 method = "dcsgd"
+engine = "montecarlo"
 seed = 7
 [fixed]
 compressor = "randk:k=2"

@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from theorylab.symbolic.parse import parse_expression
+
 from ..check import check
 from ..claims import parse
 from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
@@ -325,7 +327,7 @@ def gossip_steady_state(mode: str = "quick", *, claimed: str = "gamma*((1+gamma)
     W = _ring_exact(n)
     C = sp.Matrix([[1, 0], [0, 1], [-1, 2], [2, 2], [0, -1], [3, 1]])
     I = sp.eye(n)
-    X = sp.sympify(claimed, locals={"gamma": gamma, "I": I, "W": W, "C": C})
+    X = parse_expression(claimed, {"gamma": gamma, "I": I, "W": W, "C": C}, what="the claimed fixed point")
     step = W * X - gamma * (X - C)  # one CTA step: x_i ← Σ_j w_ij x_j − γ(x_i − c_i)
     key = "X∞ is the CTA step's fixed point"
     parts[key] = (proved(key, "one exact CTA step maps X∞ to itself (ring, n = 6, γ = 1/5)") if step == X else

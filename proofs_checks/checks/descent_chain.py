@@ -45,6 +45,7 @@ from typing import Any
 import sympy as sp
 
 from theorylab.errors import TheorylabError
+from theorylab.symbolic.parse import parse_expression
 
 from ..check import check
 from ..verdict import Verdict, combine, holds, proved, refuted
@@ -80,7 +81,7 @@ def chain_templates(n_power: int = 2, young: Q = Q(2), hetero: str = "2") -> dic
     """T2..T8 as sympy expressions of the aggregate quantities (the slide's formulas, each written once)."""
     coef = gam_**2 * L_ / (2 * n_**n_power)
     c = sp.Rational(young.numerator, young.denominator)
-    H = sp.sympify(hetero, locals={"n": n_})
+    H = parse_expression(hetero, {"n": n_}, what="hetero")
     base = fx_ - gam_ * gf2_
     return {
         "T2": fx_ - gam_ * Einner_ + gam_**2 * L_ / 2 * Esq_,
@@ -236,7 +237,7 @@ def _symbolic_proofs(n_power: int, young: Q, hetero: str) -> dict[str, str]:
                                * (Hdev_ + 2 * HCross_ + n_ * gf2_ - SG_)) == 0:
         proofs["T6=T7"] = "‖g_i‖² = ‖g_i − ∇f‖² + 2⟨g_i − ∇f, ∇f⟩ + ‖∇f‖² summed over i (vector identity)"
     # T7 <= T8: Young per agent (Σ‖g_i‖² <= 2 Hdev + 2n‖∇f‖²), b² = Hdev/n, then (H − 2n)(‖∇f‖² + b²) >= 0
-    H = sp.sympify(hetero, locals={"n": n_})
+    H = parse_expression(hetero, {"n": n_}, what="hetero")
     k78 = c * (1 + omega_) * coef
     diff = sp.expand((T["T8"] - T["T7"]).subs(b2_, Hdev_ / n_)
                      - k78 * ((H - 2 * n_) * (gf2_ + Hdev_ / n_)

@@ -204,7 +204,7 @@ def theorem3_step_size_condition(mode: str = "quick", *, optimizer_stable_too: b
     sde = get_sde("dcsgd")
     lam = sp.Symbol("lambda", positive=True)
     b1 = sp.Poly(sp.expand(sde.drift), gj).coeff_monomial(gj)
-    quad = sp.Poly(sp.expand(sde.cov_diag), gj).coeff_monomial(gj**2) + sp.sympify(sde.cov_outer)
+    quad = sp.Poly(sp.expand(sde.cov_diag), gj).coeff_monomial(gj**2) + sp.sympify(sde.cov_outer)  # safe: the symbolic SDE's field
     rate = sp.simplify(2 * b1 * lam + quad * lam**2)  # d/dt E y_j² = rate · E y_j² + const on g = λ y
     # at the edge of Δ > 0 (η = 2μN/(L²ω)) the rate is ≤ 0 for every λ ≤ L, and it increases with η
     edge = {S.eta: 2 * S.mu * S.N / (S.L**2 * S.omega)}

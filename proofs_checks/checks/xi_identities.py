@@ -15,6 +15,7 @@ import sympy as sp
 from scipy import special, stats
 
 from theorylab.symbolic.bounds import ell_candidate
+from theorylab.symbolic.parse import as_expr
 from theorylab.symbolic.xi import M, Xi, m_numeric, t_density, xi_hyper, xi_limit_at_infinity, xi_numeric
 
 from ..check import check
@@ -234,9 +235,9 @@ def xi_derivative_bound(mode: str = "quick", *, bound: sp.Expr | str = "M(nu)",
                                          needs="a symbolic sign of the density's slope")
     want = ell_values or {1: 2 / sp.pi, 2: 1 / sp.sqrt(2), sp.oo: sp.sqrt(2 / sp.pi)}
     for nu_v, val in want.items():
-        got = sp.simplify(ell_candidate("A", sp.sympify(nu_v)))
+        got = sp.simplify(ell_candidate("A", as_expr(nu_v, what="nu")))
         key = f"ell_A(nu={nu_v})"
-        parts[key] = (proved(key, f"2M = {got}") if sp.simplify(got - sp.sympify(val)) == 0 else
+        parts[key] = (proved(key, f"2M = {got}") if sp.simplify(got - as_expr(val)) == 0 else
                       refuted(key, f"2M_{nu_v} = {got}, not {val}", counterexample={"nu": str(nu_v), "2M": str(got)}))
     # numeric: finite differences of xi_numeric never exceed m_numeric
     h = 1e-6

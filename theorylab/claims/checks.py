@@ -129,7 +129,7 @@ def check(
         c = Check(id, source, statement, expression or statement, method, func,
                   (float(cost[0]), float(cost[1])), func.__module__, origin)
         old = _REGISTRY.get(id)
-        if old is not None and old.module != c.module and _declared_at(old) != _declared_at(c):
+        if old is not None and _declared_at(old) != _declared_at(c):  # same module included: one is not dropped
             raise ClaimError(f"duplicate check id {id!r}: declared by {_where(old)} and by {_where(c)}; "
                              "expected one declaration per id (rename one of them)")
         if old is not None and old.origin and not c.origin:

@@ -60,8 +60,10 @@ def loglog_slope(x: Any, y: Any, confidence: float = 0.999, *,
         raise InvalidParameterError(f"confidence must be in (0, 1), got {confidence!r}")
     if estimate not in ESTIMATES:
         raise InvalidParameterError(f"estimate must be one of {ESTIMATES}, got {estimate!r}")
-    xa = np.asarray(x, dtype=float)
-    ya = np.asarray(y, dtype=float)
+    from .._validate import float_array
+
+    xa = float_array("x", x, finite=False)
+    ya = float_array("y", y, finite=False)
     if xa.ndim != 1 or ya.shape[-1:] != xa.shape or ya.ndim not in (1, 2):
         raise InvalidParameterError(f"x must be 1-D (n,) and y (n,) or (replicas, n); got {xa.shape} and {ya.shape}")
     if xa.size < 3:
@@ -109,9 +111,18 @@ def rate(x: Any, y: Any, claimed: float | str, *, tol: float, confidence: float 
     replicas' log-log slopes instead (the geometric mean's rate; biased for ``E[y]`` when the
     relative spread of ``y`` changes with ``x``).
     """
-    import sympy as sp
+    from .._validate import real_number
 
-    p = float(sp.Rational(claimed) if isinstance(claimed, str) else claimed)
+    if isinstance(claimed, str):
+        from ..symbolic.parse import ExpressionError, parse_number
+
+        try:
+            p = float(parse_number(claimed, what="the claimed exponent"))
+        except ExpressionError as exc:
+            raise InvalidParameterError(f"{exc} (expected a number such as -1/2)") from None
+    else:
+        p = real_number("the claimed exponent", claimed)
+    tol = real_number("tol", tol, low=0, open_low=True)
     slope, lo, hi, n = loglog_slope(x, y, confidence, estimate=estimate)
     band = within(p, atol=tol)
     claim = f"{what} ∝ {against}^{claimed} (slope of the log-log fit within ±{tol:g})"

@@ -49,17 +49,31 @@ class Result:
         }
 
 
-def run_check(c: Check, mode: Mode = "quick") -> Result:
-    """Run one check; an exception becomes an ``error`` verdict with the exception's text.
+DEFAULT_TIMEOUT = 1800.0  # seconds per check (the slowest source check takes a few minutes in --full)
+
+
+def run_check(c: Check, mode: Mode = "quick", timeout: float | None = None) -> Result:
+    """Run one check; an exception becomes an ``error`` verdict with the exception's text, and so
+    does a check still running after ``timeout`` seconds (None: no limit; enforced with
+    ``SIGALRM`` in the main thread of the process running the check).
 
     Python warnings raised during the check (e.g. numpy overflow on deliberately huge inputs)
     are collected into ``Result.warnings`` (distinct messages) instead of cluttering stderr.
     """
+    from .._deadline import DeadlineExceeded, deadline
+
+    if timeout is not None and not timeout > 0:
+        from ..errors import InvalidParameterError
+
+        raise InvalidParameterError(f"timeout must be > 0 seconds, got {timeout}")
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            v = c.run(mode=mode)
+            with deadline(timeout):
+                v = c.run(mode=mode)
+        except DeadlineExceeded:
+            v = errored(c.statement, f"did not finish within --timeout {timeout:g} s (raise it with --timeout)")
         except Exception as exc:  # reported, never swallowed silently
             tb = traceback.format_exc(limit=-3)
             v = errored(c.statement, f"{type(exc).__name__}: {exc}\n{tb}")
@@ -79,13 +93,13 @@ def _import_failure_result(f: ImportFailure) -> Result:
     )
 
 
-def _run_by_id(check_id: str, module: str, origin: str, mode: Mode) -> Result:
+def _run_by_id(check_id: str, module: str, origin: str, mode: Mode, timeout: float | None = None) -> Result:
     """Worker side: import the check's module (or load its claim file), then run it by id."""
     if origin:
         load_file(origin)
     else:
         importlib.import_module(module)
-    return run_check(registry()[check_id], mode)
+    return run_check(registry()[check_id], mode, timeout)
 
 
 def collect(package: str, only: Sequence[str] | None = None) -> tuple[list[Check], list[ImportFailure]]:
@@ -103,10 +117,12 @@ def run_checks(
     failures: Sequence[ImportFailure] = (),
     progress: bool | None = None,
     on_result: Callable[[Result], None] | None = None,
+    timeout: float | None = None,
 ) -> list[Result]:
     """Run ``checks`` and return their results in the order given (import failures first).
 
     ``progress``: show a progress bar on stderr (default: when stderr is a terminal).
+    ``timeout``: seconds per check (see :func:`run_check`).
     """
     results: list[Result] = [_import_failure_result(f) for f in failures]
     if progress is None:
@@ -117,7 +133,7 @@ def run_checks(
         if jobs <= 1 or len(checks) <= 1:
             for c in checks:
                 bar.describe(c.id)
-                r = run_check(c, mode)
+                r = run_check(c, mode, timeout)
                 by_id[c.id] = r
                 if on_result:
                     on_result(r)
@@ -126,7 +142,7 @@ def run_checks(
             with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint) as pool:
                 # costly checks first, so the pool stays busy
                 order = sorted(checks, key=lambda c: -c.cost[0 if mode == "quick" else 1])
-                futs = {pool.submit(_run_by_id, c.id, c.module, c.origin, mode): c for c in order}
+                futs = {pool.submit(_run_by_id, c.id, c.module, c.origin, mode, timeout): c for c in order}
                 for fut in _as_completed_or_stop(pool, futs):
                     c = futs[fut]
                     try:

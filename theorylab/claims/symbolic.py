@@ -383,14 +383,20 @@ def _wide_point(symbols: Iterable[sp.Symbol], rng: random.Random) -> dict[sp.Sym
     return out
 
 
+def _as_claim(x: Any) -> Any:
+    """A string through :func:`parse` (never run); anything else through ``sympify(strict=True)``."""
+    return parse(x) if isinstance(x, str) else sp.sympify(x, strict=True)  # safe: strict refuses strings
+
+
 def differing_point(a: sp.Expr, b: sp.Expr, *, tries: int = 40, seed: int = 0,
                     fixed: Mapping[sp.Symbol, Any] | None = None) -> dict[str, str] | None:
     """A point (exact rationals) where ``a != b`` numerically, or None."""
     rng = random.Random(seed)
-    syms = (sp.sympify(a).free_symbols | sp.sympify(b).free_symbols) - set(fixed or {})  # safe: sympy objects
+    a, b = _as_claim(a), _as_claim(b)
+    syms = (a.free_symbols | b.free_symbols) - set(fixed or {})
     for _ in range(tries):
         pt = {**sample_point(syms, rng), **(fixed or {})}
-        va, vb = sp.N(sp.sympify(a).subs(pt), 30), sp.N(sp.sympify(b).subs(pt), 30)  # safe: sympy objects
+        va, vb = sp.N(a.subs(pt), 30), sp.N(b.subs(pt), 30)
         if not (va.is_finite and vb.is_finite):
             continue
         if abs(va - vb) > 1e-12 * (1 + abs(va) + abs(vb)) and \
@@ -403,7 +409,7 @@ def equal(found: sp.Expr, claimed: sp.Expr, *, what: str, claimed_text: str | No
           numbers: Mapping[str, Any] | None = None, notes: str = "") -> Verdict:
     """Verdict on ``found == claimed`` (symbolic identity)."""
     claimed_text = claimed_text or f"{what} = {claimed}"
-    diff = sp.simplify(sp.sympify(found) - sp.sympify(claimed))  # safe: sympy objects from a check, never text
+    diff = sp.simplify(_as_claim(found) - _as_claim(claimed))
     dtext = str(diff)
     nums = {"difference": dtext if len(dtext) < 40 else dtext[:39] + "…", **(numbers or {})}
     if diff == 0:

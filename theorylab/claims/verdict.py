@@ -268,9 +268,16 @@ def combine(claimed: str, parts: Mapping[str, Verdict], *, notes: str = "") -> V
     the parts' verdicts themselves (in the JSON report under ``"parts"``), so a ``holds`` can be
     audited part by part.
     """
+    if not isinstance(claimed, str):
+        raise ClaimError(f"combine: claimed must be a string, got {type(claimed).__name__}")
+    if not isinstance(parts, Mapping):
+        raise ClaimError(f"combine: parts must be a mapping {{name: Verdict}}, got {type(parts).__name__}")
     if not parts:
         raise ClaimError("combine needs at least one part")
     parts = dict(parts)
+    wrong = [k for k, v in parts.items() if not isinstance(v, Verdict)]
+    if wrong:
+        raise ClaimError(f"combine: part {wrong[0]!r} is {type(parts[wrong[0]]).__name__}, not a Verdict")
     worst = min((v.status for v in parts.values()), key=lambda s: SEVERITY[s])
     counts = {s: sum(v.status == s for v in parts.values()) for s in STATUSES}
     found = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s]) + " of " + str(len(parts)) + " parts"

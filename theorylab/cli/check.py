@@ -85,8 +85,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", dest="progress", action="store_true", default=None,
                         help="progress on stderr even when it is not a terminal (one line per check)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    parser.add_argument("--timeout", type=_timeout, default=None, metavar="SECONDS",
+                        help="give up on a check (an error verdict) after SECONDS (default 1800 per check; "
+                        "0 = no limit)")
     parser.add_argument("--wide", action="store_true",
                         help="text and markdown tables: never cut the source and key-number cells (no '…')")
+
+
+def _timeout(text: str) -> float:
+    """``--timeout``: seconds per check, >= 0 (0 turns the limit off)."""
+    import math
+
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not (v >= 0 and math.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"--timeout must be a number of seconds >= 0 (0 = no limit), got {text!r}")
+    return v
 
 
 def _user_checks(files: Sequence[str], only: Sequence[str] | None) -> list:
@@ -154,7 +170,10 @@ def run_from_args(args: argparse.Namespace,
 
     interrupted = False
     try:
-        results = run_checks(checks, args.mode, jobs=jobs, failures=failures,
+        from ..claims.runner import DEFAULT_TIMEOUT
+
+        per_check = DEFAULT_TIMEOUT if getattr(args, "timeout", None) is None else (args.timeout or None)
+        results = run_checks(checks, args.mode, jobs=jobs, failures=failures, timeout=per_check,
                              progress=False if lines else progress, on_result=on_result)
     except KeyboardInterrupt:  # keep what finished: the verdicts so far, then exit 130
         interrupted = True

@@ -26,6 +26,7 @@ from ..errors import InvalidParameterError, TheorylabError
 from ..testing import check_compressor
 
 DTYPES = ("float64", "float32", "float16", "bfloat16")
+DEFAULT_TIMEOUT = 900.0  # seconds; without --timeout a watchdog ends a check that runs longer
 
 
 class CheckTimeoutError(TheorylabError, RuntimeError):
@@ -64,7 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     c.add_argument("--draws", type=int, default=None,
                    help="stage-1 draws per input (default 2000 for a batched compressor, 500 for one called "
                    "a vector at a time)")
-    c.add_argument("--timeout", type=float, default=None, help="give up after this many seconds (exit 2)")
+    c.add_argument("--timeout", type=float, default=None,
+                   help=f"give up after this many seconds (exit 2; default {DEFAULT_TIMEOUT:g}: a compressor that "
+                   "never returns ends the check with one line)")
     c.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     c.add_argument("--format", choices=("text", "json"), default="text")
@@ -145,7 +148,12 @@ def _check(args: argparse.Namespace) -> int:
     show = sys.stderr.isatty() if args.progress is None else args.progress
     t0 = time.perf_counter()
     reports = []
-    with _deadline(args.timeout):
+    from .._deadline import watchdog
+
+    guard = watchdog(DEFAULT_TIMEOUT if args.timeout is None else None,
+                     f"the check did not finish within the default --timeout {DEFAULT_TIMEOUT:g} s (a compressor "
+                     "that never returns?); give --timeout SECONDS to change it")
+    with guard, _deadline(args.timeout):
         for t in targets:
             c = load_user_compressor(t)
             with _progress_bar(show) as tick:

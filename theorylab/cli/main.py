@@ -106,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TheorylabError as exc:
         _error(str(exc))
         return EXIT_USAGE
+    except MemoryError:
+        _error("out of memory: the input asks for more memory than this machine has (reduce the dimension, "
+               "agents, replicas or draws; THEORYLAB_MAX_MEMORY sets the limit checked before a run)")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED

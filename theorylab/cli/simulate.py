@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "--problem quadratic:mu=1,L=1 --dim 20 --agents 4 --compressor randk:k=5 --eta 0.01 --steps 3000 "
         "--replicas 500 --bound. The field's algorithms: theorylab simulate scaffold --local-steps 5 --participation 2 "
         "--problem quadratic:mu=0.5,L=2,hetero=1; theorylab simulate gossip-sgd --topology torus --gossip atc; "
-        "theorylab simulate diana --compressor randk:k=2 --alpha 0.2; your own: theorylab simulate my.py:MyAlg "
+        "theorylab simulate diana --compressor randk:k=2 --alpha 0.05; your own: theorylab simulate my.py:MyAlg "
         "--problem my.py:my_problem. With --sigma 0 and no randomness the run is deterministic and reports exact "
         "values.",
     )
@@ -64,7 +64,11 @@ def experiment(args: argparse.Namespace) -> Any:
 def simulation(args: argparse.Namespace) -> Any:
     """The experiment of a parsed ``simulate`` namespace, run (what ``run`` prints): a Monte Carlo
     :class:`~theorylab.simulate.Simulation`, or with ``--engine exact`` its exact peer."""
-    return experiment(args).run(progress=args.progress)
+    return experiment(args).run(progress=args.progress, on_warning=_warn)
+
+
+def _warn(text: str) -> None:
+    print(f"theorylab: warning: {text}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         if exp.engine == "exact":
             raise InvalidParameterError("--plot applies to the Monte Carlo engine only")
         figure_file(args.plot, "--plot")  # before the work, not after it
-    sim = exp.run(progress=args.progress)
+    sim = exp.run(progress=args.progress, on_warning=_warn)
     exact = exp.engine == "exact"
     if sim.bound_error is not None:
         print(f"theorylab: warning: the bound does not apply: {sim.bound_error}"

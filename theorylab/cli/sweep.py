@@ -41,7 +41,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _need_extra()
     from ..sweep import load_spec, run_sweep
 
+    from pathlib import Path
+
+    store_parent = Path(args.store).expanduser().parent
+    if not Path(args.store).expanduser().exists() and not store_parent.is_dir():
+        # one rule for output paths (as simulate --plot and check --out): a missing parent is not created
+        raise InvalidParameterError(f"--store {args.store!r}: parent directory {str(store_parent)!r} does not exist "
+                                    "(create it first)")
+    if args.retry_failed and not args.resume:
+        raise InvalidParameterError("--retry-failed applies with --resume (it reruns the failed cells of an existing "
+                                    "store); add --resume, or drop --retry-failed")
     spec = load_spec(args.spec)  # every cell parsed and validated before anything starts
+    from ..sweep.report import familywise_note
+
+    if spec.engine == "auto":
+        exact = [c for c in spec.cells if c.params.get("engine") == "exact"]
+        if exact:
+            print(f"theorylab: {len(exact)} of {len(spec.cells)} cells run on the exact engine (engine = \"auto\"): "
+                  "exact values, no sampling; their Monte Carlo options (replicas, confidence, burn_in...) are not "
+                  "used; put engine = \"montecarlo\" at the top of the spec to sample every cell", file=sys.stderr)
+    note = familywise_note([c.params for c in spec.cells])
+    if note:
+        print(f"theorylab: {note}", file=sys.stderr)
     try:
         summary = run_sweep(spec, args.store, scheduler=args.scheduler, workers=args.workers, resume=args.resume,
                             retry_failed=args.retry_failed, retries=args.retries, progress=args.progress)
@@ -93,6 +114,11 @@ def _cmd_table(args: argparse.Namespace) -> int:
     else:
         cols = [c for c in default_columns(store, table_rows) if c in names]
     text = format_table(table_rows, cols, args.format)
+    from ..sweep.report import familywise_note
+
+    note = familywise_note([c.get("params", {}) for c in store.manifest().get("cells", [])])
+    if note:
+        print(f"theorylab: {note}", file=sys.stderr)
     if args.out:
         with open(args.out, "w") as fh:
             fh.write(text)
@@ -106,7 +132,10 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     _need_extra()
     from ..sweep import Store
     from ..sweep.report import plot_store
+    from ._io import figure_file
 
+    if args.out is not None:
+        figure_file(args.out, "--out")  # the one rule for output paths: the parent must exist and be writable
     path = plot_store(Store(args.store), x=args.x, y=args.y, value=args.value, out=args.out,
                       where=_where(args.where), logx=args.logx, title=args.title, logy=args.logy)
     print(f"figure: {path}")
@@ -123,7 +152,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     r = ss.add_parser("run", help="run (or resume) a sweep", description="Run every cell of SPEC.toml; without "
                       "--scheduler on a LocalCluster (one single-threaded worker process per core).")
     r.add_argument("spec", metavar="SPEC.toml")
-    r.add_argument("--store", required=True, metavar="DIR", help="store directory (created; holds spec and results)")
+    r.add_argument("--store", required=True, metavar="DIR", help="store directory (created when its parent exists; holds spec and results)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="an existing dask scheduler, e.g. tcp://HOST:8786 (default: a LocalCluster)")
     r.add_argument("--workers", type=_workers, default=None, help="LocalCluster worker processes (default: cores)")

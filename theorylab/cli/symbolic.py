@@ -78,6 +78,10 @@ def _cmd_sde(args: argparse.Namespace) -> int:
         raise InvalidParameterError(f"sde {args.name} takes no FILE.py:NAME or --check (they are for 'sde derive')")
     _check_standalone(args)
     agents = None if args.agents is None else positive_int("--agents", args.agents)
+    if agents is not None:
+        from ..budget import symbolic_agents_budget
+
+        symbolic_agents_budget(agents)
     sde = get_sde(args.name, agents=agents)
     _write(args, render(sde, args.format), sde.title)
     return 0

@@ -138,7 +138,7 @@ class Compressor:
 
     def _delta(self, d: sp.Expr) -> sp.Expr:
         if self.unbiased:
-            w = sp.sympify(self._omega(d))
+            w = sp.sympify(self._omega(d))  # safe: the class's own omega formula (code, not text)
             less = w < 1
             if less is sp.true or less is True:
                 return 1 - w

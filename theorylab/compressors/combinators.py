@@ -95,7 +95,7 @@ class Scaled(Compressor):
         return self.inner(x, rng) * x.dtype.type(self._factor[d])
 
     def _omega(self, d: sp.Expr) -> sp.Expr:
-        w = sp.sympify(self.inner._omega(d))
+        w = sp.sympify(self.inner._omega(d))  # safe: the inner compressor's omega formula (code, not text)
         if w == 0:
             return sp.Integer(0)
         raise ClassNotApplicableError(

@@ -61,6 +61,8 @@ def spec_int(params: dict[str, str], key: str, default: int | None, spec: str) -
         raise SpecError(f"spec {spec!r}: {key} must be an integer, got {raw!r}") from None
     if not value.is_integer():
         raise SpecError(f"spec {spec!r}: {key} must be an integer, got {raw!r}")
+    if key == "seed" and value < 0:
+        raise SpecError(f"spec {spec!r}: seed must be an integer >= 0, got {raw!r}")
     return int(value)
 
 

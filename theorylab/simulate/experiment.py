@@ -188,6 +188,25 @@ def simulate(method: Any, problem: Problem, noise: Noise, *, eta: float, steps: 
     ``method`` may be any registered algorithm (:mod:`theorylab.simulate.algorithms`, with its
     ``options``) or ``FILE.py:NAME``; only dsgd, dcsgd and dsignsgd have an SDE and a bound.
     """
+    from .._validate import real_number
+    from ..budget import simulate_budget
+
+    if not isinstance(problem, Problem):
+        raise InvalidParameterError(f"problem must be a theorylab.simulate problem (e.g. problem_from_spec("
+                                    f"'quadratic:mu=1', d, N)), got {type(problem).__name__}")
+    if not isinstance(noise, Noise):
+        raise InvalidParameterError(f"noise must be a theorylab.simulate Noise (e.g. noise_from_spec('gaussian', "
+                                    f"sigma)), got {type(noise).__name__}")
+    if not (isinstance(method, str) or hasattr(method, "step")):
+        raise InvalidParameterError(f"method must be a method name (e.g. 'dsgd') or an algorithm object, "
+                                    f"got {type(method).__name__} {method!r:.40}")
+    real_number("confidence", confidence, low=0, high=1, open_low=True, open_high=True)
+    if ell is not None and (not isinstance(ell, str) or ell.upper() not in ("A", "B")):
+        raise InvalidParameterError(f"ell must be 'A' or 'B' (Theorem 4's ell_nu candidates), got {ell!r}")
+    if ell is not None and ell.upper() == "B" and not (bound and method == "dsignsgd"):
+        raise InvalidParameterError("ell='B' applies to dsignsgd with bound=True (Theorem 4's ell_nu)")
+    simulate_budget(str(getattr(method, "name", method)), d=problem.d, agents=problem.n_agents, replicas=replicas,
+                    steps=steps, sde=sde)  # before any allocation: one line when it is out of reach
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]  # entropy is an int here
     check_seed(seed)
@@ -230,7 +249,7 @@ def simulate(method: Any, problem: Problem, noise: Noise, *, eta: float, steps: 
             sim.sde_curve = mean_curve(srun.trajectory, confidence)
             sim.sde_level = stationary_level(srun.trajectory, confidence, burn_in)
     if bset is not None:
-        sim.verdict = verdict(level, bset.level, name=bset.bound.title)
+        sim.verdict = verdict(level, bset.level, name=bset.bound.title, run=run.trajectory)
         sim.trajectory_verdict = trajectory_verdict(run.trajectory, bset.curve(run.trajectory.times),
                                                     confidence, name=bset.bound.title)
     if not math.isfinite(level.value) and not sim.deterministic:
@@ -440,8 +459,9 @@ class Experiment:
                       type="str", choices=("numpy", "cupy", "auto"))
     seed: int = _f(0, "--seed", "seed", "random seed, an integer >= 0 (default 0)", type="int")
     engine: str = _f("montecarlo", "--engine", "choice",
-                     "montecarlo (or mc): Monte Carlo (default); exact: exact first and second moments (dsgd/dcsgd "
-                     "and the linear methods on quadratics, compressors C(x) = D x such as Rand-k and Bernoulli)",
+                     "montecarlo (or mc): Monte Carlo (default); exact: exact first and second moments (dsgd, psgd, "
+                     "dcsgd, diana, ef14, ef21, gossip-sgd, fedavg, scaffold on quadratics with diagonal Hessians, "
+                     "compressors C(x) = D x such as Rand-k and Bernoulli)",
                      type="str", choices=("montecarlo", "exact"))
     masks: str = _f("independent", "--masks", "choice",
                     "compressor masks independent across agents (default) or one shared mask", applies=_EX,
@@ -637,10 +657,29 @@ class Experiment:
         return problem
 
     # ------------------------------------------------------------------ running
-    def run(self, *, progress: bool | None = False) -> Simulation:
+    def run(self, *, progress: bool | None = False, on_warning: Any = None) -> Simulation:
         """Validate, then run: a Monte Carlo :class:`Simulation`, or with ``engine = "exact"`` its
-        exact peer (zero-width intervals). The same ``Experiment`` gives bit-identical results."""
+        exact peer (zero-width intervals). The same ``Experiment`` gives bit-identical results.
+
+        What is known to go wrong before the run (a method of the contractive class given a
+        compressor that is not contractive) is said *before* it: each warning goes to
+        ``on_warning(text)`` (default :func:`warnings.warn`) and is kept in the result's ``warnings``."""
+        from .models import contraction_warnings
+
         inp = self.validate()
+        before = contraction_warnings(self.method, inp.compressor, inp.problem.d)
+        for w in before:
+            if on_warning is None:
+                import warnings
+
+                warnings.warn(w, UserWarning, stacklevel=2)
+            else:
+                on_warning(w)
+        sim = self._run(inp, progress)
+        sim.warnings.extend(w for w in before if w not in sim.warnings)
+        return sim
+
+    def _run(self, inp: ExperimentInputs, progress: bool | None) -> Simulation:
         if self.engine == "exact":
             from .exact import exact_simulate
 

@@ -39,6 +39,11 @@ def compressor_omegas(comps: list[Any] | None, d: int) -> list[float]:
         return []
     out = []
     for c in comps:
+        if not hasattr(c, "unbiased"):
+            raise InvalidParameterError(
+                f"compressor {getattr(c, 'spec', c)!r}: unbiasedness not declared (no `unbiased` attribute): Theorems 1 "
+                "and 3 need unbiased compressors in U(omega); measure it with `theorylab compressors check` and "
+                "declare unbiased = True (and omega) if it passes")
         if not getattr(c, "unbiased", False):
             raise InvalidParameterError(
                 f"compressor {getattr(c, 'spec', c)!r} is biased: Theorems 1 and 3 need unbiased compressors in U(omega)")
@@ -155,6 +160,10 @@ def bound_for(method: str, problem: Problem, noise: Noise, eta: float, comps: li
     from ..symbolic import get_bound
 
     n, d = problem.n_agents, problem.d
+    if getattr(problem, "heterogeneous", False) and method in ("dsgd", "dcsgd", "dsignsgd"):
+        raise AssumptionError("homogeneous agents", f"{getattr(problem, 'spec', 'the problem')} has heterogeneous agents "
+                              "(f_i != f), while Theorems 3 and 4 assume every agent samples the gradient of the same f "
+                              "(the SDE's state is g = grad f)")
     gap0 = float(problem.gap(np.asarray(problem.x0, dtype=float)))
     values: dict[str, float] = {"eta": float(eta), "L": float(problem.L), "mu": float(problem.mu), "d": float(d),
                                 "N": float(n), "B": float(noise.batch), "gap0": gap0}
@@ -190,3 +199,33 @@ def bound_for(method: str, problem: Problem, noise: Noise, eta: float, comps: li
     level = bound.evaluate_level(**values)  # checks every assumption (Delta > 0, ...)
     bound.evaluate(**{**values, "t": 0.0})
     return BoundSetting(bound, values, level, tuple(notes))
+
+
+# Methods whose theory takes a contractive compressor C(delta): E||C(x) - x||^2 <= (1 - delta)||x||^2,
+# delta in (0, 1] (error feedback: Seide et al. 2014; Richtarik, Sokolov, Fatkhullin 2021).
+CONTRACTIVE_METHODS = ("ef14", "ef21")
+
+
+def contraction_warnings(method: Any, comps: list[Any] | None, d: int) -> list[str]:
+    """Warnings (before a run) for a method of :data:`CONTRACTIVE_METHODS` given a compressor that is
+    not contractive: an unbiased ``C`` in ``U(omega)`` has ``E||C(x) - x||^2 = omega ||x||^2``, so it is
+    contractive with ``delta = 1 - omega`` only when ``omega < 1`` (the scaled Rand-k: ``d/k < 2``)."""
+    name = str(getattr(method, "name", method)).lower()
+    if name not in CONTRACTIVE_METHODS or not comps:
+        return []
+    out: list[str] = []
+    for c in {id(c): c for c in comps}.values():
+        if not getattr(c, "unbiased", False) or not callable(getattr(c, "omega", None)):
+            continue
+        try:
+            om = float(c.omega(d))
+        except Exception:  # noqa: BLE001 - a compressor without a closed-form omega: nothing to say
+            continue
+        if om >= 1:
+            spec = getattr(c, "spec", None) or type(c).__name__
+            k = getattr(c, "k", None)
+            alt = f"topk:k={k} or randk_unscaled:k={k}" if k else "a Top-k or an unscaled Rand-k"
+            out.append(f"{name} needs a contractive compressor (E||C(x) - x||^2 <= (1 - delta)||x||^2, delta > 0); "
+                       f"{spec} on d = {d} is unbiased with omega = {om:.4g}, so delta = 1 - omega = {1 - om:.4g} <= 0: "
+                       f"expect divergence at every step size; use {alt}")
+    return out

@@ -101,9 +101,14 @@ class Noise:
 
 
 def _sigma_tuple(sigma: float | Sequence[float]) -> tuple[float, ...]:
-    if isinstance(sigma, (int, float, np.floating, np.integer)):
-        return (float(sigma),)
-    return tuple(float(s) for s in sigma)
+    from .._validate import float_array, real_number
+
+    if isinstance(sigma, (int, float, np.floating, np.integer)) and not isinstance(sigma, bool):
+        return (real_number("sigma", sigma, low=0),)
+    a = float_array("sigma", sigma)
+    if a.ndim != 1:
+        raise InvalidParameterError(f"sigma must be a number or a sequence of per-agent numbers, got shape {a.shape}")
+    return tuple(float(s) for s in a)
 
 
 def gaussian(sigma: float | Sequence[float] = 1.0, batch: int = 1) -> Noise:

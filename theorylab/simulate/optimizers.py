@@ -97,7 +97,59 @@ def _one_compressor(c: Any) -> Any:
         return from_spec(c)
     if not callable(c):
         raise InvalidParameterError(f"a compressor must be callable as C(x, rng) or a spec string, got {c!r}")
-    return c
+    from ..compressors._base import Compressor
+
+    if isinstance(c, (Compressor, UserCompressor)):
+        return c
+    return UserCompressor(c)
+
+
+class UserCompressor:
+    """A user's compressor run under the kit's output contract
+    (:func:`theorylab.testing.adapt.output_to_numpy`, the one check ``compressors check`` uses):
+    each call's output must be a real floating array of the input's shape, with no NaN where
+    the input is finite. A broken output is a :class:`~theorylab.testing.CompressorContractError`,
+    and an exception raised by the compressor is reported as the user's
+    (:class:`~theorylab.errors.InvalidParameterError`, CLI exit 2), never as an internal error.
+    Attributes (``unbiased``, ``omega``, ``spec``...) are the compressor's own."""
+
+    def __init__(self, c: Any) -> None:
+        self._c = c
+        self._name = getattr(c, "spec", None) or getattr(c, "__name__", None) or type(c).__name__
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_c", "_name"):
+            raise AttributeError(name)
+        return getattr(self._c, name)
+
+    def __repr__(self) -> str:
+        return f"user compressor {self._name}"
+
+    def __call__(self, x: Any, rng: Any) -> Any:
+        from ..errors import TheorylabError
+        from ..testing.adapt import CompressorContractError, output_to_numpy
+
+        try:
+            y = self._c(x, rng)
+        except TheorylabError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the user's code: their error, in one line
+            raise InvalidParameterError(f"your compressor {self._name} raised {type(exc).__name__}: "
+                                        f"{' '.join(str(exc).split())[:200]} (on an input of shape {tuple(x.shape)})"
+                                        ) from None
+        if not (type(y) is type(x) and getattr(y, "shape", None) == x.shape and getattr(y.dtype, "kind", "") == "f"):
+            try:
+                output_to_numpy(y, tuple(x.shape))  # raises the kit's contract error
+            except CompressorContractError as exc:
+                raise CompressorContractError(f"compressor {self._name}: {exc}") from None
+            from ..backend import array_namespace
+
+            y = array_namespace(x).asarray(y, dtype=float)
+        if bool(y.dtype.kind == "f") and bool((y != y).any()) and not bool((x != x).any()):
+            raise CompressorContractError(f"compressor {self._name} returned NaN for a finite input of shape "
+                                          f"{tuple(x.shape)}; expected finite values (this is the compressor's "
+                                          "output, not the optimizer diverging)")
+        return y
 
 
 def _groups(comps: list[Any]) -> list[tuple[Any, list[int]]]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -347,6 +348,12 @@ def problem_from_spec(spec: str, d: int, n_agents: int = 1) -> Problem:
     ``"sinpl[:hetero=0,x0=1,seed=0]"`` or ``"logistic[:lam=0.01,nonconvex=0,samples=200,seed=0,libsvm=PATH]"``
     (with ``libsvm`` the file's dimension replaces ``d``); ``d`` and ``n_agents`` come from the caller."""
     name, params = parse_spec(spec, "problem")
+    from ..budget import check_budget
+
+    d, n_agents = positive_int("dimension d", d), positive_int("number of agents", n_agents)
+    dense = name == "quadratic" and params.get("rotate", "0").strip().lower() not in ("0", "false", "no", "")
+    check_budget(f"the problem {spec} at d = {d}, N = {n_agents}",  # before allocating its arrays
+                 memory=8.0 * (4 * d * n_agents + (3 * d * d if dense else 0)), reduce="--dim or --agents")
     if name == "quadratic":
         mu = spec_float(params, "mu", 1.0, spec)
         L = spec_float(params, "L", mu, spec)
@@ -498,8 +505,10 @@ def custom_quadratic(hessians: Any, optima: Any, x0: Any = 1.0, *, spec: str | N
     point (scalar or ``(d,)``). ``μ``, ``L``, ``x*``, ``f*`` are computed; the mean Hessian must be
     positive definite (unique minimiser). Errors are one-line :class:`InvalidParameterError`.
     """
-    h = np.asarray(hessians, dtype=float)
-    c = np.asarray(optima, dtype=float)
+    from .._validate import float_array
+
+    h = float_array("hessians", hessians, finite=False)
+    c = float_array("optima", optima, finite=False)
     if c.ndim != 2:
         raise InvalidParameterError(f"optima must have shape (N, d), got {c.shape}")
     n, d = c.shape
@@ -534,7 +543,10 @@ def custom_quadratic(hessians: Any, optima: Any, x0: Any = 1.0, *, spec: str | N
     x_star = np.linalg.solve(hbar, hc.mean(axis=0))
     gi_star = (h * x_star if h.ndim == 2 else np.einsum("nij,j->ni", h, x_star)) - hc
     same = bool(np.all(h == h[:1]))
-    x0_arr = np.broadcast_to(np.asarray(x0, dtype=float), (d,)).copy()
+    x0_in = float_array("x0", x0)
+    if x0_in.ndim > 1 or (x0_in.ndim == 1 and x0_in.shape != (d,)):
+        raise InvalidParameterError(f"x0 must be a number or a vector of shape ({d},), got shape {x0_in.shape}")
+    x0_arr = np.broadcast_to(x0_in, (d,)).copy()
     prob = CustomQuadratic(d=d, n_agents=n, mu=float(ev.min()), L=float(ev.max()), f_star=0.0, x0=x0_arr,
                            tilts=gi_star - gi_star.mean(axis=0), spec=spec or f"custom-quadratic:N={n},d={d}",
                            hessians=h, optima=c, x_star=x_star, same_hessian=same)
@@ -620,11 +632,18 @@ def read_libsvm(path: str, d: int | None = None) -> tuple[np.ndarray, np.ndarray
     label values becomes −1). One-line :class:`InvalidParameterError` on a malformed line."""
     rows: list[tuple[float, list[tuple[int, float]]]] = []
     try:
+        if os.path.exists(path) and not os.path.isfile(path):
+            raise InvalidParameterError(f"LIBSVM file {path!r} is not a regular file")
         fh = open(path, encoding="utf-8")
     except OSError as exc:
         raise InvalidParameterError(f"cannot read LIBSVM file {path!r}: {exc.strerror}") from None
     with fh:
-        for lineno, line in enumerate(fh, 1):
+        try:
+            lines = list(fh)
+        except UnicodeDecodeError:
+            raise InvalidParameterError(f"LIBSVM file {path!r} is not UTF-8 text (a binary file?); expected lines "
+                                        "'label index:value ...'") from None
+        for lineno, line in enumerate(lines, 1):
             line = line.split("#", 1)[0].strip()
             if not line:
                 continue

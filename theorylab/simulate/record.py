@@ -6,8 +6,17 @@ A :class:`Recorder` watches the optimality gap ``f(x_k) − f*`` of every replic
 - per-replica *block sums* of the gaps over ``blocks`` contiguous blocks of steps (for the
   stationary level: time averages that use every observed step, with batch means);
 - divergence: the first step at which some replica's gap was non-finite or above
-  ``explode`` (its "exploding" threshold), and which replicas diverged. Diverged replicas are
-  excluded from every statistic and reported, never averaged in silently.
+  ``explode`` (its "exploding" threshold, :func:`explode_threshold`), and which replicas
+  diverged. Diverged replicas are excluded from every statistic and reported, never averaged
+  in silently.
+- growth (:func:`growth_divergence`, checked when the run ends): a run whose median gap over
+  the replicas grew by at least ``GROWTH_PER_WINDOW`` in each of two consecutive windows of
+  ``WINDOW_FRACTION`` of the record points, and ends that stretch above ``GROWTH_FACTOR`` times
+  its reference gap (the larger of the starting gap and the first window's mean), diverges as a
+  whole: every replica is marked diverged from the end of that stretch. Geometric growth
+  (``ρ^k`` with ``ρ > 1``) meets it; a run relaxing towards a stationary level does not (a
+  concave rise ``L − (L − g₀)e^{−ct}`` at most doubles over a second window), nor do a few
+  heavy-tailed jumps (the median ignores them).
 
 Memory: ``O((points + blocks) · replicas)``, independent of the number of steps.
 """
@@ -24,7 +33,12 @@ import numpy as np
 from ..backend import to_numpy
 from ..errors import InvalidParameterError
 
-__all__ = ["Recorder", "Trajectory", "Divergence", "record_steps"]
+__all__ = ["Recorder", "Trajectory", "Divergence", "record_steps", "growth_divergence", "GROWTH_FACTOR",
+           "GROWTH_PER_WINDOW", "WINDOW_FRACTION"]
+
+GROWTH_FACTOR = 1e3  # a diverging run ends above this multiple of its reference gap ...
+GROWTH_PER_WINDOW = 4.0  # ... after growing by this factor in each of two consecutive windows ...
+WINDOW_FRACTION = 0.1  # ... of this fraction of the record points (at least 2 points)
 
 
 def record_steps(steps: int, points: int) -> np.ndarray:
@@ -43,6 +57,7 @@ class Divergence:
     fraction: float
     count: int
     threshold: float
+    growth: bool = False  # found by the growth rule (median gap growing geometrically)
 
     @property
     def diverged(self) -> bool:
@@ -50,11 +65,15 @@ class Divergence:
 
     def describe(self) -> dict[str, Any]:
         return {"diverged": self.diverged, "first_step": self.first_step, "fraction": self.fraction,
-                "count": self.count, "threshold": self.threshold}
+                "count": self.count, "threshold": self.threshold, "growth": self.growth}
 
     def message(self) -> str:
         if not self.diverged:
             return "no replica diverged"
+        if self.growth:
+            return (f"the run diverged: its median gap grew geometrically (x{GROWTH_PER_WINDOW:g} or more in each of "
+                    f"two consecutive windows, to over {GROWTH_FACTOR:g} times its starting level) by step "
+                    f"{self.first_step}; every replica counts as diverged")
         return (f"{self.count} replica(s) ({100 * self.fraction:.3g}%) diverged (gap non-finite or > "
                 f"{self.threshold:.3g}); first at step {self.first_step}; they are excluded from the statistics")
 
@@ -188,13 +207,39 @@ class Recorder:
         if self._next != len(self.steps):
             raise RuntimeError(f"recorder saw {self._next} of {len(self.steps)} record steps: the run was cut short")
         alive = ~to_numpy(self._dead)
-        n_dead = int((~alive).sum())
-        div = Divergence(self.first_divergence, n_dead / self.replicas, n_dead, self.explode)
         values = to_numpy(self.xp.stack(self._values))
+        first, grown = self.first_divergence, growth_divergence(values[:, alive])
+        if grown is not None:
+            values[grown:, :] = np.nan
+            alive[:] = False
+            first = int(self.steps[grown]) if first is None else min(first, int(self.steps[grown]))
+        n_dead = int((~alive).sum())
+        div = Divergence(first, n_dead / self.replicas, n_dead, self.explode, growth=grown is not None)
         return Trajectory(steps=self.steps.copy(), times=self.steps * self.dt, values=values,
                           block_sums=to_numpy(self._sums), block_counts=np.broadcast_to(
                               self._counts[:, None], self._sums.shape).astype(float).copy(),
                           block_edges=self.edges.copy(), divergence=div, n_steps=self.n_steps, alive=alive)
+
+
+def growth_divergence(values: np.ndarray) -> int | None:
+    """The first record index at which the median gap of ``values`` (``(P, R)``, record points by
+    replicas) meets the growth rule of the module docstring, or None."""
+    p_count = values.shape[0]
+    if values.size == 0 or p_count < 5:
+        return None
+    w = max(2, int(round(WINDOW_FRACTION * p_count)))
+    if p_count <= 2 * w:
+        return None
+    with np.errstate(invalid="ignore"):
+        med = np.nanmedian(values, axis=1) if np.isfinite(values).any() else np.full(p_count, np.nan)
+    if not np.isfinite(med[0]):
+        return None
+    ref = max(float(med[0]), float(np.nanmean(values[: w + 1])), 1e-300)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        later, mid, early = med[2 * w:], med[w:-w], med[: -2 * w]
+        hit = (later >= GROWTH_PER_WINDOW * mid) & (mid >= GROWTH_PER_WINDOW * early) & (later > GROWTH_FACTOR * ref)
+    idx = np.flatnonzero(hit)
+    return int(idx[0] + 2 * w) if idx.size else None
 
 
 def explode_threshold(initial_gap: float, factor: float = 1e12) -> float:

@@ -9,6 +9,18 @@ decision is :func:`theorylab.verdicts.interval_status` against the band ``(−�
 - ``Status.INCONCLUSIVE`` otherwise (more samples would decide), and always when the stationary
   estimate is flagged as not stationary (run longer).
 
+Two runs say nothing about a level, and :func:`run_state` with :func:`decide` (the one place
+that decides) says so before any interval is read:
+
+- **diverged** (every replica diverged, :mod:`theorylab.simulate.record`; or, for exact moments,
+  a spectral radius ≥ 1): the level is infinite, so an upper bound is exceeded: ``refuted``,
+  with the step of divergence;
+- **never moved** (every recorded gap equals the starting gap to a relative ``1e-12``, and the
+  starting gap is not 0, e.g. ``η = 1e-300``): the run has not left its start, so it is not
+  settled: ``inconclusive``, whatever the interval says;
+- **some replicas diverged**: they are excluded from the statistics, which then cannot show that
+  the bound *holds* (``holds`` becomes ``inconclusive``; ``refuted`` stays).
+
 A wrong verdict has probability at most ``1 − c`` (one-sided: ``(1 − c)/2``) when the interval
 is valid. Along a trajectory (:func:`trajectory_verdict`) the per-point intervals are widened
 by Bonferroni so that the *whole* curve's verdict has false-alarm rate ``≤ 1 − c``. Points
@@ -35,7 +47,7 @@ from .estimate import Estimate
 from .record import Trajectory
 
 __all__ = ["BoundVerdict", "TrajectoryVerdict", "bound_verdict", "trajectory_verdict", "HOLDS", "VIOLATED",
-           "INCONCLUSIVE"]
+           "INCONCLUSIVE", "RunState", "run_state", "decide"]
 
 # the statuses of theorylab.claims (kept under these names for existing callers)
 HOLDS = Status.HOLDS
@@ -53,6 +65,47 @@ def _label(status: Status, confidence: float, test: str) -> str:
 
 
 @dataclass(frozen=True)
+class RunState:
+    """What a run says before any comparison: ``kind`` is ``"diverged"`` (the level is infinite),
+    ``"never moved"``, ``"partly diverged"`` or ``"ok"``; ``step``: the first step of divergence."""
+
+    kind: str
+    step: int | None = None
+    detail: str = ""
+
+
+def run_state(traj: Trajectory | None, rtol: float = 1e-12) -> RunState:
+    """Classify ``traj`` (see the module docstring); ``RunState("ok")`` for None."""
+    if traj is None:
+        return RunState("ok")
+    div = traj.divergence
+    vals = traj.values[:, traj.alive]
+    if vals.size and traj.n_steps >= 1 and np.all(np.isfinite(vals)):  # before divergence: exact ρ = 1 at η ≈ 0
+        start = vals[0]
+        if np.any(start != 0) and np.all(np.abs(vals - start) <= rtol * np.abs(start)):
+            return RunState("never moved", None, f"every recorded gap equals the starting gap {float(np.max(start)):.6g} "
+                            f"over {traj.n_steps} steps: the run never left its start (raise eta or steps)")
+    if div.diverged and div.count >= traj.replicas:
+        return RunState("diverged", div.first_step, div.message())
+    if div.diverged:
+        return RunState("partly diverged", div.first_step, div.message())
+    return RunState("ok")
+
+
+def decide(status: Status, state: RunState) -> tuple[Status, str]:
+    """The verdict on a bound given the interval's ``status`` and the run's ``state``, with the note
+    that explains an override (the rules of the module docstring; the one place they live)."""
+    if state.kind == "diverged":
+        where = f" at step {state.step}" if state.step is not None else ""
+        return Status.REFUTED, f"the level is infinite: the run diverged{where} ({state.detail})"
+    if state.kind == "never moved":
+        return Status.INCONCLUSIVE, f"not settled: {state.detail}"
+    if state.kind == "partly diverged" and status is Status.HOLDS:
+        return Status.INCONCLUSIVE, f"cannot hold: {state.detail}"
+    return status, ""
+
+
+@dataclass(frozen=True)
 class BoundVerdict:
     """Outcome of comparing an estimate ``[lower, upper]`` with a ``bound``."""
 
@@ -63,6 +116,7 @@ class BoundVerdict:
     bound: float
     confidence: float
     name: str = "bound"
+    note: str = ""
 
     @property
     def ratio(self) -> float:
@@ -72,9 +126,12 @@ class BoundVerdict:
     def describe(self) -> dict[str, Any]:
         return {"status": self.status.value, "test": "one-sided", "false_alarm": 1 - self.confidence,
                 "estimate": self.estimate, "lower": self.lower, "upper": self.upper,
-                "bound": self.bound, "confidence": self.confidence, "name": self.name, "ratio": self.ratio}
+                "bound": self.bound, "confidence": self.confidence, "name": self.name, "ratio": self.ratio,
+                "note": self.note}
 
     def __str__(self) -> str:
+        if self.note:
+            return f"{self.name}: {self.status.value} — {self.note}; bound {self.bound:.6g}"
         return (f"{self.name}: {_label(self.status, self.confidence, 'one-sided')} — estimate {self.estimate:.6g}, "
                 f"{100 * self.confidence:g}% interval "
                 f"[{self.lower:.6g}, {self.upper:.6g}], bound {self.bound:.6g} (estimate/bound {self.ratio:.4g})")
@@ -89,15 +146,19 @@ def _status(lo: float, hi: float, bound: float, rtol: float) -> Status:
     return interval_status(lo, hi, high=bound)
 
 
-def bound_verdict(estimate: Estimate, bound: float, name: str = "bound", rtol: float = 1e-9) -> BoundVerdict:
-    """Compare a stationary :class:`Estimate` with the bound's value (see the module docstring)."""
+def bound_verdict(estimate: Estimate, bound: float, name: str = "bound", rtol: float = 1e-9,
+                  run: Trajectory | None = None) -> BoundVerdict:
+    """Compare a stationary :class:`Estimate` with the bound's value (see the module docstring);
+    ``run``: the trajectory behind the estimate, for the rules of :func:`decide`."""
     if not isinstance(bound, (int, float, np.floating)) or math.isnan(bound):
         raise InvalidParameterError(f"bound must be a number, got {bound!r}")
     if math.isnan(estimate.value) or not estimate.stationary:  # no estimate, or the run had not settled
-        return BoundVerdict(Status.INCONCLUSIVE, estimate.value, estimate.lower, estimate.upper, float(bound),
-                            estimate.confidence, name)
-    return BoundVerdict(_status(estimate.lower, estimate.upper, float(bound), rtol), estimate.value, estimate.lower,
-                        estimate.upper, float(bound), estimate.confidence, name)
+        status = Status.INCONCLUSIVE
+    else:
+        status = _status(estimate.lower, estimate.upper, float(bound), rtol)
+    status, note = decide(status, run_state(run))
+    return BoundVerdict(status, estimate.value, estimate.lower, estimate.upper, float(bound),
+                        estimate.confidence, name, note)
 
 
 @dataclass(frozen=True)
@@ -120,6 +181,7 @@ class TrajectoryVerdict:
     first_violation: float | None
     worst_ratio: float
     name: str = "bound"
+    note: str = ""
 
     def counts(self) -> dict[str, int]:
         return {s.value: self.statuses.count(s) for s in (HOLDS, VIOLATED, INCONCLUSIVE)}
@@ -128,7 +190,7 @@ class TrajectoryVerdict:
         return {"status": self.status.value, "test": "one-sided, Bonferroni over the record times",
                 "false_alarm": 1 - self.confidence, "confidence": self.confidence, "first_violation_time": self.first_violation,
                 "worst_mean_over_bound": self.worst_ratio, "counts": self.counts(), "name": self.name,
-                "points": len(self.times)}
+                "points": len(self.times), "note": self.note}
 
     def __str__(self) -> str:
         c = self.counts()
@@ -139,7 +201,7 @@ class TrajectoryVerdict:
              f"max mean/bound {self.worst_ratio:.4g}")
         if self.first_violation is not None:
             s += f"; first violation at t = {self.first_violation:.4g}"
-        return s + ")"
+        return s + ")" + (f"; {self.status.value}: {self.note}" if self.note else "")
 
 
 def skew_widening(vals: np.ndarray, q: float) -> np.ndarray:
@@ -181,10 +243,15 @@ def trajectory_verdict(traj: Trajectory, bound_values: np.ndarray, confidence: f
     viol = [i for i, s in enumerate(statuses) if s == VIOLATED]
     status = Status.REFUTED if viol else (Status.HOLDS if all(s is Status.HOLDS for s in statuses)
                                           else Status.INCONCLUSIVE)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # every replica diverged: an all-NaN mean
         ratio = float(np.nanmax(mean / b)) if p else math.nan
-    return TrajectoryVerdict(status, traj.times.copy(), mean, lo, hi, b, statuses, confidence,
-                             float(traj.times[viol[0]]) if viol else None, ratio, name)
+    first = float(traj.times[viol[0]]) if viol else None
+    state = run_state(traj)
+    status, note = decide(status, state)
+    if state.kind == "diverged" and first is None and state.step is not None:
+        first = float(state.step * (traj.times[-1] / traj.steps[-1] if traj.steps[-1] else 1.0))
+    return TrajectoryVerdict(status, traj.times.copy(), mean, lo, hi, b, statuses, confidence, first, ratio, name, note)
 
 
 # Former names, kept for existing callers inside the package (``from .verdict import verdict``).
@@ -196,8 +263,9 @@ verdict = bound_verdict
 
 
 class _CallableModule(types.ModuleType):
-    def __call__(self, estimate: Estimate, bound: float, name: str = "bound", rtol: float = 1e-9) -> BoundVerdict:
-        return bound_verdict(estimate, bound, name, rtol)
+    def __call__(self, estimate: Estimate, bound: float, name: str = "bound", rtol: float = 1e-9,
+                 run: Trajectory | None = None) -> BoundVerdict:
+        return bound_verdict(estimate, bound, name, rtol, run)
 
 
 sys.modules[__name__].__class__ = _CallableModule

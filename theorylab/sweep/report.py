@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InvalidParameterError
 from .store import Store, param_column
 
-__all__ = ["rows", "resolve_column", "default_columns", "format_table", "plot_store", "VERDICT_MARK"]
+__all__ = ["rows", "resolve_column", "default_columns", "format_table", "plot_store", "VERDICT_MARK", "familywise_note"]
 
 FORMATS = ("markdown", "csv", "json")
 RESULT_COLUMNS = ("level", "lower", "upper", "bound", "ratio", "verdict", "status")
@@ -237,3 +237,27 @@ def _lines(ax: Any, done: list[dict], xc: str, vc: str, others: list[str], logx:
     ax.set_xlabel(xc)
     ax.set_ylabel(vc)
     ax.legend(fontsize=7)
+
+
+def familywise_note(cells: Sequence[Mapping[str, Any]]) -> str:
+    """What the table's verdicts are worth together. ``cells``: the cells' parameters (a spec's
+    ``Cell.params`` or a store manifest's ``params``). Each Monte Carlo cell is judged on its own
+    at its confidence ``c``; over ``n`` such cells the chance of at least one false verdict is at
+    most ``Σ (1 − c_i)`` (Bonferroni), and about ``Σ (1 − c_i)/2`` false "refuted" are expected
+    where every level equals its bound (one-sided tests). Exact cells have no sampling error."""
+    mc = [c for c in cells if c.get("engine", "montecarlo") != "exact" and c.get("command", "simulate") == "simulate"]
+    exact = sum(1 for c in cells if c.get("engine") == "exact")
+    if not mc:
+        return (f"{exact} cell(s) on the exact engine: verdicts without sampling, no false alarm"
+                if exact else "")
+    total = sum(1 - float(c.get("confidence", 0.95) or 0.95) for c in mc)
+    confs = sorted({float(c.get("confidence", 0.95) or 0.95) for c in mc})
+    each = f"{100 * confs[0]:.6g}%" if len(confs) == 1 else f"{100 * confs[0]:.6g}% to {100 * confs[-1]:.6g}%"
+    note = (f"{len(mc)} Monte Carlo cell(s), each judged alone at {each}: family-wise false-alarm rate <= "
+            f"{min(1.0, total):.3g} (Bonferroni)")
+    if total >= 0.1:
+        note += (f"; about {total / 2:.2g} false 'refuted' expected where levels equal their bounds "
+                 "(set familywise = 0.05 in the spec to correct)")
+    if exact:
+        note += f"; {exact} cell(s) on the exact engine (no sampling)"
+    return note

@@ -6,7 +6,10 @@ Format (the keys are the fields of :class:`~theorylab.simulate.Experiment`, the 
 the table of fields is in docs/sweeps.md)::
 
     method = "dcsgd"          # or a [grid]/[zip] key, to mix methods
-    engine = "montecarlo"     # or "exact"
+    engine = "auto"           # the default: exact where the exact engine covers a cell, else Monte Carlo;
+                              # or "montecarlo" / "exact" for every cell
+    familywise = 0.05         # optional: Monte Carlo cells judged at 1 - 0.05/cells (Bonferroni), so the
+                              # whole table's false-alarm rate is <= 0.05
     seed = 0                  # base seed; each cell's seed is derived (theorylab.sweep.seeds)
     [fixed]                   # one value per field
     compressor = "randk:k=5"
@@ -31,6 +34,7 @@ anything runs. No command-line parser is involved.
 from __future__ import annotations
 
 import itertools
+import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,10 +46,12 @@ from .seeds import canonical_json, cell_key, cell_seed
 
 __all__ = ["Cell", "Spec", "load_spec", "parse_spec", "spec_keys"]
 
-TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "fixed", "grid", "zip")
+TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "fixed", "grid", "zip", "familywise")
 TABLES = ("fixed", "grid", "zip")
 COMMANDS = ("simulate", "bounds")
-ENGINES = ("montecarlo", "exact")
+ENGINES = ("auto", "montecarlo", "exact")
+# simulate's options that only the Monte Carlo engine takes (an "auto" cell that runs exact drops them, and says so)
+MONTE_CARLO_ONLY = ("replicas", "confidence", "burn_in", "backend", "scheme", "substeps")
 RESERVED = ("method", "label")
 # options a sweep sets itself (seed, machine-readable output, no per-cell bar) or that write files per cell
 DENIED = {"seed": "is derived per cell: put `seed = N` (the base seed) at the top",
@@ -174,8 +180,12 @@ def _table(doc: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
 def load_spec(path: str | Path) -> Spec:
     """Read and validate a sweep spec (TOML); :class:`SpecError` on the first problem."""
     p = Path(path)
+    if p.exists() and not p.is_file():  # a directory, a FIFO or a device: reading it could block for ever
+        raise SpecError(f"sweep spec {str(p)!r} is not a regular file; expected a TOML file")
     try:
         text = p.read_text()
+    except UnicodeDecodeError:
+        raise SpecError(f"sweep spec {str(p)!r} is not UTF-8 text; expected a TOML file") from None
     except OSError as exc:
         raise SpecError(f"cannot read sweep spec {str(p)!r}: {exc.strerror or exc}") from None
     return parse_spec(text, source=str(p))
@@ -183,6 +193,8 @@ def load_spec(path: str | Path) -> Spec:
 
 def parse_spec(text: str, source: str = "<spec>") -> Spec:
     """Parse the TOML ``text`` of a sweep into a :class:`Spec` with every cell validated."""
+    if not isinstance(text, str):
+        raise SpecError(f"{source}: a sweep spec is TOML text (str), got {type(text).__name__}")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -194,7 +206,7 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
     command = doc.get("command", "simulate")
     if command not in COMMANDS:
         raise SpecError(f"{source}: command must be one of {', '.join(COMMANDS)}, got {command!r}")
-    engine = doc.get("engine", "montecarlo")
+    engine = doc.get("engine", "auto")
     if engine not in ENGINES:
         raise SpecError(f"{source}: engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     base_seed = doc.get("seed", 0)
@@ -213,6 +225,16 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
         raise SpecError(f"{source}: no method; put e.g. `method = \"dcsgd\"` at the top")
     if command == "bounds" and "engine" in doc:
         raise SpecError(f"{source}: a bounds sweep is symbolic; it takes no engine")
+    if engine == "auto" and command != "simulate":
+        engine = "montecarlo"
+    familywise = doc.get("familywise")
+    if familywise is not None:
+        if isinstance(familywise, bool) or not isinstance(familywise, (int, float)) or not 0 < familywise < 1:
+            raise SpecError(f"{source}: familywise must be a false-alarm rate in (0, 1) (e.g. 0.05), got {familywise!r}")
+        if any("confidence" in t for t in (fixed, grid, zipped)):
+            raise SpecError(f"{source}: familywise sets each Monte Carlo cell's confidence; drop `confidence`")
+        n_cells = math.prod(len(v) for v in grid.values()) * (len(next(iter(zipped.values()))) if zipped else 1)
+        fixed = {**fixed, "confidence": 1 - float(familywise) / max(1, n_cells)}
     cells = _expand(source, command, engine, base_seed, fixed, grid, zipped)
     title = doc.get("title")
     return Spec(source, text, command, engine, base_seed, fixed, grid, zipped, tuple(cells),
@@ -253,7 +275,17 @@ def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict,
             values = {**fixed, **dict(zip(grid, g_row)), **dict(zip(zipped, z_row))}
             index = len(cells) + 1
             where = f"{source}: cell {index} ({', '.join(f'{k}={v!r}' for k, v in values.items() if k in grid or k in zipped)})"
-            cell = _cell(where, index, command, engine, base_seed, values)
+            cell = None
+            if engine == "auto":  # exact where it covers the cell: no sampling, no false alarm
+                exact_values = {k: v for k, v in values.items() if k.replace("-", "_") not in MONTE_CARLO_ONLY}
+                try:
+                    trial = _cell(where, index, command, "exact", base_seed, exact_values)
+                    if _exact_covers(trial):
+                        cell = trial
+                except Exception:  # noqa: BLE001 - not an exact cell: Monte Carlo decides below
+                    cell = None
+            if cell is None:
+                cell = _cell(where, index, command, "montecarlo" if engine == "auto" else engine, base_seed, values)
             if cell.key in by_key:
                 raise SpecError(f"{where}: same options as cell {by_key[cell.key].index}; every cell must differ")
             params = canonical_json(cell.params)
@@ -311,3 +343,21 @@ def _cell(where: str, index: int, command: str, engine: str, base_seed: int, val
     exp = exp.replace(seed=seed)
     argv = [*exp.to_argv(), "--format", "json", "--no-progress"]
     return Cell(index, key, seed, command, label, params, tuple(argv), exp.to_dict())
+
+
+def _exact_covers(cell: Cell) -> bool:
+    """Whether the exact engine runs ``cell`` (a one-step probe: the method, problem, noise and
+    compressor are all covered)."""
+    import warnings
+
+    from ..errors import TheorylabError
+    from ..simulate.experiment import Experiment
+
+    exp = Experiment.from_dict(cell.task).replace(steps=1, points=2, bound=False, sde=False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exp.run()
+    except TheorylabError:
+        return False
+    return True

@@ -152,6 +152,8 @@ class Store:
 
     def statuses(self) -> dict[str, str]:
         """``{key: status}`` of every stored row."""
+        if not self.path.exists():  # a store about to be created holds nothing yet
+            return {}
         table = self.read(columns=["key", "status"])
         if table is None:
             return {}
@@ -161,6 +163,10 @@ class Store:
         """All stored rows as one ``pyarrow.Table`` sorted by cell index (None when empty)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
+
+        if not self.path.exists():
+            raise InvalidParameterError(f"no sweep store at {str(self.path)!r} (the directory does not exist); "
+                                        "create one with `theorylab sweep run SPEC.toml --store DIR`")
 
         tables = []
         self.unreadable = []

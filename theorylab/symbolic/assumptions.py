@@ -9,6 +9,7 @@ violate (PL, L-smooth, the noise model) have ``relation=None``: they are stated,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,8 @@ def check_assumptions(assumptions: tuple[Assumption, ...], values: Mapping[sp.Sy
 
 def parse_value(text: str | float | int) -> sp.Expr:
     """A number for substitution: ``"inf"``/``"oo"`` -> ``oo``; ``"0.01"`` -> Float; ``"1/3"`` -> Rational."""
+    if isinstance(text, bool) or text is None:
+        raise InvalidParameterError(f"a parameter value must be a number, got {text!r}")
     if isinstance(text, (int, float)):
         if isinstance(text, float) and math.isnan(text):
             raise InvalidParameterError("a parameter value is NaN; expected a number")
@@ -99,15 +102,20 @@ def parse_value(text: str | float | int) -> sp.Expr:
         return sp.oo
     if s in ("-inf", "-oo"):
         return -sp.oo
+    from .parse import ExpressionError, parse_number  # the safe reader: nothing in ``text`` is run
+
     try:
-        val = sp.sympify(text, rational=False)
-    except (sp.SympifyError, SyntaxError, TypeError) as exc:
-        raise InvalidParameterError(f"cannot read {text!r} as a number (expected e.g. 0.01, 3, 1/3, inf)") from exc
-    if not val.is_number:
-        raise InvalidParameterError(f"{text!r} is not a number (expected e.g. 0.01, 3, 1/3, inf)")
+        val = parse_number(str(text), what="the value")
+    except ExpressionError as exc:
+        raise InvalidParameterError(str(exc)) from None
     if val is sp.nan:
         raise InvalidParameterError("a parameter value is NaN; expected a number")
+    if val.is_finite and not val.is_Integer and _DECIMAL.search(str(text)):
+        val = sp.Float(val, 15)  # a decimal such as 0.01 stays a float, as before (1/3 stays exact)
     return val
+
+
+_DECIMAL = re.compile(r"\d\.|\.\d|\d[eE]")
 
 
 def validate_params(values: Mapping[sp.Symbol, sp.Expr]) -> None:

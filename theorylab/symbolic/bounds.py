@@ -28,7 +28,7 @@ from typing import Any
 import sympy as sp
 
 from ..errors import InvalidParameterError
-from .assumptions import Assumption, check_assumptions, parse_value, plain
+from .assumptions import Assumption, check_assumptions, parse_value, plain, validate_params
 from .symbols import B, Delta, L, N, R, d, ell, eta, gap0, mu, nu, omega, sigma, symbol_info, t
 from .xi import M, Xi
 
@@ -62,7 +62,7 @@ def _param(name: str, rel: sp.Basic, statement: str) -> Assumption:
 
 def _rel(cls: type, lhs: sp.Expr, rhs: sp.Expr) -> sp.Basic:
     """A relation between assumption-free copies of the symbols (stays unevaluated)."""
-    return cls(plain(lhs), plain(sp.sympify(rhs)), evaluate=False)
+    return cls(plain(lhs), plain(sp.sympify(rhs)), evaluate=False)  # safe: assumption tables of this package
 
 
 PL = Assumption("mu-PL", "f is mu-PL: ||grad f(x)||^2 >= 2 mu (f(x) - f*)", kind="hypothesis",
@@ -165,15 +165,16 @@ class Bound:
         ``sp.Symbol("omega")`` (no assumptions) replaces the library's non-negative ``omega``,
         which plain ``expr.subs`` would silently leave in place (sympy symbols with different
         assumptions are different symbols). Values may be numbers, strings (``"1/3"``,
-        ``"inf"``) or sympy expressions. Unknown names raise
-        :class:`~theorylab.errors.InvalidParameterError`; no assumption is checked (use
-        :meth:`evaluate` for a checked number).
+        ``"inf"``) or sympy expressions. Unknown names, and numbers outside a
+        symbol's domain (``omega=-3``, ``d=2.5``), raise :class:`~theorylab.errors.InvalidParameterError`;
+        the theorem's assumptions (``Delta > 0``) are not checked (use :meth:`evaluate` for a checked number).
         """
         parts = ("expr", "level", "rate_expr", "asymptotic", "display")
         if part not in parts:
             raise InvalidParameterError(f"part must be one of {', '.join(parts)}, got {part!r}")
         target = getattr(self, part)
         subs = self._values(_by_name(values, named), allow_delta=part == "display")
+        validate_params({s: v for s, v in subs.items() if v.is_number})  # domains (omega >= 0, d integer)
         return target.subs(subs)
 
     def evaluate(self, values: Mapping[str | sp.Symbol, Any] | None = None, /, **named: Any) -> float:
@@ -256,7 +257,13 @@ def _asymptotic(level: sp.Expr, rate: sp.Expr, ell_expr: sp.Expr | None) -> sp.E
 
 @functools.cache
 def get_bound(name: str, ell: str | None = "A") -> Bound:
-    """The bound ``name`` in ``dcsgd``, ``dsignsgd``, ``sgd``, ``signsgd``; ``ell`` picks ``ell_nu`` (A/B/None)."""
+    """The bound ``name`` in ``dcsgd``, ``dsignsgd``, ``sgd``, ``signsgd``; ``ell`` picks ``ell_nu`` (A/B/None)
+    of the sign methods (Theorem 4); the other bounds have no ``ell_nu`` and refuse any other than the default."""
+    if ell is not None and not isinstance(ell, str):
+        raise InvalidParameterError(f"ell must be 'A', 'B' or None, got {type(ell).__name__} {ell!r}")
+    if name in ("dcsgd", "sgd") and ell not in (None, "A", "a"):
+        raise InvalidParameterError(f"ell={ell!r} applies to dsignsgd and signsgd (Theorem 4's ell_nu); "
+                                    f"{name} has no ell_nu: leave ell out")
     if name == "dcsgd":
         return _dcsgd()
     if name == "sgd":

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..errors import InvalidParameterError
+from .parse import as_expr
 
 __all__ = [
     "CompressorClass",
@@ -125,32 +126,32 @@ class CompressorClass:
         return name + r"\left(" + ", ".join(sp.latex(p) for p in self.params) + r"\right)"
 
     def subs(self, values: dict) -> CompressorClass:
-        return CompressorClass(self.kind, tuple(sp.sympify(p).subs(values) for p in self.params))
+        return CompressorClass(self.kind, tuple(as_expr(p).subs(values) for p in self.params))
 
 
 def U(z: sp.Expr) -> CompressorClass:  # noqa: N802 - the paper's name
     """``U(zeta)``: unbiased, ``E||C(x)||^2 <= zeta ||x||^2`` (``zeta = 1 + omega``)."""
-    return CompressorClass("U", (sp.sympify(z),))
+    return CompressorClass("U", (as_expr(z),))
 
 
 def B1(a: sp.Expr, b: sp.Expr) -> CompressorClass:  # noqa: N802
     """``B1(alpha, beta)``: ``alpha ||x||^2 <= E||C||^2 <= beta E<C, x>``."""
-    return CompressorClass("B1", (sp.sympify(a), sp.sympify(b)))
+    return CompressorClass("B1", (as_expr(a), as_expr(b)))
 
 
 def B2(g: sp.Expr, b: sp.Expr) -> CompressorClass:  # noqa: N802
     """``B2(gamma, beta)``: ``max(gamma ||x||^2, E||C||^2/beta) <= E<C, x>``."""
-    return CompressorClass("B2", (sp.sympify(g), sp.sympify(b)))
+    return CompressorClass("B2", (as_expr(g), as_expr(b)))
 
 
 def B3(d: sp.Expr) -> CompressorClass:  # noqa: N802
     """``B3(delta)``: ``E||C - x||^2 <= (1 - 1/delta) ||x||^2``."""
-    return CompressorClass("B3", (sp.sympify(d),))
+    return CompressorClass("B3", (as_expr(d),))
 
 
 def Contractive(d: sp.Expr) -> CompressorClass:  # noqa: N802
     """``C(delta)`` (docs/theory.md#compressor-classes): ``E||C - x||^2 <= (1 - delta) ||x||^2`` (equal to ``B3(1/delta)``)."""
-    return CompressorClass("C", (sp.sympify(d),))
+    return CompressorClass("C", (as_expr(d),))
 
 
 # ----------------------------------------------------------------------------- finite compressors
@@ -224,7 +225,7 @@ def random_scaling(values: Sequence[sp.Expr], probs: Sequence[sp.Expr] | None = 
     n = len(values)
     probs = probs or [sp.Rational(1, n)] * n
     return FiniteCompressor(f"scale{list(values)}", dim,
-                            tuple((sp.sympify(pr), (lambda c: (lambda x: c * x))(sp.sympify(v)))
+                            tuple((as_expr(pr), (lambda c: (lambda x: c * x))(as_expr(v)))
                                   for v, pr in zip(values, probs, strict=True)))
 
 
@@ -259,7 +260,9 @@ Certificate = dict[str, list[tuple[sp.Expr, str]]]
 def _term(spec: str, pool: dict[str, sp.Expr]) -> sp.Expr:
     """Evaluate a certificate term; refuse one that is not manifestly >= 0 in the pool's slacks."""
     holders = {name: sp.Symbol(f"_{name}", nonnegative=True) for name in pool}
-    e = sp.sympify(spec, locals=holders)
+    from .parse import parse_expression  # the safe reader: a term is data, never run
+
+    e = parse_expression(spec, holders, undeclared="error", what="certificate term")
     if e.is_nonnegative is not True:
         raise InvalidParameterError(f"certificate term {spec!r} is not a non-negative combination of slacks")
     return e.xreplace({holders[n]: v for n, v in pool.items()})
@@ -336,7 +339,7 @@ def _check_counterexample(conv: Conversion) -> tuple[bool, str]:
     params, comp, x = conv.counterexample  # type: ignore[misc]
     src = conv.source.subs(params)
     tgt = conv.target.subs(params)
-    lam = sp.sympify(conv.scale).subs(params)
+    lam = sp.sympify(conv.scale).subs(params)  # safe: a Conversion table entry of this module
     ok, why = comp.member(src)
     if ok is not True:
         return False, f"counterexample {comp.name} is not shown to be in {src}: {why}"
@@ -523,7 +526,7 @@ def cgd_complexity() -> tuple[ComplexityResult, ...]:
             cands = [c for c in cands if sp.simplify(eta_max - c).is_nonnegative] or [eta_max]
         step = cands[0]
         # the certificate is a proof at eta = step only if every coefficient is >= 0 there (sympy)
-        signs_ok = all(_coef_nonneg(sp.sympify(c).subs(eta, step), cls.domain()) for c, _ in cert)
+        signs_ok = all(_coef_nonneg(sp.sympify(c).subs(eta, step), cls.domain()) for c, _ in cert)  # safe: certificate coefficients of this module
         dec = sp.simplify(phi.subs(eta, step))
         comp = sp.simplify(1 / (2 * mu_ * dec))
         out.append(ComplexityResult(cls, step, dec, comp, seed, bool(cert_ok and signs_ok)))

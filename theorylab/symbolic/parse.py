@@ -35,7 +35,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError
 
-__all__ = ["ExpressionError", "FUNCTIONS", "CONSTANTS", "parse_expression", "parse_number",
+__all__ = ["ExpressionError", "FUNCTIONS", "CONSTANTS", "parse_expression", "parse_number", "as_expr",
            "MAX_LENGTH", "MAX_DEPTH", "MAX_POWER_BITS"]
 
 MAX_LENGTH = 10_000
@@ -291,3 +291,17 @@ def parse_number(text: str, what: str = "the value") -> sp.Expr:
     if not getattr(val, "is_number", False):
         raise ExpressionError(f"{what} {_shown(text)} is not a number (expected e.g. 0.01, 3, 1/3, inf)")
     return val
+
+
+def as_expr(value: Any, names: Mapping[str, Any] | None = None, *, what: str = "the value") -> Any:
+    """``value`` as a sympy object: a string is read by :func:`parse_expression` (never run);
+    anything else (a number, a sympy object, a numpy scalar) goes through ``sympify(strict=True)``,
+    which refuses strings nested in containers too. The one conversion for values of the
+    public API that may be strings (``U("omega")``, ``values={"eta": "1/100"}``)."""
+    if isinstance(value, str):
+        return parse_expression(value, names, what=what)
+    try:
+        return sp.sympify(value, strict=True)  # safe: strict=True refuses strings (no parsing at all)
+    except (sp.SympifyError, TypeError, ValueError):
+        raise ExpressionError(f"{what} must be a number, a sympy expression or a string, "
+                              f"got {type(value).__name__}") from None

@@ -41,6 +41,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, TheorylabError
 from .assumptions import Assumption, parse_value, validate_params
+from .parse import as_expr
 from .symbols import B, N, d, eta, gi, gj, gnorm, k, nu, omega, sigma
 from .xi import Xi, numeric_functions
 
@@ -398,7 +399,7 @@ class SDE:
             raise InvalidParameterError(f"{self.name}: missing parameter(s) {', '.join(missing)}")
         validate_params(values)
         dim = int(values[d]) if d in values else None
-        exprs = [sp.sympify(e).subs(values) for e in (self.drift, self.cov_diag, self.cov_outer)]
+        exprs = [sp.sympify(e).subs(values) for e in (self.drift, self.cov_diag, self.cov_outer)]  # safe: the SDE's own fields
         undefined = sorted({str(f.func) for e in exprs for f in e.atoms(sp.core.function.AppliedUndef)}
                            - set(numeric_functions(xp.__name__)) - set(functions or {}))
         if undefined:
@@ -429,9 +430,12 @@ class SDE:
 def _check_agents(n_agents: int | None) -> int | None:
     if n_agents is None:
         return None
-    if isinstance(n_agents, bool) or int(n_agents) < 1:
-        raise InvalidParameterError(f"agents must be a positive integer, got {n_agents}")
-    return int(n_agents)
+    from ..budget import symbolic_agents_budget
+    from ..errors import positive_int
+
+    n_agents = positive_int("agents", n_agents)
+    symbolic_agents_budget(n_agents)  # sympy's cost grows about quadratically in the agents
+    return n_agents
 
 
 def _general_sigma_tilde() -> sp.Expr:
@@ -520,7 +524,7 @@ def dsignsgd_sde(nu_: Any = nu, agents: int | None = None) -> SDE:
     """
     from .update import grad, mean_over_agents, sign, student_t_noise
 
-    nu_ = sp.sympify(nu_)  # safe: a number, oo or a sympy symbol from the caller, never user text
+    nu_ = as_expr(nu_, what="nu")
     agents = _check_agents(agents)
     der = _derived("dsignsgd", mean_over_agents(lambda a: sign(grad() + student_t_noise(nu_, a.sigma)), n=agents))
     n = _n_of(agents)
@@ -564,7 +568,7 @@ def signsgd_sde(nu_: Any = sp.oo) -> SDE:
     """Single-agent SignSGD (predecessor, Gaussian noise by default), derived from ``x+ = x - eta sign(g + Z)``."""
     from .update import grad, sign, student_t_noise
 
-    nu_ = sp.sympify(nu_)  # safe: a number, oo or a sympy symbol from the caller, never user text
+    nu_ = as_expr(nu_, what="nu")
     base = dsignsgd_sde(nu_)
     s = _derived("signsgd", sign(grad() + student_t_noise(nu_)))
     return SDE("signsgd", "SDE of SignSGD (single agent)",

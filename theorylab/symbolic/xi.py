@@ -29,6 +29,7 @@ from sympy.core.function import ArgumentIndexError
 
 from ..backend import array_namespace
 from ..errors import InvalidParameterError
+from .parse import as_expr
 
 __all__ = [
     "Xi",
@@ -68,7 +69,7 @@ def xi_limit_at_infinity(nu_: sp.Expr) -> sp.Expr:
     Derived, not assumed: ``Xi_nu(0) = 0`` and ``Xi_nu' = t density``, so the limit is the integral
     of the density over ``(0, oo)``. A symbolic ``nu`` is replaced by a positive symbol first.
     """
-    nu_ = sp.sympify(nu_)
+    nu_ = as_expr(nu_, what="nu")
     nu_pos = nu_ if (nu_ is sp.S.Infinity or nu_.is_positive) else sp.Symbol("nu", positive=True)
     s_ = sp.Symbol("s", positive=True)
     dens = (t_density(nu_pos, s_) if nu_pos is sp.S.Infinity else

@@ -481,14 +481,29 @@ def _check(
     n_draws: int | None, n_pilot: int, n_focus: int | None, focus: int, inputs: Any, search: Any, search_generations: int,
     backend: str, dtype: Any, layout: str, framework: str, coupling: bool, progress: Any,
 ) -> CompressorReport:
+    from .._validate import optional_bool, real_number
+
     t0 = time.perf_counter()
     d = positive_int("d", d)
+    for name, v in (("omega", omega), ("delta", delta)):  # types here; the ranges in _resolve_claims
+        if v is not None and (isinstance(v, (bool, str)) or not isinstance(v, (int, float, np.integer, np.floating))):
+            raise InvalidParameterError(f"{name} must be a number, got {type(v).__name__} {v!r:.40}")
+    unbiased = optional_bool("unbiased", unbiased)
+    false_alarm = real_number("false_alarm", false_alarm)
+    for name, v in (("n_draws", n_draws), ("n_focus", n_focus), ("n_pilot", n_pilot), ("focus", focus)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise InvalidParameterError(f"{name} must be an integer, got {type(v).__name__} {v!r:.40}")
+    if claims is not None and (isinstance(claims, str) or not all(isinstance(c, str) for c in claims)):
+        raise InvalidParameterError(f"claims must be a list of claim names among {CLAIMS}, got {claims!r:.60}")
     if not (0 < false_alarm < 1):
         raise InvalidParameterError(f"false_alarm must be in (0, 1), got {false_alarm}")
     if (n_draws is not None and n_draws < 16) or n_pilot < 4:
         raise InvalidParameterError(f"need n_draws >= 16 and n_pilot >= 4, got {n_draws}, {n_pilot}")
     if search not in (True, False, "evolution", "hypothesis"):
         raise InvalidParameterError(f"search must be True/'evolution', 'hypothesis' or False, got {search!r}")
+    from ..budget import kit_budget
+
+    kit_budget(d, max(n_draws or 2000, n_focus or 16000))  # before any allocation
     unb, omega, delta = _resolve_claims(C, d, omega, delta, unbiased, claims)
     check_seed(seed)
     info = resolve_dtype(dtype)
@@ -823,7 +838,8 @@ def _check(
     if claims_compression and good and all(
         _returns_input(pilot[i], X[i]) for i in good
     ):
-        findings.append(Finding("identity", "C(x) = x on every input: the compressor returns its input (it does not compress)"))
+        findings.append(Finding("identity", f"C(x) = x (within a relative {IDENTITY_RTOL:g}) on every input: the compressor returns its input "
+                                 "up to rounding (it does not compress)"))
     elif deterministic and (omega or 0) > 0 and max(res[i]["ratio"] for i in good) <= 1e-12:
         findings.append(Finding("no-compression", f"deterministic with ratio ~ 0 on every input while claiming omega = {omega:g}"))
 
@@ -860,8 +876,17 @@ def _check(
 
 
 # ----------------------------------------------------------------------------- helpers
+IDENTITY_RTOL = 1e-6  # C(x) within this relative distance of x on every draw and input: "does not compress"
+
+
 def _returns_input(P: np.ndarray | None, x: np.ndarray) -> bool:
-    return P is not None and bool(np.all(P == x))
+    """Every pilot draw equals ``x`` up to a relative :data:`IDENTITY_RTOL` (of ``max|x|``): float
+    rounding of ``x`` (natural dithering that returns its input) counts as returning it."""
+    if P is None:
+        return False
+    scale = float(np.max(np.abs(x))) if x.size else 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(np.all(np.abs(P - x) <= IDENTITY_RTOL * scale))
 
 
 def _draw(ad: Adapted, x: np.ndarray, n: int, seed: Any) -> np.ndarray:

@@ -14,6 +14,7 @@ seed, Rand-k fast path); every other method (or an algorithm object) runs here.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Mapping
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ...backend import backend_name, default_rng, get_xp, to_numpy
-from ...errors import InvalidParameterError, positive_int
+from ...errors import InvalidParameterError, TheorylabError, positive_int
 from ..noise import Noise
 from ..problems import Problem
 from ..progress import progress_bar
@@ -85,9 +86,15 @@ def run_algorithm(method: Any, problem: Problem, noise: Noise, *, eta: float, st
     x_init = problem.initial(replicas, xp) if x0 is None else xp.broadcast_to(
         xp.asarray(x0, dtype=xp.float64), (replicas, problem.d)).copy()
     ctx = Context(problem, noise, eta, replicas, rng, xp, comps, opts, x_init, fast)
-    state = alg.init(ctx)
+    user = not type(alg).__module__.startswith("theorylab.")
+    with _users_code(alg, user, "init"):
+        state = alg.init(ctx)
+        first = alg.iterate(state)
+    if tuple(getattr(first, "shape", ())) != (replicas, problem.d):
+        raise InvalidParameterError(f"{alg.name}.iterate(state) returned shape {tuple(getattr(first, 'shape', ()))}; "
+                                    f"expected (replicas, d) = ({replicas}, {problem.d}), one row per replica")
     x_reset = problem.initial(1, xp)[0]
-    gap = problem.gap(alg.iterate(state))
+    gap = problem.gap(first)
     thr = explode if explode is not None else explode_threshold(float(np.max(to_numpy(gap))))
     k_local = int(opts.get("local_steps", 1) or 1)
     dt = eta * k_local
@@ -105,7 +112,11 @@ def run_algorithm(method: Any, problem: Problem, noise: Noise, *, eta: float, st
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"), progress_bar(steps, alg.name, progress) as bar:
         for k in range(1, steps + 1):
-            alg.step(state, ctx)
+            if user:
+                with _users_code(alg, user, "step", k):
+                    alg.step(state, ctx)
+            else:
+                alg.step(state, ctx)
             if k % observe_every == 0 or rec.wants(k):
                 dead = rec.observe(k, problem.gap(alg.iterate(state)))
                 if cons is not None:
@@ -187,3 +198,19 @@ def run_optimizer(method: Any, problem: Problem, noise: Noise, *, eta: float, st
                          seed=seed, backend=backend, x0=x0, points=points, blocks=blocks,
                          observe_every=observe_every, explode=explode, progress=progress, fast=fast,
                          options=options, **more_options)
+
+
+@contextlib.contextmanager
+def _users_code(alg: Any, user: bool, what: str, step: int | None = None) -> Any:
+    """A user's algorithm raising: reported as theirs, in one line (CLI exit 2), not as a bug of theorylab."""
+    if not user:
+        yield
+        return
+    try:
+        yield
+    except TheorylabError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user's code
+        where = f" at step {step}" if step is not None else ""
+        raise InvalidParameterError(f"your algorithm {getattr(alg, 'name', alg)!r} raised in {what}(){where}: "
+                                    f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None

@@ -419,4 +419,4 @@ def symbolic_level(q: LinearQuadratic, eta: sp.Symbol, comps: list[Any] | None =
     if not (q.rational and q.diagonal):
         raise InvalidParameterError("symbolic_level needs a rational setting with diagonal Hessians")
     eng = DiscreteMoments(q, eta, comps, masks)
-    return sp.factor(sp.together(sp.sympify(eng.gap(eng.stationary_mean(), eng.stationary_second()))))
+    return sp.factor(sp.together(sp.sympify(eng.gap(eng.stationary_mean(), eng.stationary_second()))))  # safe: exact numbers computed here

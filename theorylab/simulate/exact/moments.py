@@ -188,7 +188,7 @@ def _ensure_catalogue() -> None:
     @register_moment_map(Scaled)
     def _scaled(c: Any, d: int) -> LinearMoments:
         inner = linear_moments(c.inner, d)
-        return inner.scaled(1 / (1 + sp.sympify(c.inner._omega(sp.Integer(d)))))
+        return inner.scaled(1 / (1 + sp.sympify(c.inner._omega(sp.Integer(d)))))  # safe: a compressor's omega formula (code)
 
     @register_moment_map(Compose)
     def _compose(c: Any, d: int) -> LinearMoments:

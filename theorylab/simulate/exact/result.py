@@ -19,7 +19,7 @@ def as_sympy(v: Any) -> sp.Expr:
         return sp.Rational(v.numerator, v.denominator)
     if isinstance(v, (float, np.floating)) and math.isinf(v):
         return sp.oo
-    return sp.sympify(v)
+    return sp.sympify(v, strict=True)  # safe: numbers only (strict refuses strings)
 
 
 @dataclass

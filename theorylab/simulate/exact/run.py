@@ -66,7 +66,8 @@ def mixing_matrix(topology: str, n: int) -> np.ndarray:
                 w[i, j % n] += 1.0 / 3.0
         return w
     raise InvalidParameterError(f"exact gossip knows the topologies 'ring' and 'complete' by name, got "
-                                f"{topology!r}; pass mixing=W (an N x N doubly stochastic matrix) for others")
+                                f"{topology!r}; on the command line use --topology ring or complete (or --engine montecarlo for the "
+                                "others); from Python, pass mixing=W (an N x N doubly stochastic matrix) to exact_run")
 
 
 def exact_run(method: str, problem: Any, noise: Noise, *, eta: Any, steps: int, compressor: Any = None,
@@ -192,7 +193,14 @@ class ExactDivergence(Divergence):
 def _trajectory(run: ExactRun) -> Trajectory:
     vals = run.values[:, None]
     rho = float(run.rho)
-    div = ExactDivergence(None if not run.diverged else 0, 1.0 if run.diverged else 0.0,
+    first = None
+    if run.diverged:  # the step where the exact gap has left its start by the growth rule's factor (else 0)
+        from ..record import GROWTH_FACTOR
+
+        with np.errstate(invalid="ignore", over="ignore"):
+            big = ~(np.asarray(run.values, dtype=float) <= GROWTH_FACTOR * max(abs(float(run.values[0])), 1e-300))
+        first = int(run.steps[int(np.argmax(big))]) if big.any() else 0
+    div = ExactDivergence(first, 1.0 if run.diverged else 0.0,
                           1 if run.diverged else 0, math.inf, rho=rho, continuous=run.continuous)
     edges = np.array([0, int(run.steps[-1])])
     return Trajectory(steps=run.steps, times=run.times, values=vals, block_sums=np.zeros((1, 1)),
@@ -231,8 +239,11 @@ def exact_simulate(method: str, problem: Any, noise: Noise, *, eta: float, steps
     from ..models import bound_for
     from ..optimizers import OptimizerRun, resolve_compressors
     from ..sde import SDERun
-    from ..verdict import HOLDS, VIOLATED, TrajectoryVerdict, _status, verdict
+    from ..verdict import HOLDS, VIOLATED, TrajectoryVerdict, _status, decide, run_state, verdict
 
+    from ...budget import exact_budget
+
+    exact_budget(str(method), d=problem.d, agents=problem.n_agents, steps=steps, rational=rational)
     t0 = time.perf_counter()
     run = exact_run(method, problem, noise, eta=eta, steps=steps, compressor=compressor, masks=masks,
                     points=points, rational=rational, **options)
@@ -270,17 +281,18 @@ def exact_simulate(method: str, problem: Any, noise: Noise, *, eta: float, steps
         sim.warnings.append(_exact_comparison(run, sim.bound))
     if sim.bound is not None:
         b = sim.bound
-        sim.verdict = verdict(level, b.level, name=b.bound.title)
+        sim.verdict = verdict(level, b.level, name=b.bound.title, run=orun.trajectory)
         bvals = b.curve(run.times)
         statuses = tuple(_status(float(v), float(v), float(bb), 1e-9) for v, bb in zip(run.values, bvals))
         viol = [i for i, s in enumerate(statuses) if s == VIOLATED]
         status = VIOLATED if viol else (HOLDS if all(s == HOLDS for s in statuses) else statuses[0])
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = float(np.nanmax(run.values / bvals))
+        status, note = decide(status, run_state(orun.trajectory))  # the one rule for infinite or unmoved runs
         sim.trajectory_verdict = TrajectoryVerdict(status, run.times.copy(), run.values, run.values, run.values,
                                                    bvals, statuses, 1.0,
                                                    float(run.times[viol[0]]) if viol else None, ratio,
-                                                   name=b.bound.title)
+                                                   name=b.bound.title, note=note)
     return sim
 
 

@@ -66,7 +66,7 @@ def sde_coefficients(sde: Any, values: dict[str, Any], dim: int, exact: bool = F
         subs[sym] = sp.nsimplify(v, rational=True) if exact else sp.Float(v, 30)
 
     def poly(expr: sp.Expr, deg: int, what: str) -> list[sp.Expr]:
-        e = sp.expand(sp.sympify(expr).subs(subs))
+        e = sp.expand(sp.sympify(expr).subs(subs))  # safe: the symbolic SDE's own expressions
         try:
             p = sp.Poly(e, gj)
         except sp.PolynomialError:
