@@ -190,9 +190,7 @@ def via_claim_string(p: str) -> None:
 ENTRY_POINTS = [via_bounds_cli, via_bounds_cli_json, via_simulate_flags, via_problem_spec_cli,
                 via_compressor_spec_cli, via_noise_spec_cli, via_sweep_bounds_toml, via_sweep_bounds_cell,
                 via_sweep_simulate_toml, via_problem_spec_api, via_compressor_spec_api, via_bound_api,
-                via_sde_api, via_classes_api, via_claims_values,
-                pytest.param(via_claim_string, marks=pytest.mark.xfail(
-                    strict=False, reason="fixed by the claims parser (claims.symbolic.parse on the safe reader)"))]
+                via_sde_api, via_classes_api, via_claims_values, via_claim_string]
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)

@@ -284,11 +284,14 @@ def test_progress_bar_shows_done_total_failed_and_eta(capsys) -> None:
 
 def test_cell_keys_and_seeds_are_those_of_earlier_stores() -> None:
     """Building cells as Experiments (not argv) keeps every key and seed: a store written before
-    resumes. The values were computed by the argv-based spec; `false` ("not given") stays a parameter."""
-    assert [(c.key, c.seed) for c in parse_spec(GOOD).cells] == [
+    resumes. The values were computed by the argv-based spec; `false` ("not given") stays a parameter.
+    Earlier stores ran Monte Carlo (the default then); the default is now `engine = "auto"`, so the
+    engine is named here."""
+    mc = 'engine = "montecarlo"\n'
+    assert [(c.key, c.seed) for c in parse_spec(mc + GOOD).cells] == [
         ("a0b7b8c56828b7b9", 4506557405556599939), ("ac9f800d10b52158", 7013099991800004953),
         ("736ef2fbca44a39b", 1544496418495155621), ("3950b20e0f2b40a2", 2336172034124228931)]
-    text = ("[zip]\nmethod = [\"dsgd\", \"dcsgd\"]\ncompressor = [false, \"randk:k=2\"]\n"
+    text = mc + ("[zip]\nmethod = [\"dsgd\", \"dcsgd\"]\ncompressor = [false, \"randk:k=2\"]\n"
             "label = [\"reference\", \"compressed\"]\n[fixed]\ndim = 4\nagents = 2\nsigma = [1.0, 2.0]\n"
             "sde = false\nburn-in = 0.25\n")
     assert [(c.key, c.seed) for c in parse_spec(text).cells] == [

@@ -314,6 +314,9 @@ def _coerce(f: Any, value: Any) -> Any:
     if kind == "text":
         if not isinstance(value, str) or not value.strip():
             raise InvalidParameterError(f"{flag} must be a non-empty string, got {_shown(value)}")
+        if f.name == "method" and value != value.strip():  # 'DSGD ' is a typo, not a method
+            raise InvalidParameterError(f"{flag} {value!r} has spaces around it; expected a method name such as "
+                                        f"{value.strip()!r}")
         return value.strip()
     if kind == "choice":
         choices = f.metadata["choices"]
