@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
-           "randk_quad_step", "standard_normal_fill", "add_normal", "add_normal_rows", "euler_diag", "euler_rank1",
+           "randk_quad_step", "standard_normal_fill", "add_normal", "add_normal_rows",
+           "add_normal_agents", "euler_diag", "euler_rank1",
            "euler_diag_quadratic", "quadratic_gap", "pairwise_sum", "pairwise_program", "ENV_VAR"]
 
 ENV_VAR = "THEORYLAB_NUMBA"
@@ -210,6 +211,16 @@ if _numba is not None:
                 else:
                     for j in range(d):
                         out[r, a, j] = g[r, a, j]
+
+    @_njit
+    def _add_normal_agents(rng: Any, g: np.ndarray, scales: np.ndarray, agents: np.ndarray,
+                           out: np.ndarray) -> None:  # pragma: no cover
+        reps, m, d = out.shape
+        for r in range(reps):
+            for a in range(m):
+                s = scales[agents[r, a]]
+                for j in range(d):
+                    out[r, a, j] = g[r, a, j] + s * rng.standard_normal()
 
     @_njit
     def _euler_diag(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, bc: np.ndarray, dd: np.ndarray,
@@ -471,6 +482,16 @@ def add_normal_rows(rng: np.random.Generator, g: np.ndarray, scales: np.ndarray,
     The normals are drawn in C order over the selected rows: bit for bit
     ``out[rows] = g[rows] + scales[a] · rng.standard_normal((rows.sum(), d))``."""
     _add_normal_rows(rng, g, scales, rows, out)
+    return out
+
+
+def add_normal_agents(rng: np.random.Generator, g: np.ndarray, scales: np.ndarray, agents: np.ndarray,
+                      out: np.ndarray) -> np.ndarray:
+    r""":func:`add_normal` on gathered rows: ``g``, ``out`` are ``(R, S, d)``, row ``(r, s)`` belongs to
+    agent ``agents[r, s]`` (int64 ``(R, S)``) and gets ``scales[agents[r, s]] · N`` (``scales``:
+    ``(N,)``). Normals drawn in C order: with ``agents`` ascending within each replica, bit for bit
+    what :func:`add_normal_rows` gives on the full ``(R, N, d)`` batch with those rows selected."""
+    _add_normal_agents(rng, g, scales, agents, out)
     return out
 
 
