@@ -299,3 +299,15 @@ def test_compressed_gathered_round_has_the_dense_round_law(planted: bool) -> Non
     ref = _one_round(DenseFedAvg(), 2, reps)
     ok, zmax = _same_law(new, ref, 5.5)
     assert ok != planted, f"{'planted bug not seen: ' if planted else ''}largest |z| = {zmax:.2f} (bound 5.5)"
+
+
+def test_gathered_round_with_student_t_noise_is_the_dense_round() -> None:
+    """Non-Gaussian noise takes the numpy draw on gathered rows: still the dense round's numbers."""
+    from theorylab.simulate import student_t
+
+    p = _problems()["sinpl"]
+    noise = student_t(3.0, [0.5, 1.0, 1.5, 2.0, 0.7])
+    for new, dense, opts in CASES[:3]:
+        a = _final_state(new(), p, noise, **opts)
+        b = _final_state(dense(), p, noise, **opts)
+        np.testing.assert_array_equal(a.x, b.x)
