@@ -36,7 +36,9 @@ Agreement comes first, and a failed check is reported (exit code 1):
 Timing: ``rounds`` interleaved rounds (the order of the implementations rotates every round); in each,
 every implementation runs T steps from the start (its initialisation included, JAX's compile not);
 the median over rounds of the time per step is reported, with theorylab's ratio (numba path and
-numpy path, ``THEORYLAB_NUMBA`` off) to the best anchor: below 1 means theorylab is faster.
+numpy path, ``THEORYLAB_NUMBA`` off) to the best anchor: below 1 means theorylab is faster. Both the
+wall-clock time and the process's CPU time are reported: every implementation runs on one thread,
+so on a shared, loaded machine the CPU time is the steadier measure of the work each one does.
 
 ``--before TREE``: also time FedAvg and SCAFFOLD of another checkout of theorylab (e.g. the main
 branch) and of this one, each in fresh subprocesses (``PYTHONPATH=TREE``), interleaved, at S = 2 and
@@ -393,13 +395,14 @@ def law_check(gaps: dict[str, np.ndarray]) -> dict[str, Any]:
     return out
 
 
-def time_round(impls: dict[str, Callable[[int], Any]], order: list[str], rnd: int) -> dict[str, float]:
+def time_round(impls: dict[str, Callable[[int], Any]], order: list[str], rnd: int) -> dict[str, tuple[float, float]]:
+    """One round: every implementation once, starting at a rotating position; (wall, CPU) seconds."""
     k = rnd % len(order)
     out = {}
     for name in order[k:] + order[:k]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         impls[name](rnd)
-        out[name] = time.perf_counter() - t0
+        out[name] = (time.perf_counter() - t0, time.process_time() - c0)
     return out
 
 
@@ -424,20 +427,26 @@ def bench_setting(setting: str, methods: list[str], steps: int, rounds: int, che
         ok = all(ex[a]["ok"] for a in ANCHORS) and all(law[a]["ok"] for a in ANCHORS)
         ok_all &= ok
         times: dict[str, list[float]] = {name: [] for name in impls}
+        cpu: dict[str, list[float]] = {name: [] for name in impls}
         for r in range(rounds):
-            for name, t in time_round(impls, list(impls), r).items():
+            for name, (t, c) in time_round(impls, list(impls), r).items():
                 times[name].append(1e3 * t / steps)
-        med = {name: statistics.median(v) for name, v in times.items()}
-        best = min(("torch", "jax"), key=lambda a: med[a])
-        row = {"ms_per_step": med, "rounds_ms_per_step": times, "best_anchor": best,
-               "ratio_numba": med["theorylab"] / med[best], "ratio_numpy": med["theorylab-numpy"] / med[best],
-               "jax_compile_s": compile_s, "exact_check": ex, "law_check": law, "agree": ok}
+                cpu[name].append(1e3 * c / steps)
+        row: dict[str, Any] = {"rounds_ms_per_step": times, "rounds_cpu_ms_per_step": cpu, "jax_compile_s": compile_s,
+                               "exact_check": ex, "law_check": law, "agree": ok}
+        for label, tab in (("", times), ("cpu_", cpu)):
+            med = {name: statistics.median(v) for name, v in tab.items()}
+            best = min(("torch", "jax"), key=lambda a: med[a])
+            row.update({f"{label}ms_per_step": med, f"{label}best_anchor": best,
+                        f"{label}ratio_numba": med["theorylab"] / med[best],
+                        f"{label}ratio_numpy": med["theorylab-numpy"] / med[best]})
+            print(f"  {method:10s} {'wall' if not label else 'cpu '} theorylab {med['theorylab']:8.2f}  numpy "
+                  f"{med['theorylab-numpy']:8.2f}  torch {med['torch']:8.2f}  jax {med['jax']:8.2f} ms/step   "
+                  f"numba/best {row[label + 'ratio_numba']:5.2f}  numpy/best {row[label + 'ratio_numpy']:5.2f}"
+                  + ("" if label else f"   jax compile {compile_s:5.1f} s   exact err "
+                     f"{max(ex[a]['rel_err'] for a in ANCHORS):.1e}  law |z| {max(abs(law[a]['z']) for a in ANCHORS):.2f} "
+                     f"{'OK' if ok else 'DISAGREE'}"))
         results.setdefault(setting, {})[method] = row
-        print(f"  {method:10s} theorylab {med['theorylab']:9.2f}  numpy {med['theorylab-numpy']:9.2f}  "
-              f"torch {med['torch']:9.2f}  jax {med['jax']:9.2f} ms/step   ratio numba/best {row['ratio_numba']:5.2f} "
-              f"numpy/best {row['ratio_numpy']:5.2f}   jax compile {compile_s:5.1f} s   "
-              f"exact err {max(ex[a]['rel_err'] for a in ANCHORS):.1e}  law |z| "
-              f"{max(abs(law[a]['z']) for a in ANCHORS):.2f} {'OK' if ok else 'DISAGREE'}")
         sys.stdout.flush()
     return ok_all
 
@@ -450,9 +459,9 @@ method, d, n, s_n, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(
 p = problem_from_spec("quadratic:mu=0.5,L=2,hetero=1", d, n)
 kw = dict(eta=0.05, replicas=1000, points=2, local_steps=5, participation=s_n)
 run_optimizer(method, p, gaussian(1.0), steps=1, seed=0, **kw)
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 run_optimizer(method, p, gaussian(1.0), steps=steps, seed=1, observe_every=steps, **kw)
-print(json.dumps(1e3 * (time.perf_counter() - t0) / steps))
+print(json.dumps([1e3 * (time.perf_counter() - t0) / steps, 1e3 * (time.process_time() - c0) / steps]))
 """
 
 
@@ -462,17 +471,22 @@ def before_after(tree: str, setting: str, steps: int, rounds: int) -> dict[str, 
     out: dict[str, Any] = {}
     for method in ("fedavg", "scaffold"):
         for s_n in (S_CLIENTS, n):
-            times: dict[str, list[float]] = {"before": [], "after": []}
+            times: dict[str, list[Any]] = {"before": [], "after": []}
             for r in range(rounds):
                 order = [("before", tree), ("after", here)]
                 for label, path in (order if r % 2 == 0 else order[::-1]):
                     env = {**os.environ, "PYTHONPATH": path}
                     res = subprocess.run([sys.executable, "-c", _CHILD, method, str(d), str(n), str(s_n), str(steps)],
                                          env=env, capture_output=True, text=True, check=True)
-                    times[label].append(float(res.stdout.strip().splitlines()[-1]))
-            b, a = statistics.median(times["before"]), statistics.median(times["after"])
-            out[f"{method} S={s_n}"] = {"before_ms": b, "after_ms": a, "speedup": b / a, "rounds": times}
-            print(f"  {method:9s} S={s_n:<3d} before {b:9.2f} ms/step   after {a:9.2f} ms/step   speed-up {b / a:5.2f}x")
+                    times[label].append(json.loads(res.stdout.strip().splitlines()[-1]))
+            row: dict[str, Any] = {"rounds_wall_cpu_ms": times}
+            for i, kind in enumerate(("wall", "cpu")):
+                b = statistics.median(t[i] for t in times["before"])
+                a = statistics.median(t[i] for t in times["after"])
+                row.update({f"{kind}_before_ms": b, f"{kind}_after_ms": a, f"{kind}_speedup": b / a})
+                print(f"  {method:9s} S={s_n:<3d} {kind:4s} before {b:9.2f} ms/step   after {a:9.2f} ms/step   "
+                      f"speed-up {b / a:5.2f}x")
+            out[f"{method} S={s_n}"] = row
             sys.stdout.flush()
     return out
 
