@@ -28,9 +28,11 @@ Agreement comes first, and a failed check is reported (exit code 1):
 
 1. **exact**: σ = 0 and deterministic compressors (Top-k for DCSGD, EF21, DIANA; the identity for
    MARINA, whose coin then does not matter; full participation for FedAvg/SCAFFOLD), a few replicas:
-   every replica's final gap of every anchor equals theorylab's to ``1e-10 · max(1, gap)``;
+   every replica's final gap (and, for gossip, the consensus error ``(1/N) Σ ‖x_i − x̄‖²``: on this
+   problem CTA and ATC have the same average ``x̄``, so the gap alone would not tell them apart) of
+   every anchor equals theorylab's to ``1e-10 · max(1, value)``;
 2. **in law**: the timed configuration (σ = 1, the random compressors, S of N; the first, warm-up,
-   run of each implementation): the mean final gap of each anchor against theorylab's, ``|z| ≤ 4.5`` with ``z = Δmean / √(se₁² + se₂²)`` over the R
+   run of each implementation): the mean final gap (and consensus error) of each anchor against theorylab's, ``|z| ≤ 4.5`` with ``z = Δmean / √(se₁² + se₂²)`` over the R
    replicas (false alarm 6.8e-6 per comparison when both are right; the random streams differ).
 
 Timing: ``rounds`` interleaved rounds (the order of the implementations rotates every round); in each,
@@ -73,6 +75,7 @@ SIGMA, ETA, K_LOCAL, S_CLIENTS = 1.0, 0.05, 5, 2
 SETTINGS = {"reference": (20, 4, 1000), "large": (1000, 10, 1000)}
 METHODS = ("dcsgd", "ef21", "diana", "marina", "fedavg", "scaffold", "gossip-cta", "gossip-atc")
 Z_MAX, EXACT_TOL = 4.5, 1e-10
+CHECK_ONLY = False
 PLANT: set[str] = set()  # planted bugs in the torch anchors (--plant), to see the agreement checks fail
 
 
@@ -136,7 +139,9 @@ def run_theorylab(method: str, data: Data, reps: int, steps: int, sigma: float, 
                           compressor=spec(cfg["comp"]), seed=seed, points=2, observe_every=steps, **cfg["opts"])
     finally:
         _numba.use_numba(None)
-    return np.asarray(r.trajectory.values[-1], dtype=float)
+    gap = np.asarray(r.trajectory.values[-1], dtype=float)
+    cons = np.asarray(r.extra["consensus"].values[-1], dtype=float) if "consensus" in r.extra else 0 * gap
+    return np.stack([gap, cons], axis=1)
 
 
 # ----------------------------------------------------------------------------- torch
@@ -236,14 +241,16 @@ def torch_run(method: str, data: Data, reps: int, steps: int, sigma: float, seed
     else:  # gossip
         w = torch.tensor(data.w, dtype=f64)
         X = x.unsqueeze(1).expand(reps, n, d).clone()
-        atc = method == "gossip-atc"
+        atc = (method == "gossip-atc") != ("gossip-swap" in PLANT)  # planted: CTA and ATC swapped
         for _ in range(steps):
             g = lam * X + b
             if sigma:
                 g += noise(reps, n, d)
             X = torch.matmul(w, X - eta * g) if atc else torch.matmul(w, X) - eta * g
         x = X.mean(dim=1)
-    return (0.5 * (lam * x * x).sum(dim=1)).numpy()
+    cons = ((X - x.unsqueeze(1)) ** 2).sum(dim=-1).mean(dim=1) if method.startswith("gossip") \
+        else torch.zeros(reps, dtype=f64)
+    return torch.stack([0.5 * (lam * x * x).sum(dim=1), cons], dim=1).numpy()
 
 
 # ----------------------------------------------------------------------------- JAX
@@ -348,7 +355,8 @@ def jax_compiled(method: str, data: Data, reps: int, steps: int, sigma: float, e
         s0 = init(k0)
         s, _ = jax.lax.scan(lambda s, k: (step(s, k), None), s0, rnd.split(k1, steps))
         x = s[0].mean(axis=0) if method.startswith("gossip") else s[0]
-        return 0.5 * jnp.sum(lam * x * x)
+        cons = jnp.sum((s[0] - x) ** 2, axis=-1).mean() if method.startswith("gossip") else jnp.zeros(())
+        return jnp.stack([0.5 * jnp.sum(lam * x * x), cons])
 
     fn = jax.jit(jax.vmap(run_one))
     keys = rnd.split(rnd.key(0), reps)
@@ -372,12 +380,14 @@ ANCHORS: dict[str, Callable[..., np.ndarray]] = {"torch": torch_run, "jax": jax_
 
 
 def exact_check(method: str, data: Data, steps: int) -> dict[str, Any]:
+    """σ = 0, deterministic compressors: every replica's final gap (and, for gossip, consensus error)
+    of each anchor equals theorylab's to EXACT_TOL relative (absolute below 1)."""
     ref = run_theorylab(method, data, 3, steps, 0.0, 0, True)
-    out: dict[str, Any] = {"theorylab_gap": float(ref[0])}
+    out: dict[str, Any] = {"theorylab_gap": float(ref[0, 0]), "theorylab_consensus": float(ref[0, 1])}
     for name, fn in ANCHORS.items():
         got = fn(method, data, 3, steps, 0.0, 1, True)
         err = float(np.max(np.abs(got - ref) / np.maximum(1.0, np.abs(ref))))
-        out[name] = {"gap": float(got[0]), "rel_err": err, "ok": err <= EXACT_TOL}
+        out[name] = {"gap": float(got[0, 0]), "consensus": float(got[0, 1]), "rel_err": err, "ok": err <= EXACT_TOL}
     return out
 
 
@@ -386,12 +396,17 @@ def law_check(gaps: dict[str, np.ndarray]) -> dict[str, Any]:
     the timed configuration (the warm-up runs: the first run of each implementation)."""
     ref = gaps["theorylab"]
     reps = ref.shape[0]
-    out: dict[str, Any] = {"theorylab_mean": float(ref.mean()), "theorylab_se": float(ref.std(ddof=1) / math.sqrt(reps))}
+    cols = (0, 1) if np.any(ref[:, 1] != 0) else (0,)  # the gap; for gossip also the consensus error
+    out: dict[str, Any] = {"theorylab_mean": [float(ref[:, c].mean()) for c in cols],
+                           "theorylab_se": [float(ref[:, c].std(ddof=1) / math.sqrt(reps)) for c in cols]}
     for name in ANCHORS:
         got = gaps[name]
-        se = math.hypot(ref.std(ddof=1), got.std(ddof=1)) / math.sqrt(reps)
-        z = float((got.mean() - ref.mean()) / se)
-        out[name] = {"mean": float(got.mean()), "z": z, "ok": abs(z) <= Z_MAX}
+        zs = []
+        for c in cols:
+            se = math.hypot(ref[:, c].std(ddof=1), got[:, c].std(ddof=1)) / math.sqrt(reps)
+            zs.append(float((got[:, c].mean() - ref[:, c].mean()) / se))
+        z = max(zs, key=abs)
+        out[name] = {"mean": [float(got[:, c].mean()) for c in cols], "zs": zs, "z": z, "ok": abs(z) <= Z_MAX}
     return out
 
 
@@ -426,6 +441,11 @@ def bench_setting(setting: str, methods: list[str], steps: int, rounds: int, che
         law = law_check({name: np.asarray(impls[name](99)) for name in impls})
         ok = all(ex[a]["ok"] for a in ANCHORS) and all(law[a]["ok"] for a in ANCHORS)
         ok_all &= ok
+        if CHECK_ONLY:
+            results.setdefault(setting, {})[method] = {"exact_check": ex, "law_check": law, "agree": ok}
+            print(f"  {method:10s} exact err {max(ex[a]['rel_err'] for a in ANCHORS):.1e}  law |z| "
+                  f"{max(abs(law[a]['z']) for a in ANCHORS):.2f} {'OK' if ok else 'DISAGREE'}")
+            continue
         times: dict[str, list[float]] = {name: [] for name in impls}
         cpu: dict[str, list[float]] = {name: [] for name in impls}
         for r in range(rounds):
@@ -502,11 +522,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="steps per timing at the reference and large settings (default 50 3; --quick 10 2)")
     ap.add_argument("--before", default=None, metavar="TREE",
                     help="also time FedAvg/SCAFFOLD of the theorylab checkout TREE against this one")
-    ap.add_argument("--plant", nargs="*", default=[], choices=["eta", "randk-scale"],
+    ap.add_argument("--check-only", action="store_true", help="the agreement checks only, no timing rounds")
+    ap.add_argument("--plant", nargs="*", default=[], choices=["eta", "randk-scale", "gossip-swap"],
                     help="planted bugs in the torch anchors (the agreement checks must fail): a 1%% larger step "
-                         "size, Rand-k without its scale")
+                         "size, Rand-k without its scale, gossip's CTA and ATC swapped")
     args = ap.parse_args(argv)
     PLANT.update(args.plant)
+    global CHECK_ONLY
+    CHECK_ONLY = args.check_only
     try:
         import jax
         import torch
