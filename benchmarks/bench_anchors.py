@@ -474,6 +474,7 @@ def bench_setting(setting: str, methods: list[str], steps: int, rounds: int, che
 # ----------------------------------------------------------------------------- before / after (subprocesses)
 _CHILD = r"""
 import sys, time, json
+import theorylab
 from theorylab.simulate import gaussian, problem_from_spec, run_optimizer
 method, d, n, s_n, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 p = problem_from_spec("quadratic:mu=0.5,L=2,hetero=1", d, n)
@@ -481,7 +482,7 @@ kw = dict(eta=0.05, replicas=1000, points=2, local_steps=5, participation=s_n)
 run_optimizer(method, p, gaussian(1.0), steps=1, seed=0, **kw)
 t0, c0 = time.perf_counter(), time.process_time()
 run_optimizer(method, p, gaussian(1.0), steps=steps, seed=1, observe_every=steps, **kw)
-print(json.dumps([1e3 * (time.perf_counter() - t0) / steps, 1e3 * (time.process_time() - c0) / steps]))
+print(json.dumps([1e3 * (time.perf_counter() - t0) / steps, 1e3 * (time.process_time() - c0) / steps, theorylab.__file__]))
 """
 
 
@@ -496,9 +497,13 @@ def before_after(tree: str, setting: str, steps: int, rounds: int) -> dict[str, 
                 order = [("before", tree), ("after", here)]
                 for label, path in (order if r % 2 == 0 else order[::-1]):
                     env = {**os.environ, "PYTHONPATH": path}
+                    # cwd = the tree: `python -c` puts the working directory first on sys.path
                     res = subprocess.run([sys.executable, "-c", _CHILD, method, str(d), str(n), str(s_n), str(steps)],
-                                         env=env, capture_output=True, text=True, check=True)
-                    times[label].append(json.loads(res.stdout.strip().splitlines()[-1]))
+                                         env=env, capture_output=True, text=True, check=True, cwd=path)
+                    wall, cpu, where = json.loads(res.stdout.strip().splitlines()[-1])
+                    if not os.path.abspath(where).startswith(os.path.abspath(path) + os.sep):
+                        raise SystemExit(f"the {label} run imported theorylab from {where}, not from {path}")
+                    times[label].append([wall, cpu])
             row: dict[str, Any] = {"rounds_wall_cpu_ms": times}
             for i, kind in enumerate(("wall", "cpu")):
                 b = statistics.median(t[i] for t in times["before"])
@@ -522,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="steps per timing at the reference and large settings (default 50 3; --quick 10 2)")
     ap.add_argument("--before", default=None, metavar="TREE",
                     help="also time FedAvg/SCAFFOLD of the theorylab checkout TREE against this one")
+    ap.add_argument("--before-only", action="store_true", help="with --before: only the before/after timing")
     ap.add_argument("--check-only", action="store_true", help="the agreement checks only, no timing rounds")
     ap.add_argument("--plant", nargs="*", default=[], choices=["eta", "randk-scale", "gossip-swap"],
                     help="planted bugs in the torch anchors (the agreement checks must fail): a 1%% larger step "
@@ -542,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} CPUs")
     results: dict[str, Any] = {}
     ok = True
-    for setting in args.settings:
+    for setting in ([] if args.before_only else args.settings):
         ok &= bench_setting(setting, list(args.only or METHODS), steps[setting], args.rounds, steps[setting], results)
     before = None
     if args.before:
