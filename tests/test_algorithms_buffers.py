@@ -139,15 +139,18 @@ def _variance_ratio(v: np.ndarray) -> tuple[float, float]:
 
 
 class ScaffoldNoiseOnIdleClients(Scaffold):
-    """Planted bug: the noise goes to the clients that were *not* sampled."""
+    """Planted bug: the sampled clients' local steps get no noise (it went to the clients that were
+    *not* sampled, whose rows are not computed any more)."""
 
     name = "scaffold-noise-idle-planted"
 
     def step(self, s, ctx):  # type: ignore[no-untyped-def]
         orig = ctx.local_grads
 
-        def grads(y, out=None, rows=None):  # type: ignore[no-untyped-def]
-            return orig(y, out=out, rows=None if rows is None else ~rows)
+        def grads(y, out=None, rows=None, agents=None):  # type: ignore[no-untyped-def]
+            if agents is None:
+                return orig(y, out=out, rows=None if rows is None else ~rows)
+            return ctx.problem.sampled_grads_into(y, agents, out)
 
         ctx.local_grads = grads
         try:

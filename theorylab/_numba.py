@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
-           "randk_quad_step", "standard_normal_fill", "add_normal", "add_normal_rows", "euler_diag", "euler_rank1",
+           "randk_quad_step", "standard_normal_fill", "add_normal", "add_normal_rows",
+           "add_normal_agents", "topk_dense", "euler_diag", "euler_rank1",
            "euler_diag_quadratic", "quadratic_gap", "pairwise_sum", "pairwise_program", "ENV_VAR"]
 
 ENV_VAR = "THEORYLAB_NUMBA"
@@ -210,6 +211,62 @@ if _numba is not None:
                 else:
                     for j in range(d):
                         out[r, a, j] = g[r, a, j]
+
+    @_njit_inline
+    def _select(a: np.ndarray, kk: np.int64) -> float:  # pragma: no cover - compiled
+        # Wirth's selection (Hoare partitioning, Wirth 1976, "Algorithms + Data Structures =
+        # Programs", §2.3.4): the kk-th smallest of a (0-based), reordering a in place
+        lo, hi = 0, a.shape[0] - 1
+        while lo < hi:
+            pivot = a[kk]
+            i, j = lo, hi
+            while i <= j:
+                while a[i] < pivot:
+                    i += 1
+                while pivot < a[j]:
+                    j -= 1
+                if i <= j:
+                    a[i], a[j] = a[j], a[i]
+                    i += 1
+                    j -= 1
+            if j < kk:
+                lo = i
+            if kk < i:
+                hi = j
+        return a[kk]
+
+    @_njit
+    def _topk_rows(x: np.ndarray, k: np.int64, out: np.ndarray) -> None:  # pragma: no cover
+        rows, d = x.shape
+        mags = np.empty(d)
+        for r in range(rows):
+            for j in range(d):
+                mags[j] = abs(x[r, j])
+            t = _select(mags, d - k)  # the k-th largest magnitude
+            above = 0
+            for j in range(d):
+                if abs(x[r, j]) > t:
+                    above += 1
+            need = k - above  # ties at t: the lowest indices first
+            for j in range(d):
+                m = abs(x[r, j])
+                if m > t:
+                    out[r, j] = x[r, j]
+                elif m == t and need > 0:
+                    out[r, j] = x[r, j]
+                    need -= 1
+                else:
+                    out[r, j] = 0.0
+
+    @_njit
+    def _add_normal_agents(rng: Any, g: np.ndarray, scales: np.ndarray, agents: np.ndarray,
+                           out: np.ndarray) -> None:  # pragma: no cover
+        reps, m, d = out.shape
+        for r in range(reps):
+            for a in range(m):
+                s = scales[agents[r, a]]
+                for j in range(d):
+                    out[r, a, j] = g[r, a, j] + s * rng.standard_normal()
 
     @_njit
     def _euler_diag(rng: Any, x: np.ndarray, g: np.ndarray, b: np.ndarray, bc: np.ndarray, dd: np.ndarray,
@@ -471,6 +528,29 @@ def add_normal_rows(rng: np.random.Generator, g: np.ndarray, scales: np.ndarray,
     The normals are drawn in C order over the selected rows: bit for bit
     ``out[rows] = g[rows] + scales[a] · rng.standard_normal((rows.sum(), d))``."""
     _add_normal_rows(rng, g, scales, rows, out)
+    return out
+
+
+def add_normal_agents(rng: np.random.Generator, g: np.ndarray, scales: np.ndarray, agents: np.ndarray,
+                      out: np.ndarray) -> np.ndarray:
+    r""":func:`add_normal` on gathered rows: ``g``, ``out`` are ``(R, S, d)``, row ``(r, s)`` belongs to
+    agent ``agents[r, s]`` (int64 ``(R, S)``) and gets ``scales[agents[r, s]] · N`` (``scales``:
+    ``(N,)``). Normals drawn in C order: with ``agents`` ascending within each replica, bit for bit
+    what :func:`add_normal_rows` gives on the full ``(R, N, d)`` batch with those rows selected."""
+    _add_normal_agents(rng, g, scales, agents, out)
+    return out
+
+
+def topk_dense(x: np.ndarray, k: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Top-k on every row of ``x (..., d)`` (finite float64, as the compressors check): the k
+    entries of largest magnitude kept, ties to the lowest index (the rule of
+    :func:`theorylab.compressors.topk.topk_mask`, bit for bit), one compiled pass per row: Wirth's
+    selection of the k-th largest magnitude in a reused ``d``-vector (no sort, no ``cumsum``)."""
+    d = x.shape[-1]
+    x2 = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, d)
+    if out is None:
+        out = np.empty(x.shape)
+    _topk_rows(x2, np.int64(k), out.reshape(-1, d))
     return out
 
 

@@ -186,21 +186,40 @@ class Context:
             return self._noisy(self.problem.agent_grads(x), None)
         return self._noisy(self.problem.agent_grads_into(x, out), out)
 
-    def local_grads(self, y: Any, out: Any = None, rows: Any = None) -> Any:
+    def local_grads(self, y: Any, out: Any = None, rows: Any = None, agents: Any = None) -> Any:
         """Stochastic gradients ``∇f_i(y_i) + Z_i`` at per-agent points ``y (R, N, d)``: a fresh
         array, or ``out`` (the shape of ``y``, not overlapping it) filled and returned.
 
         ``rows`` (bool ``(R, N)``, optional): draw noise only for those (replica, agent) rows; the
         others get the exact gradient. For a caller that uses only those rows (e.g. the sampled
-        clients of a round) the law of what it uses is unchanged, and it draws less."""
+        clients of a round) the law of what it uses is unchanged, and it draws less.
+
+        ``agents`` (int ``(R, S)``, optional, from :meth:`sampled_agents`): ``y`` holds only those
+        agents' rows, ``(R, S, d)``; row ``(r, s)`` is agent ``agents[r, s]`` (its gradient, its noise
+        scale). The noise is drawn in the same order as with ``rows`` = those agents on the full
+        ``(R, N, d)`` batch (agents ascending within a replica), so the sampled rows get the very
+        same numbers, with S/N of the work."""
+        if agents is not None:
+            if out is None:
+                out = self.xp.empty(y.shape)
+            return self._noisy(self.problem.sampled_grads_into(y, agents, out), out, agents=agents)
         g = self.problem.local_grads(y) if out is None else self.problem.local_grads_into(y, out)
         return self._noisy(g, out, rows)
 
-    def _noisy(self, g: Any, out: Any, rows: Any = None) -> Any:
+    def sampled_agents(self, w: Any, s: int) -> Any:
+        """The ``s`` clients per replica that sampling weights ``w (R, N)`` (:meth:`sample_clients`
+        with the same ``s``) select, as agent indices ``(R, s)``, ascending within each replica; None
+        when ``s = N`` (every client works: the full batch is its own gather)."""
+        if s >= self.n:
+            return None
+        return self.xp.nonzero(w > 0)[1].reshape(w.shape[0], s)
+
+    def _noisy(self, g: Any, out: Any, rows: Any = None, agents: Any = None) -> Any:
         """``g + Z`` written into ``out`` (which may be ``g``), or into a fresh array when ``out`` is
-        None; with ``rows``, noise on those rows only. Gaussian noise on numpy with numba: one
-        compiled pass drawing the same numbers in the same order as the numpy path (a bit-identical
-        result)."""
+        None; with ``rows``, noise on those rows only; with ``agents``, ``g`` holds those agents'
+        rows (noise scale of agent ``agents[r, s]`` on row ``(r, s)``). Gaussian noise on numpy with
+        numba: one compiled pass drawing the same numbers in the same order as the numpy path (a
+        bit-identical result)."""
         mode = self.cache.get("noise-mode")
         if mode is None:  # decided once per run: no noise, the compiled pass, or numpy
             compiled = (self.noise.gaussian and self.xp is np and isinstance(self.rng, np.random.Generator)
@@ -216,13 +235,26 @@ class Context:
         if out is None:
             out = self.xp.empty(g.shape)
         if mode == "compiled" and getattr(g, "dtype", None) == np.float64 and g.ndim == 3:
-            scales = self.cache.get("noise-scales")
+            n = self.n if agents is not None else g.shape[1]  # with agents, g has S rows of N agents
+            scales = self.cache.get(("noise-scales", n))
             if scales is None:
-                scales = self.cache["noise-scales"] = np.ascontiguousarray(self.noise.scales(g.shape[1]),
-                                                                           dtype=np.float64)
+                scales = self.cache[("noise-scales", n)] = np.ascontiguousarray(self.noise.scales(n),
+                                                                                dtype=np.float64)
+            if agents is not None:
+                return _numba.add_normal_agents(self.rng, g, scales, np.ascontiguousarray(agents, dtype=np.int64),
+                                                out)
             if rows is None:
                 return _numba.add_normal(self.rng, g, scales, out)
             return _numba.add_normal_rows(self.rng, g, scales, np.ascontiguousarray(rows, dtype=np.bool_), out)
+        if agents is not None:  # the draws of the `rows` branch below, in the same order
+            r, m, d = g.shape
+            z = self.noise.standard((r * m, d), self.rng, self.xp).reshape(r, m, d)
+            z *= self.xp.take(self.xp.asarray(self.noise.scales(self.n)), agents)[..., None]
+            if out is g:
+                out += z
+            else:
+                self.xp.add(g, z, out=out)
+            return out
         if rows is None:
             z = self.noise_like(g.shape)
             z += g
@@ -237,9 +269,11 @@ class Context:
         return out
 
     # --- compression
-    def compress(self, v: Any, out: Any = None) -> Any:
+    def compress(self, v: Any, out: Any = None, agents: Any = None) -> Any:
         """``C_i(v_i)`` for every agent (independent across agents and replicas); ``v`` itself
-        without a compressor. ``v`` has shape ``(R, N, d)``. ``out`` (optional, the shape of ``v``,
+        without a compressor. ``v`` has shape ``(R, N, d)``, or ``(R, S, d)`` with ``agents`` (int
+        ``(R, S)``, :meth:`sampled_agents`): row ``(r, s)`` is agent ``agents[r, s]``'s, compressed by
+        that agent's compressor. ``out`` (optional, the shape of ``v``,
         not overlapping it): a buffer the result may be written into (the Rand-k fast path does;
         a general compressor returns its own array).
 
@@ -256,8 +290,12 @@ class Context:
         if len(groups) == 1:
             return self._apply(groups[0][0], v, out)
         res = self.xp.empty_like(v) if out is None else out
-        for c, agents in groups:
-            res[:, agents, :] = self._apply(c, v[:, agents, :], None)
+        for c, members in groups:
+            if agents is None:
+                res[:, members, :] = self._apply(c, v[:, members, :], None)
+            else:  # the rows (r, s) whose agent uses c, (M, d)
+                mine = self.xp.isin(agents, self.xp.asarray(members))
+                res[mine] = self._apply(c, v[mine], None)
         return res
 
     def _apply(self, c: Any, v: Any, out: Any) -> Any:

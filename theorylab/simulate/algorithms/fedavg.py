@@ -10,8 +10,11 @@ uniformly without replacement (independently per replica; all clients when ``S =
 
 Options: ``local_steps`` K (default 1), ``server_lr`` η_g (default 1), ``participation`` S
 (default N). With K = 1, η_g = 1, S = N and no compressor a round is one DSGD step.
-All N clients compute (batched) and the sampling weights select; noise is drawn only for the
-sampled clients (the others' local steps are exact and discarded), so nothing drawn is wasted. On quadratics ``f_i = ½(x − c_i)ᵀH_i(x − c_i)`` without noise
+Only the S sampled clients compute: their rows are gathered into ``(R, S, d)`` work arrays, and
+the noise of row ``(r, s)`` is drawn in the order of the agents (ascending), so without a
+compressor a run draws the same numbers, and gives the same iterates, as computing all N clients
+and weighting the sampled ones. A compressor is applied to the S sampled updates only (the law of
+the round is unchanged: compressors are independent across agents and replicas). On quadratics ``f_i = ½(x − c_i)ᵀH_i(x − c_i)`` without noise
 and with full participation the round is the affine map ``x ↦ x − η_g (1/N) Σ (I − (I−ηH_i)^K)(x − c_i)``,
 whose fixed point solves ``Σ_i (I − (I − ηH_i)^K)(x̂ − c_i) = 0``.
 """
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._base import Context, register_algorithm
-from ._federated import federated_options
+from ._federated import federated_options, sampled_weights
 
 __all__ = ["FedAvgState", "FedAvg"]
 
@@ -46,20 +49,21 @@ class FedAvg:
         return FedAvgState(ctx.x0.copy())
 
     def step(self, s: FedAvgState, ctx: Context) -> None:
-        xp, shape = ctx.xp, (ctx.replicas, ctx.n, ctx.d)
+        xp = ctx.xp
         k, lr, n_s = ctx.cache["fed"]
         w = ctx.sample_clients(n_s)
-        rows = (w > 0) if n_s < ctx.n else None  # noise only where it is used: the sampled clients
+        agents = ctx.sampled_agents(w, n_s)  # (R, S) ascending, None at S = N
+        shape = (ctx.replicas, n_s, ctx.d)    # only the sampled clients' rows work
         x = s.x[:, None, :]
         y, g = ctx.buffer("y", shape), ctx.buffer("g", shape)
         y[...] = x
         for _ in range(k):
-            ctx.local_grads(y, out=g, rows=rows)
+            ctx.local_grads(y, out=g, agents=agents)
             g *= ctx.eta
             y -= g
-        y -= x  # the clients' updates y_i − x
-        delta = ctx.compress(y, out=ctx.buffer("c", shape))
-        s.x += lr * xp.einsum("rn,rnd->rd", w, delta)
+        y -= x  # the sampled clients' updates y_i − x
+        delta = ctx.compress(y, out=ctx.buffer("c", shape), agents=agents)
+        s.x += lr * xp.einsum("rn,rnd->rd", sampled_weights(ctx, w, agents), delta)
 
     def iterate(self, s: FedAvgState) -> Any:
         return s.x

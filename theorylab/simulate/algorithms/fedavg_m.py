@@ -10,6 +10,8 @@ clients sampled uniformly without replacement::
     g ← −(1/(η K S)) Σ_{i∈S} Δ_i          (the new momentum: the clients' average direction)
     x ← x − η_g η K g
 
+Only the S sampled clients' rows are computed (gathered ``(R, S, d)``), as in :mod:`.fedavg`.
+
 Options: ``momentum`` β ∈ (0, 1] (default 1: FedAvg exactly), ``local_steps`` K,
 ``server_lr`` η_g, ``participation`` S. The server step ``γ = η_g η K`` makes β = 1 coincide with
 :mod:`.fedavg` round for round. As β → 0 the local trajectories of all clients coincide up to
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._base import Context, positive_number, register_algorithm
-from ._federated import federated_options
+from ._federated import federated_options, sampled_weights
 
 __all__ = ["FedAvgMState", "FedAvgM"]
 
@@ -48,23 +50,24 @@ class FedAvgM:
         return FedAvgMState(ctx.x0.copy(), ctx.xp.zeros((ctx.replicas, ctx.d)))
 
     def step(self, s: FedAvgMState, ctx: Context) -> None:
-        xp, shape = ctx.xp, (ctx.replicas, ctx.n, ctx.d)
+        xp = ctx.xp
         k, lr, n_s = ctx.cache["fed"]
         beta = ctx.cache["beta"]
         w = ctx.sample_clients(n_s)
-        rows = (w > 0) if n_s < ctx.n else None  # noise only where it is used: the sampled clients
+        agents = ctx.sampled_agents(w, n_s)  # (R, S) ascending, None at S = N
+        shape = (ctx.replicas, n_s, ctx.d)    # only the sampled clients' rows work
         x = s.x[:, None, :]
         y, g = ctx.buffer("y", shape), ctx.buffer("g", shape)
         mom = (ctx.eta * (1.0 - beta)) * s.g[:, None, :]  # η(1 − β) g, (R, 1, d)
         y[...] = x
         for _ in range(k):
-            ctx.local_grads(y, out=g, rows=rows)
+            ctx.local_grads(y, out=g, agents=agents)
             g *= ctx.eta * beta
             g += mom
             y -= g
         y -= x
-        delta = ctx.compress(y, out=ctx.buffer("c", shape))
-        s.g = xp.einsum("rn,rnd->rd", w, delta) * (-1.0 / (ctx.eta * k))
+        delta = ctx.compress(y, out=ctx.buffer("c", shape), agents=agents)
+        s.g = xp.einsum("rn,rnd->rd", sampled_weights(ctx, w, agents), delta) * (-1.0 / (ctx.eta * k))
         s.x -= (lr * ctx.eta * k) * s.g
 
     def iterate(self, s: FedAvgMState) -> Any:

@@ -11,7 +11,9 @@ uniformly without replacement, then for each sampled client::
     x ← x + η_g (1/S) Σ_{i∈S} Δy_i
     c ← c + (1/N) Σ_{i∈S} Δc_i
 
-(the non-sampled clients keep their c_i). A compressor, when given, applies to the model update
+(the non-sampled clients keep their c_i). Only the sampled clients' rows are computed: their
+``c_i`` are gathered into ``(R, S, d)`` work arrays and their ``Δc_i`` scattered back (noise drawn
+in the same order as in :mod:`.fedavg`). A compressor, when given, applies to the model update
 ``Δy_i``; the control variates travel exactly. Options: ``local_steps`` K, ``server_lr`` η_g,
 ``participation`` S. Without noise the fixed point is ``x*`` for every K: the correction
 ``c − c_i`` cancels the client drift.
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._base import Context, register_algorithm
-from ._federated import federated_options
+from ._federated import federated_options, gather_rows, sampled_weights, scatter_add_rows
 
 __all__ = ["ScaffoldState", "Scaffold"]
 
@@ -50,28 +52,32 @@ class Scaffold:
         return ScaffoldState(ctx.x0.copy(), z((ctx.replicas, ctx.d)), z((ctx.replicas, ctx.n, ctx.d)))
 
     def step(self, s: ScaffoldState, ctx: Context) -> None:
-        xp, shape = ctx.xp, (ctx.replicas, ctx.n, ctx.d)
+        xp = ctx.xp
         k, lr, n_s = ctx.cache["fed"]
         w = ctx.sample_clients(n_s)
-        rows = (w > 0) if n_s < ctx.n else None  # noise only where it is used: the sampled clients
+        agents = ctx.sampled_agents(w, n_s)  # (R, S) ascending, None at S = N
+        shape = (ctx.replicas, n_s, ctx.d)    # only the sampled clients' rows work
         x, c = s.x[:, None, :], s.c[:, None, :]
         y, g, corr = ctx.buffer("y", shape), ctx.buffer("g", shape), ctx.buffer("corr", shape)
-        xp.subtract(c, s.ci, out=corr)  # c − c_i
+        ci = s.ci if agents is None else gather_rows(ctx, s.ci, agents, corr)  # the sampled c_i
+        xp.subtract(c, ci, out=corr)  # c − c_i
         y[...] = x
         for _ in range(k):
-            ctx.local_grads(y, out=g, rows=rows)
+            ctx.local_grads(y, out=g, agents=agents)
             g += corr
             g *= ctx.eta
             y -= g
         y -= x  # y_i − x
-        # Δc_i = c_i⁺ − c_i = (x − y_i)/(Kη) − c on the sampled clients, 0 on the others
+        # Δc_i = c_i⁺ − c_i = (x − y_i)/(Kη) − c on the sampled clients (the others keep c_i)
         dc = g  # reuse: the gradients are not needed any more
         xp.multiply(y, -1.0 / (k * ctx.eta), out=dc)
         dc -= c
-        xp.copyto(dc, 0.0, where=(w == 0)[:, :, None])
-        s.ci += dc
-        dy = ctx.compress(y, out=ctx.buffer("c", shape))
-        s.x += lr * xp.einsum("rn,rnd->rd", w, dy)
+        if agents is None:
+            s.ci += dc
+        else:
+            scatter_add_rows(ctx, s.ci, agents, dc)
+        dy = ctx.compress(y, out=ctx.buffer("c", shape), agents=agents)
+        s.x += lr * xp.einsum("rn,rnd->rd", sampled_weights(ctx, w, agents), dy)
         s.c += dc.sum(axis=1) / ctx.n
 
     def iterate(self, s: ScaffoldState) -> Any:
