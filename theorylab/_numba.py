@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_apply", "randk_sgd_step",
+__all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_apply", "warm_up", "randk_sgd_step",
            "randk_quad_step", "standard_normal_fill", "add_normal", "add_normal_rows", "euler_diag", "euler_rank1",
            "euler_diag_quadratic", "quadratic_gap", "pairwise_sum", "pairwise_program", "ENV_VAR"]
 
@@ -419,6 +419,24 @@ if _numba is not None:
             if want_gap:  # the gap of a diagonal quadratic
                 gap[r] = 0.5 * _pairwise(tbuf, prog, vals) - fstar
         return n_dense
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's on-disk cache, ``cache=True``) the Rand-k and noise kernels with
+    tiny inputs, so that the first real call does not pay for it (``theorylab sweep`` does this once
+    on the client, whose cache the LocalCluster's workers then read)."""
+    if _numba is None:
+        return
+    rng = np.random.default_rng(0)
+    x, idx = np.zeros((1, 2)), np.zeros((1, 1, 1), dtype=np.int64)
+    floyd_rows(rng, 1, 2, 1, idx.reshape(-1, 1))
+    z = standard_normal_fill(rng, np.empty((1, 1, 1)))
+    randk_apply(x, np.zeros((1, 2)), idx, z, np.ones(1), np.zeros((0, 2)), 0.1, 1.0, np.empty(2), marker(2))
+    randk_apply(x, None, idx, z, np.ones(1), np.zeros((0, 2)), 0.1, 1.0, np.empty(2), marker(2),
+                quad=(np.ones(2), np.zeros(2)))
+    randk_dense(rng, np.ones((1, 2)), 1, 2.0)
+    add_normal(rng, np.zeros((1, 1, 2)), np.ones(1), np.empty((1, 1, 2)))
+    add_normal_rows(rng, np.zeros((1, 1, 2)), np.ones(1), np.ones((1, 1), dtype=np.bool_), np.empty((1, 1, 2)))
 
 
 def floyd_rows(rng: np.random.Generator, rows: int, d: int, k: int, out: np.ndarray | None = None,

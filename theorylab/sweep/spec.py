@@ -28,6 +28,7 @@ validation the CLI uses (:func:`theorylab.cli.simulate.inputs`), all before anyt
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -36,11 +37,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..errors import SpecError
+from .files import FILES_PARAM, resolve_file_values
 from .seeds import canonical_json, cell_key, cell_seed
 
 __all__ = ["Cell", "Spec", "load_spec", "parse_spec", "command_parser", "cell_namespace"]
 
-TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "fixed", "grid", "zip")
+TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "timeout", "max_cells", "fixed", "grid",
+            "zip")
+MAX_CELLS = 10_000  # cells a spec may expand to unless it sets `max_cells`
 TABLES = ("fixed", "grid", "zip")
 COMMANDS = ("simulate", "bounds")
 ENGINES = ("montecarlo", "exact")
@@ -71,7 +75,8 @@ class Cell:
         """Parameter columns of the store: lists (per-agent sigmas) as comma-joined text."""
         out: dict[str, Any] = {}
         for k, v in self.params.items():
-            out[k] = ",".join(repr(x) for x in v) if isinstance(v, (list, tuple)) else v
+            out[k] = (",".join(repr(x) for x in v) if isinstance(v, (list, tuple))
+                      else canonical_json(v) if isinstance(v, dict) else v)
         return out
 
     def describe(self) -> str:
@@ -93,6 +98,7 @@ class Spec:
     zip: dict[str, list[Any]]
     cells: tuple[Cell, ...] = field(repr=False)
     title: str | None = None
+    timeout: float | None = None  # seconds per cell (None: the runner's default)
 
     @property
     def varying(self) -> list[str]:
@@ -185,17 +191,27 @@ def _table(doc: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
     return dict(t)
 
 
-def load_spec(path: str | Path) -> Spec:
+def load_spec(path: str | Path, progress: Any = None) -> Spec:
     """Read and validate a sweep spec (TOML); :class:`SpecError` on the first problem."""
     p = Path(path)
     try:
         text = p.read_text()
     except OSError as exc:
         raise SpecError(f"cannot read sweep spec {str(p)!r}: {exc.strerror or exc}") from None
-    return parse_spec(text, source=str(p))
+    return parse_spec(text, source=str(p), progress=progress)
 
 
-def parse_spec(text: str, source: str = "<spec>") -> Spec:
+def _positive_number(doc: Mapping[str, Any], key: str, source: str, integer: bool = False) -> Any:
+    v = doc.get(key)
+    if v is None:
+        return None
+    ok = isinstance(v, int) if integer else isinstance(v, (int, float))
+    if isinstance(v, bool) or not ok or not v > 0 or v != v or v == float("inf"):
+        raise SpecError(f"{source}: `{key}` must be a {'whole' if integer else 'finite'} number > 0, got {v!r}")
+    return v
+
+
+def parse_spec(text: str, source: str = "<spec>", progress: Any = None) -> Spec:
     """Parse the TOML ``text`` of a sweep into a :class:`Spec` with every cell validated."""
     try:
         doc = tomllib.loads(text)
@@ -232,10 +248,19 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
     if engine != "montecarlo" and "engine" not in options:
         raise SpecError(f"{source}: engine {engine!r} needs `theorylab simulate --engine`, which this theorylab "
                         "does not have; use engine = \"montecarlo\"")
-    cells = _expand(source, command, engine, base_seed, fixed, grid, zipped, parser, options)
+    timeout = _positive_number(doc, "timeout", source)
+    cap = _positive_number(doc, "max_cells", source, integer=True) or MAX_CELLS
+    n = 1
+    for v in grid.values():
+        n *= len(v)
+    n *= len(next(iter(zipped.values()))) if zipped else 1
+    if n > cap:
+        raise SpecError(f"{source}: the grid expands to {n:,} cells, more than the cap of {cap:,}; set "
+                        f"`max_cells = {n}` at the top of the spec to run it")
+    cells = _expand(source, command, engine, base_seed, fixed, grid, zipped, parser, options, progress, n)
     title = doc.get("title")
     return Spec(source, text, command, engine, base_seed, fixed, grid, zipped, tuple(cells),
-                title if isinstance(title, str) else None)
+                title if isinstance(title, str) else None, float(timeout) if timeout is not None else None)
 
 
 def _check_tables(source: str, fixed: dict, grid: dict, zipped: dict) -> None:
@@ -261,7 +286,8 @@ def _check_tables(source: str, fixed: dict, grid: dict, zipped: dict) -> None:
 
 
 def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict, grid: dict, zipped: dict,
-            parser: argparse.ArgumentParser, options: Mapping[str, argparse.Action]) -> list[Cell]:
+            parser: argparse.ArgumentParser, options: Mapping[str, argparse.Action], progress: Any = None,
+            total: int = 0) -> list[Cell]:
     from ..cli.simulate import inputs
 
     grid_rows = list(itertools.product(*grid.values())) if grid else [()]
@@ -274,7 +300,13 @@ def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict,
             values = {**fixed, **dict(zip(grid, g_row)), **dict(zip(zipped, z_row))}
             index = len(cells) + 1
             where = f"{source}: cell {index} ({', '.join(f'{k}={v!r}' for k, v in values.items() if k in grid or k in zipped)})"
+            values, files = resolve_file_values(values, where)  # FILE.py:NAME made absolute, hashed
             cell = _cell(where, index, command, engine, base_seed, values, parser, options)
+            if files:
+                cell = dataclasses.replace(cell, params={**cell.params, FILES_PARAM: files},
+                                           key=cell_key({**cell.params, FILES_PARAM: files}, base_seed))
+            if progress is not None:
+                progress(index, total)
             if cell.key in by_key:
                 raise SpecError(f"{where}: same options as cell {by_key[cell.key].index}; every cell must differ")
             argv_wo_seed = canonical_json(cell.params)
