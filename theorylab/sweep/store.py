@@ -328,8 +328,8 @@ class Store:
             self.problems.append({"file": f.name, "problem": "not a row file (a foreign file in cells/)"})
         schema = None
         for f in self.files():
-            if not f.is_file():
-                continue
+            if not f.is_file() or not ROW_NAME.match(f.name):
+                continue  # reported above with the foreign files
             table, why = self._verify_file(f, types, sid, keys)
             if why is None:
                 try:  # parameter columns: one type per column across rows (int and float promote to float)
