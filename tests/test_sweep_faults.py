@@ -208,10 +208,11 @@ def test_scheduler_loss_leaves_cells_pending_and_the_run_says_incomplete(tmp_pat
 
     spec = load_spec(tiny_spec(tmp_path, steps=100000, agents="[2]"))  # two long cells
     store = Store(tmp_path / "s")
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as lc:
+    lc = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    try:
         out: list = []
         th = threading.Thread(target=lambda: out.append(run_sweep(spec, store, scheduler=lc.scheduler_address,
-                                                                   progress=False, timeout=8)))
+                                                                   progress=False, timeout=1.5)))
         th.start()
         end = time.monotonic() + 30
         while time.monotonic() < end and not (lc.scheduler.tasks and store.exists()):
@@ -219,6 +220,11 @@ def test_scheduler_loss_leaves_cells_pending_and_the_run_says_incomplete(tmp_pat
         time.sleep(0.3)
         lc.loop.add_callback(lc.scheduler.close)  # the scheduler goes away mid-run
         th.join(timeout=90)
+    finally:
+        try:
+            lc.close(timeout=2)  # its scheduler is gone: do not wait for a clean shutdown
+        except Exception:  # noqa: BLE001
+            pass
     assert out, "run_sweep did not return"
     summary = out[0]
     assert summary.failed == 0 and summary.pending_now + summary.done + summary.failed == 2

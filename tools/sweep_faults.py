@@ -381,7 +381,7 @@ def case_lock(e: Env) -> dict:
     """Two --resume runs on one store at once (LocalClusters of one worker each)."""
     spec = e.spec(steps=1500)
     store = e.tmp / "s"
-    e.theorylab("sweep", "run", str(spec), "--store", str(store), "--workers", "1", "--timeout", "600")
+    e.theorylab("sweep", "run", str(spec), "--store", str(store), "--workers", "1")
     for f in (store / "cells").glob("*.parquet"):
         f.unlink()
     a = e.sweep_bg(str(spec), "--store", str(store), "--workers", "1", "--resume")
@@ -416,6 +416,14 @@ def case_timeout(e: Env) -> dict:
         rc, err = r.returncode, r.stderr.strip()
     except subprocess.TimeoutExpired:
         rc, err = "still running after 90 s (killed)", ""
+    if rc == 2 and "timeout" in err:  # a tree without the `timeout` key: the same spec without it
+        spec = e.spec(steps=10**9, agents="[2]")
+        t0 = time.monotonic()
+        try:
+            r = e.theorylab("sweep", "run", str(spec), "--store", str(store), "--workers", "1", timeout=60)
+            rc, err = r.returncode, r.stderr.strip()
+        except subprocess.TimeoutExpired:
+            rc, err = "no timeout key; without it still running after 60 s (killed)", ""
     dt = time.monotonic() - t0
     st = statuses(store) if (store / "cells").is_dir() else Counter()
     errors = {r["error"] for r in store_rows(store)} if (store / "cells").is_dir() else set()
