@@ -258,3 +258,45 @@ def test_fault_injection_on_a_real_cluster(case) -> None:
         sys.path.pop(0)
     r = sweep_faults.run_case(case, ROOT)
     assert r["ok"], r
+
+
+def test_a_grid_over_the_cap_is_refused_before_expansion_and_progress_is_reported(tmp_path) -> None:
+    from theorylab.errors import SpecError
+    from theorylab.sweep import parse_spec
+
+    text = tiny_spec(tmp_path, agents="[2, 4]").read_text()  # 4 cells
+    with pytest.raises(SpecError, match=r"expands to 4 cells, more than the cap of 3; set `max_cells = 4`"):
+        parse_spec("max_cells = 3\n" + text)
+    seen: list = []
+    spec = parse_spec("max_cells = 4\ntimeout = 2.5\n" + text, progress=lambda i, n: seen.append((i, n)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)] and spec.timeout == 2.5
+    big = text.replace("eta = [0.01, 0.02]", f"eta = {[0.001 * (i + 1) for i in range(1000)]}").replace(
+        "agents = [2, 4]", f"agents = {list(range(1, 101))}")
+    t0 = time.monotonic()
+    with pytest.raises(SpecError, match="100,000 cells"):
+        parse_spec(big)
+    assert time.monotonic() - t0 < 5  # refused before expanding (it took minutes and 400 MB before)
+    with pytest.raises(SpecError, match="`timeout` must be a finite number > 0"):
+        parse_spec("timeout = 0\n" + text)
+
+
+def test_a_relative_user_file_is_resolved_at_load_and_checked_on_the_worker(tmp_path, monkeypatch) -> None:
+    (tmp_path / "myprob.py").write_text("from theorylab.simulate.problems import quadratic\n\n"
+                                        "def make():\n    return quadratic(4, 2)\n")
+    (tmp_path / "f.toml").write_text('method = "dcsgd"\n[fixed]\nproblem = "myprob.py:make"\ncompressor = '
+                                     '"randk:k=2"\nsteps = 50\nreplicas = 4\n[grid]\neta = [0.01, 0.02]\n')
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec("f.toml")
+    full = str(tmp_path / "myprob.py")
+    cell = spec.cells[0]
+    assert f"{full}:make" in cell.argv and set(cell.params["files"]) == {full}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # a worker with another working directory
+    assert run_cell(list(cell.argv), files=cell.params["files"])["status"] == "done"
+    (tmp_path / "myprob.py").write_text((tmp_path / "myprob.py").read_text() + "\n# edited\n")
+    out = run_cell(list(cell.argv), files=cell.params["files"])
+    assert out["status"] == "failed" and "changed since the spec was loaded" in out["error"]
+    (tmp_path / "myprob.py").unlink()
+    out = run_cell(list(cell.argv), files=cell.params["files"])
+    assert out["status"] == "failed" and "does not exist on this worker" in out["error"]
