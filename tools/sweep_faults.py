@@ -433,6 +433,31 @@ def case_timeout(e: Env) -> dict:
                        f"{'; ' + err.splitlines()[-1][:80] if rc == 2 else ''}", "ok": ok}
 
 
+def case_stuck_cell(e: Env) -> dict:
+    """A cell stuck outside the simulation's steps (its problem factory sleeps on the worker)."""
+    (e.tmp / "stuck.py").write_text(
+        "import threading, time\nfrom theorylab.simulate.problems import quadratic\n\n"
+        "def make():\n    if threading.current_thread() is not threading.main_thread():\n"
+        "        time.sleep(3600)  # only on a worker thread: the client's validation passes\n"
+        "    return quadratic(4, 2)\n")
+    spec = e.tmp / "stuck.toml"
+    spec.write_text('method = "dcsgd"\ntimeout = 2\n[fixed]\nproblem = "stuck.py:make"\ncompressor = "randk:k=2"\n'
+                    'steps = 50\nreplicas = 4\n[grid]\neta = [0.01]\n')
+    store = e.tmp / "s"
+    t0 = time.monotonic()
+    try:
+        r = e.theorylab("sweep", "run", str(spec), "--store", str(store), "--workers", "1", timeout=120)
+        rc, err = r.returncode, r.stderr.strip()
+    except subprocess.TimeoutExpired:
+        rc, err = "still running after 120 s (killed)", ""
+    dt = time.monotonic() - t0
+    rows = store_rows(store) if (store / "cells").is_dir() else []
+    ok = rc == 1 and len(rows) == 1 and str(rows[0]["error"]).startswith("timeout")
+    return {"case": "a cell stuck outside the simulation steps (timeout = 2 s)",
+            "outcome": f"exit {rc} after {dt:.0f} s; stored {[(x['status'], str(x['error'])[:60]) for x in rows]}"
+                       f"{'; ' + err.splitlines()[-1][:80] if rc == 2 else ''}", "ok": ok}
+
+
 def case_numba_vs_numpy(e: Env) -> dict:
     """The same cell on a process with numba and one without (THEORYLAB_NUMBA=0)."""
     args = ["simulate", "dcsgd", "--compressor", "randk:k=2", "--dim", "8", "--agents", "4", "--steps", "400",
@@ -495,7 +520,7 @@ CASES: dict[str, Callable[[Env], dict]] = {
     "scheduler_kill": case_scheduler_kill, "worker_kill": case_worker_kill, "client_kill": case_client_kill,
     "ctrl_c": case_ctrl_c, "flipped_bit": case_flipped_bit, "copied_row": case_copied_row,
     "foreign_rows": case_foreign_rows, "junk_file": case_junk_file, "clashing_types": case_clashing_types,
-    "unreadable": case_unreadable, "lock": case_lock, "timeout": case_timeout, "numba_vs_numpy": case_numba_vs_numpy,
+    "unreadable": case_unreadable, "lock": case_lock, "timeout": case_timeout, "stuck_cell": case_stuck_cell, "numba_vs_numpy": case_numba_vs_numpy,
     "relative_file": case_relative_file, "big_grid": case_big_grid, "diverged": case_diverged,
 }
 

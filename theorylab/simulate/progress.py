@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 from collections.abc import Iterator
 
-__all__ = ["progress_bar", "deadline", "DeadlineExceeded"]
+__all__ = ["progress_bar", "deadline", "check_deadline", "DeadlineExceeded"]
 
 _local = threading.local()
 
@@ -29,6 +29,14 @@ def deadline(seconds: float | None) -> Iterator[None]:
         yield
     finally:
         _local.until = old
+
+
+def check_deadline() -> None:
+    """Raise :class:`DeadlineExceeded` when this thread's :func:`deadline` has passed (for loops
+    that report no progress bar, such as the exact engine's)."""
+    until = getattr(_local, "until", None)
+    if until is not None and time.monotonic() > until:
+        raise DeadlineExceeded(f"timeout: the cell ran longer than {getattr(_local, 'seconds', '?')} s")
 
 
 class _Bar:

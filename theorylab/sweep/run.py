@@ -317,18 +317,23 @@ def run_sweep(spec: Spec, store: Store | str | Path, *, scheduler: str | None = 
         futures = [client.submit(run_cell, list(c.argv), c.command, float(limit), c.params.get(FILES_PARAM), key=k,
                                  retries=retries, pure=False) for k, c in by_key.items()]
         bar = _Bar(show, len(spec.cells), len(spec.cells) - len(todo))
+        watchdog = _Watchdog(client, futures, float(limit))
         try:
             for fut in as_completed(futures):
                 cell = by_key[fut.key]
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # noqa: BLE001 - classified below
-                    if _infrastructure_error(exc):
+                    if str(fut.key) in watchdog.expired:
+                        outcome = {"status": "failed", "theorylab_version": __version__,
+                                   "error": f"timeout: the cell ran longer than {limit:g} s and did not stop itself "
+                                            f"within {hard_grace(float(limit)):g} s more; cancelled"}
+                    elif _infrastructure_error(exc):
                         pending_now += 1  # lost with the scheduler or the connection: not the cell's fault
                         continue
-                    # KilledWorker (the scheduler saw retries + 1 workers die while running this cell), or an
-                    # error outside run_cell's handler: the cell's own result
-                    outcome = {"status": "failed", "error": _one_line(exc), "theorylab_version": __version__}
+                    else:  # KilledWorker (the scheduler saw retries + 1 workers die while running this cell), or
+                        # an error outside run_cell's handler: the cell's own result
+                        outcome = {"status": "failed", "error": _one_line(exc), "theorylab_version": __version__}
                 store.write(cell, outcome)
                 status = outcome["status"]
                 done += status == "done"
@@ -337,6 +342,7 @@ def run_sweep(spec: Spec, store: Store | str | Path, *, scheduler: str | None = 
                 bar.advance(failed)
                 fut.release()
         finally:
+            watchdog.close()
             bar.close()
     finally:
         _shutdown(client, cluster, futures)
@@ -345,6 +351,58 @@ def run_sweep(spec: Spec, store: Store | str | Path, *, scheduler: str | None = 
             store.path.rmdir()  # nothing was stored (the cluster did not start): leave no empty directory
     return SweepSummary(len(spec.cells), len(spec.cells) - len(todo), done, failed, time.perf_counter() - t0,
                         dashboard, diverged, pending_now, store.status())
+
+
+def _executing(dask_worker: Any) -> list[str]:
+    """On a worker: the keys of the tasks it is executing now."""
+    return [str(ts.key) for ts in dask_worker.state.executing]
+
+
+def hard_grace(limit: float) -> float:
+    """Seconds past a cell's timeout after which the client stops waiting for the cell to stop
+    itself (it checks its deadline at every simulation step) and cancels it."""
+    return 10.0 + 0.1 * limit
+
+
+class _Watchdog:
+    """Cancels the tasks that have executed longer than ``limit + hard_grace(limit)`` seconds (a cell
+    stuck outside the simulation's steps, where its own deadline is not checked) and restarts
+    their workers (with a nanny) so that the computation stops; the cells are stored as failed
+    (``timeout``). Polls the workers every ``every`` seconds from a daemon thread."""
+
+    def __init__(self, client: Any, futures: list[Any], limit: float, every: float = 2.0) -> None:
+        import threading
+
+        self.client, self.limit, self.every = client, limit, every
+        self.by_key = {str(f.key): f for f in futures}
+        self.first_seen: dict[str, float] = {}
+        self.expired: set[str] = set()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True, name="theorylab-sweep-watchdog")
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stop.wait(self.every):
+            try:
+                running = self.client.run(_executing, on_error="ignore")
+            except Exception:  # noqa: BLE001 - the cluster may be going away
+                continue
+            now = time.monotonic()
+            for worker, keys in running.items():
+                for key in keys if isinstance(keys, list) else []:
+                    if key not in self.by_key or key in self.expired:
+                        continue
+                    t = self.first_seen.setdefault(key, now)
+                    if now - t > self.limit + hard_grace(self.limit):
+                        self.expired.add(key)
+                        try:
+                            self.client.cancel([self.by_key[key]], force=True)
+                            self.client.restart_workers([worker], timeout=30, raise_for_error=False)
+                        except Exception:  # noqa: BLE001 - no nanny: the worker keeps it until it ends
+                            pass
+
+    def close(self) -> None:
+        self.stop.set()
 
 
 def _shutdown(client: Any, cluster: Any, futures: list[Any]) -> None:
