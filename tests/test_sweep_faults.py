@@ -248,8 +248,8 @@ def test_run_exit_code_is_nonzero_while_cells_are_failed_or_pending(tmp_path, ca
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["scheduler_kill", "worker_kill", "client_kill", "ctrl_c", "lock", "timeout", "stuck_cell",
-                                  "relative_file", "junk_file", "big_grid", "diverged"])
+@pytest.mark.parametrize("case", ["scheduler_kill", "worker_kill", "client_kill", "ctrl_c", "lock", "timeout",
+                                  "stuck_cell", "relative_file", "junk_file", "big_grid", "diverged"])
 def test_fault_injection_on_a_real_cluster(case) -> None:
     sys.path.insert(0, str(ROOT / "tools"))
     try:
