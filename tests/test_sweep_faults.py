@@ -212,7 +212,7 @@ def test_scheduler_loss_leaves_cells_pending_and_the_run_says_incomplete(tmp_pat
     try:
         out: list = []
         th = threading.Thread(target=lambda: out.append(run_sweep(spec, store, scheduler=lc.scheduler_address,
-                                                                   progress=False, timeout=1.5)))
+                                                                   progress=False, timeout=4)))
         th.start()
         end = time.monotonic() + 30
         while time.monotonic() < end and not (lc.scheduler.tasks and store.exists()):
@@ -228,7 +228,7 @@ def test_scheduler_loss_leaves_cells_pending_and_the_run_says_incomplete(tmp_pat
     assert out, "run_sweep did not return"
     summary = out[0]
     assert summary.failed == 0 and summary.pending_now + summary.done + summary.failed == 2
-    assert not summary.complete or summary.done == 2
+    assert summary.pending_now >= 1 and not summary.complete  # (planted bug: main stored them as failed)
     st = store.status()
     assert st["failed"] == 0 and st["pending"] == 2 - st["done"]
     assert not store.lock_path.exists()  # released on the way out
