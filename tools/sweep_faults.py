@@ -450,6 +450,13 @@ def case_stuck_cell(e: Env) -> dict:
         rc, err = r.returncode, r.stderr.strip()
     except subprocess.TimeoutExpired:
         rc, err = "still running after 240 s (killed)", ""
+    if rc == 2 and "timeout" in err:  # a tree without the `timeout` key: the same spec without it
+        spec.write_text(spec.read_text().replace("timeout = 2\n", ""))
+        try:
+            r = e.theorylab("sweep", "run", str(spec), "--store", str(store), "--workers", "1", timeout=60)
+            rc, err = r.returncode, r.stderr.strip()
+        except subprocess.TimeoutExpired:
+            rc, err = "no timeout key; without it still running after 60 s (killed)", ""
     dt = time.monotonic() - t0
     rows = store_rows(store) if (store / "cells").is_dir() else []
     ok = rc == 1 and len(rows) == 1 and str(rows[0]["error"]).startswith("timeout")
