@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidParameterError
-from .seeds import canonical_json
 from .spec import Cell, Spec
 
 __all__ = ["Store", "ROW_COLUMNS", "STATUSES", "sweep_id", "row_checksum", "StoreLocked"]
