@@ -16,6 +16,7 @@ task that ran twice is still recorded once.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import logging
 import os
@@ -85,8 +86,9 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+@functools.cache
 def versions() -> dict[str, str | None]:
-    """Versions of what a cell's numbers depend on (recorded in every row)."""
+    """Versions of what a cell's numbers depend on (recorded in every row; looked up once per process)."""
     import platform
 
     import numpy as np
