@@ -55,8 +55,10 @@ def reference_run():
 def test_theorem3_verdict_flips_with_a_wrong_bound(reference_run) -> None:
     """At the reference setting the optimizer's exact discrete level is 0.050441, 0.5% above
     Theorem 3's 0.050188 (the theorem bounds the SDE; the optimizer sits O(η) above). This run
-    (seed 7) resolves the level to about ±1.3%: its interval covers the exact level and the bound,
-    so the verdict on the bound is inconclusive; half the bound is refuted, twice it holds."""
+    (seed 7) resolves the level to about ±1.3%: its interval covers the exact level; half the bound
+    is refuted, twice it holds. On the bound itself the verdict is inconclusive or refuted, never
+    holds (the true level is above it; with ±1.3% against a 0.5% excess, a run excludes the bound
+    with probability about 0.1: which of the two a seed gives depends on the random stream)."""
     from theorylab.simulate.exact.closed_forms import exact_discrete_level
 
     p, comps, run = reference_run
@@ -68,7 +70,7 @@ def test_theorem3_verdict_flips_with_a_wrong_bound(reference_run) -> None:
     assert est.lower <= exact <= est.upper
     assert verdict(est, b.level / 2).status == VIOLATED
     assert verdict(est, 2 * b.level).status == HOLDS
-    assert verdict(est, b.level).status == INCONCLUSIVE
+    assert verdict(est, b.level).status in (INCONCLUSIVE, VIOLATED)
 
 
 def test_trajectory_verdict(reference_run) -> None:

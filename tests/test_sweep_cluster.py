@@ -84,7 +84,7 @@ def test_six_cells_equal_six_serial_simulate_calls(cluster, tmp_path, capsys) ->
         assert r["bound"] == cli["bound"]["level"] and r["verdict"] == cli["verdict"]["status"]
         assert r["seed"] == cli["seed"] == cell.seed
     assert main(["sweep", "status", str(store.path)]) == 0
-    assert "6 cells: 6 done, 0 failed, 0 pending" in capsys.readouterr().out
+    assert "6 cells: 6 done, 0 diverged, 0 failed, 0 pending" in capsys.readouterr().out
 
 
 def test_resume_after_a_partial_run_reruns_nothing(cluster, tmp_path) -> None:

@@ -6,8 +6,14 @@ numpy arrays, and the DCSGD Rand-k step of :func:`theorylab.simulate.run_optimiz
 pure-numpy code is the fallback. ``THEORYLAB_NUMBA=0`` in the environment (read at each call)
 or ``use_numba(False)`` forces the numpy path.
 
-The mathematics is the same on both paths; only the order in which random numbers are drawn
-differs, so for a fixed seed the two paths give different (equally distributed) trajectories:
+The mathematics is the same on both paths. Floyd's subsets are drawn from the same generator
+outputs in the same order on both (the numpy sampler replays the compiled one:
+:func:`theorylab.compressors.randk._bounded_stream`), and the DCSGD step of
+:func:`theorylab.simulate.run_optimizer` draws the supports, then the noise, then applies
+:func:`randk_apply` with the numpy path's rounding, so a seed gives the same result bit for bit
+with and without numba. (:func:`randk_sgd_step` and :func:`randk_quad_step`, the single-pass
+kernels that draw noise between the subsets, keep their own stream and are not used by the
+simulation any more.)
 
 - **Floyd's algorithm** (Bentley and Floyd, *Programming Pearls: a sample of brilliance*, CACM
   1987): for ``j = d−k, …, d−1`` draw ``t ~ U{0, …, j}`` and add ``t`` to the subset, or ``j`` if
@@ -38,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_sgd_step",
-           "randk_quad_step", "standard_normal_fill", "add_normal", "add_normal_rows",
+__all__ = ["available", "enabled", "use_numba", "marker", "floyd_rows", "randk_dense", "randk_apply", "warm_up",
+           "randk_sgd_step", "randk_quad_step", "standard_normal_fill", "add_normal", "add_normal_rows",
            "add_normal_agents", "topk_dense", "euler_diag", "euler_rank1",
            "euler_diag_quadratic", "quadratic_gap", "pairwise_sum", "pairwise_program", "ENV_VAR"]
 
@@ -182,6 +188,40 @@ if _numba is not None:
                     e = xr[j] - c[j]
                     tbuf[j] = (h[j] * e) * e
                 gap[r] = 0.5 * _pairwise(tbuf, prog, vals)
+
+    @_njit
+    def _randk_apply(x: np.ndarray, g: np.ndarray, h: np.ndarray, b: np.ndarray, idx: np.ndarray, z: np.ndarray,
+                     zscale: np.ndarray, tilts: np.ndarray, eta: float, sn: float, acc: np.ndarray,
+                     mark: np.ndarray) -> None:  # pragma: no cover
+        # x_r ← x_r − η·((Σ_{a,i} e_t (g_t + z·s_a [+ b_{a,t}])) · sn), summed in (agent, slot) order from 0.0:
+        # the rounding of the numpy fast path (gather, bincount, scale, subtract). Only the touched
+        # coordinates change (elsewhere x − η·(0·sn) = x exactly); g_t = h_t x_t − b_t when h is given.
+        d = x.shape[1]
+        n = idx.shape[1]
+        k = idx.shape[2]
+        hetero = tilts.shape[0] > 0
+        quad = h.shape[0] > 0
+        for r in range(x.shape[0]):
+            stamp = mark[d] + 1
+            mark[d] = stamp + 1
+            for a in range(n):
+                s = zscale[a]
+                for i in range(k):
+                    t = idx[r, a, i]
+                    if mark[t] != stamp:
+                        mark[t] = stamp
+                        acc[t] = 0.0
+                    gt = h[t] * x[r, t] - b[t] if quad else g[r, t]
+                    v = gt + z[r, a, i] * s
+                    if hetero:
+                        v += tilts[a, t]
+                    acc[t] += v
+            for a in range(n):
+                for i in range(k):
+                    t = idx[r, a, i]
+                    if mark[t] == stamp:
+                        mark[t] = stamp + 1
+                        x[r, t] -= eta * (acc[t] * sn)
 
     @_njit
     def _normal_fill(rng: Any, out: np.ndarray) -> None:  # pragma: no cover
@@ -438,6 +478,24 @@ if _numba is not None:
         return n_dense
 
 
+def warm_up() -> None:
+    """Compile (or load from numba's on-disk cache, ``cache=True``) the Rand-k and noise kernels with
+    tiny inputs, so that the first real call does not pay for it (``theorylab sweep`` does this once
+    on the client, whose cache the LocalCluster's workers then read)."""
+    if _numba is None:
+        return
+    rng = np.random.default_rng(0)
+    x, idx = np.zeros((1, 2)), np.zeros((1, 1, 1), dtype=np.int64)
+    floyd_rows(rng, 1, 2, 1, idx.reshape(-1, 1))
+    z = standard_normal_fill(rng, np.empty((1, 1, 1)))
+    randk_apply(x, np.zeros((1, 2)), idx, z, np.ones(1), np.zeros((0, 2)), 0.1, 1.0, np.empty(2), marker(2))
+    randk_apply(x, None, idx, z, np.ones(1), np.zeros((0, 2)), 0.1, 1.0, np.empty(2), marker(2),
+                quad=(np.ones(2), np.zeros(2)))
+    randk_dense(rng, np.ones((1, 2)), 1, 2.0)
+    add_normal(rng, np.zeros((1, 1, 2)), np.ones(1), np.empty((1, 1, 2)))
+    add_normal_rows(rng, np.zeros((1, 1, 2)), np.ones(1), np.ones((1, 1), dtype=np.bool_), np.empty((1, 1, 2)))
+
+
 def floyd_rows(rng: np.random.Generator, rows: int, d: int, k: int, out: np.ndarray | None = None,
                mark: np.ndarray | None = None) -> np.ndarray:
     """``rows`` independent uniform k-subsets of ``{0, …, d−1}`` (Floyd's algorithm, in the order
@@ -446,6 +504,24 @@ def floyd_rows(rng: np.random.Generator, rows: int, d: int, k: int, out: np.ndar
     mark = marker(d) if mark is None else mark
     _floyd_rows(rng, np.int64(d), np.int64(k), mark, out)
     return out
+
+
+def randk_apply(x: np.ndarray, g: np.ndarray | None, idx: np.ndarray, z: np.ndarray, zscale: np.ndarray,
+                tilts: np.ndarray, eta: float, sn: float, acc: np.ndarray, mark: np.ndarray,
+                quad: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    r"""The DCSGD Rand-k update of the rows of ``x (R, d)`` in place, from drawn supports and noise:
+    ``x_r ← x_r − η·((Σ_{a,i} e_{t} (g_{r,t} + z_{r,a,i}·s_a + b_{a,t})) · sn)`` with
+    ``t = idx[r, a, i]``, summed in (agent, slot) order, i.e. with the rounding of the numpy fast
+    path (``bincount`` of the gathered values, times ``scale/N``, times ``η``, subtracted). No random
+    numbers are drawn here: the caller draws the supports (:func:`floyd_rows`) and then the noise,
+    in the numpy path's order, so both paths give the same iterates bit for bit.
+
+    ``g (R, d)``: the gradient, or None with ``quad = (h, b)`` (``∇f = h ⊙ x − b``, evaluated on the
+    support only); ``idx (R, N, k)`` int64; ``z (R, N, k)`` standard noise; ``zscale (N,)``:
+    per-agent ``σ_a/√B``; ``tilts (N, d)`` or ``(0, d)``; ``acc (d,)`` scratch; ``mark``:
+    :func:`marker` ``(d)``."""
+    h, b = quad if quad is not None else (_EMPTY1, _EMPTY1)
+    _randk_apply(x, _EMPTY2 if g is None else g, h, b, idx, z, zscale, tilts, float(eta), float(sn), acc, mark)
 
 
 def randk_dense(rng: np.random.Generator, x: np.ndarray, k: int, scale: float,
@@ -558,6 +634,8 @@ _NO_POLY = np.zeros(3)
 _EMPTY1 = np.zeros(0)
 _EMPTY2 = np.zeros((0, 0))
 _EMPTY3 = np.zeros((0, 0, 0))
+_EMPTY2 = np.zeros((0, 0))
+_EMPTY1 = np.zeros(0)
 
 
 def _values_or_poly(v: np.ndarray | None, cf: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

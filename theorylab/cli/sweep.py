@@ -1,4 +1,4 @@
-"""CLI: ``theorylab sweep run|status|table|plot`` — grids of ``simulate`` calls on dask.distributed."""
+"""CLI: ``theorylab sweep run|status|verify|table|plot`` — grids of ``simulate`` calls on dask.distributed."""
 
 from __future__ import annotations
 
@@ -37,9 +37,35 @@ def _workers(text: str) -> int:
         raise argparse.ArgumentTypeError(f"--workers must be a positive integer, got {text!r}") from None
 
 
+def _counts(st: dict) -> str:
+    text = f"{st['done']} done, {st.get('diverged', 0)} diverged, {st['failed']} failed, {st['pending']} pending"
+    if st.get("problems"):
+        text += f", {len(st['problems'])} row files excluded"
+    return text
+
+
+def _expansion_progress(enabled: bool):
+    """A callback ``(index, total)`` printing the spec's expansion progress on stderr (large grids)."""
+    if not enabled:
+        return None
+    state = {"next": 0.0}
+
+    def tick(i: int, total: int) -> None:
+        if total < 2000:
+            return
+        import time
+
+        now = time.monotonic()
+        if i == total or now >= state["next"]:
+            state["next"] = now + 0.5
+            print(f"\rexpanding the spec: {i:,} of {total:,} cells checked", end="\n" if i == total else "",
+                  file=sys.stderr, flush=True)
+    return tick
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     _need_extra()
-    from ..sweep import load_spec, run_sweep
+    from ..sweep import Store, load_spec, run_sweep
 
     from pathlib import Path
 
@@ -51,7 +77,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.retry_failed and not args.resume:
         raise InvalidParameterError("--retry-failed applies with --resume (it reruns the failed cells of an existing "
                                     "store); add --resume, or drop --retry-failed")
-    spec = load_spec(args.spec)  # every cell parsed and validated before anything starts
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    spec = load_spec(args.spec, progress=_expansion_progress(show))  # every cell validated before anything starts
     from ..sweep.report import familywise_note
 
     if spec.engine == "auto":
@@ -65,13 +92,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"theorylab: {note}", file=sys.stderr)
     try:
         summary = run_sweep(spec, args.store, scheduler=args.scheduler, workers=args.workers, resume=args.resume,
-                            retry_failed=args.retry_failed, retries=args.retries, progress=args.progress)
+                            retry_failed=args.retry_failed, retries=args.retries, progress=args.progress,
+                            timeout=args.timeout)
     except KeyboardInterrupt:
-        print(f"theorylab: sweep interrupted; finished cells are in {args.store}; continue with --resume",
+        try:
+            st = Store(args.store).status()
+            where = f"{_counts(st)} of {st['total']}"
+        except Exception:  # noqa: BLE001 - the store may not exist yet
+            where = "nothing stored"
+        print(f"theorylab: sweep interrupted ({where}); finished cells are in {args.store}; continue with --resume",
               file=sys.stderr)
         return 130
     print(f"sweep {args.spec}: {summary.text()}; store {args.store}", file=sys.stderr)
-    return 1 if summary.failed else 0
+    if not summary.complete:
+        st = summary.store or {}
+        print(f"theorylab: the sweep is incomplete: {st.get('failed', 0)} failed and {st.get('pending', 0)} pending "
+              f"of {st.get('total', 0)} cells; rerun with --resume (and --retry-failed for the failed ones)",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
@@ -82,18 +121,43 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(st, indent=1))
         return 0
-    print(f"{args.store}: {st['total']} cells: {st['done']} done, {st['failed']} failed, {st['pending']} pending")
+    print(f"{args.store}: {st['total']} cells: {_counts(st)}")
     for f in st["failures"][: args.show]:
         params = ", ".join(f"{k}={v}" for k, v in f["params"].items() if k != "engine")
         print(f"  failed cell {f['index']} ({params}): {f['error']}")
     if len(st["failures"]) > args.show:
         print(f"  ... and {len(st['failures']) - args.show} more failed cells (--show N)")
-    if st["unreadable"]:
-        print(f"  warning: {len(st['unreadable'])} unreadable row files (a crash mid-write?); "
-              "their cells count as pending and --resume reruns them")
-    if st["foreign"]:
-        print(f"  warning: {len(st['foreign'])} stored rows belong to no cell of the saved spec")
+    if st["problems"]:
+        print(f"  warning: {len(st['problems'])} row files excluded (unreadable, altered, copied, foreign); their "
+              "cells count as pending and --resume reruns them; `theorylab sweep verify` lists them")
     return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    _need_extra()
+    from ..sweep import Store
+
+    store = Store(args.store)
+    st = store.status()
+    if args.format == "json":
+        print(json.dumps({"ok": not st["problems"], "problems": st["problems"], "total": st["total"],
+                          "done": st["done"], "diverged": st["diverged"], "failed": st["failed"],
+                          "pending": st["pending"]}, indent=1))
+    else:
+        for p in st["problems"]:
+            print(f"{store.cells_dir / p['file']}: {p['problem']}")
+        held = store.holder()
+        if held is not None:
+            print(f"note: the store is locked by pid {held.get('pid')} on {held.get('host')} (since {held.get('started')})")
+        verdict = "ok" if not st["problems"] else f"{len(st['problems'])} problems"
+        print(f"{args.store}: {verdict}; {st['total']} cells: {_counts(st)}")
+    return 1 if st["problems"] else 0
+
+
+def _warn_excluded(store) -> None:
+    if store.problems:
+        print(f"theorylab: warning: {len(store.problems)} row files of {store.path} were excluded (unreadable, "
+              "altered, copied or foreign); `theorylab sweep verify` lists them", file=sys.stderr)
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
@@ -104,6 +168,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
     store = Store(args.store)
     store.manifest()
     table_rows = rows(store, _where(args.where))
+    _warn_excluded(store)
     if not table_rows:
         raise InvalidParameterError(f"no stored cells in {args.store!r} to show (see `theorylab sweep status`)")
     names = list(table_rows[0])
@@ -136,14 +201,16 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         figure_file(args.out, "--out")  # the one rule for output paths: the parent must exist and be writable
-    path = plot_store(Store(args.store), x=args.x, y=args.y, value=args.value, out=args.out,
+    store = Store(args.store)
+    path = plot_store(store, x=args.x, y=args.y, value=args.value, out=args.out,
                       where=_where(args.where), logx=args.logx, title=args.title, logy=args.logy)
+    _warn_excluded(store)
     print(f"figure: {path}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
-    """Add ``sweep`` (run, status, table, plot) to the theorylab parser."""
+    """Add ``sweep`` (run, status, verify, table, plot) to the theorylab parser."""
     p = sub.add_parser("sweep", help="run grids of simulate calls on dask.distributed; inspect, tabulate, plot",
                        description="Sweeps of `theorylab simulate` over a TOML spec ([fixed], [grid], [zip]), one "
                        "dask task per cell, results in a Parquet store. See docs/sweeps.md.")
@@ -160,6 +227,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     r.add_argument("--retry-failed", action="store_true", help="with --resume, rerun the cells stored as failed")
     r.add_argument("--retries", type=int, default=2,
                    help="times dask reruns a cell whose task or worker was lost (default 2)")
+    r.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="seconds a cell may run before it is stored as failed: timeout (default: the spec's "
+                   "`timeout`, else 3600)")
     r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     r.set_defaults(func=_cmd_run)
@@ -169,6 +239,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     s.add_argument("--format", choices=("text", "json"), default="text")
     s.add_argument("--show", type=int, default=10, help="failed cells to list (default 10)")
     s.set_defaults(func=_cmd_status)
+
+    v = ss.add_parser("verify", help="check every row file of a store; list what is wrong (exit 1 if anything)",
+                      description="Checks each file in DIR/cells: readable, one row, the row schema, its checksum, "
+                      "this sweep's id, a cell of this sweep under its own name; and lists files that are not rows.")
+    v.add_argument("store", metavar="DIR")
+    v.add_argument("--format", choices=("text", "json"), default="text")
+    v.set_defaults(func=_cmd_verify)
 
     t = ss.add_parser("table", help="the stored results as Markdown, CSV or JSON")
     t.add_argument("store", metavar="DIR")

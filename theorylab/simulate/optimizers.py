@@ -16,19 +16,14 @@ the noise (and the gradient) is drawn/computed only on the ``k`` kept coordinate
 (``sample_support``) and scattered back with one ``bincount``. The law of the iterates is the
 same as the dense path (``C`` applied to ``∇f_i + Z_i`` on all ``d`` coordinates).
 
-Fused kernel (numba, ``theorylab[fast]``, used automatically when importable): when every agent
-uses Rand-k, the numpy backend and a ``numpy.random.Generator``, a step is one compiled pass
-per replica and agent (:func:`theorylab._numba.randk_sgd_step`): Floyd's sampler with a reused
-``d``-marker, the gather of ``∇f`` (and the agent's tilt) on the support, the noise and the
-scatter straight into ``x``. When the problem is a quadratic with diagonal Hessian
-(:meth:`~theorylab.simulate.problems.Problem.diagonal_quadratic`: ``∇f = h ⊙ x − b``,
-``f − f* = ½ Σ_j h_j (x_j − c_j)²``) the kernel also computes the gradient and the gap, one
-replica at a time (:func:`theorylab._numba.randk_quad_step`: the same iterates), and a step
-allocates nothing of size ``R·d``; otherwise the step runs by blocks of rows (``∇f``, the
-kernel, the gap), each in cache. The law is the same as on the numpy path (uniform k-subsets,
-independent across replicas, agents and steps; the same noise law) but the random stream is
-consumed in a different order, so a fixed seed gives a different (equally distributed)
-trajectory on the two paths. ``THEORYLAB_NUMBA=0`` or ``fast="numpy"`` forces the numpy path.
+Compiled step (numba, ``theorylab[fast]``, used automatically when importable): when every agent
+uses one Rand-k law, the numpy backend and a ``numpy.random.Generator``, a step draws every
+support with the compiled Floyd sampler, then the noise, and applies the update with one compiled
+pass per block of rows (:func:`theorylab._numba.randk_apply`: the gather of ``∇f`` (and the agent's
+tilt) on the support, the noise and the scatter into ``x``, without the ``R·N·k`` temporaries).
+The draws come in the numpy fast path's order and the update rounds like it, so a fixed seed gives
+the same trajectory bit for bit on both paths (the numpy Floyd replays the compiled sampler's
+stream). ``THEORYLAB_NUMBA=0`` or ``fast="numpy"`` forces the numpy path.
 
 Memory does not grow with the number of steps: a :class:`~theorylab.simulate.record.Recorder`
 keeps subsampled curves and block sums, and detects divergence (the first step at which a
@@ -211,12 +206,16 @@ def _direction_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] 
             hetero = problem.heterogeneous
             agent_rows = xp.arange(n)[:, None]
 
+            gbuf = np.empty((replicas, d)) if xp is np else None
+
             def direction(x: Any, rng: Any) -> Any:
                 # agent_grads_at + _scatter_rows, fused: one flat index serves the gather and the
-                # scatter (13% faster at d=20 than the two calls)
+                # scatter (13% faster at d=20 than the two calls). The gradient by blocks of rows on
+                # numpy, as the compiled step computes it (a row's value does not depend on the block)
                 idx = c.sample_support((replicas, n), d, rng)
                 flat = offsets + idx
-                vals = problem.grad(x).reshape(-1)[flat] + noise.sample((replicas, n, k), rng, xp)
+                grad = problem.grad(x) if gbuf is None else by_rows(problem.grad, x, gbuf)
+                vals = grad.reshape(-1)[flat] + noise.sample((replicas, n, k), rng, xp)
                 if hetero:
                     vals += problem._on("tilts", xp)[agent_rows, idx]
                 out = xp.bincount(flat.reshape(-1), weights=vals.reshape(-1), minlength=replicas * d)
@@ -258,64 +257,55 @@ StepFn = Callable[..., Any]  # step(x, want_gap=False) -> the gap after the step
 
 def _kernel_step_fn(method: str, problem: Problem, noise: Noise, comps: list[Any] | None, replicas: int,
                     xp: ModuleType, rng: Any, eta: float, fast: bool | str) -> tuple[StepFn, str] | None:
-    """The fused numba step ``x ← x − η·direction(x)`` (in place) for DCSGD with Rand-k on every
-    agent, or None when it does not apply (numba off or absent, another backend or generator,
-    another method or compressor, ``fast`` False or ``"numpy"``).
+    """The compiled numba step ``x ← x − η·direction(x)`` (in place) for DCSGD with one Rand-k law
+    on every agent, or None when it does not apply (numba off or absent, another backend or
+    generator, another method or compressor, per-agent compressors, ``fast`` False or ``"numpy"``).
 
-    ``step(x, want_gap=False)`` returns the gap ``f(x) − f*`` after the step (an ``(R,)`` buffer reused
-    by the next call) when ``want_gap``, else None. On a quadratic with diagonal Hessian
-    (:meth:`Problem.diagonal_quadratic`) the kernel computes the gradient and the gap itself, one
-    replica at a time; otherwise the step runs by blocks of rows of about :data:`BLOCK_VALUES`
-    values (``problem.grad`` of the block, the kernel, ``problem.gap`` of the block), so a block
-    stays in cache. Both give the iterates of one :func:`~theorylab._numba.randk_sgd_step` call
-    with ``g = problem.grad(x)``, and the gap of ``problem.gap`` (on a custom diagonal quadratic,
-    whose ``f − f*`` is written ``½ xᵀH̄x − b̄ᵀx + const − f*``, up to rounding)."""
+    ``step(x, want_gap=False)`` returns None (the caller evaluates the gap by blocks of rows, as on
+    the numpy path). The step draws every support (the compiled Floyd sampler), then the noise, then
+    runs by blocks of rows of about :data:`BLOCK_VALUES` values (``problem.grad`` of the block,
+    :func:`~theorylab._numba.randk_apply`): the draws and the rounding of the numpy fast path, so the
+    same iterates bit for bit."""
     if fast is not True or method != "dcsgd" or comps is None or xp is not np or not _shortcut_valid(problem):
         return None
     # the kernel draws Floyd's uniform k-subsets itself: only for compressors whose support law that is
     if not isinstance(rng, np.random.Generator) or not _numba.enabled() or not all(_floyd_randk(c) for c in comps):
         return None
     n, d = problem.n_agents, problem.d
-    ks = np.array([int(c.k) for c in comps], dtype=np.int64)
-    if ks.min() < 1 or ks.max() > d:
+    if len(_groups(comps)) > 1:
+        return None  # per-agent compressors: the numpy fast path (its supports are drawn by the compiled sampler)
+    c0 = comps[0]
+    k = int(c0.k)
+    if k < 1 or k > d:
         return None  # let the compressor raise its own error
-    coef = np.array([eta * float(c.scale(d)) / n for c in comps], dtype=np.float64)
-    sigma = np.ascontiguousarray(noise.scales(n), dtype=np.float64)
+    sn = float(c0.scale(d)) / n
+    zscale = np.ascontiguousarray(noise.scales(n), dtype=np.float64)
     tilts = (np.ascontiguousarray(problem.tilts, dtype=np.float64) if problem.heterogeneous
              else np.zeros((0, d), dtype=np.float64))
     mark = _numba.marker(d)
-    none = np.zeros((0, 0, 0), dtype=np.float64)
-    kmax = int(ks.max())
+    idx = np.empty((replicas, n, k), dtype=np.int64)
     gaussian = noise.gaussian
-    quad = problem.diagonal_quadratic()
-    if quad is not None:
-        h, b, c = quad
-        gbuf = np.empty(d)
-        gap = np.empty(replicas)
-
-        def quad_step(x: Any, want_gap: bool = False) -> Any:
-            z = none if gaussian else noise.sample((replicas, n, kmax), rng, np)
-            _numba.randk_quad_step(rng, x, h, b, c, tilts, sigma, z, coef, ks, mark, gbuf, gap if want_gap else None)
-            return gap if want_gap else None
-
-        return quad_step, "rand-k fused kernel (numba)"
-
+    zbuf = np.empty((replicas, n, k)) if gaussian else None
+    acc = np.empty(d)
     rows = max(1, BLOCK_VALUES // d)
     g = np.empty((min(rows, replicas), d))
-    gap_buf = np.empty(replicas)
+    quad = problem.diagonal_quadratic()  # ∇f = h ⊙ x − b, written as the problem's grad writes it
+    hb = None if quad is None else (quad[0], quad[1])
 
-    def step(x: Any, want_gap: bool = False) -> Any:
-        # by blocks of rows, each in cache from its gradient to its gap; the kernel visits the
-        # replicas in the same order as one call over all rows, so the random stream is the same
-        z = none if gaussian else noise.sample((replicas, n, kmax), rng, np)
+    def step(x: Any, want_gap: bool = False) -> None:
+        # the numpy fast path's draws in its order (every support, then every noise value), then its
+        # arithmetic (by blocks of rows: the gradient of a block, the update): the same iterates
+        _numba.floyd_rows(rng, replicas * n, d, k, idx.reshape(-1, k), mark)
+        z = _numba.standard_normal_fill(rng, zbuf) if zbuf is not None else noise.standard((replicas, n, k), rng, np)
+        if hb is not None:  # the gradient on the support only, in the kernel
+            _numba.randk_apply(x, None, idx, z, zscale, tilts, eta, sn, acc, mark, quad=hb)
+            return None
         for i in range(0, replicas, rows):
             xb = x[i:i + rows]
             gb = g[:xb.shape[0]]
             gb[...] = problem.grad(xb)
-            _numba.randk_sgd_step(rng, xb, gb, tilts, sigma, z if gaussian else z[i:i + rows], coef, ks, mark)
-            if want_gap:
-                gap_buf[i:i + rows] = problem.gap(xb)
-        return gap_buf if want_gap else None
+            _numba.randk_apply(xb, gb, idx[i:i + rows], z[i:i + rows], zscale, tilts, eta, sn, acc, mark)
+        return None
 
     return step, "rand-k fused kernel (numba)"
 

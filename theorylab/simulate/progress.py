@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from contextlib import contextmanager
 from collections.abc import Iterator
 
-__all__ = ["progress_bar"]
+__all__ = ["progress_bar", "deadline", "check_deadline", "DeadlineExceeded"]
+
+_local = threading.local()
+
+
+class DeadlineExceeded(TimeoutError):
+    """A run took longer than the :func:`deadline` set around it."""
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Within the block (this thread only), a loop that reports its steps to a progress bar
+    raises :class:`DeadlineExceeded` once ``seconds`` have passed (checked at each step; the
+    bar need not be shown). ``None``: no deadline. Used by ``theorylab sweep`` for a cell's timeout."""
+    old = getattr(_local, "until", None)
+    _local.until = None if seconds is None else time.monotonic() + float(seconds)
+    _local.seconds = seconds
+    try:
+        yield
+    finally:
+        _local.until = old
+
+
+def check_deadline() -> None:
+    """Raise :class:`DeadlineExceeded` when this thread's :func:`deadline` has passed (for loops
+    that report no progress bar, such as the exact engine's)."""
+    until = getattr(_local, "until", None)
+    if until is not None and time.monotonic() > until:
+        raise DeadlineExceeded(f"timeout: the cell ran longer than {getattr(_local, 'seconds', '?')} s")
 
 
 class _Bar:
@@ -14,8 +44,11 @@ class _Bar:
         self._progress, self._task, self._total = progress, task, total
         self._chunk = max(1, total // 200)
         self._pending = 0
+        self._until = getattr(_local, "until", None)
 
     def advance(self, n: int = 1) -> None:
+        if self._until is not None and time.monotonic() > self._until:
+            raise DeadlineExceeded(f"timeout: the cell ran longer than {getattr(_local, 'seconds', '?')} s")
         if self._progress is None:
             return
         self._pending += n

@@ -5,8 +5,12 @@ imports simulate and symbolic, never the CLI).
   Experiment checked by its own ``validate`` before anything runs.
 - :mod:`.symbolic`: ``command = "bounds"`` cells (a bound evaluated at given values).
 - :mod:`.seeds`: cell keys and seeds from a hash of the cell's canonical parameters.
-- :mod:`.store`: the Parquet store, one atomically written file per cell.
-- :mod:`.run`: the task (:func:`run_cell`) and the driver (:func:`run_sweep`).
+- :mod:`.store`: the Parquet store, one atomically written file per cell, each row with its
+  sweep id, cell key and checksum, verified on every read; the store's lock.
+- :mod:`.run`: the task (:func:`run_cell`, with its timeout) and the driver (:func:`run_sweep`:
+  pending vs failed, cancellation on exit, the watchdog).
+- :mod:`.files`: ``FILE.py:NAME`` values resolved and hashed at load, checked on the worker.
+- :mod:`.preload`: the worker preload (``dask worker --preload theorylab.sweep.preload``).
 - :mod:`.report`: tables (Markdown, CSV, JSON) and figures of a store.
 
 Needs the ``sweep`` extra (``dask[distributed]``, ``pyarrow``).

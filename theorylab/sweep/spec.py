@@ -33,6 +33,7 @@ anything runs. No command-line parser is involved.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import tomllib
@@ -42,11 +43,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..errors import SpecError
+from .files import FILES_PARAM, resolve_file_values
 from .seeds import canonical_json, cell_key, cell_seed
 
 __all__ = ["Cell", "Spec", "load_spec", "parse_spec", "spec_keys"]
 
-TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "fixed", "grid", "zip", "familywise")
+TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "timeout", "max_cells", "familywise",
+            "fixed", "grid", "zip")
+MAX_CELLS = 10_000  # cells a spec may expand to unless it sets `max_cells`
 TABLES = ("fixed", "grid", "zip")
 COMMANDS = ("simulate", "bounds")
 ENGINES = ("auto", "montecarlo", "exact")
@@ -90,7 +94,8 @@ class Cell:
         """Parameter columns of the store: lists (per-agent sigmas) as comma-joined text."""
         out: dict[str, Any] = {}
         for k, v in self.params.items():
-            out[k] = ",".join(repr(x) for x in v) if isinstance(v, (list, tuple)) else v
+            out[k] = (",".join(repr(x) for x in v) if isinstance(v, (list, tuple))
+                      else canonical_json(v) if isinstance(v, dict) else v)
         return out
 
     def describe(self) -> str:
@@ -112,6 +117,7 @@ class Spec:
     zip: dict[str, list[Any]]
     cells: tuple[Cell, ...] = field(repr=False)
     title: str | None = None
+    timeout: float | None = None  # seconds per cell (None: the runner's default)
 
     @property
     def varying(self) -> list[str]:
@@ -177,7 +183,7 @@ def _table(doc: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
     return dict(t)
 
 
-def load_spec(path: str | Path) -> Spec:
+def load_spec(path: str | Path, progress: Any = None) -> Spec:
     """Read and validate a sweep spec (TOML); :class:`SpecError` on the first problem."""
     p = Path(path)
     if p.exists() and not p.is_file():  # a directory, a FIFO or a device: reading it could block for ever
@@ -188,10 +194,20 @@ def load_spec(path: str | Path) -> Spec:
         raise SpecError(f"sweep spec {str(p)!r} is not UTF-8 text; expected a TOML file") from None
     except OSError as exc:
         raise SpecError(f"cannot read sweep spec {str(p)!r}: {exc.strerror or exc}") from None
-    return parse_spec(text, source=str(p))
+    return parse_spec(text, source=str(p), progress=progress)
 
 
-def parse_spec(text: str, source: str = "<spec>") -> Spec:
+def _positive_number(doc: Mapping[str, Any], key: str, source: str, integer: bool = False) -> Any:
+    v = doc.get(key)
+    if v is None:
+        return None
+    ok = isinstance(v, int) if integer else isinstance(v, (int, float))
+    if isinstance(v, bool) or not ok or not v > 0 or v != v or v == float("inf"):
+        raise SpecError(f"{source}: `{key}` must be a {'whole' if integer else 'finite'} number > 0, got {v!r}")
+    return v
+
+
+def parse_spec(text: str, source: str = "<spec>", progress: Any = None) -> Spec:
     """Parse the TOML ``text`` of a sweep into a :class:`Spec` with every cell validated."""
     if not isinstance(text, str):
         raise SpecError(f"{source}: a sweep spec is TOML text (str), got {type(text).__name__}")
@@ -227,18 +243,26 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
         raise SpecError(f"{source}: a bounds sweep is symbolic; it takes no engine")
     if engine == "auto" and command != "simulate":
         engine = "montecarlo"
+    timeout = _positive_number(doc, "timeout", source)
+    cap = _positive_number(doc, "max_cells", source, integer=True) or MAX_CELLS
+    n = 1
+    for v in grid.values():
+        n *= len(v)
+    n *= len(next(iter(zipped.values()))) if zipped else 1
+    if n > cap:
+        raise SpecError(f"{source}: the grid expands to {n:,} cells, more than the cap of {cap:,}; set "
+                        f"`max_cells = {n}` at the top of the spec to run it")
     familywise = doc.get("familywise")
     if familywise is not None:
         if isinstance(familywise, bool) or not isinstance(familywise, (int, float)) or not 0 < familywise < 1:
             raise SpecError(f"{source}: familywise must be a false-alarm rate in (0, 1) (e.g. 0.05), got {familywise!r}")
         if any("confidence" in t for t in (fixed, grid, zipped)):
             raise SpecError(f"{source}: familywise sets each Monte Carlo cell's confidence; drop `confidence`")
-        n_cells = math.prod(len(v) for v in grid.values()) * (len(next(iter(zipped.values()))) if zipped else 1)
-        fixed = {**fixed, "confidence": 1 - float(familywise) / max(1, n_cells)}
-    cells = _expand(source, command, engine, base_seed, fixed, grid, zipped)
+        fixed = {**fixed, "confidence": 1 - float(familywise) / max(1, n)}
+    cells = _expand(source, command, engine, base_seed, fixed, grid, zipped, progress, n)
     title = doc.get("title")
     return Spec(source, text, command, engine, base_seed, fixed, grid, zipped, tuple(cells),
-                title if isinstance(title, str) else None)
+                title if isinstance(title, str) else None, float(timeout) if timeout is not None else None)
 
 
 def _check_tables(source: str, fixed: dict, grid: dict, zipped: dict) -> None:
@@ -263,8 +287,8 @@ def _check_tables(source: str, fixed: dict, grid: dict, zipped: dict) -> None:
                         + ", ".join(f"{k}: {n}" for k, n in lengths.items()))
 
 
-def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict, grid: dict,
-            zipped: dict) -> list[Cell]:
+def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict, grid: dict, zipped: dict,
+            progress: Any = None, total: int = 0) -> list[Cell]:
     grid_rows = list(itertools.product(*grid.values())) if grid else [()]
     zip_rows = list(zip(*zipped.values())) if zipped else [()]
     cells: list[Cell] = []
@@ -275,6 +299,7 @@ def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict,
             values = {**fixed, **dict(zip(grid, g_row)), **dict(zip(zipped, z_row))}
             index = len(cells) + 1
             where = f"{source}: cell {index} ({', '.join(f'{k}={v!r}' for k, v in values.items() if k in grid or k in zipped)})"
+            values, files = resolve_file_values(values, where)  # FILE.py:NAME made absolute, hashed
             cell = None
             if engine == "auto":  # exact where it covers the cell: no sampling, no false alarm
                 exact_values = {k: v for k, v in values.items() if k.replace("-", "_") not in MONTE_CARLO_ONLY}
@@ -286,6 +311,11 @@ def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict,
                     cell = None
             if cell is None:
                 cell = _cell(where, index, command, "montecarlo" if engine == "auto" else engine, base_seed, values)
+            if files:
+                cell = dataclasses.replace(cell, params={**cell.params, FILES_PARAM: files},
+                                           key=cell_key({**cell.params, FILES_PARAM: files}, base_seed))
+            if progress is not None:
+                progress(index, total)
             if cell.key in by_key:
                 raise SpecError(f"{where}: same options as cell {by_key[cell.key].index}; every cell must differ")
             params = canonical_json(cell.params)

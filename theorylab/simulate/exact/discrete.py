@@ -50,6 +50,7 @@ import numpy as np
 import sympy as sp
 
 from ...errors import InvalidParameterError, positive_int
+from ..progress import check_deadline
 from ..record import record_steps
 from .model import LinearQuadratic
 from .moments import linear_moments
@@ -398,6 +399,7 @@ def exact_dcsgd(q: LinearQuadratic, eta: Any, steps: int, *, comps: list[Any] | 
     nxt = 1
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
+            check_deadline()  # a sweep cell's timeout (no-op otherwise)
             m, s = eng.step(m, s)
             if nxt < len(rec) and k == rec[nxt]:
                 gaps.append(eng.gap(m, s))

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InvalidParameterError, positive_int
+from ..progress import check_deadline
 from ..record import record_steps
 from .result import ExactRun
 
@@ -206,6 +207,7 @@ def run_system(sys_: CoordinateSystem, steps: int, *, points: int = 200, dt: flo
     nxt = 1
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(steps):
+            check_deadline()  # a sweep cell's timeout (no-op otherwise)
             w = sys_.step(w, k)
             if nxt < len(rec) and k + 1 == rec[nxt]:
                 gaps.append(sys_.gap(w))
