@@ -18,10 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: floors from the ground up; on a floor, a room may import the rooms listed before it
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("theorylab", "errors", "verdicts"),   # __version__, the exceptions, the verdict vocabulary
+    ("theorylab", "errors", "verdicts", "_validate", "budget", "_deadline"),  # __version__, the exceptions,
+    # the verdict vocabulary, boundary validators, resource estimates, per-call deadlines
     ("backend", "_numba"),                 # array modules and generators; compiled kernels
     ("compressors", "symbolic"),           # the catalogue; sympy SDEs, bounds, rules, classes
-    ("simulate", "testing"),               # Monte Carlo, exact engine, Experiment; compressor property tests
+    ("testing", "simulate"),               # compressor property tests (whose output contract a user
+                                           # compressor in a simulation also meets); Monte Carlo, exact engine, Experiment
     ("claims",),                           # claims as checks with verdicts
     ("sweep",),                            # grids of Experiments on dask
     ("cli", "__main__"),                   # the thin command-line shell

@@ -32,6 +32,14 @@ from theorylab import _numba  # noqa: E402
 from theorylab.cli.main import main  # noqa: E402
 from theorylab.sweep import Store, load_spec, run_sweep  # noqa: E402
 from theorylab.sweep.run import run_cell  # noqa: E402
+
+
+def _task(argv: list[str]) -> dict:
+    """The experiment of ``theorylab simulate ARGV`` as a sweep task (what a cell hands run_cell)."""
+    from theorylab.cli.main import build_parser
+    from theorylab.cli.simulate import experiment
+
+    return experiment(build_parser().parse_args(["simulate", *argv])).to_dict()
 from theorylab.sweep.store import StoreLocked  # noqa: E402
 
 from helpers_sweep import tiny_spec  # noqa: E402
@@ -170,7 +178,7 @@ def test_a_runaway_cell_is_stopped_by_its_timeout() -> None:
     argv = ["dcsgd", "--compressor", "randk:k=2", "--dim", "4", "--steps", str(10**9), "--replicas", "4",
             "--no-progress", "--format", "json"]
     t0 = time.monotonic()
-    out = run_cell(argv, timeout=0.5)
+    out = run_cell(_task(argv), timeout=0.5)
     assert time.monotonic() - t0 < 30
     assert out["status"] == "failed" and out["error"].startswith("timeout: the cell ran longer than 0.5 s")
 
@@ -178,7 +186,7 @@ def test_a_runaway_cell_is_stopped_by_its_timeout() -> None:
 def test_a_diverged_cell_has_its_own_status_and_rows_record_path_and_versions() -> None:
     argv = ["dcsgd", "--compressor", "randk:k=2", "--dim", "4", "--steps", "200", "--replicas", "4", "--eta", "5",
             "--no-progress", "--format", "json"]
-    out = run_cell(argv)
+    out = run_cell(_task(argv))
     assert out["status"] == "diverged" and out["diverged"] is True
     assert out["path"] == ("numba" if _numba.enabled() else "numpy")
     v = json.loads(out["versions"])
@@ -193,7 +201,7 @@ def test_one_cell_on_a_numba_and_a_numpy_worker_gives_the_same_row() -> None:
     try:
         for flag in (True, False):
             _numba.use_numba(flag)
-            rows.append(run_cell(argv))
+            rows.append(run_cell(_task(argv)))
     finally:
         _numba.use_numba(None)
     a, b = rows
@@ -293,10 +301,10 @@ def test_a_relative_user_file_is_resolved_at_load_and_checked_on_the_worker(tmp_
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # a worker with another working directory
-    assert run_cell(list(cell.argv), files=cell.params["files"])["status"] == "done"
+    assert run_cell(cell.task, files=cell.params["files"])["status"] == "done"
     (tmp_path / "myprob.py").write_text((tmp_path / "myprob.py").read_text() + "\n# edited\n")
-    out = run_cell(list(cell.argv), files=cell.params["files"])
+    out = run_cell(cell.task, files=cell.params["files"])
     assert out["status"] == "failed" and "changed since the spec was loaded" in out["error"]
     (tmp_path / "myprob.py").unlink()
-    out = run_cell(list(cell.argv), files=cell.params["files"])
+    out = run_cell(cell.task, files=cell.params["files"])
     assert out["status"] == "failed" and "does not exist on this worker" in out["error"]
