@@ -25,6 +25,8 @@ from theorylab.claims import load_file, select
 from theorylab.cli._io import nonnegative_int_type
 from theorylab.errors import ClaimError
 
+from theorylab.claims.report import explain
+
 from .report import FORMATS, render, summary_line
 from .check import ImportFailure
 from .runner import Result, collect, run_checks
@@ -53,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", dest="progress", action="store_true", default=None,
                         help="progress on stderr even when it is not a terminal (one line per check)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    parser.add_argument("--explain", metavar="ID", default=None,
+                        help="run the one check ID and print its proof obligations: each step, the engine that "
+                        "decided it, the assumptions used and the domain conditions discharged")
     parser.add_argument("--wide", action="store_true",
                         help="text and markdown tables: never cut the source and key-number cells (no '…')")
 
@@ -80,6 +85,11 @@ def run_from_args(args: argparse.Namespace) -> int:
         output_file(args.out, "--out")  # before the checks run, not after minutes of work
     if args.only and any(not p.strip() for p in args.only):
         raise InvalidParameterError("--only needs a non-empty PATTERN (an empty one would select every check)")
+    explain_id = getattr(args, "explain", None)
+    if explain_id is not None:
+        if args.list or args.only:
+            raise InvalidParameterError("--explain ID runs that one check: drop --list and --only")
+        args.only = [explain_id]
     files = getattr(args, "from_files", None)
     failures: list[ImportFailure] = []
     if files:
@@ -90,6 +100,10 @@ def run_from_args(args: argparse.Namespace) -> int:
             return 2
     else:
         checks, failures = collect(args.only)
+    if explain_id is not None:
+        checks = [c for c in checks if c.id == explain_id]
+        if not checks:
+            raise InvalidParameterError(f"--explain: no check has the id {explain_id!r}; use --list to see the ids")
     if args.only and not checks:
         raise InvalidParameterError(f"no check id matches {', '.join(args.only)}; use --list to see the ids")
     if args.only:
@@ -119,8 +133,11 @@ def run_from_args(args: argparse.Namespace) -> int:
         order = {c.id: i for i, c in enumerate(checks)}
         results = run_checks([], failures=failures, progress=False)  # the import failures, if any
         results += sorted(finished, key=lambda r: order.get(r.id, len(order)))
-    text = render(results, args.format, mode=args.mode, seconds=time.perf_counter() - t0,
-                  wide=getattr(args, "wide", False))
+    if explain_id is not None and not interrupted and args.format != "json":
+        text = "".join(explain(r, args.format) for r in results)
+    else:
+        text = render(results, args.format, mode=args.mode, seconds=time.perf_counter() - t0,
+                      wide=getattr(args, "wide", False))
     sys.stdout.write(text)
     sys.stdout.flush()
     if args.out:
