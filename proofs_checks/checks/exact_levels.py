@@ -129,7 +129,8 @@ def sde_weak_order(mode: str = "quick", *, order: float = 1.0, tol: float = 0.05
         found = (f"exact weak errors {', '.join(f'{e:.4g}' for e in errs)} at η = {', '.join(f'{e:g}' for e in etas)}; "
                  f"local orders {', '.join(f'{o:.4f}' for o in local)} (last pair: {local[-1]:.4f})")
         if abs(local[-1] - order) <= tol and abs(local[-2] - order) <= 2 * tol:
-            parts[label] = holds(claim, found, confidence=None)
+            parts[label] = holds(claim, found, confidence=None, test="exact moments (float64), local order",
+                                 tolerance=tol, engine="exact moment engine (float64)")
         else:
             parts[label] = refuted(claim, found, counterexample={"etas": etas[-2:], "errors": errs[-2:],
                                                                  "measured_order": local[-1]})

@@ -29,7 +29,7 @@ import sympy as sp
 
 from ..check import check
 from ..claims import parse
-from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
+from ..verdict import Verdict, combine, exact_on_instances, holds, inconclusive, proved, refuted
 
 SRC = "Yuan, lecture 'Distributed Machine Learning (Part II)', slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; docs/theory.md#lecture-phenomena"
 
@@ -67,23 +67,39 @@ def local_sgd_drift(mode: str = "quick", *, claimed_drift_free_K: tuple[int, ...
     drift = {K: local_sgd_fixed_point(a, c, eta, K) - xstar for K in Ks}
     prob = _scalar_problem(a, c)
     parts: dict[str, Verdict] = {}
+    inst = "a = (1, 3), c = (0, 1), η = 1/10"
+    if 1 in claimed_drift_free_K:  # K = 1 is GD: no drift for every N, a_i, c_i, η (sympy, symbolic sums)
+        i, n_ = sp.symbols("i N", integer=True, positive=True)
+        eta_s = sp.Symbol("eta", positive=True)
+        ai, ci = sp.IndexedBase("a"), sp.IndexedBase("c")
+        xb1 = sp.Sum(ci[i] * (1 - (1 - eta_s * ai[i])), (i, 1, n_)) / sp.Sum(1 - (1 - eta_s * ai[i]), (i, 1, n_))
+        xs = sp.Sum(ai[i] * ci[i], (i, 1, n_)) / sp.Sum(ai[i], (i, 1, n_))
+        gen = sp.simplify(xb1 - xs) == 0
+        key = "K=1 (every N, a_i, c_i, η)"
+        txt = "x̄_1 = Σc_i·ηa_i/Σηa_i = Σa_ic_i/Σa_i = x* (sympy, symbolic N, a_i, c_i, η > 0; Σa_i ≠ 0)"
+        parts[key] = (proved(key, txt, engine="sympy simplify", assumptions_used=("η > 0", "Σ a_i ≠ 0"),
+                             domain_conditions=("Σ a_i ≠ 0",)) if gen else
+                      refuted(key, "x̄_1 − x* does not simplify to 0", counterexample={"K": 1}))
     for K in Ks:
         key = f"K={K}"
         zero = drift[K] == 0
         want_zero = K in claimed_drift_free_K
         txt = f"fixed point {local_sgd_fixed_point(a, c, eta, K)} vs x* = {xstar}: drift {drift[K]} ≈ {float(drift[K]):.4g}"
-        parts[key] = (proved(key, txt) if zero == want_zero else
+        parts[key] = (exact_on_instances(key, txt, f"{inst}, K = {K}") if zero == want_zero else
                       refuted(key, txt + (" (claimed none)" if want_zero else " (claimed a drift)"),
                               counterexample={"a": [1, 3], "c": [0, 1], "eta": "1/10", "K": K, "drift": str(drift[K])}))
         # the library's FedAvg (theorylab.simulate.algorithms.fedavg) has this fixed point
         lib = float(round_map("fedavg", prob, eta=float(eta), local_steps=K).fixed_point()["x"][0])
         key = f"K={K}: library FedAvg's fixed point"
         err = abs(lib - float(local_sgd_fixed_point(a, c, eta, K)))
-        parts[key] = (holds(key, f"{lib:.12g} (closed form differs by {err:.1e}; float64)", confidence=None)
+        parts[key] = (holds(key, f"{lib:.12g} (closed form differs by {err:.1e}; float64)", confidence=None,
+                            test="float64 comparison", tolerance=1e-12, engine="float64")
                       if err < 1e-12 else
                       refuted(key, f"library {lib!r} vs closed form", counterexample={"K": K, "library": lib, "error": err}))
     inc = all(abs(drift[k2]) > abs(drift[k1]) for k1, k2 in zip(Ks[1:], Ks[2:], strict=False))
-    parts["drift grows with K"] = (proved("drift grows with K", f"|drift| = {[f'{float(abs(drift[k])):.4g}' for k in Ks]}")
+    ks_txt = ", ".join(map(str, Ks[1:]))
+    parts["drift grows with K"] = (exact_on_instances("drift grows with K", f"|drift| = {[f'{float(abs(drift[k])):.4g}' for k in Ks]}",
+                                                      f"{inst}, K = {ks_txt}")
                                    if inc else refuted("drift grows with K", f"|drift| = {[float(abs(drift[k])) for k in Ks]}",
                                                        counterexample={"drifts": [str(drift[k]) for k in Ks]}))
     K = 5
@@ -92,7 +108,8 @@ def local_sgd_drift(mode: str = "quick", *, claimed_drift_free_K: tuple[int, ...
     key = "SCAFFOLD -> x*"
     txt = (f"library SCAFFOLD's round map: fixed point − x* = {err:.1e}, linear rate {rm.rate:.4f} per round "
            f"(local SGD's drift at K={K}: {float(abs(drift[K])):.4g}); float64, deterministic")
-    parts[key] = (holds(key, txt, confidence=None) if err < 1e-12 and rm.rate < 1 else
+    parts[key] = (holds(key, txt, confidence=None, test="float64 comparison", tolerance=1e-12, engine="float64")
+                  if err < 1e-12 and rm.rate < 1 else
                   refuted(key, txt, counterexample={"K": K, "fixed_point_error": err, "rate": rm.rate}))
     import dataclasses
 

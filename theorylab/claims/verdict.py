@@ -139,7 +139,7 @@ class Verdict:
             parts.append(self.test)
         if self.tolerance is not None and not (self.test or "").startswith("exact on the instances"):
             tol = self.tolerance
-            parts.append(("tol 0 (exact)" if tol == 0 else f"tol {tol:g}") if isinstance(tol, (int, float))
+            parts.append(f"tol {tol:g}" if isinstance(tol, (int, float))
                          else f"tol {tol}")
         if self.confidence is not None:
             parts.append(f"false alarm ≤ {format_rate(1.0 - self.confidence)}")
