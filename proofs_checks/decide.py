@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import sympy as sp
 
@@ -41,7 +42,7 @@ class Decision:
     reason: str = ""
 
 
-def _to_z3(e: sp.Basic, env: dict[sp.Symbol, object], dens: list[sp.Expr]) -> object:
+def _to_z3(e: sp.Basic, env: dict[sp.Symbol, Any], dens: list[sp.Expr]) -> Any:
     import z3
 
     if e is sp.true or e is sp.false:  # a relation sympy already decided (e.g. 0 >= 0)
@@ -88,7 +89,7 @@ def _to_z3(e: sp.Basic, env: dict[sp.Symbol, object], dens: list[sp.Expr]) -> ob
     raise InvalidParameterError(f"decide_real handles polynomial and rational statements; got {e.func.__name__}: {e}")
 
 
-def _exact(value: object) -> sp.Rational | None:
+def _exact(value: Any) -> sp.Rational | None:
     import z3
 
     if z3.is_rational_value(value):
@@ -104,7 +105,7 @@ def decide_real(claim: sp.Basic, assumptions: Iterable[sp.Basic] = (), *, timeou
     """
     import z3
 
-    env: dict[sp.Symbol, object] = {}
+    env: dict[sp.Symbol, Any] = {}
     dens: list[sp.Expr] = []
     hyps = [_to_z3(sp.sympify(a), env, dens) for a in assumptions]  # safe: sympy objects built by the checks
     goal = _to_z3(sp.sympify(claim), env, dens)  # safe: a sympy object built by the check

@@ -36,6 +36,7 @@ fails even for exact GD (``ω = 0``) with ``n = 3``. The corrected chain (``p = 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from fractions import Fraction as Q
@@ -177,6 +178,7 @@ def _nonneg_for_n_ge_1(e: sp.Expr) -> bool:
     return e.is_nonnegative is True or sp.factor(sp.simplify(e.subs(n_, 1 + m))).is_nonnegative is True
 
 
+@functools.cache
 def _jensen_every_n() -> bool:
     """``nΣ_i w_i² − (Σ_i w_i)² = nΣ_i (w_i − w̄)²`` for every ``n`` (sympy, symbolic sums): Jensen's
     ``‖(1/n)Σ v_i‖² <= (1/n)Σ‖v_i‖²`` per coordinate, the right side a sum of squares."""
