@@ -33,6 +33,7 @@ COMPRESSORS = "tests/test_compressors*.py tests/test_testing*.py tests/test_cali
 TESTING = "tests/test_testing*.py tests/test_calibration*.py tests/test_compressors*.py"
 SIMULATE = ("tests/test_simulate*.py tests/test_calibration*.py tests/test_exact*.py tests/test_algorithms*.py "
             "tests/test_kernels*.py")
+LABELS = "tests/test_sound_labels.py"
 CHECKS = "tests/test_proofs_checks*.py tests/test_claims*.py tests/test_calibration*.py tests/test_exact_calibration*.py"
 
 
@@ -160,6 +161,34 @@ MUTANTS: tuple[Mutant, ...] = (
            "combine lets holds win over refuted",
            (("theorylab/claims/status.py", "SEVERITY: dict[Status, int] = {Status.ERROR: 0, Status.REFUTED: 1, Status.INCONCLUSIVE: 2, Status.HOLDS: 3,",
              "SEVERITY: dict[Status, int] = {Status.ERROR: 0, Status.REFUTED: 3, Status.INCONCLUSIVE: 2, Status.HOLDS: 1,"),)),
+    # --- honest labels (issue 19, items 7-9)
+    Mutant("labels.z3-unknown-as-proof", "proofs_checks/decide.py", "    if res == z3.unsat:\n",
+           "    if res != z3.sat:\n", LABELS, "the built-in checks' z3 helper takes 'unknown' as a proof"),
+    Mutant("labels.instances-proved", "theorylab/claims/verdict.py",
+           '    return holds(claimed, found, confidence=None, numbers=numbers, notes=notes,\n'
+           '                 test=f"exact on the instances {instances}",',
+           '    return proved(claimed, found, numbers=numbers, notes=notes) or holds(claimed, found, confidence=None,\n'
+           '                 test=f"exact on the instances {instances}",', LABELS,
+           "a statement decided on finitely many instances labelled proved"),
+    Mutant("labels.joint-tolerance-dropped", "theorylab/claims/verdict.py",
+           "                              tolerance=_joint_tolerance(parts)))",
+           "                              tolerance=None))", LABELS, "a joint deterministic holds without its tolerance"),
+    Mutant("labels.deterministic-rate-false-alarm", "theorylab/claims/rates.py",
+           "    conf: float | None = None if deterministic else confidence",
+           "    conf: float | None = confidence", LABELS, "a deterministic fit claims a false-alarm rate"),
+    Mutant("labels.square-replicas", "theorylab/claims/rates.py", "        if ya.shape[0] == ya.shape[1]:",
+           "        if False:", LABELS, "an ambiguous (n, n) array read silently as (replicas, n)"),
+    Mutant("labels.limit-two-sided-text", "theorylab/claims/fixed_points.py",
+           'text = f"lim_{{{variable} → {target}{sides[direction]}}} {what or e} = {claim_expr}"',
+           'text = f"lim_{{{variable} → {target}}} {what or e} = {claim_expr}"', LABELS,
+           "a one-sided limit printed as two-sided"),
+    Mutant("labels.comparison-proved", "theorylab/symbolic/derivations.py",
+           '"assumed (named: comparison lemma, applied with 2 mu Delta > 0',
+           '"proved (named: comparison lemma, applied with 2 mu Delta > 0', LABELS,
+           "the comparison lemma (an assumption) labelled proved"),
+    Mutant("labels.b1-without-hypotheses", "proofs_checks/checks/compressor_classes.py",
+           "        hyps = common + pos + _class_hypotheses(cls, s_, p_, g_)",
+           "        hyps = common + pos", LABELS, "B1/B2 facts decided without the class's inequalities"),
 )
 
 
