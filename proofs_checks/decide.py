@@ -97,14 +97,19 @@ def _exact(value: Any) -> sp.Rational | None:
     return None  # an algebraic number: not rounded
 
 
-def decide_real(claim: sp.Basic, assumptions: Iterable[sp.Basic] = (), *, timeout_ms: int = 10_000) -> Decision:
+def decide_real(claim: sp.Basic, assumptions: Iterable[sp.Basic] = (), *, timeout_ms: int = 10_000,
+                rlimit: int | None = None) -> Decision:
     """Decide ``assumptions ⇒ claim`` for every real value of the free symbols (see the module docstring).
+
+    ``timeout_ms`` bounds z3's time and ``rlimit`` (optional) its deterministic resource count;
+    when either runs out the answer is ``unknown``, never ``proved``.
 
     Symbols are plain reals here: a sign or integrality that the proof needs must be among
     ``assumptions`` (sympy's symbol assumptions are not read, so none is hidden).
     """
     import z3
 
+    assumptions = list(assumptions)  # read twice: for z3 and for the exact re-check
     env: dict[sp.Symbol, Any] = {}
     dens: list[sp.Expr] = []
     hyps = [_to_z3(sp.sympify(a), env, dens) for a in assumptions]  # safe: sympy objects built by the checks
@@ -112,6 +117,8 @@ def decide_real(claim: sp.Basic, assumptions: Iterable[sp.Basic] = (), *, timeou
     den_conds = [_to_z3(sp.Ne(dn, 0), env, []) for dn in dens]
     solver = z3.SolverFor("QF_NRA")
     solver.set("timeout", int(timeout_ms))
+    if rlimit is not None:
+        solver.set("rlimit", int(rlimit))
     solver.add(*hyps, *den_conds, z3.Not(goal))
     res = solver.check()
     domain = tuple(dict.fromkeys(f"{sp.sstr(dn)} ≠ 0" for dn in dens))

@@ -154,6 +154,18 @@ def test_class_facts_b1_needs_its_hypotheses():
     assert dec.status == "refuted" and dec.model["alpha"] > dec.model["beta"] ** 2
 
 
+def test_decide_real_never_proves_on_unknown():
+    """z3 out of resources answers unknown, not proved (the Motzkin polynomial is >= 0, but not a
+    sum of squares: it takes z3 real work)."""
+    from proofs_checks.decide import decide_real
+
+    x, y = sp.symbols("x y")
+    motzkin = x**4 * y**2 + x**2 * y**4 - 3 * x**2 * y**2 + 1
+    assert decide_real(motzkin >= 0, rlimit=1).status == "unknown"
+    assert decide_real(motzkin >= 0).status == "proved"
+    assert decide_real(motzkin >= sp.Rational(1, 100)).status == "refuted"  # its minimum is 0 at |x| = |y| = 1
+
+
 def test_theorem3_step_size_condition_is_strict_and_exact():
     v = _run("exact.theorem3-step-size-condition")
     assert v.status == "proved"
