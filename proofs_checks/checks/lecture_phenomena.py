@@ -77,8 +77,7 @@ def local_sgd_drift(mode: str = "quick", *, claimed_drift_free_K: tuple[int, ...
         gen = sp.simplify(xb1 - xs) == 0
         key = "K=1 (every N, a_i, c_i, η)"
         txt = "x̄_1 = Σc_i·ηa_i/Σηa_i = Σa_ic_i/Σa_i = x* (sympy, symbolic N, a_i, c_i, η > 0; Σa_i ≠ 0)"
-        parts[key] = (proved(key, txt, engine="sympy simplify", assumptions_used=("η > 0", "Σ a_i ≠ 0"),
-                             domain_conditions=("Σ a_i ≠ 0",)) if gen else
+        parts[key] = (proved(key, txt, engine="sympy simplify", assumptions_used=("η > 0", "Σ a_i ≠ 0")) if gen else
                       refuted(key, "x̄_1 − x* does not simplify to 0", counterexample={"K": 1}))
     for K in Ks:
         key = f"K={K}"

@@ -181,9 +181,10 @@ def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick",
 
 
 
-def _obligations(v: Verdict) -> list[tuple[str, str]]:
+def _obligations(v: Verdict, method: str = "") -> list[tuple[str, str]]:
     """(field, text) rows of one verdict's proof obligations: engine, assumptions, domain conditions."""
-    rows = [("engine", v.engine or "not stated"),
+    unstated = f"not stated (the check's method: {method})" if method else "not stated"
+    rows = [("engine", v.engine or unstated),
             ("assumptions used", "; ".join(v.assumptions_used) if v.assumptions_used else "none stated"),
             ("domain conditions discharged", "; ".join(v.domain_conditions) if v.domain_conditions else "none")]
     if v.counterexample is not None:
@@ -215,8 +216,9 @@ def explain(item: Result | Verdict, fmt: str = "text") -> str:
         raise InvalidParameterError(f"--explain prints text or markdown, got format {fmt!r}")
     if isinstance(item, Result):
         v, head = item.verdict, [("check", item.id), ("source", item.source), ("statement", item.statement)]
+        method = item.method
     else:
-        v, head = item, []
+        v, head, method = item, [], ""
     head += [("verdict", v.label()), ("claimed", v.claimed), ("found", v.found)]
     steps = _steps(v, "") or [("1", "the claim itself", v)]
     md = fmt == "markdown"
@@ -228,7 +230,7 @@ def explain(item: Result | Verdict, fmt: str = "text") -> str:
     for num, name, part in steps:
         title = f"{num}. {name}: {part.label()}"
         lines.append(("- **" + title + "**") if md else "  " + title)
-        fields = [("claimed", part.claimed), ("found", part.found)] + _obligations(part)
+        fields = [("claimed", part.claimed), ("found", part.found)] + _obligations(part, method)
         for k, val in fields:
             val = " ".join(str(val).split())
             lines.append(f"  - {k}: {val}" if md else f"      {k}: {val}")
