@@ -145,7 +145,7 @@ def test_class_facts_general_parts_and_top_k_instances():
 
 def test_class_facts_b1_needs_its_hypotheses():
     """Planted: without B1's upper inequality α ≤ β² is refuted by an exact, re-checked point."""
-    from proofs_checks.decide import decide_real
+    from proofs_checks.real_arithmetic import decide_real
 
     s, p, g, a, b = sp.symbols("S P G alpha beta")
     hyps = [g > 0, s >= 0, s * g - p**2 >= 0, a > 0, b > 0, s - a * g >= 0]
@@ -157,7 +157,7 @@ def test_class_facts_b1_needs_its_hypotheses():
 def test_decide_real_never_proves_on_unknown():
     """z3 out of resources answers unknown, not proved (the Motzkin polynomial is >= 0, but not a
     sum of squares: it takes z3 real work)."""
-    from proofs_checks.decide import decide_real
+    from proofs_checks.real_arithmetic import decide_real
 
     x, y = sp.symbols("x y")
     motzkin = x**4 * y**2 + x**2 * y**4 - 3 * x**2 * y**2 + 1
@@ -176,7 +176,7 @@ def test_theorem3_step_size_condition_is_strict_and_exact():
 
 def test_theorem3_rate_without_the_step_size_condition_is_refuted():
     """Planted: drop Δ > 0 and the SDE's rate < 0 is refuted (the hypothesis is doing the work)."""
-    from proofs_checks.decide import decide_real
+    from proofs_checks.real_arithmetic import decide_real
 
     e, n, w, m, lam, L = sp.symbols("eta N omega mu lambda L")
     rate_ = lam * (-2 * n + e * lam * w) / n

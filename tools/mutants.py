@@ -162,7 +162,7 @@ MUTANTS: tuple[Mutant, ...] = (
            (("theorylab/claims/status.py", "SEVERITY: dict[Status, int] = {Status.ERROR: 0, Status.REFUTED: 1, Status.INCONCLUSIVE: 2, Status.HOLDS: 3,",
              "SEVERITY: dict[Status, int] = {Status.ERROR: 0, Status.REFUTED: 3, Status.INCONCLUSIVE: 2, Status.HOLDS: 1,"),)),
     # --- honest labels (issue 19, items 7-9)
-    Mutant("labels.z3-unknown-as-proof", "proofs_checks/decide.py", "    if res == z3.unsat:\n",
+    Mutant("labels.z3-unknown-as-proof", "proofs_checks/real_arithmetic.py", "    if res == z3.unsat:\n",
            "    if res != z3.sat:\n", LABELS, "the built-in checks' z3 helper takes 'unknown' as a proof"),
     Mutant("labels.instances-proved", "theorylab/claims/verdict.py",
            '    return holds(claimed, found, confidence=None, numbers=numbers, notes=notes,\n'

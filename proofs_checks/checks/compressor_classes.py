@@ -20,7 +20,7 @@ from theorylab.symbolic import classes as cl
 
 from ..check import check
 from ..claims import differing_point, parse
-from ..decide import ENGINE, decide_real
+from ..real_arithmetic import ENGINE, decide_real
 from ..verdict import Verdict, combine, exact_on_instances, inconclusive, proved, refuted
 
 SRC = "Beznosikov et al. (2020), poster tables 'scaling parameter λ' and 'Complexity'"
@@ -71,7 +71,7 @@ def class_conversions(mode: str = "quick", *, labels: Sequence[str] | None = Non
 
 
 def _from_decision(key: str, dec, how: str, used: tuple[str, ...]) -> Verdict:
-    """A part from a :func:`proofs_checks.decide.decide_real` decision."""
+    """A part from a :func:`proofs_checks.real_arithmetic.decide_real` decision."""
     if dec.status == "proved":
         return proved(key, how, engine=ENGINE, assumptions_used=used, domain_conditions=dec.domain_conditions)
     if dec.status == "refuted":

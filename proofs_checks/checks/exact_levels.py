@@ -27,7 +27,7 @@ from theorylab.symbolic import get_bound
 from theorylab.symbolic import symbols as S
 
 from ..check import check
-from ..decide import ENGINE, decide_real
+from ..real_arithmetic import ENGINE, decide_real
 from ..verdict import Verdict, combine, exact_on_instances, holds, inconclusive, proved, refuted
 
 SRC3 = "Compagnoni et al. 2025, Theorems 1 and 3; docs/theory.md#pl-bounds"
