@@ -65,8 +65,8 @@ def calibrate(target_s: float) -> int:
     """Steps for which one reference cell takes about ``target_s`` CPU seconds here (warm; CPU
     rather than wall time, so that a loaded machine does not shrink the cells)."""
     probe = parse_spec(spec_text(1, 1000)).cells[0]
-    run_cell(list(probe.argv))  # warm: imports, lambdify
-    per_step = run_cell(list(probe.argv))["cpu_seconds"] / 1000
+    run_cell(probe.task)  # warm: imports, lambdify
+    per_step = run_cell(probe.task)["cpu_seconds"] / 1000
     return max(100, int(target_s / per_step))
 
 
@@ -74,7 +74,7 @@ def serial(spec, cpu: list[float] | None = None) -> float:
     """Wall time of the cells one after another; appends their summed CPU seconds to ``cpu``."""
     t0, total = time.perf_counter(), 0.0
     for c in spec.cells:
-        out = run_cell(list(c.argv))
+        out = run_cell(c.task)
         assert out["status"] == "done", out["error"]
         total += out["cpu_seconds"]
     if cpu is not None:
@@ -110,8 +110,8 @@ def _worker_cpu(client) -> float:
 
 
 def _warm() -> int:
-    run_cell(list(parse_spec(spec_text(1, 50)).cells[0].argv))
-    run_cell(list(parse_spec(spec_text(1, 1, 1, bound=False)).cells[0].argv))
+    run_cell(parse_spec(spec_text(1, 50)).cells[0].task)
+    run_cell(parse_spec(spec_text(1, 1, 1, bound=False)).cells[0].task)
     return os.getpid()
 
 

@@ -415,11 +415,11 @@ def _fake_checks():
 
 @pytest.fixture
 def fake_checks(monkeypatch):
-    from proofs_checks import cli as pc_cli
-    from proofs_checks.check import select
+    from theorylab.claims import select
+    from theorylab.cli import check as cli_check
 
     checks = _fake_checks()
-    monkeypatch.setattr(pc_cli, "collect", lambda only: (select(checks, only), []))
+    monkeypatch.setattr(cli_check, "collect", lambda only: (select(checks, only), []))
     return checks
 
 
@@ -454,10 +454,10 @@ def test_check_progress_lines_on_stderr_and_summary(capsys, fake_checks, monkeyp
 
 
 def test_check_out_is_checked_before_the_checks_run(capsys, fake_checks, tmp_path, monkeypatch) -> None:
-    from proofs_checks import cli as pc_cli
+    from theorylab.cli import check as cli_check
 
     ran = []
-    monkeypatch.setattr(pc_cli, "run_checks", lambda *a, **k: ran.append(a) or [])
+    monkeypatch.setattr(cli_check, "run_checks", lambda *a, **k: ran.append(a) or [])
     rc, out, err = _run(capsys, "check", "--only", "t.ok", "--out", str(tmp_path / "missing" / "r.txt"))
     assert rc == 2 and out == "" and not ran
     _one_line_error(err, "--out", "does not exist")

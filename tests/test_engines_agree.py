@@ -37,6 +37,12 @@ CASES = [
     ("fedavg", None, {"local_steps": 3}),
     ("fedavg", None, {"local_steps": 2, "participation": 2}),
     ("scaffold", None, {"local_steps": 3}),
+    # options at values where they change the result (S < N, K > 1, server step ≠ 1, ATC with noise)
+    ("fedavg", None, {"local_steps": 3, "participation": 2, "server_lr": 0.5}),
+    ("scaffold", None, {"local_steps": 3, "server_lr": 1.5}),
+    ("gossip-sgd", None, {"topology": "ring", "gossip": "atc"}),
+    ("gossip-sgd", None, {"topology": "complete", "gossip": "cta"}),
+    ("diana", "randk:k=2", {"alpha": 0.05}),
 ]
 
 _EXACT_NAMES = {"gossip-sgd": ("gossip", {"gossip": "order"})}

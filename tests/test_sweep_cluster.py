@@ -29,8 +29,7 @@ from theorylab.sweep.run import run_cell  # noqa: E402
 
 from helpers_sweep import stored_once_problems, tiny_spec  # noqa: E402
 
-WARM = ["dcsgd", "--compressor", "randk:k=2", "--dim", "4", "--steps", "20", "--replicas", "4", "--bound",
-        "--no-progress", "--format", "json"]
+WARM = {"method": "dcsgd", "compressor": "randk:k=2", "dim": 4, "steps": 20, "replicas": 4, "bound": True}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -94,7 +93,7 @@ def test_resume_after_a_partial_run_reruns_nothing(cluster, tmp_path) -> None:
     store = Store(tmp_path / "store")
     store.prepare(spec, resume=False)
     for c in spec.cells[:2]:  # a run that stopped after two cells
-        store.write(c, run_cell(list(c.argv)))
+        store.write(c, run_cell(c.task))
     before = {c.key: store.row_path(c.key).read_bytes() for c in spec.cells[:2]}
     with pytest.raises(Exception, match="already holds a sweep"):
         run_sweep(spec, store, scheduler=addr)
@@ -109,17 +108,22 @@ def test_resume_after_a_partial_run_reruns_nothing(cluster, tmp_path) -> None:
 def test_a_failing_cell_is_recorded_and_the_sweep_goes_on(cluster, tmp_path, capsys) -> None:
     addr, _ = cluster
     spec_path = tmp_path / "f.toml"
-    # k = 3 > d = 2 fails inside the simulation (the compressor checks k <= d when applied)
-    spec_path.write_text('method = "dcsgd"\n[fixed]\nsteps = 20\nreplicas = 4\ncompressor = "randk:k=3"\n'
-                         '[grid]\ndim = [2, 4]\n')
+    # Top-k on the exact engine fails inside the run (the moments find it outside the linear class);
+    # a cell bound to fail that the spec check can see (k = 3 > d = 2) is refused before anything runs
+    spec_path.write_text('method = "dcsgd"\nengine = "exact"\n[fixed]\nsteps = 20\ndim = 4\n'
+                         '[grid]\ncompressor = ["randk:k=1", "topk:k=1"]\n')
     store = Store(tmp_path / "store")
     assert main(["sweep", "run", str(spec_path), "--store", str(store.path), "--scheduler", addr]) == 1
     st = store.status()
     assert (st["done"], st["failed"], st["pending"]) == (1, 1, 0)
-    assert "k = 3 must be <= d = 2" in st["failures"][0]["error"]
+    assert "outside the exact engine's linear class" in st["failures"][0]["error"]
     capsys.readouterr()
     assert main(["sweep", "status", str(store.path)]) == 0
-    assert "k = 3 must be <= d = 2" in capsys.readouterr().out
+    assert "outside the exact engine's linear class" in capsys.readouterr().out
+    early = tmp_path / "k.toml"
+    early.write_text('method = "dcsgd"\n[fixed]\nsteps = 20\ncompressor = "randk:k=3"\n[grid]\ndim = [2, 4]\n')
+    assert main(["sweep", "run", str(early), "--store", str(tmp_path / "k"), "--scheduler", addr]) == 2
+    assert "k = 3 must be <= d = 2" in capsys.readouterr().err and not (tmp_path / "k").exists()
 
 
 def _group_gone(pgid: int, timeout: float = 20.0) -> bool:

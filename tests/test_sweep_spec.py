@@ -88,24 +88,12 @@ def test_bad_specs_are_rejected_with_one_line(text: str, msg: str) -> None:
     assert msg in str(exc.value) and "\n" not in str(exc.value), str(exc.value)
 
 
-def test_engine_passes_through_once_simulate_has_it(monkeypatch) -> None:
-    """With an `--engine` option in simulate's parser, `engine = "exact"` becomes `--engine exact`."""
-    import theorylab.cli.simulate as cs
-
-    if any("--engine" in a.option_strings for a in __import__("theorylab.sweep.spec", fromlist=["x"])
-           .command_parser()._actions):
-        pytest.skip("simulate has --engine already; covered by the exact engine's own tests")
-    orig = cs.register
-
-    def register(sub):
-        orig(sub)
-        sub.choices["simulate"].add_argument("--engine", choices=("montecarlo", "exact"), default="montecarlo")
-
-    monkeypatch.setattr(cs, "register", register)
-    monkeypatch.setattr(cs, "inputs", lambda args: None)
-    spec = parse_spec(GOOD.replace("[grid]", "engine = \"exact\"\n[grid]"))
+def test_engine_exact_goes_into_every_cell() -> None:
+    """`engine = "exact"` at the top is every cell's Experiment engine (and `--engine exact` in its argv)."""
+    spec = parse_spec("engine = \"exact\"\n" + GOOD.replace("replicas = 4\n", ""))
     argv = spec.cells[0].argv
     assert argv[argv.index("--engine") + 1] == "exact" and spec.cells[0].params["engine"] == "exact"
+    assert spec.cells[0].experiment.engine == "exact"
 
 
 def test_flags_false_and_lists(tmp_path) -> None:
@@ -131,20 +119,18 @@ def test_a_cell_is_the_cli_with_the_same_options_and_seed(capsys) -> None:
     """run_cell (what a worker runs) gives the JSON of `theorylab simulate` with the cell's argv."""
     spec = parse_spec(GOOD)
     cell = spec.cells[3]
-    out = run_cell(list(cell.argv))
+    out = run_cell(cell.task)
     assert out["status"] == "done" and out["error"] is None
     assert main(["simulate", *cell.argv]) == 0
     cli = json.loads(capsys.readouterr().out)
     assert out["level"] == cli["stationary"]["value"] and out["bound"] == cli["bound"]["level"]
     assert out["ratio"] == cli["verdict"]["ratio"] and out["verdict"] == cli["verdict"]["status"]
     # planted bug: the neighbouring seed gives another level, so the comparison can fail
-    argv = list(cell.argv)
-    argv[argv.index("--seed") + 1] = str(cell.seed + 1)
-    assert run_cell(argv)["level"] != out["level"]
+    assert run_cell({**cell.task, "seed": cell.seed + 1})["level"] != out["level"]
 
 
 def test_a_failing_cell_is_a_failed_row() -> None:
-    out = run_cell(["dsgd", "--dim", "4", "--problem", "quadratic:mu=2,L=1", "--steps", "5", "--no-progress"])
+    out = run_cell({"method": "dsgd", "dim": 4, "problem": "quadratic:mu=2,L=1", "steps": 5})
     assert out["status"] == "failed" and "mu <= L" in out["error"] and "\n" not in out["error"]
     assert out["level"] is None if "level" in out else True
 
@@ -261,7 +247,7 @@ N = [2]
 def test_bounds_cells_equal_the_bounds_cli(capsys) -> None:
     spec = parse_spec(BOUNDS)
     assert [c.argv[0] for c in spec.cells] == ["dcsgd"] * 4 and spec.cells[0].params["t"] == float("inf")
-    outs = [run_cell(list(c.argv), "bounds") for c in spec.cells]
+    outs = [run_cell(c.task, "bounds") for c in spec.cells]
     for c, out in zip(spec.cells[:3], outs):
         assert main(["bounds", *c.argv]) == 0
         cli = json.loads(capsys.readouterr().out)["evaluation"]
@@ -294,3 +280,16 @@ def test_progress_bar_shows_done_total_failed_and_eta(capsys) -> None:
     silent.advance(0)
     silent.close()
     assert capsys.readouterr().err == ""
+
+
+def test_cell_keys_and_seeds_are_those_of_earlier_stores() -> None:
+    """Building cells as Experiments (not argv) keeps every key and seed: a store written before
+    resumes. The values were computed by the argv-based spec; `false` ("not given") stays a parameter."""
+    assert [(c.key, c.seed) for c in parse_spec(GOOD).cells] == [
+        ("a0b7b8c56828b7b9", 4506557405556599939), ("ac9f800d10b52158", 7013099991800004953),
+        ("736ef2fbca44a39b", 1544496418495155621), ("3950b20e0f2b40a2", 2336172034124228931)]
+    text = ("[zip]\nmethod = [\"dsgd\", \"dcsgd\"]\ncompressor = [false, \"randk:k=2\"]\n"
+            "label = [\"reference\", \"compressed\"]\n[fixed]\ndim = 4\nagents = 2\nsigma = [1.0, 2.0]\n"
+            "sde = false\nburn-in = 0.25\n")
+    assert [(c.key, c.seed) for c in parse_spec(text).cells] == [
+        ("ca24e510add871f2", 4117372781564907642), ("f47030e806651c08", 7277296801949690696)]

@@ -33,6 +33,8 @@ COMPRESSORS = "tests/test_compressors*.py tests/test_testing*.py tests/test_cali
 TESTING = "tests/test_testing*.py tests/test_calibration*.py tests/test_compressors*.py"
 SIMULATE = ("tests/test_simulate*.py tests/test_calibration*.py tests/test_exact*.py tests/test_algorithms*.py "
             "tests/test_kernels*.py")
+OPTIONS = "tests/test_options.py"
+EXPERIMENT = "tests/test_experiment.py tests/test_sweep_spec.py tests/test_simulate_cli.py tests/test_cli_errors.py"  # every option at a value where it matters (run first: -x stops there)
 LABELS = "tests/test_sound_labels.py"
 CHECKS = "tests/test_proofs_checks*.py tests/test_claims*.py tests/test_calibration*.py tests/test_exact_calibration*.py"
 
@@ -161,6 +163,59 @@ MUTANTS: tuple[Mutant, ...] = (
            "combine lets holds win over refuted",
            (("theorylab/claims/status.py", "SEVERITY: dict[Status, int] = {Status.ERROR: 0, Status.REFUTED: 1, Status.INCONCLUSIVE: 2, Status.HOLDS: 3,",
              "SEVERITY: dict[Status, int] = {Status.ERROR: 0, Status.REFUTED: 3, Status.INCONCLUSIVE: 2, Status.HOLDS: 1,"),)),
+    # --- options exercised where they matter (the mutation audit's survivors and their kinds)
+    Mutant("scaffold.partial-control-1-over-S", "theorylab/simulate/algorithms/scaffold.py",
+           "s.c += dc.sum(axis=1) / ctx.n", "s.c += dc.sum(axis=1) / n_s", f"{OPTIONS} {SIMULATE}",
+           "SCAFFOLD's server control averaged over the S sampled clients, not over N"),
+    Mutant("fedavg.server-lr-ignored", "theorylab/simulate/algorithms/fedavg.py",
+           'k, lr, n_s = ctx.cache["fed"]', 'k, _lr, n_s = ctx.cache["fed"]\n        lr = 1.0',
+           f"{OPTIONS} {SIMULATE}", "FedAvg's server step size has no effect"),
+    Mutant("fedavg-m.momentum-ignored", "theorylab/simulate/algorithms/fedavg_m.py",
+           'beta = ctx.cache["beta"]', "beta = 1.0", f"{OPTIONS} {SIMULATE}", "FedAvg-M's momentum has no effect"),
+    Mutant("federated.participation-ignored", "theorylab/simulate/algorithms/_federated.py",
+           's = ctx.n if s_raw is None else positive_int("participation S", s_raw)',
+           's = ctx.n if s_raw is None else ctx.n + 0 * positive_int("participation S", s_raw)',
+           f"{OPTIONS} {SIMULATE}", "client sampling ignored: every client takes part"),
+    Mutant("exact.atc-noise-unmixed", "theorylab/simulate/exact/algorithms.py",
+           'Q = gamma**2 * np.einsum("pq,jq,rq->jpr", w, v, w)', "Q = gamma**2 * v[:, :, None] * eye[None]",
+           f"{OPTIONS} {SIMULATE}", "exact ATC gossip: the noise covariance not mixed by W (γ²V, not γ²WVWᵀ)"),
+    Mutant("exact.fedavg-server-lr-ignored", "theorylab/simulate/exact/algorithms.py",
+           "new = x + acc.scale(np.full(d, server_lr / s))", "new = x + acc.scale(np.full(d, 1.0 / s))",
+           f"{OPTIONS} tests/test_engines_agree.py {SIMULATE}", "exact FedAvg ignores the server step size"),
+    Mutant("exact.scaffold-server-lr-ignored", "theorylab/simulate/exact/algorithms.py",
+           "new_x = x + dx.scale(np.full(d, server_lr / n))", "new_x = x + dx.scale(np.full(d, 1.0 / n))",
+           f"{OPTIONS} tests/test_engines_agree.py {SIMULATE}", "exact SCAFFOLD ignores the server step size"),
+    # --- the Experiment shared by the library, the CLI and the sweeps
+    Mutant("experiment.inapplicable-option-accepted", "theorylab/simulate/experiment.py",
+           "bad = [_flag(k) for k in options if k not in alg.options]", "bad: list[str] = []", EXPERIMENT,
+           "a method option given to a method that does not take it is silently accepted"),
+    Mutant("experiment.exact-option-accepted", "theorylab/simulate/experiment.py",
+           "bad = [_flag(k) for k in options if _EXACT_NAMES.get(k) not in takes]", "bad: list[str] = []", EXPERIMENT,
+           "the exact engine accepts a method option it does not implement"),
+    Mutant("experiment.burn-in-equal-steps", "theorylab/simulate/experiment.py",
+           "if isinstance(self.burn_in, int) and self.burn_in >= self.steps:",
+           "if isinstance(self.burn_in, int) and self.burn_in > self.steps:", EXPERIMENT,
+           "burn_in = steps (nothing left to estimate from) accepted"),
+    Mutant("experiment.compressor-dim-unchecked", "theorylab/simulate/experiment.py",
+           "                        check_dim(problem.d)\n", "                        pass\n", EXPERIMENT,
+           "k > d accepted before the run (fails later on a worker)"),
+    Mutant("experiment.key-ignores-seed", "theorylab/simulate/experiment.py",
+           'text = json.dumps(self.to_dict(), sort_keys=True,',
+           'text = json.dumps({k: v for k, v in self.to_dict().items() if k != "seed"}, sort_keys=True,',
+           EXPERIMENT, "two experiments that differ only in their seed share a key"),
+    Mutant("fixed-point.largest-eigenvalue", "theorylab/claims/fixed_points.py",
+           "rho = max(sp.Abs(e) for e in eig)", "rho = max(sp.re(e) for e in eig)", f"{OPTIONS} {CHECKS}",
+           "spectral radius taken as the largest eigenvalue, not the largest modulus"),
+    Mutant("run-settings.per-agent-sigma", "theorylab/claims/simulation.py",
+           "if isinstance(sig, tuple) and len(set(sig)) == 1:", "if isinstance(sig, tuple):",
+           f"{OPTIONS} {CHECKS}", "per-agent sigma collapsed to the first agent's"),
+    Mutant("kit.bet-lambda-on-test-draws", "theorylab/testing/check.py",
+           "lam = bet_lambda(r_sel, B)", "lam = bet_lambda(r, B)", f"{OPTIONS} {TESTING}",
+           "the betting test chooses λ on the very draws it tests"),
+    Mutant("kit.bet-lower-on-test-draws", "theorylab/testing/_stats.py",
+           "return bet_log_capital(y, B, bet_lambda(y_sel, B)) >= L",
+           "return bet_log_capital(y, B, bet_lambda(y, B)) >= L", f"{OPTIONS} {TESTING}",
+           "the betting lower limit chooses λ on the very draws it tests"),
     # --- honest labels (issue 19, items 7-9)
     Mutant("labels.z3-unknown-as-proof", "proofs_checks/real_arithmetic.py", "    if res == z3.unsat:\n",
            "    if res != z3.sat:\n", LABELS, "the built-in checks' z3 helper takes 'unknown' as a proof"),

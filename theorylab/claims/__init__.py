@@ -15,22 +15,28 @@ evidence)::
 
 Modules, one concept each:
 
-- :mod:`.status`: :class:`Status`, the one verdict vocabulary of every layer;
+- :mod:`.status`: :class:`Status`, the one verdict vocabulary of every layer (defined on the
+  ground floor, :mod:`theorylab.verdicts`, and re-exported here with the band and
+  :func:`~theorylab.verdicts.format_rate`);
 - :mod:`.verdict`: :class:`Verdict` (claimed beside found, numbers, counterexample, test,
   tolerance, false-alarm rate) and :func:`decide` / :func:`combine`;
 - :mod:`.band`: a confidence interval against a tolerance band (one-sided or equivalence);
 - :mod:`.checks`: the :func:`check` decorator, the registry, :func:`discover` and :func:`load_file`;
+- :mod:`.plugins`: :func:`installed_checks`, every check an installed package registers under the
+  entry-point group ``theorylab.checks`` (what ``theorylab check`` runs);
 - :mod:`.runner` and :mod:`.report`: run checks (``jobs``) and render the table (text, Markdown, JSON);
 - claim helpers: :mod:`.symbolic` (identities and inequalities under named assumptions),
   :mod:`.simulation` (a bound against a simulated method), :mod:`.fixed_points` (closed-form
   fixed points and limits), :mod:`.rates` (the slope of a log-log fit), :mod:`.montecarlo`.
 
-The helpers import the symbolic and simulate layers when called, so the symbolic and simulate
-layers may use :class:`Status` and the band without an import cycle.
+``claims`` sits above ``symbolic`` and ``simulate`` and imports them (its helpers do, when
+called); those layers take :class:`Status` and the band from :mod:`theorylab.verdicts`, never
+from here.
 """
 
 from .band import Band, interval_status, lower_bound, upper_bound, within
 from .checks import CHECK_METHODS, MODES, Check, ImportFailure, check, discover, load_file, registry, select
+from .plugins import ENTRY_POINT_GROUP, installed_checks
 from .report import FORMATS, explain, render, summary
 from .runner import Result, collect, run_check, run_checks
 from .fixed_points import fixed_point, limit
@@ -64,6 +70,8 @@ __all__ = [
     "registry",
     "select",
     "ImportFailure",
+    "ENTRY_POINT_GROUP",
+    "installed_checks",
     "CHECK_METHODS",
     "MODES",
     "Result",

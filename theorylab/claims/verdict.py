@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ClaimError
-from .status import SEVERITY, STATUSES, Status
+from ..verdicts import SEVERITY, STATUSES, Status, format_rate
 
 __all__ = [
     "Verdict",
@@ -81,9 +81,7 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def format_rate(p: float) -> str:
-    """A probability for a label: ``1e-06``, ``0.001``, ``0.05``."""
-    return f"{p:.0e}" if p < 1e-3 else f"{p:.3g}"
+# format_rate is defined on the ground floor (theorylab.verdicts) and re-exported here
 
 
 @dataclass(frozen=True)

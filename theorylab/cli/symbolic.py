@@ -36,49 +36,23 @@ def _check_standalone(args: argparse.Namespace) -> None:
         raise InvalidParameterError(f"--standalone applies to --format latex, got --format {args.format}")
 
 
-def _parse_at(items: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items:
-        if "=" not in item:
-            raise InvalidParameterError(f"--at expects SYMBOL=VALUE (e.g. eta=0.01, t=inf), got {item!r}")
-        key, val = item.split("=", 1)
-        key = key.strip()
-        if not key:
-            raise InvalidParameterError(f"--at expects SYMBOL=VALUE, got {item!r}")
-        if key in out:
-            raise InvalidParameterError(f"--at gives {key!r} twice")
-        out[key] = val.strip()
-    return out
-
-
 def _cmd_bounds(args: argparse.Namespace) -> int:
-    from ..symbolic.bounds import get_bound
-    from ..symbolic.render import document_dict, render, to_document
+    from ..symbolic.evaluation import bound_json, is_asymptotic, named_bound, parse_at
+    from ..symbolic.render import render
 
     _check_standalone(args)
-    if args.ell is not None and args.name not in ("dsignsgd", "signsgd"):
-        raise InvalidParameterError(f"--ell applies to dsignsgd and signsgd (the l_nu of Theorem 4); "
-                                    f"{args.name} has no l_nu")
-    ell_arg = args.ell or "A"
-    ell = None if ell_arg.lower() == "free" else ell_arg.upper()
-    bound = get_bound(args.name, ell=ell)
-    values = _parse_at(args.at) if args.at else {}
-    value = bound.evaluate(**values) if args.at else None
+    values = parse_at(args.at) if args.at else {}
     if args.format == "json":
         # one shape with or without --at: the bound's document, plus "evaluation" with --at
-        out = document_dict(to_document(bound))
-        if args.at:
-            asymptotic = values.get("t", "").lower() in ("inf", "oo", "+inf", "infinity")
-            out["evaluation"] = {"at": values, "value": value, "asymptotic": asymptotic}
-            if asymptotic:
-                out["evaluation"]["level"] = value
+        out = bound_json(args.name, values, args.ell)
         sys.stdout.write(json.dumps(out, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
         return 0
+    bound = named_bound(args.name, args.ell)
     if not args.at:
         _write(args, render(bound, args.format), bound.title)
         return 0
-    assert value is not None
-    asymptotic = values.get("t", "").lower() in ("inf", "oo", "+inf", "infinity")
+    value = bound.evaluate(**values)
+    asymptotic = is_asymptotic(values)
     at = ", ".join(f"{k}={v}" for k, v in values.items())
     what = "asymptotic level" if asymptotic else "bound"
     if args.format == "latex":
@@ -139,6 +113,7 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     """Add this module's commands to the theorylab parser."""
     from ..symbolic.bounds import BOUND_NAMES
+    from ..symbolic.evaluation import ELL_CHOICES
     from ..symbolic.sde import SDE_NAMES
 
     p = sub.add_parser("bounds", help="print or evaluate a PL bound (Theorems 3, 4; SGD, SignSGD)",
@@ -147,7 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     _add_format(p)
     p.add_argument("--at", nargs="+", action="extend", default=[], metavar="SYMBOL=VALUE",
                    help="substitute and evaluate, e.g. --at eta=0.01 L=1 mu=1 d=20 N=4 sigma=1 B=1 omega=3 t=inf")
-    p.add_argument("--ell", default=None, choices=["A", "B", "a", "b", "free"],
+    p.add_argument("--ell", default=None, choices=ELL_CHOICES,
                    help="definition of ell_nu, dsignsgd/signsgd only: A = 2 M_nu (default), B = 2 Xi_nu(R)/R, "
                    "free = symbol")
     p.set_defaults(func=_cmd_bounds)

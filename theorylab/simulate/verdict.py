@@ -2,7 +2,7 @@
 its interval and the bound, then decide).
 
 For an upper bound ``b`` on ``E[f − f*]`` and an interval ``[lo, hi]`` at confidence ``c``, the
-decision is :func:`theorylab.claims.interval_status` against the band ``(−∞, b]``:
+decision is :func:`theorylab.verdicts.interval_status` against the band ``(−∞, b]``:
 
 - ``Status.HOLDS`` (``"holds"``) when ``hi ≤ b``;
 - ``Status.REFUTED`` (``"refuted"``: the bound is exceeded) when ``b < lo``;
@@ -29,10 +29,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ..claims.band import interval_status
-from ..claims.status import Status
-from ..claims.verdict import format_rate
 from ..errors import InvalidParameterError
+from ..verdicts import Status, format_rate, interval_status
 from .estimate import Estimate
 from .record import Trajectory
 

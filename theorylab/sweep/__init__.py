@@ -1,6 +1,9 @@
-"""Parameter sweeps of ``theorylab simulate`` on dask.distributed.
+"""Parameter sweeps of :class:`~theorylab.simulate.Experiment` on dask.distributed (floor 5:
+imports simulate and symbolic, never the CLI).
 
-- :mod:`.spec`: the TOML spec, expanded into cells, each validated by ``simulate``'s own parser.
+- :mod:`.spec`: the TOML spec (keys = the Experiment's fields), expanded into cells, each an
+  Experiment checked by its own ``validate`` before anything runs.
+- :mod:`.symbolic`: ``command = "bounds"`` cells (a bound evaluated at given values).
 - :mod:`.seeds`: cell keys and seeds from a hash of the cell's canonical parameters.
 - :mod:`.store`: the Parquet store, one atomically written file per cell.
 - :mod:`.run`: the task (:func:`run_cell`) and the driver (:func:`run_sweep`).

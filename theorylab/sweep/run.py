@@ -1,8 +1,10 @@
 """Running a sweep on dask.distributed: one task per cell, rows stored as tasks finish.
 
-:func:`run_cell` is the task. It parses the cell's argv with ``simulate``'s own parser and
-calls :func:`theorylab.cli.simulate.result`, the function behind ``theorylab simulate
---format json``, so a cell equals the CLI with the same options and seed. Any exception is
+:func:`run_cell` is the task. It rebuilds the cell's :class:`~theorylab.simulate.Experiment`
+from its dictionary and runs it (:meth:`Experiment.result
+<theorylab.simulate.Experiment.result>`, the JSON that ``theorylab simulate --format json``
+prints), so a cell equals the CLI with the same options and seed: both run the same
+``Experiment``. Any exception is
 caught and returned as a failed row (the sweep goes on). :func:`run_sweep` submits the cells
 not yet stored, to a ``distributed.LocalCluster`` (one single-threaded worker process per
 core) or to an existing scheduler, and writes each row on the client as its task completes,
@@ -21,14 +23,14 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..errors import InvalidParameterError
-from .spec import Cell, Spec, cell_namespace
+from .spec import Cell, Spec
 from .store import Store
 
 __all__ = ["run_cell", "outcome_columns", "run_sweep", "SweepSummary"]
@@ -84,19 +86,22 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def run_cell(argv: Sequence[str], command: str = "simulate") -> dict[str, Any]:
-    """Run one cell (the task): outcome columns with ``status`` done, or ``failed`` and the error."""
-    from ..cli.simulate import result
+def run_cell(task: Mapping[str, Any], command: str = "simulate") -> dict[str, Any]:
+    """Run one cell (the task): outcome columns with ``status`` done, or ``failed`` and the error.
 
+    ``task`` is :attr:`Cell.task <theorylab.sweep.spec.Cell.task>`: an experiment's
+    :meth:`~theorylab.simulate.Experiment.to_dict` (``command = "simulate"``), or a bounds cell's
+    name, ``ell`` and values."""
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        ns = cell_namespace(argv, command)
         if command == "bounds":
             from .symbolic import bounds_outcome, bounds_result
 
-            out = bounds_outcome(bounds_result(ns))
+            out = bounds_outcome(bounds_result(task))
         else:
-            out = outcome_columns(result(ns))
+            from ..simulate.experiment import Experiment
+
+            out = outcome_columns(Experiment.from_dict(task).result())
         out.update(status="done", error=None)
     except Exception as exc:  # noqa: BLE001 - a failing cell is a result, the sweep goes on
         out = {"status": "failed", "error": _one_line(exc)}
@@ -205,7 +210,7 @@ def run_sweep(spec: Spec, store: Store | str | Path, *, scheduler: str | None = 
             f"({'scheduler ' + scheduler if scheduler else 'LocalCluster'}); dashboard: "
             f"{dashboard or 'not available (pip install bokeh)'}")
         by_key = {f"theorylab-cell-{c.key}": c for c in todo}
-        futures = [client.submit(run_cell, list(c.argv), c.command, key=k, retries=retries, pure=False)
+        futures = [client.submit(run_cell, c.task, c.command, key=k, retries=retries, pure=False)
                    for k, c in by_key.items()]
         done = failed = 0
         bar = _Bar(show, len(spec.cells), len(spec.cells) - len(todo))

@@ -1,12 +1,14 @@
-"""Sweep specifications: a TOML file expanded into cells, each a validated ``simulate`` call.
+"""Sweep specifications: a TOML file expanded into cells, each a validated
+:class:`~theorylab.simulate.Experiment`.
 
-Format (keys mirror ``theorylab simulate``'s options, ``--burn-in`` as ``burn_in`` or
-``burn-in``)::
+Format (the keys are the fields of :class:`~theorylab.simulate.Experiment`, the same names as
+``theorylab simulate``'s options with ``_`` for ``-``; ``burn-in`` is accepted for ``burn_in``;
+the table of fields is in docs/sweeps.md)::
 
     method = "dcsgd"          # or a [grid]/[zip] key, to mix methods
-    engine = "montecarlo"     # passed as --engine when simulate has that option
+    engine = "montecarlo"     # or "exact"
     seed = 0                  # base seed; each cell's seed is derived (theorylab.sweep.seeds)
-    [fixed]                   # one value per option
+    [fixed]                   # one value per field
     compressor = "randk:k=5"
     bound = true
     [grid]                    # lists, combined as a product
@@ -15,19 +17,19 @@ Format (keys mirror ``theorylab simulate``'s options, ``--burn-in`` as ``burn_in
     agents = [4, 8]
     batch  = [2, 1]
 
-A flag (``sde``, ``bound``) takes ``true``/``false``; ``false`` for an option with a value
+A flag (``sde``, ``bound``) takes ``true``/``false``; ``false`` for a field with a value
 means "not given" (so ``compressor = [false, "randk:k=5"]`` pairs DSGD with DCSGD). A list
-inside a table value (``sigma = [[1, 2]]`` in a grid) is joined with commas. ``label`` is a
-free text column that is not passed to ``simulate``.
+inside a table value (``sigma = [[1, 2]]`` in a grid) is one value per agent. ``label`` is a
+free text column that is not part of the experiment.
 
-The option list is not retyped here: every cell is turned into ``simulate``'s argv and
-parsed with the ``simulate`` subcommand's own argparse parser, then checked with the same
-validation the CLI uses (:func:`theorylab.cli.simulate.inputs`), all before anything runs.
+Each cell is an ``Experiment`` built from these values (so a cell equals ``theorylab simulate``
+with the same options because both build the same ``Experiment``), and
+:meth:`~theorylab.simulate.Experiment.validate` checks it, every rule the CLI has, before
+anything runs. No command-line parser is involved.
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -38,7 +40,7 @@ from typing import Any, NoReturn
 from ..errors import SpecError
 from .seeds import canonical_json, cell_key, cell_seed
 
-__all__ = ["Cell", "Spec", "load_spec", "parse_spec", "command_parser", "cell_namespace"]
+__all__ = ["Cell", "Spec", "load_spec", "parse_spec", "spec_keys"]
 
 TOP_KEYS = ("command", "method", "engine", "seed", "title", "description", "fixed", "grid", "zip")
 TABLES = ("fixed", "grid", "zip")
@@ -46,7 +48,7 @@ COMMANDS = ("simulate", "bounds")
 ENGINES = ("montecarlo", "exact")
 RESERVED = ("method", "label")
 # options a sweep sets itself (seed, machine-readable output, no per-cell bar) or that write files per cell
-DENIED = {"help": "is not an option of a cell", "seed": "is derived per cell: put `seed = N` (the base seed) at the top",
+DENIED = {"seed": "is derived per cell: put `seed = N` (the base seed) at the top",
           "format": "is set by the sweep", "progress": "is set by the sweep (the sweep shows its own bar)",
           "plot": "would write one file per cell; use `theorylab sweep plot`"}
 
@@ -55,9 +57,12 @@ DENIED = {"help": "is not an option of a cell", "seed": "is derived per cell: pu
 class Cell:
     """One task of a sweep.
 
-    ``params`` holds the canonical parameters (method, engine, and the parsed value of every
-    option the spec gives); ``key`` and ``seed`` derive from them and the base seed;
-    ``argv`` is the full ``simulate`` argument list (with ``--seed``)."""
+    ``params`` holds the canonical parameters (method, engine, and the read value of every
+    field the spec gives); ``key`` and ``seed`` derive from them and the base seed; ``task`` is
+    what a worker runs (:meth:`Experiment.to_dict <theorylab.simulate.Experiment.to_dict>` with the
+    cell's seed, or a bounds cell's name, ``ell`` and values); ``argv`` is the equivalent command
+    line (``theorylab simulate ...`` or ``theorylab bounds ...``, with ``--seed``), for reading and
+    reproducing a cell by hand."""
 
     index: int  # 1-based position in the spec's expansion order
     key: str
@@ -66,6 +71,14 @@ class Cell:
     label: str | None
     params: dict[str, Any]
     argv: tuple[str, ...]
+    task: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def experiment(self) -> Any:
+        """The cell's :class:`~theorylab.simulate.Experiment` (simulate cells)."""
+        from ..simulate.experiment import Experiment
+
+        return Experiment.from_dict(self.task)
 
     def columns(self) -> dict[str, Any]:
         """Parameter columns of the store: lists (per-agent sigmas) as comma-joined text."""
@@ -109,73 +122,46 @@ def _dest(key: str) -> str:
     return key.replace("-", "_")
 
 
-def command_parser(command: str = "simulate") -> argparse.ArgumentParser:
-    """The ``theorylab COMMAND`` subparser, built by the command's own ``register``, whose
-    errors raise :class:`SpecError` instead of exiting."""
-    from ..cli import simulate as cli_simulate
-    from ..cli import symbolic as cli_symbolic
+def spec_keys() -> tuple[str, ...]:
+    """The keys a simulate cell takes: the fields of :class:`~theorylab.simulate.Experiment` but the
+    seed and the engine (set at the top), and ``label``."""
+    from ..simulate.experiment import FIELD_NAMES
 
-    modules = {"simulate": cli_simulate, "bounds": cli_symbolic}
-    root = argparse.ArgumentParser(prog="theorylab")
-    sub = root.add_subparsers(dest="command")
-    modules[command].register(sub)
-    parser = sub.choices[command]
-
-    def error(message: str) -> NoReturn:
-        raise SpecError(message)
-
-    parser.error = error  # type: ignore[method-assign]
-    return parser
+    return tuple(k for k in FIELD_NAMES if k not in ("seed", "engine")) + ("label",)
 
 
-def cell_namespace(argv: Sequence[str], command: str = "simulate") -> argparse.Namespace:
-    """Parse a cell's argv with the command's own parser (on the client and on the worker)."""
-    return command_parser(command).parse_args(list(argv))
+def _experiment_values(values: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A cell's TOML values as :class:`~theorylab.simulate.Experiment` field values: flags must be
+    true/false, ``false`` elsewhere means "not given", lists only for per-agent ``sigma``."""
+    from ..simulate.experiment import EXPERIMENT_FIELDS
 
-
-def _options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
-    out = {}
-    for action in parser._actions:  # noqa: SLF001 - argparse has no public list of actions
-        for opt in action.option_strings:
-            if opt.startswith("--"):
-                out[opt[2:]] = action
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in RESERVED:
+            continue
+        name = key.replace("-", "_")
+        if key in DENIED or name in DENIED:
+            raise SpecError(f"{where}: {key}: `{key}` {DENIED.get(key, DENIED.get(name))}")
+        f = EXPERIMENT_FIELDS.get(name)
+        if f is None or name == "engine":
+            known = ", ".join(k for k in spec_keys() if k != "label")
+            raise SpecError(f"{where}: {key}: unknown key `{key}`; the keys are the experiment's fields: {known}, "
+                            "and method, label")
+        if f.metadata["kind"] == "flag":
+            if not isinstance(value, bool):
+                raise SpecError(f"{where}: {key}: `{key}` is a flag: use true or false, got {value!r}")
+            out[name] = value
+            continue
+        if value is False:  # not given, but part of the cell's parameters (stored keys stay as they were)
+            out[name] = None
+            continue
+        if value is True:
+            raise SpecError(f"{where}: {key}: `{key}` takes a value, got true (false means 'not given')")
+        if isinstance(value, (list, dict)) and not (name == "sigma" and isinstance(value, list) and value and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+            raise SpecError(f"{where}: {key}: expected a number, a string or (sigma) a list of numbers, got {value!r}")
+        out[name] = value
     return out
-
-
-def _value_text(value: Any, where: str) -> str:
-    if isinstance(value, bool):
-        raise SpecError(f"{where}: a flag value (true/false) where a value is expected")
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        return ",".join(repr(v) for v in value)
-    raise SpecError(f"{where}: expected a number, a string or a list of numbers, got {value!r}")
-
-
-def _option_argv(options: Mapping[str, argparse.Action], key: str, value: Any, where: str) -> list[str]:
-    name = key.replace("_", "-")
-    if name in DENIED:
-        raise SpecError(f"{where}: `{key}` {DENIED[name]}")
-    action = options.get(name)
-    if action is None:
-        known = ", ".join(sorted(k for k in options if k not in DENIED and not k.startswith("no-")))
-        raise SpecError(f"{where}: unknown key `{key}`; the keys are simulate's options: {known}, and method, label")
-    opt = f"--{name}"
-    if isinstance(action, argparse.BooleanOptionalAction):
-        if not isinstance(value, bool):
-            raise SpecError(f"{where}: `{key}` is a flag: use true or false, got {value!r}")
-        return [opt] if value else [f"--no-{name}"]
-    if action.nargs == 0:  # store_true / store_const
-        if not isinstance(value, bool):
-            raise SpecError(f"{where}: `{key}` is a flag: use true or false, got {value!r}")
-        return [opt] if value else []
-    if value is False:
-        return []
-    if value is True:
-        raise SpecError(f"{where}: `{key}` takes a value, got true (false means 'not given')")
-    return [opt, _value_text(value, where)]
 
 
 def _table(doc: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
@@ -225,14 +211,9 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
     _check_tables(source, fixed, grid, zipped)
     if not any("method" in t for t in (fixed, grid, zipped)):
         raise SpecError(f"{source}: no method; put e.g. `method = \"dcsgd\"` at the top")
-    parser = command_parser(command)
-    options = _options(parser)
     if command == "bounds" and "engine" in doc:
         raise SpecError(f"{source}: a bounds sweep is symbolic; it takes no engine")
-    if engine != "montecarlo" and "engine" not in options:
-        raise SpecError(f"{source}: engine {engine!r} needs `theorylab simulate --engine`, which this theorylab "
-                        "does not have; use engine = \"montecarlo\"")
-    cells = _expand(source, command, engine, base_seed, fixed, grid, zipped, parser, options)
+    cells = _expand(source, command, engine, base_seed, fixed, grid, zipped)
     title = doc.get("title")
     return Spec(source, text, command, engine, base_seed, fixed, grid, zipped, tuple(cells),
                 title if isinstance(title, str) else None)
@@ -260,10 +241,8 @@ def _check_tables(source: str, fixed: dict, grid: dict, zipped: dict) -> None:
                         + ", ".join(f"{k}: {n}" for k, n in lengths.items()))
 
 
-def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict, grid: dict, zipped: dict,
-            parser: argparse.ArgumentParser, options: Mapping[str, argparse.Action]) -> list[Cell]:
-    from ..cli.simulate import inputs
-
+def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict, grid: dict,
+            zipped: dict) -> list[Cell]:
     grid_rows = list(itertools.product(*grid.values())) if grid else [()]
     zip_rows = list(zip(*zipped.values())) if zipped else [()]
     cells: list[Cell] = []
@@ -274,39 +253,37 @@ def _expand(source: str, command: str, engine: str, base_seed: int, fixed: dict,
             values = {**fixed, **dict(zip(grid, g_row)), **dict(zip(zipped, z_row))}
             index = len(cells) + 1
             where = f"{source}: cell {index} ({', '.join(f'{k}={v!r}' for k, v in values.items() if k in grid or k in zipped)})"
-            cell = _cell(where, index, command, engine, base_seed, values, parser, options)
+            cell = _cell(where, index, command, engine, base_seed, values)
             if cell.key in by_key:
                 raise SpecError(f"{where}: same options as cell {by_key[cell.key].index}; every cell must differ")
-            argv_wo_seed = canonical_json(cell.params)
-            if argv_wo_seed not in validated:  # the CLI's own checks (problem, noise, compressor), once per cell
+            params = canonical_json(cell.params)
+            if params not in validated:  # every rule of the experiment (problem, noise, compressor), once per cell
                 try:
-                    _validate(cell, inputs)
-                except SpecError as exc:
-                    raise SpecError(f"{where}: {exc}") from None
+                    _validate(cell)
                 except Exception as exc:  # noqa: BLE001 - any library error is a bad cell
                     raise SpecError(f"{where}: {exc}") from None
-                validated.add(argv_wo_seed)
+                validated.add(params)
             by_key[cell.key] = cell
             cells.append(cell)
     return cells
 
 
-def _validate(cell: Cell, inputs: Any) -> None:
-    ns = cell_namespace(cell.argv, cell.command)
+def _validate(cell: Cell) -> None:
     if cell.command == "simulate":
-        inputs(ns)
+        cell.experiment.validate()
         return
     from ..errors import AssumptionError
     from .symbolic import bounds_result
 
     try:  # unknown or missing symbols are spec errors; a violated assumption is the cell's result
-        bounds_result(ns)
+        bounds_result(cell.task)
     except AssumptionError:
         pass
 
 
-def _cell(where: str, index: int, command: str, engine: str, base_seed: int, values: Mapping[str, Any],
-          parser: argparse.ArgumentParser, options: Mapping[str, argparse.Action]) -> Cell:
+def _cell(where: str, index: int, command: str, engine: str, base_seed: int, values: Mapping[str, Any]) -> Cell:
+    from ..simulate.experiment import Experiment
+
     method = values.get("method")
     if not isinstance(method, str):
         raise SpecError(f"{where}: method must be a string, got {method!r}")
@@ -314,34 +291,23 @@ def _cell(where: str, index: int, command: str, engine: str, base_seed: int, val
     if label is not None and not isinstance(label, str):
         raise SpecError(f"{where}: label must be a string, got {label!r}")
     if command == "bounds":
-        from .symbolic import bounds_argv, bounds_params
+        from .symbolic import bounds_argv, bounds_params, bounds_task
 
-        bargv = bounds_argv(method, values, RESERVED, where)
-        try:
-            bns = parser.parse_args(bargv)
-        except SpecError as exc:
-            raise SpecError(f"{where}: {exc}") from None
-        bparams = {"command": "bounds", **bounds_params(bns, method)}
+        task = bounds_task(method, values, RESERVED, where)
+        bparams = {"command": "bounds", **bounds_params(task)}
         return Cell(index, cell_key(bparams, base_seed), cell_seed(bparams, base_seed), command, label, bparams,
-                    tuple(bargv))
-    argv: list[str] = [method]
-    given: list[str] = []
-    for key, value in values.items():
-        if key in RESERVED:
-            continue
-        argv += _option_argv(options, key, value, f"{where}: {key}")
-        given.append(key)
-    if "engine" in options and "engine" not in values:
-        argv += ["--engine", engine]
+                    tuple(bounds_argv(task)), task)
+    given = _experiment_values(values, where)
     try:
-        ns = parser.parse_args(argv)
-    except SpecError as exc:
+        exp = Experiment.from_dict({"method": method, "engine": engine, **given})
+    except SpecError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a value that does not fit its field
         raise SpecError(f"{where}: {exc}") from None
-    params: dict[str, Any] = {"method": method, "engine": engine}
-    for key in given:
-        dest = options[key.replace("_", "-")].dest
-        params[dest] = getattr(ns, dest)
+    read = exp.to_dict()
+    params: dict[str, Any] = {"method": method, "engine": engine, **{k: read[k] for k in given}}
     key = cell_key(params, base_seed)
     seed = cell_seed(params, base_seed)
-    argv += ["--seed", str(seed), "--format", "json", "--no-progress"]
-    return Cell(index, key, seed, command, label, params, tuple(argv))
+    exp = exp.replace(seed=seed)
+    argv = [*exp.to_argv(), "--format", "json", "--no-progress"]
+    return Cell(index, key, seed, command, label, params, tuple(argv), exp.to_dict())
