@@ -235,10 +235,17 @@ def test_theorem3_derivation_steps_are_checked_and_assumptions_named():
 
 
 def test_horvath_declared_omega_is_read_exactly():
+    from proofs_checks.checks.induced_compressor import declared_vs_exact
     from theorylab.compressors import from_spec
 
     declared = from_spec("induced(topk:k=1,randk:k=1)").omega(sp.Integer(3))
     assert isinstance(declared, sp.Basic) and declared.is_Rational  # not a float turned into 4/3
+    exact = declared_vs_exact("k", declared, sp.Rational(4, 3), "spec", 3)
+    assert exact.status == "proved" and exact.engine == "exact rationals"
+    as_float = declared_vs_exact("k", 4 / 3, sp.Rational(4, 3), "spec", 3)  # a float declaration: never proved
+    assert as_float.label() == "holds (float64 comparison, tol 8.88178e-16)"
+    near = declared_vs_exact("k", 1.3333333, sp.Rational(4, 3), "spec", 3)  # nsimplify would call this 4/3
+    assert near.status == "refuted"
 
 
 # --------------------------------------------------------------------------- item 9: --explain
