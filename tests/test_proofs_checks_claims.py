@@ -55,7 +55,7 @@ CASES = {
     # "no floor" (factor 0) is refuted; the closed-form floor holds (Monte Carlo, cheap)
     "lecture.client-sampling-floor": ("holds", {"floor_factor": 0.0}, "refuted"),
     # exact-moment engine: "the optimizer attains Theorem 3" (no O(η) excess), order 2, a wrong scaling rule
-    "exact.theorem3-vs-optimizer": ("holds", {"excess_coefficient": 0}, "refuted"),
+    "exact.theorem3-vs-optimizer": ("proved", {"excess_coefficient": 0}, "refuted"),
     "exact.sde-weak-order": ("holds", {"order": 2.0}, "refuted"),
     "exact.scaling-rules-discrete": ("proved", {"rule_rows": (("wrong: α = 2 only", 1, 1, 2),)}, "refuted"),
     # finding: Δ > 0 bounds the SDE's moments but admits step sizes at which the optimizer diverges
