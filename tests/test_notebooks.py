@@ -26,6 +26,8 @@ SMALL: dict[str, dict[str, str]] = {
     "03_property_test_your_compressor.ipynb": {"N_DRAWS": "1000"},
     "04_heavy_tails_dcsgd_vs_dsignsgd.ipynb": {"STEPS": "400", "REPLICAS": "10", "NUS": '[1.5, float("inf")]'},
     "05_check_your_own_theorem.ipynb": {"REPLICAS": "100"},
+    "06_worst_case_of_your_method.ipynb": {"STEPS": "2"},
+    "07_derive_the_sde_of_your_method.ipynb": {"ETAS": "[0.1, 0.05]"},
 }
 
 # Text each executed notebook must print (what it demonstrates, beyond running without error).
@@ -36,6 +38,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     # the notebook asserts the ratio grows with the tails; the line below is printed only after that assert
     "04_heavy_tails_dcsgd_vs_dsignsgd.ipynb": ("DCSGD/DSignSGD level ratio", "DSignSGD level within 3x of Gaussian: True"),
     "05_check_your_own_theorem.ipynb": ("proved | -gamma*mu + 1 >= 0", "refuted | counterexample", "2 proved"),
+    "06_worst_case_of_your_method.ipynb": ("proved | worst case ≤ 1/10 (exact certificate", "refuted | a function of the class",
+                                           "back at x_0: True", "proved | proved for all parameters"),
+    "07_derive_the_sde_of_your_method.ipynb": ("derived DCSGD SDE equals Theorem 1: True", "6/6 rows reproduced",
+                                                "planted second moment: refuted"),
 }
 
 

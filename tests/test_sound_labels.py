@@ -260,6 +260,14 @@ def test_explain_prints_steps_engines_assumptions_and_domain_conditions():
         explain(v, "json")
 
 
+def test_explain_reads_what_the_claim_helpers_record():
+    from theorylab.claims import inequality
+
+    v = inequality("x**2 + 1", ">", "0", symbols={"x": "real"})
+    text = explain(v)
+    assert v.status == "proved" and "engine: not stated" not in text and "engine: " in text
+
+
 def test_check_cli_explain(capsys):
     from proofs_checks.cli import main
 

@@ -14,7 +14,10 @@ ANCHORS = set(re.findall(r'<a id="([a-z0-9-]+)"></a>', (ROOT / "docs" / "theory.
 PRIVATE = re.compile(r"MATH\.md|\bM §[0-9]|seeds?/|seed 00[0-9]")
 PAPERS = ("Compagnoni", "Beznosikov", "Horváth & Richtárik", "Yuan", "Alistarh et al.", "McMahan et al.",
           "Karimireddy et al.", "Cheng et al.", "Lian et al.", "Koloskova et al.", "Mishchenko et al.", "Richtárik",
-          "Gorbunov et al.", "Seide et al.")
+          "Gorbunov et al.", "Seide et al.",
+          # performance estimation (docs/theory.md#pep)
+          "Drori & Teboulle", "Taylor, Hendrickx & Glineur", "Goujaud et al.", "Lessard, Recht & Packard",
+          "de Klerk, Glineur & Taylor")
 
 discover()
 

@@ -33,8 +33,10 @@ COMPRESSORS = "tests/test_compressors*.py tests/test_testing*.py tests/test_cali
 TESTING = "tests/test_testing*.py tests/test_calibration*.py tests/test_compressors*.py"
 SIMULATE = ("tests/test_simulate*.py tests/test_calibration*.py tests/test_exact*.py tests/test_algorithms*.py "
             "tests/test_kernels*.py")
-OPTIONS = "tests/test_options.py"
-EXPERIMENT = "tests/test_experiment.py tests/test_sweep_spec.py tests/test_simulate_cli.py tests/test_cli_errors.py"  # every option at a value where it matters (run first: -x stops there)
+OPTIONS = "tests/test_options.py"  # every option at a value where it matters (run first: -x stops there)
+EXPERIMENT = "tests/test_experiment.py tests/test_sweep_spec.py tests/test_simulate_cli.py tests/test_cli_errors.py"
+# the claim helpers' soundness suite first (fast: -x stops at its first failure), then the layer's tests
+CLAIMS = "tests/test_claims_soundness.py tests/test_claims*.py tests/test_symbolic_soundness.py"
 LABELS = "tests/test_sound_labels.py"
 CHECKS = "tests/test_proofs_checks*.py tests/test_claims*.py tests/test_calibration*.py tests/test_exact_calibration*.py"
 
@@ -80,6 +82,29 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("bounds.level-4", "theorylab/symbolic/bounds.py",
            "rate = ell * sp.sqrt(B) / sigma", "rate = ell * B / sigma", SYMBOLIC,
            "Theorem 4's Delta with B instead of sqrt(B)"),
+    # --- the claims' decision procedure and domain conditions
+    Mutant("decision.unknown-as-unsat", "theorylab/claims/decision.py",
+           '    if r == z3.unknown:\n        return done("unknown", f"z3 returned unknown ({s.reason_unknown()})"',
+           '    if r == z3.unknown:\n        r = z3.unsat\n    if r is None:\n'
+           '        return done("unknown", f"z3 returned unknown ({s.reason_unknown()})"', CLAIMS,
+           "z3's 'unknown' (a timeout) accepted as unsat, i.e. as a proof"),
+    Mutant("decision.skip-domain", "theorylab/claims/decision.py", "    conds = merge(dom, stmt_conds)\n",
+           "    conds = merge()\n", CLAIMS, "the decision procedure skips the domain conditions (z/z = 1 proved)"),
+    Mutant("symbolic.skip-domain", "theorylab/claims/symbolic.py", "    for i, cond in enumerate(c.conds):\n",
+           "    for i, cond in enumerate(c.conds[:0]):\n", CLAIMS,
+           "the sympy path skips the domain conditions (exp(log(z)) = z proved for real z)"),
+    Mutant("parse.decimal-as-float", "theorylab/symbolic/parse.py", "            return _exact_decimal(src)\n",
+           "            return sp.Float(v)\n", CLAIMS, "decimals read as 15-digit Floats (1 + 1e-17 = 1 proved)"),
+    Mutant("symbolic.nonneg-negative-power", "theorylab/claims/symbolic.py",
+           "        if e.exp.is_nonnegative is True and _nonneg(e.base):\n", "        if _nonneg(e.base):\n", CLAIMS,
+           "a negative power of a nonnegative base accepted as nonnegative (1/w >= 0 for w >= 0)"),
+    Mutant("symbolic.slack-strict-upper", "theorylab/claims/symbolic.py",
+           "            strict = lower[s][1] if s in lower else upper[s][1]\n",
+           "            strict = (s in lower and lower[s][1]) or (s in upper and upper[s][1])\n", CLAIMS,
+           "a strict upper bound makes the slack positive, so the closed lower end is never looked at"),
+    Mutant("fixed-point.signed-spectral-radius", "theorylab/claims/fixed_points.py",
+           "            mods = [sp.Abs(e) for e in eig]\n", "            mods = [e for e in eig]\n", f"{OPTIONS} {CLAIMS}",
+           "the spectral radius taken as the largest eigenvalue, not the largest modulus"),
     # --- compressors
     Mutant("natural.bits", "theorylab/compressors/natural.py", "return 9 * d", "return 8 * d", COMPRESSORS,
            "C_nat bits 9d -> 8d"),
@@ -203,9 +228,6 @@ MUTANTS: tuple[Mutant, ...] = (
            'text = json.dumps(self.to_dict(), sort_keys=True,',
            'text = json.dumps({k: v for k, v in self.to_dict().items() if k != "seed"}, sort_keys=True,',
            EXPERIMENT, "two experiments that differ only in their seed share a key"),
-    Mutant("fixed-point.largest-eigenvalue", "theorylab/claims/fixed_points.py",
-           "rho = max(sp.Abs(e) for e in eig)", "rho = max(sp.re(e) for e in eig)", f"{OPTIONS} {CHECKS}",
-           "spectral radius taken as the largest eigenvalue, not the largest modulus"),
     Mutant("run-settings.per-agent-sigma", "theorylab/claims/simulation.py",
            "if isinstance(sig, tuple) and len(set(sig)) == 1:", "if isinstance(sig, tuple):",
            f"{OPTIONS} {CHECKS}", "per-agent sigma collapsed to the first agent's"),

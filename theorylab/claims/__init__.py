@@ -25,6 +25,8 @@ Modules, one concept each:
 - :mod:`.plugins`: :func:`installed_checks`, every check an installed package registers under the
   entry-point group ``theorylab.checks`` (what ``theorylab check`` runs);
 - :mod:`.runner` and :mod:`.report`: run checks (``jobs``) and render the table (text, Markdown, JSON);
+- :mod:`.decision` (z3's exact decision procedure for algebraic claims: ``decide``,
+  ``prove_nonnegative``, ``prove_psd``) and :mod:`.domain` (where an expression is defined);
 - claim helpers: :mod:`.symbolic` (identities and inequalities under named assumptions),
   :mod:`.simulation` (a bound against a simulated method), :mod:`.fixed_points` (closed-form
   fixed points and limits), :mod:`.rates` (the slope of a log-log fit), :mod:`.montecarlo`.

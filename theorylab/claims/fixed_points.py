@@ -19,8 +19,9 @@ from typing import Any
 import sympy as sp
 
 from ..errors import ClaimError, InvalidParameterError
+from .domain import Condition, conditions
 from .status import Status
-from .symbolic import declare, identity, inequality, parse, plain_note
+from .symbolic import decimal_readings, declare, identity, inequality, parse, plain_note, unify
 from .verdict import Verdict, combine, inconclusive, proved, refuted
 
 __all__ = ["fixed_point", "limit"]
@@ -67,38 +68,55 @@ def fixed_point(update: Callable[..., Any] | Any, claimed: Any, state: str | Seq
         T = _vector(new, names, n, "the update's value")
     else:
         T = _vector(update, names, n, "the update")
-    xhat = _vector(claimed, names, n, "the claimed fixed point")
+    # a callable's own sp.symbols("gamma") is the declared gamma: unified by name, so that every
+    # part is decided (and every counterexample checked) under the declared assumptions
+    T = [unify(t, names) for t in T]
+    xhat = [unify(v, names) for v in _vector(claimed, names, n, "the claimed fixed point")]
     at = dict(zip(xs, xhat))
     parts: dict[str, Verdict] = {}
-    sym_spec: dict[str, str | sp.Symbol] = {str(s): s for e in T + xhat for s in e.free_symbols}
+    sym_spec: dict[str, str | sp.Symbol] = {}
+    for s in sorted({s for e in T + xhat for s in e.free_symbols}, key=sp.default_sort_key):
+        other = sym_spec.setdefault(s.name, s)
+        if other != s:  # e.g. the callable's positive gamma and a plain gamma in the claimed point
+            raise ClaimError(f"two different symbols are named {s.name!r} in the update and the claimed point "
+                             f"(with different assumptions); declare it once with symbols={{{s.name!r}: ...}}")
+    sym_spec.update(names)
+    # the update's own domain conditions at x̂ (T(x̂) may simplify a denominator away: c - 0/h = c)
+    dom = [Condition(cd.relation.xreplace(at), cd.term, cd.exact) for cd in conditions(*T)]
     for i, (ti, xi) in enumerate(zip(T, xhat)):
         label = f"T(x̂)[{i}] = x̂[{i}]" if n > 1 else "T(x̂) = x̂"
         parts[label] = identity(ti.xreplace(at), xi, symbols=sym_spec, assumptions=assumptions,
-                                claimed=f"{label}: {ti.xreplace(at)} = {xi}")
+                                claimed=f"{label}: {ti.xreplace(at)} = {xi}", domain=dom)
     if attracting:
         J = sp.Matrix(T).jacobian(sp.Matrix(xs)).xreplace(at)
         if n == 1:
             j = sp.simplify(J[0, 0])
-            parts["T'(x̂) < 1"] = inequality(j, "<", 1, symbols={str(s): s for s in j.free_symbols},
-                                            assumptions=assumptions)
-            parts["T'(x̂) > -1"] = inequality(j, ">", -1, symbols={str(s): s for s in j.free_symbols},
-                                             assumptions=assumptions)
+            parts["T'(x̂) < 1"] = inequality(j, "<", 1, symbols=sym_spec, assumptions=assumptions)
+            parts["T'(x̂) > -1"] = inequality(j, ">", -1, symbols=sym_spec, assumptions=assumptions)
         elif J.free_symbols:
             parts["spectral radius < 1"] = inconclusive(
                 "spectral radius of the Jacobian at x̂ < 1", f"Jacobian {J} has free parameters",
                 needs="numeric parameter values (the spectral radius is decided for a concrete Jacobian)")
         else:
-            eig = J.eigenvals()
-            rho = max(sp.Abs(e) for e in eig)
-            rho_n = sp.N(rho, 30)
-            text = f"spectral radius of the Jacobian at x̂ = {rho} ≈ {sp.N(rho, 8)}"
-            if (rho - 1).is_negative is True:
-                parts["spectral radius < 1"] = proved("spectral radius < 1", text)
-            elif (rho - 1).is_nonnegative is True:
-                parts["spectral radius < 1"] = refuted("spectral radius < 1", text, counterexample={"rho": str(rho_n)})
+            # the spectral radius is the largest *modulus* |lambda| (a real eigenvalue -2 makes it 2, not -2)
+            from .decision import exact_sign
+
+            eig = list(J.eigenvals())
+            mods = [sp.Abs(e) for e in eig]
+            signs = [exact_sign(m - 1) for m in mods]
+            text = f"eigenvalues of the Jacobian at x̂: {', '.join(map(str, eig))}; moduli " \
+                f"{', '.join(str(sp.N(m, 8)) for m in mods)}"
+            if all(sg == -1 for sg in signs):
+                parts["spectral radius < 1"] = proved("spectral radius < 1", text + " (each modulus < 1, exactly)")
+            elif any(sg in (0, 1) for sg in signs):
+                worst = next(m for m, sg in zip(mods, signs) if sg in (0, 1))
+                parts["spectral radius < 1"] = refuted("spectral radius < 1", text + f": a modulus {worst} >= 1",
+                                                       counterexample={"rho": str(sp.N(worst, 30)),
+                                                                       "eigenvalues": [str(e) for e in eig]})
             else:
                 parts["spectral radius < 1"] = inconclusive("spectral radius < 1", text,
-                                                            needs="the sign of rho - 1, which sympy left undetermined")
+                                                            needs="the sign of |lambda| - 1, which could not be "
+                                                            "decided exactly")
     claim = f"{[str(x) for x in xhat] if n > 1 else xhat[0]} is a fixed point of {what}" + \
         (" and attracts the iteration" if attracting else "")
     v = combine(claim, parts, notes=plain_note(*T, *xhat))
@@ -132,13 +150,19 @@ def limit(expr: Any, variable: str, to: Any, claimed: Any, *, symbols: Mapping[s
         return inconclusive(text, f"sympy returned {lim}", needs="a closed form of the limit")
     sym_spec: dict[str, str | sp.Symbol] = {str(s): s for s in lim.free_symbols | claim_expr.free_symbols}
     v = identity(lim, claim_expr, symbols=sym_spec, assumptions=assumptions, claimed=text)
+    readings = [r for x in (expr, to, claimed) for r in decimal_readings(x)]
+    if readings:  # the decimals were read (exactly) here, before the identity saw them
+        v = dataclasses.replace(v, numbers={**v.numbers, "exact reading": "; ".join(readings)},
+                                notes="; ".join(x for x in (v.notes, "decimals read exactly: " + ", ".join(readings)) if x))
     note = plain_note(e, target, claim_expr)
     if note and note not in v.notes:
         v = dataclasses.replace(v, notes="; ".join(x for x in (note, v.notes) if x))
     if v.status is Status.PROVED:
-        return proved(text, f"sympy: the limit is {lim}; {v.found}", numbers={"limit": str(lim)}, notes=v.notes)
+        return proved(text, f"sympy: the limit is {lim}; {v.found}", numbers={"limit": str(lim), **v.numbers},
+                      notes=v.notes)
     if v.status is Status.REFUTED:
         return refuted(text, f"sympy: the limit is {lim}, not {claim_expr}",
                        counterexample={"limit": str(lim), **(v.counterexample if isinstance(v.counterexample, dict)
-                                                              else {})}, numbers={"limit": str(lim)}, notes=v.notes)
+                                                              else {})}, numbers={"limit": str(lim), **v.numbers},
+                       notes=v.notes)
     return v

@@ -184,9 +184,12 @@ def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick",
 def _obligations(v: Verdict, method: str = "") -> list[tuple[str, str]]:
     """(field, text) rows of one verdict's proof obligations: engine, assumptions, domain conditions."""
     unstated = f"not stated (the check's method: {method})" if method else "not stated"
-    rows = [("engine", v.engine or unstated),
-            ("assumptions used", "; ".join(v.assumptions_used) if v.assumptions_used else "none stated"),
-            ("domain conditions discharged", "; ".join(v.domain_conditions) if v.domain_conditions else "none")]
+    # the fields, else what the claim helpers record in ``numbers`` ("engine", "assumptions used", ...)
+    num = v.numbers
+    engine = v.engine or str(num.get("engine") or "") or unstated
+    used = "; ".join(v.assumptions_used) if v.assumptions_used else str(num.get("assumptions used") or "none stated")
+    domain = "; ".join(v.domain_conditions) if v.domain_conditions else str(num.get("domain conditions") or "none")
+    rows = [("engine", engine), ("assumptions used", used), ("domain conditions discharged", domain)]
     if v.counterexample is not None:
         rows.append(("counterexample", _fmt_value(v.counterexample)))
     if v.needs:

@@ -147,7 +147,12 @@ def _with_settings(values: Mapping[str, Any] | None, settings: Mapping[str, floa
             if names is None or name in names:
                 out[name] = have
             continue
-        given = _one_number(sp.N(sp.sympify(out[name])) if isinstance(out[name], (str, sp.Basic)) else out[name])
+        raw = out[name]
+        if isinstance(raw, str):
+            from .symbolic import parse
+
+            raw = parse(raw)  # the safe reader: a value string is never evaluated as Python
+        given = _one_number(sp.N(raw) if isinstance(raw, sp.Basic) else raw)
         if given is None or not math.isclose(given, have, rel_tol=1e-9, abs_tol=1e-300):
             raise ClaimError(f"values gives {name}={out[name]!r} but the run has {name}={have:g}; "
                              f"expected the run's own {name} (or leave {name} out of values to take it from the run)")
@@ -174,7 +179,7 @@ def bound_function(bound: Any, values: Mapping[str, Any] | None = None,
         by_name = {str(s): s for s in expr.free_symbols}
         for k, v in (values or {}).items():
             if k in by_name:
-                subs[by_name[k]] = sp.sympify(v)
+                subs[by_name[k]] = parse(v) if isinstance(v, str) else sp.sympify(v)  # safe: strings via the reader
         expr = expr.subs(subs)
     t_free = {s for s in expr.free_symbols if str(s) == "t"}
     tt = next(iter(t_free)) if t_free else t_sym

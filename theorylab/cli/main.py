@@ -25,7 +25,7 @@ from .. import __version__
 from ..errors import TheorylabError
 
 # Modules of theorylab.cli, each with ``register(subparsers)``; the order is the help order.
-COMMAND_MODULES: tuple[str, ...] = ("check", "compressors", "symbolic", "simulate", "sweep")
+COMMAND_MODULES: tuple[str, ...] = ("check", "compressors", "symbolic", "simulate", "sweep", "worst_case")
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C

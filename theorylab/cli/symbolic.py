@@ -70,6 +70,12 @@ def _cmd_sde(args: argparse.Namespace) -> int:
     from ..symbolic.render import render
     from ..symbolic.sde import get_sde
 
+    if args.name == "derive":
+        from .derive import cmd_derive
+
+        return cmd_derive(args)
+    if args.target is not None or args.check:
+        raise InvalidParameterError(f"sde {args.name} takes no FILE.py:NAME or --check (they are for 'sde derive')")
     _check_standalone(args)
     agents = None if args.agents is None else positive_int("--agents", args.agents)
     sde = get_sde(args.name, agents=agents)
@@ -127,8 +133,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
                    "free = symbol")
     p.set_defaults(func=_cmd_bounds)
 
-    p = sub.add_parser("sde", help="print the SDE of an optimizer (drift and diffusion)")
-    p.add_argument("name", choices=SDE_NAMES)
+    p = sub.add_parser("sde", help="print the SDE of an optimizer (drift and diffusion), or derive one: sde derive FILE.py:NAME")
+    p.add_argument("name", choices=(*SDE_NAMES, "derive"))
+    p.add_argument("target", nargs="?", default=None,
+                   help="with derive: FILE.py:NAME (runs that file) naming an Update of theorylab.symbolic.update")
+    from .derive import add_check_arguments
+
+    add_check_arguments(p)
     p.add_argument("--agents", type=int, default=None, help="per-agent constants for this many agents (>= 1)")
     _add_format(p)
     p.set_defaults(func=_cmd_sde)

@@ -9,6 +9,8 @@ the expressions here. This package never imports :mod:`theorylab.simulate`.
 - :mod:`.bounds`: Theorems 3 and 4 and the single-agent plateaus as ``Bound`` objects.
 - :mod:`.derivations`: Theorem 3 and Theorem 4's plateau derived step by step.
 - :mod:`.rules`: scaling rules derived from the asymptotic levels.
+- :mod:`.update`, :mod:`.derive`, :mod:`.consequences`: a one-step update written with random
+  primitives, its SDE derived (``derive_sde``), and its stationary level, PL bound and scaling rules.
 - :mod:`.classes`: compressor classes of Beznosikov et al., conversions proved or refuted.
 - :mod:`.render`: LaTeX, Markdown, text and JSON for every object; ``regenerate``.
 - :mod:`.lecture`, :mod:`.communication`: the lecture's rates and communication costs (their
@@ -48,6 +50,8 @@ from .derivations import (
     theorem4_derivation,
 )
 from .rules import RuleCheck, RuleRow, RuleTable, exact_rule, level_ratio, rule_table, scaling_condition, verify_rule
+from .derive import NotDerivable, derive_sde
+from .update import Update
 from .classes import (
     B1,
     B2,
@@ -72,6 +76,9 @@ from .classes import (
 from . import communication, lecture  # written by the lecture/communication helper; symbols kept namespaced
 
 __all__ = [
+    "NotDerivable",
+    "derive_sde",
+    "Update",
     "Assumption",
     "check_assumptions",
     "parse_value",

@@ -22,6 +22,11 @@ has isotropic noise ``Sigma_i = sigma_i^2 I`` per sample and batch ``B`` (so ``s
 
 The Rand-k covariance ``E[Phi Phi^T]`` is *derived* from the compressor's definition by
 :func:`randk_phi_moment` (indicator moments of a uniform k-subset), not typed in.
+
+Every named SDE (:data:`SDE_NAMES`) is derived, not transcribed: its constructor writes the
+method's one-step update with :mod:`theorylab.symbolic.update` and calls
+:func:`theorylab.symbolic.derive.derive_sde` (drift ``-E[D | g]``, covariance ``eta Cov[D | g]``);
+the tests keep the hand-written forms only as references.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, TheorylabError
 from .assumptions import Assumption, parse_value, validate_params
-from .symbols import B, N, agent_symbols, d, eta, gi, gj, k, nu, omega, sigma
+from .symbols import B, N, d, eta, gi, gj, gnorm, k, nu, omega, sigma
 from .xi import Xi, numeric_functions
 
 __all__ = [
@@ -253,6 +258,13 @@ class NumericSDE:
         return cov
 
 
+def _with_norm(fn: Callable[..., Any], xp: Any) -> Callable[[Any], Any]:
+    """``g -> fn(g, ||g||)`` (row norm), for SDEs whose coefficients involve ``gnorm`` (QSGD)."""
+    def call(g: Any) -> Any:
+        return fn(g, xp.sqrt(xp.sum(g * g, axis=-1, keepdims=True)))
+    return call
+
+
 def _psd_factor(cov: Any, xp: Any) -> Any:
     """A matrix ``G`` with ``G G^T = cov`` for a batch ``(..., d, d)`` of PSD matrices
     (Cholesky; a symmetric square root via ``eigh`` when only semi-definite)."""
@@ -307,25 +319,28 @@ class SDE:
     @property
     def parameters(self) -> tuple[sp.Symbol, ...]:
         """The symbols other than ``g_j`` that a numeric evaluation needs, sorted by name."""
-        free = (self.drift.free_symbols | self.cov_diag.free_symbols | self.cov_outer.free_symbols) - {gj}
+        free = (self.drift.free_symbols | self.cov_diag.free_symbols | self.cov_outer.free_symbols) - {gj, gnorm}
         return tuple(sorted(free, key=str))
 
     def drift_matrix(self, dim: int) -> sp.Matrix:
         """``b(g)`` as a ``dim x 1`` matrix in ``g_1..g_dim``."""
         gs = sp.symbols(f"g_1:{dim + 1}", real=True)
-        return sp.Matrix([self.drift.subs({gj: s, d: dim}) for s in gs])
+        nrm = sp.sqrt(sum(s_**2 for s_ in gs))
+        return sp.Matrix([self.drift.subs({gj: s, d: dim, gnorm: nrm}) for s in gs])
 
     def covariance_matrix(self, dim: int) -> sp.Matrix:
         """``G G^T`` as a ``dim x dim`` matrix in ``g_1..g_dim``."""
         gs = sp.symbols(f"g_1:{dim + 1}", real=True)
-        c = self.cov_outer.subs(d, dim)
-        return sp.Matrix(dim, dim, lambda i, j: (self.cov_diag.subs({gj: gs[i], d: dim}) if i == j else 0)
+        nrm = sp.sqrt(sum(s_**2 for s_ in gs))
+        c = self.cov_outer.subs({d: dim, gnorm: nrm})
+        return sp.Matrix(dim, dim, lambda i, j: (self.cov_diag.subs({gj: gs[i], d: dim, gnorm: nrm}) if i == j else 0)
                          + c * gs[i] * gs[j])
 
     def diffusion_matrix(self, dim: int) -> sp.Matrix:
         """``G`` for a diagonal SDE (``diag(sqrt(D(g_j)))``)."""
         gs = sp.symbols(f"g_1:{dim + 1}", real=True)
-        return sp.diag(*[self.diffusion.subs({gj: s, d: dim}) for s in gs])
+        nrm = sp.sqrt(sum(s_**2 for s_ in gs))
+        return sp.diag(*[self.diffusion.subs({gj: s, d: dim, gnorm: nrm}) for s in gs])
 
     def subs(self, values: Mapping[sp.Symbol, Any], name: str | None = None) -> SDE:
         """The same SDE with some parameters substituted (``{N: 1}`` gives the single-agent SDE)."""
@@ -390,7 +405,10 @@ class SDE:
             raise InvalidParameterError(
                 f"{self.name}: give array implementations of {', '.join(undefined)} via functions={{...}}")
         modules = [{**numeric_functions(xp.__name__), **(functions or {})}, xp.__name__]
-        funcs = [sp.lambdify([gj], e, modules=modules) for e in exprs]
+        funcs = [sp.lambdify([gj], e, modules=modules) if not e.has(gnorm) else _with_norm(
+            sp.lambdify([gj, gnorm], e, modules=modules), xp) for e in exprs]
+        if exprs[2].has(gnorm):
+            raise InvalidParameterError(f"{self.name}: a rank-one coefficient c that depends on ||g|| is not supported")
         return NumericSDE(
             name=self.name,
             diagonal=self.diagonal,
@@ -408,16 +426,12 @@ class SDE:
 # ----------------------------------------------------------------------------- constructors
 
 
-def _agents(n_agents: int | None, base: str, default: sp.Symbol) -> tuple[tuple[sp.Expr, ...], sp.Expr]:
+def _check_agents(n_agents: int | None) -> int | None:
     if n_agents is None:
-        return (default,), N
-    if int(n_agents) < 1:
+        return None
+    if isinstance(n_agents, bool) or int(n_agents) < 1:
         raise InvalidParameterError(f"agents must be a positive integer, got {n_agents}")
-    return agent_symbols(base, n_agents), sp.Integer(n_agents)
-
-
-def _mean(terms: list[sp.Expr], n_terms: int) -> sp.Expr:
-    return sp.Add(*terms) / n_terms
+    return int(n_agents)
 
 
 def _general_sigma_tilde() -> sp.Expr:
@@ -428,81 +442,96 @@ def _general_sigma_tilde() -> sp.Expr:
     return sp.Sum(phi2[i] + sig[i] / B, (i, 1, N)) / N
 
 
+def _derived(name: str, direction: Any) -> SDE:
+    """The SDE of ``x+ = x - eta direction``, derived by :func:`theorylab.symbolic.derive.derive_sde`."""
+    from .derive import derive_sde
+    from .update import Update
+
+    return derive_sde(Update(name, direction))
+
+
+def _n_of(agents: int | None) -> sp.Expr:
+    return N if agents is None else sp.Integer(agents)
+
+
 @functools.cache
 def dcsgd_sde(agents: int | None = None, exact: bool = True) -> SDE:
-    r"""Theorem 1 for Rand-k compressors and isotropic noise.
+    r"""Theorem 1 for Rand-k compressors and isotropic noise, *derived* from the update.
 
+    ``x+ = x - eta (1/N) sum_i C_i(g + Z_i)``, ``C_i`` = Rand-k with ``k_i = d/(1+omega_i)``
+    (``exact=False``: the coordinate model ``omega diag(x^2)`` of :func:`~theorylab.symbolic.update.unbiased`),
+    ``Z_i ~ N(0, sigma_i^2 I/B)``; :func:`~theorylab.symbolic.derive.derive_sde` gives
     ``dX = -grad f dt + sqrt(eta/N) sqrt(Sigma~) dW`` with
-    ``Sigma~ = (1/N) sum_i (E[Phi_i Phi_i^T] + sigma_i^2 I/B)``, ``E[Phi_i Phi_i^T]`` derived for
-    Rand-k (:func:`randk_sigma_tilde`). ``exact=False`` keeps the leading-order diagonal form
-    ``omega diag(g^2) + (1+omega) sigma^2 I/B``.
+    ``Sigma~ = (1/N) sum_i (E[Phi_i Phi_i^T] + sigma_i^2 I/B)``.
     """
-    omegas, n = _agents(agents, "omega", omega)
-    sigmas, _ = _agents(agents, "sigma", sigma)
-    D1, c1 = randk_sigma_tilde(exact)
-    Ds = [D1.subs({omega: om, sigma: sg}, simultaneous=True) for om, sg in zip(omegas, sigmas, strict=True)]
-    cs = [c1.subs({omega: om}) for om in omegas]
-    nterms = len(omegas)
-    D = sp.simplify(_mean(Ds, nterms))
-    c = sp.simplify(_mean(cs, nterms))
+    from .update import gaussian_noise, grad, mean_over_agents, randk, unbiased
+
+    agents = _check_agents(agents)
+    comp = (lambda om: randk(omega=om)) if exact else unbiased
+    der = _derived("dcsgd" if exact else "dcsgd-diag",
+                   mean_over_agents(lambda a: comp(a.omega)(grad() + gaussian_noise(a.sigma)), n=agents))
+    n = _n_of(agents)
     label = "exact" if exact else "leading order"
     return SDE(
         name="dcsgd" if exact else "dcsgd-diag",
         title=f"SDE of DCSGD with Rand-k compressors ({label} covariance)",
         source="Compagnoni et al. 2025, Theorem 1 (paper Thm 3.6); docs/theory.md#sdes",
-        drift=-gj,
-        cov_diag=sp.simplify(eta / n * D),
-        cov_outer=sp.simplify(eta / n * c),
+        drift=der.drift,
+        cov_diag=der.cov_diag,
+        cov_outer=der.cov_outer,
         assumptions=(HOMOGENEOUS, NOISE_ISOTROPIC,
                      Assumption("Rand-k", "C_i is Rand-k with k_i = d/(1+omega_i) coordinates, independent across "
                                 "agents; omega_i = d/k_i - 1 derived from its definition", kind="hypothesis")),
         notes=(
-            "E[Phi Phi^T] of Rand-k is derived from uniform k-subset indicator moments "
+            "Derived from the update x+ = x - eta (1/N) sum_i C_i(grad f + Z_i) by theorylab.symbolic.derive: "
+            "E[Phi Phi^T] of Rand-k from uniform k-subset indicator moments "
             "E[1_j] = k/d, E[1_i 1_j] = k(k-1)/(d(d-1)).",
             "The diagonal of Sigma~ is exactly omega g_j^2 + (1+omega) sigma^2/B; the exact covariance has "
             "the off-diagonal term -omega/(d-1) g_i g_j, so Tr Sigma~ = omega ||g||^2 + (1+omega) d sigma^2/B.",
         ),
-        extra={"Sigma_tilde_diag": sp.simplify(D), "Sigma_tilde_outer": c,
+        extra={"Sigma_tilde_diag": sp.simplify(der.cov_diag * n / eta),
+               "Sigma_tilde_outer": sp.simplify(der.cov_outer * n / eta),
                "Sigma_tilde_general": _general_sigma_tilde()},
     )
 
 
 @functools.cache
 def dsgd_sde(agents: int | None = None) -> SDE:
-    """DSGD (no compression): Theorem 1 with ``omega = 0``: ``dX = -grad f dt + sqrt(eta/N) sigma/sqrt(B) dW``."""
-    base = dcsgd_sde(agents, exact=True)
-    zero = {s: 0 for s in base.parameters if str(s) == "omega" or str(s).startswith("omega_")}
-    out = base.subs(zero, name="dsgd")
+    """DSGD (no compression), derived: ``dX = -grad f dt + sqrt(eta/N) sigma/sqrt(B) dW``."""
+    from .update import gaussian_noise, grad, mean_over_agents
+
+    agents = _check_agents(agents)
+    der = _derived("dsgd", mean_over_agents(lambda a: grad() + gaussian_noise(a.sigma), n=agents))
     return SDE(
         name="dsgd", title="SDE of DSGD (no compression)",
         source="Compagnoni et al. 2025, Theorem 1 with omega = 0; docs/theory.md#sdes",
-        drift=out.drift, cov_diag=out.cov_diag, cov_outer=out.cov_outer,
+        drift=der.drift, cov_diag=der.cov_diag, cov_outer=der.cov_outer,
         assumptions=(HOMOGENEOUS, NOISE_ISOTROPIC), notes=(), extra={},
     )
 
 
 @functools.cache
 def dsignsgd_sde(nu_: Any = nu, agents: int | None = None) -> SDE:
-    r"""Theorem 2, Student-t form, with ``Sigma_i = sigma_i^2 I/B``:
+    r"""Theorem 2, Student-t form, with ``Sigma_i = sigma_i^2 I/B``, derived from ``x+ = x - eta (1/N) sum_i sign(g + Z_i)``:
 
     ``dX = -(2/N) sum_i Xi_nu(sqrt(B) g/sigma_i) dt + sqrt(eta/N) sqrt(Sigma~) dW``,
     ``Sigma~ = I - (4/N) sum_i diag(Xi_nu(sqrt(B) g/sigma_i))^2``. ``nu_ = oo``: Gaussian noise
     (``2 Xi_oo(x) = erf(x/sqrt 2)``).
     """
-    nu_ = sp.sympify(nu_)
-    sigmas, n = _agents(agents, "sigma", sigma)
-    xis = [Xi(nu_, sp.sqrt(B) * gj / sg) for sg in sigmas]
-    nterms = len(sigmas)
-    drift = -2 * _mean(xis, nterms)
-    sig_t = 1 - 4 * _mean([x_**2 for x_ in xis], nterms)
+    from .update import grad, mean_over_agents, sign, student_t_noise
+
+    nu_ = sp.sympify(nu_)  # safe: a number, oo or a sympy symbol from the caller, never user text
+    agents = _check_agents(agents)
+    der = _derived("dsignsgd", mean_over_agents(lambda a: sign(grad() + student_t_noise(nu_, a.sigma)), n=agents))
+    n = _n_of(agents)
     gauss = nu_ is sp.S.Infinity
     return SDE(
         name="dsignsgd-gauss" if gauss else "dsignsgd",
         title="SDE of DSignSGD" + (" (Gaussian noise)" if gauss else " (Student-t noise)"),
         source="Compagnoni et al. 2025, Theorem 2 (paper Cor C.10); docs/theory.md#sdes",
-        drift=drift,
-        cov_diag=eta / n * sig_t,
-        cov_outer=sp.S.Zero,
+        drift=der.drift,
+        cov_diag=der.cov_diag,
+        cov_outer=der.cov_outer,
         assumptions=(
             HOMOGENEOUS,
             Assumption("noise model", "Z_i = sigma_i T_i / sqrt(B), T_i with i.i.d. Student-t(nu) coordinates "
@@ -510,50 +539,59 @@ def dsignsgd_sde(nu_: Any = nu, agents: int | None = None) -> SDE:
             Assumption("nu > 0", "degrees of freedom nu > 0", sp.Gt(sp.Symbol("nu"), 0) if not gauss else None),
         ),
         notes=(
+            "Derived from the update x+ = x - eta (1/N) sum_i sign(grad f + Z_i) by theorylab.symbolic.derive.",
             "Sigma~ uses diag(Xi^2): the poster omits diag.",
             "Off-diagonal terms of Sigma-bar vanish when the noise coordinates are independent. For a "
             "multivariate t_nu(0, I) (one shared chi-square scale) the signs of different coordinates are "
             "correlated and Sigma-bar has non-zero off-diagonal entries; the diagonal form is then a model.",
         ),
-        extra={"Sigma_tilde": sig_t},
+        extra={"Sigma_tilde": sp.simplify(der.cov_diag * n / eta)},
     )
 
 
 @functools.cache
 def sgd_sde() -> SDE:
-    """Single-agent SGD (predecessor, ICLR 2025): DSGD with ``N = 1``."""
-    s = dsgd_sde().subs({N: 1}, name="sgd")
+    """Single-agent SGD (predecessor, ICLR 2025), derived from ``x+ = x - eta (g + Z)``."""
+    from .update import gaussian_noise, grad
+
+    s = _derived("sgd", grad() + gaussian_noise())
     return SDE("sgd", "SDE of SGD (single agent)", "Compagnoni et al. 2025 (ICLR), SGD SDE; DSGD with N = 1",
                s.drift, s.cov_diag, s.cov_outer, (NOISE_ISOTROPIC,))
 
 
 @functools.cache
 def signsgd_sde(nu_: Any = sp.oo) -> SDE:
-    """Single-agent SignSGD (predecessor, Gaussian noise by default): DSignSGD with ``N = 1``."""
+    """Single-agent SignSGD (predecessor, Gaussian noise by default), derived from ``x+ = x - eta sign(g + Z)``."""
+    from .update import grad, sign, student_t_noise
+
+    nu_ = sp.sympify(nu_)  # safe: a number, oo or a sympy symbol from the caller, never user text
     base = dsignsgd_sde(nu_)
-    s = base.subs({N: 1}, name="signsgd")
+    s = _derived("signsgd", sign(grad() + student_t_noise(nu_)))
     return SDE("signsgd", "SDE of SignSGD (single agent)",
                "Compagnoni et al. 2025 (ICLR), SignSGD SDE; DSignSGD with N = 1",
-               s.drift, s.cov_diag, s.cov_outer, base.assumptions[1:], base.notes, s.extra)
+               s.drift, s.cov_diag, s.cov_outer, base.assumptions[1:], base.notes[1:],
+               {"Sigma_tilde": sp.simplify(s.cov_diag / eta)})
 
 
 @functools.cache
 def dsignsgd_general_sde() -> SDE:
-    r"""Theorem 2, general form, identical agents, noise coordinates i.i.d. with CDF ``F`` (per sample / batch).
+    r"""Theorem 2, general form, identical agents, noise coordinates i.i.d. with CDF ``F`` (per sample / batch), derived.
 
     ``b(g_j) = -(1 - 2 P(g_j + Z_j < 0)) = -(1 - 2 F(-g_j))``,
     ``(G G^T)_jj = (eta/N) E[xi_j^2] = (eta/N)(1 - (1 - 2 F(-g_j))^2)`` (``sign^2 = 1``).
     ``F`` is an undefined function: pass its array implementation to ``lambdify(functions={"F": ...})``.
     """
+    from .update import cdf_noise, grad, mean_over_agents, sign
+
     Fz = sp.Function("F")
-    e_sign = 1 - 2 * Fz(-gj)
+    der = _derived("dsignsgd-general", mean_over_agents(lambda a: sign(grad() + cdf_noise(Fz))))
     return SDE(
         name="dsignsgd-general",
         title="SDE of DSignSGD, general form (noise CDF F)",
         source="Compagnoni et al. 2025, Theorem 2, general form; docs/theory.md#sdes",
-        drift=-e_sign,
-        cov_diag=eta / N * (1 - e_sign**2),
-        cov_outer=sp.S.Zero,
+        drift=der.drift,
+        cov_diag=der.cov_diag,
+        cov_outer=der.cov_outer,
         assumptions=(HOMOGENEOUS, Assumption("noise model", "Z_j i.i.d. across coordinates and agents with CDF F "
                                              "(after batching)", kind="hypothesis")),
         notes=("With F = t_nu CDF of scale sigma/sqrt(B) this is the Student-t form: 1 - 2F(-g) = 2 Xi_nu(sqrt(B) g/sigma) "

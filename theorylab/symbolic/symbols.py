@@ -45,6 +45,7 @@ __all__ = [
     "R",
     "gj",
     "gi",
+    "gnorm",
     "x",
     "m",
     "lam",
@@ -102,6 +103,8 @@ k = _decl("k", "number of coordinates kept by Rand-k", "integer 1 <= k <= d", "k
 R = _decl("R", "radius of the region |Sigma^{-1/2} grad f| <= R (ell candidate B)", "R > 0", "R", positive=True)
 gj = _decl("g_j", "coordinate j of the gradient grad f(X_t)", "real", "g_j", real=True)
 gi = _decl("g_i", "coordinate i != j of the gradient grad f(X_t)", "real", "g_i", real=True)
+gnorm = _decl("gnorm", "Euclidean norm ||grad f(X_t)|| of the gradient (QSGD's second moment)", "gnorm >= 0",
+              r"\|g\|", nonnegative=True)
 x = _decl("x", "real argument of Xi_nu", "real", "x", real=True)
 m = _decl("m", "m(t) = E[f(X_t) - f^*], the expected optimality gap", "m >= 0", "m", nonnegative=True)
 lam = _decl("lam", "scaling of a compressor, C -> lambda C", "lambda > 0", r"\lambda", positive=True)
