@@ -37,6 +37,7 @@ OPTIONS = "tests/test_options.py"  # every option at a value where it matters (r
 EXPERIMENT = "tests/test_experiment.py tests/test_sweep_spec.py tests/test_simulate_cli.py tests/test_cli_errors.py"
 # the claim helpers' soundness suite first (fast: -x stops at its first failure), then the layer's tests
 CLAIMS = "tests/test_claims_soundness.py tests/test_claims*.py tests/test_symbolic_soundness.py"
+LABELS = "tests/test_sound_labels.py"
 CHECKS = "tests/test_proofs_checks*.py tests/test_claims*.py tests/test_calibration*.py tests/test_exact_calibration*.py"
 
 
@@ -237,6 +238,34 @@ MUTANTS: tuple[Mutant, ...] = (
            "return bet_log_capital(y, B, bet_lambda(y_sel, B)) >= L",
            "return bet_log_capital(y, B, bet_lambda(y, B)) >= L", f"{OPTIONS} {TESTING}",
            "the betting lower limit chooses λ on the very draws it tests"),
+    # --- honest labels (issue 19, items 7-9)
+    Mutant("labels.z3-unknown-as-proof", "proofs_checks/real_arithmetic.py", "    if res == z3.unsat:\n",
+           "    if res != z3.sat:\n", LABELS, "the built-in checks' z3 helper takes 'unknown' as a proof"),
+    Mutant("labels.instances-proved", "theorylab/claims/verdict.py",
+           '    return holds(claimed, found, confidence=None, numbers=numbers, notes=notes,\n'
+           '                 test=f"exact on the instances {instances}",',
+           '    return proved(claimed, found, numbers=numbers, notes=notes) or holds(claimed, found, confidence=None,\n'
+           '                 test=f"exact on the instances {instances}",', LABELS,
+           "a statement decided on finitely many instances labelled proved"),
+    Mutant("labels.joint-tolerance-dropped", "theorylab/claims/verdict.py",
+           "                              tolerance=_joint_tolerance(parts)))",
+           "                              tolerance=None))", LABELS, "a joint deterministic holds without its tolerance"),
+    Mutant("labels.deterministic-rate-false-alarm", "theorylab/claims/rates.py",
+           "    conf: float | None = None if deterministic else confidence",
+           "    conf: float | None = confidence", LABELS, "a deterministic fit claims a false-alarm rate"),
+    Mutant("labels.square-replicas", "theorylab/claims/rates.py", "        if ya.shape[0] == ya.shape[1]:",
+           "        if False:", LABELS, "an ambiguous (n, n) array read silently as (replicas, n)"),
+    Mutant("labels.limit-two-sided-text", "theorylab/claims/fixed_points.py",
+           'text = f"lim_{{{variable} → {target}{sides[direction]}}} {what or e} = {claim_expr}"',
+           'text = f"lim_{{{variable} → {target}}} {what or e} = {claim_expr}"', LABELS,
+           "a one-sided limit printed as two-sided"),
+    Mutant("labels.comparison-proved", "theorylab/symbolic/derivations.py",
+           '"assumed (named: comparison lemma, applied with 2 mu Delta > 0',
+           '"proved (named: comparison lemma, applied with 2 mu Delta > 0', LABELS,
+           "the comparison lemma (an assumption) labelled proved"),
+    Mutant("labels.b1-without-hypotheses", "proofs_checks/checks/compressor_classes.py",
+           "        hyps = common + pos + _class_hypotheses(cls, s_, p_, g_)",
+           "        hyps = common + pos", LABELS, "B1/B2 facts decided without the class's inequalities"),
 )
 
 

@@ -40,7 +40,7 @@ from theorylab.symbolic.parse import parse_expression
 
 from ..check import check
 from ..claims import parse
-from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
+from ..verdict import Verdict, combine, exact_on_instances, holds, inconclusive, proved, refuted
 
 THEORY = "docs/theory.md#algorithms"
 
@@ -110,7 +110,8 @@ def fedavg_fixed_point_check(mode: str = "quick", *, power: str = "K", drift_fre
         xh = fedavg_fixed_point(H_EXACT, C_EXACT, ETA, pw)
         after = fedavg_round_exact(xh, H_EXACT, C_EXACT, ETA, K)
         key = f"K={K}: x̂ is the round's fixed point"
-        parts[key] = (proved(key, f"one exact round maps x̂ = {_vec(xh)} to itself") if after == xh else
+        inst = f"the three quadratics above, γ = 1/10, K = {K}"
+        parts[key] = (exact_on_instances(key, f"one exact round maps x̂ = {_vec(xh)} to itself", inst) if after == xh else
                       refuted(key, f"one exact round maps x̂ = {[float(v) for v in xh]} to {[float(v) for v in after]}",
                               counterexample={"K": K, "power": str(pw), "xhat": _vec(xh), "after_one_round": _vec(after)}))
         d = xh - xs
@@ -118,22 +119,27 @@ def fedavg_fixed_point_check(mode: str = "quick", *, power: str = "K", drift_fre
         key = f"K={K}: x̂ = x* iff K in {drift_free_K}"
         ok = (bias2[K] == 0) == (K in drift_free_K)
         txt = f"|x̂ − x*|² = {bias2[K]} ≈ {float(bias2[K]):.4g}"
-        parts[key] = proved(key, txt) if ok else refuted(key, txt, counterexample={"K": K, "bias2": str(bias2[K])})
+        parts[key] = (exact_on_instances(key, txt, inst) if ok else
+                      refuted(key, txt, counterexample={"K": K, "bias2": str(bias2[K])}))
         rm = round_map("fedavg", prob, eta=float(ETA), local_steps=K)
         err = float(np.max(np.abs(rm.fixed_point()["x"] - np.array([float(v) for v in xh]))))
         key = f"K={K}: the library's FedAvg has this fixed point"
         parts[key] = (holds(key, f"fixed point of the measured round map differs by {err:.2e} (rate {rm.rate:.4f})",
-                            confidence=None) if err < 1e-10 and rm.rate < 1 else
+                            confidence=None, test="float64 comparison", tolerance=1e-10, engine="float64")
+                      if err < 1e-10 and rm.rate < 1 else
                       refuted(key, f"library fixed point differs by {err:.3e}", counterexample={"K": K, "difference": err}))
     grows = all(bias2[b] > bias2[a] for a, b in zip(Ks[1:], Ks[2:], strict=False))
-    parts["bias grows with K"] = (proved("bias grows with K", f"|x̂_K − x*|² = {[f'{float(bias2[k]):.4g}' for k in Ks]}")
+    ks_txt = ", ".join(map(str, Ks))
+    parts["bias grows with K"] = (exact_on_instances("bias grows with K", f"|x̂_K − x*|² = {[f'{float(bias2[k]):.4g}' for k in Ks]}",
+                                                     f"the three quadratics above, γ = 1/10, K = {ks_txt}")
                                   if grows else refuted("bias grows with K", f"{[float(bias2[k]) for k in Ks]}",
                                                         counterexample={"bias2": {k: str(v) for k, v in bias2.items()}}))
     same = (H_EXACT[1],) * 3
     xs_same = _x_star(same, C_EXACT)
     no_drift = all(fedavg_fixed_point(same, C_EXACT, ETA, parse(power, K=Ksym).subs(Ksym, K)) == xs_same for K in Ks)
     key = "identical Hessians: x̂_K = x* for every K"
-    parts[key] = (proved(key, "exact solve equals x* for every K") if no_drift else
+    parts[key] = (exact_on_instances(key, "exact solve equals x* at every K tried", f"H_i = [[3,1],[1,2]], K = {ks_txt}")
+                  if no_drift else
                   refuted(key, "x̂_K ≠ x* with identical Hessians", counterexample={"Ks": list(Ks), "power": power}))
     v = combine("FedAvg's fixed point, its bias, and the library's FedAvg", parts,
                 notes="H = ([[1,0],[0,2]], [[3,1],[1,2]], [[2,0],[0,1/2]]), c = ((1,0), (0,1), (−1,2)), γ = 1/10; "
@@ -227,7 +233,8 @@ def scaffold_linear_rate(mode: str = "quick", *, algorithm: Any = "scaffold", ta
         txt = (f"fixed point − {target}: {err:.2e}; linear rate ρ(A) = {rm.rate:.4f} per round; simulated gap "
                f"{gaps[0]:.3g} → {gaps[-1]:.2e} after 400 rounds")
         ok = err < 1e-10 and rm.rate < 1 and gaps[-1] <= 1e-12 * max(gaps[0], 1.0)
-        parts[key] = (holds(key, txt, confidence=None) if ok else
+        parts[key] = (holds(key, txt, confidence=None, test="float64 comparison", tolerance=1e-10, engine="float64")
+                      if ok else
                       refuted(key, txt, counterexample={"K": K, "fixed_point_error": err, "rate": rm.rate,
                                                         "final_gap": float(gaps[-1])}))
     v = combine(f"SCAFFOLD reaches {target} linearly", parts,
@@ -336,7 +343,8 @@ def gossip_steady_state(mode: str = "quick", *, claimed: str = "gamma*((1+gamma)
     rm = round_map("gossip-sgd", prob, eta=float(gamma), topology="ring")
     err = float(np.max(np.abs(rm.fixed_point()["X"] - np.array(X.tolist(), dtype=float))))
     key = "the library's gossip SGD has this steady state"
-    parts[key] = (holds(key, f"measured round map's fixed point differs by {err:.2e}; rate {rm.rate:.4f}", confidence=None)
+    parts[key] = (holds(key, f"measured round map's fixed point differs by {err:.2e}; rate {rm.rate:.4f}", confidence=None,
+                        test="float64 comparison", tolerance=1e-10, engine="float64")
                   if err < 1e-10 and rm.rate < 1 else
                   refuted(key, f"differs by {err:.3e}", counterexample={"difference": err}))
     g = 1 / 2000
@@ -350,7 +358,8 @@ def gossip_steady_state(mode: str = "quick", *, claimed: str = "gamma*((1+gamma)
     key = f"consensus slope in log(1 − ρ) = {claimed_slope:g} ± {slope_tol:g}"
     txt = "; ".join(f"n={m}: 1−ρ={gp:.4g}, γ/(1−ρ)={g / gp:.3g}, consensus={cs:.4g}" for m, gp, cs in rows) + \
         f"; fitted slope {slope:.4f}"
-    parts[key] = (holds(key, txt, confidence=None) if abs(slope - claimed_slope) <= slope_tol else
+    parts[key] = (holds(key, txt, confidence=None, test="float64 least-squares slope", tolerance=slope_tol,
+                        engine="float64") if abs(slope - claimed_slope) <= slope_tol else
                   refuted(key, txt, counterexample={"slope": slope, "claimed": claimed_slope, "rows": rows}))
     v = combine("gossip steady state and consensus error vs spectral gap", parts,
                 notes="Ring W (1/3 on self and both neighbours); c = (1,…,1,−1,…,−1) for the slope, γ = 1/2000 ≪ 1 − ρ; "
@@ -435,7 +444,8 @@ def dcsgd_floor(mode: str = "quick", *, floor_factor: float = 1.0, diana_alpha: 
     er = run_optimizer("ef21", prob, gaussian(0.0), eta=0.1, steps=800, replicas=1, compressor="topk:k=1")
     fin = float(er.trajectory.values[-1, 0])
     key = "EF21 converges to x* (Top-1, deterministic)"
-    parts[key] = (holds(key, f"final gap {fin:.2e} after 800 steps (deterministic run)", confidence=None)
+    parts[key] = (holds(key, f"final gap {fin:.2e} after 800 steps (deterministic run)", confidence=None,
+                        test="float64 run", tolerance=thr, engine="float64")
                   if fin <= thr else refuted(key, f"final gap {fin:.3e}", counterexample={"final_gap": fin}))
     nums |= {"diana_worst_final_gap": worst, "ef21_final_gap": fin, "B": b2}
     v = combine("DCSGD floor vs DIANA and EF21 without noise", parts,

@@ -20,7 +20,8 @@ from theorylab.symbolic import classes as cl
 
 from ..check import check
 from ..claims import differing_point, parse
-from ..verdict import Verdict, combine, inconclusive, proved, refuted
+from ..real_arithmetic import ENGINE, decide_real
+from ..verdict import Verdict, combine, exact_on_instances, inconclusive, proved, refuted
 
 SRC = "Beznosikov et al. (2020), poster tables 'scaling parameter λ' and 'Complexity'"
 ANCHOR = "; docs/theory.md#compressor-classes"
@@ -69,6 +70,20 @@ def class_conversions(mode: str = "quick", *, labels: Sequence[str] | None = Non
                                            "refuted": len(ref), "refuted_entries": ref})
 
 
+def _from_decision(key: str, dec, how: str, used: tuple[str, ...]) -> Verdict:
+    """A part from a :func:`proofs_checks.real_arithmetic.decide_real` decision."""
+    if dec.status == "proved":
+        return proved(key, how, engine=ENGINE, assumptions_used=used, domain_conditions=dec.domain_conditions)
+    if dec.status == "refuted":
+        return refuted(key, f"counterexample (exact, re-checked): {dict(dec.model)}", counterexample=dict(dec.model))
+    return inconclusive(key, f"undecided: {dec.reason}", needs="a decision of the real statement")
+
+
+def _class_hypotheses(cls: cl.CompressorClass, s: sp.Symbol, p: sp.Symbol, g: sp.Symbol) -> list[sp.Basic]:
+    """The class's defining inequalities (its slacks >= 0) on E‖C‖² = s, E⟨C, x⟩ = p, ‖x‖² = g."""
+    return [sp.Ge(v, 0) for v in cls.slacks(s, p, g).values()]
+
+
 @check(
     id="beznosikov.class-facts",
     source="Beznosikov et al. (2020), Definitions 1–4 and 'Rand-k ∈ U(d/k), Top-k ∈ B1(k/d,1), B2(k/d,1), B3(d/k)'" + ANCHOR,
@@ -78,11 +93,49 @@ def class_conversions(mode: str = "quick", *, labels: Sequence[str] | None = Non
     cost=(2.0, 2.0),
 )
 def class_facts(mode: str = "quick", *, randk_zeta_factor: float | str = 1) -> Verdict:
-    fac = sp.nsimplify(randk_zeta_factor)
+    fac = sp.Rational(str(randk_zeta_factor)) if not isinstance(randk_zeta_factor, sp.Basic) else randk_zeta_factor
     parts: dict[str, Verdict] = {}
-    for name, how, ok in cl.class_facts():
-        parts[name] = (proved(name, how) if ok else
-                       inconclusive(name, f"not established: {how}", needs="a proof sympy can check"))
+    # B1, B2: every compressor, every x — z3 over the reals, with the hypotheses listed (plain real symbols)
+    s_, p_, g_, a_, b_, c_ = sp.symbols("S P G alpha beta gamma")
+    common = [g_ > 0, s_ >= 0, s_ * g_ - p_**2 >= 0]
+    used_c = ("x ≠ 0 (G = ‖x‖² > 0)", "S = E‖C(x)‖² >= 0", "E⟨C, x⟩² <= E‖C‖²‖x‖² (Cauchy–Schwarz and Jensen)")
+    for key, cls, goal, pos in (
+            ("B1(α, β) is non-empty only if α ≤ β²", cl.B1(a_, b_), sp.Le(a_, b_**2), [a_ > 0, b_ > 0]),
+            ("B2(γ, β) is non-empty only if γ ≤ β", cl.B2(c_, b_), sp.Le(c_, b_), [c_ > 0, b_ > 0])):
+        hyps = common + pos + _class_hypotheses(cls, s_, p_, g_)
+        dec = decide_real(goal, hyps)
+        parts[key] = _from_decision(key, dec, f"{sp.sstr(goal)} follows from {cls}'s inequalities "
+                                    f"{[sp.sstr(h) for h in _class_hypotheses(cls, s_, p_, g_)]} for every S, P, G "
+                                    f"({ENGINE})", used_c + tuple(sp.sstr(h) for h in pos) + (f"{cls}'s definition",))
+    # Rand-k ∈ U(ζ·d/k) for every d, k and tight: per coordinate E C_j² = P(j kept)(d/k)² x_j² with P(j kept) =
+    # binom(d−1, k−1)/binom(d, k) (sympy combsimp), so S = (d/k)G exactly; then z3 over the reals in d, k, G
+    d_s, k_s = sp.symbols("d k", positive=True, integer=True)
+    xj = sp.Symbol("x_j", real=True)
+    keep = sp.combsimp(sp.binomial(d_s - 1, k_s - 1) / sp.binomial(d_s, k_s))
+    second = sp.simplify(keep * (d_s / k_s * xj) ** 2 / xj**2)  # S/G, per coordinate
+    mean = sp.simplify(keep * d_s / k_s)  # E C_j / x_j
+    d_, k_, z_, G_ = sp.symbols("d k zeta G")
+    ratio = second.xreplace({d_s: d_, k_s: k_})
+    size = [k_ >= 1, d_ >= k_, G_ > 0]
+    claimed = fac * d_ / k_
+    key = f"Rand-k ∈ U({sp.sstr(fac * d_s / k_s)}) for every d, k <= d (unbiased)"
+    if mean != 1:
+        parts[key] = refuted(key, f"E C_j/x_j = {mean}", counterexample={"mean_ratio": str(mean)})
+    else:
+        dec = decide_real(sp.Ge(cl.U(claimed).slacks(ratio * G_, ratio * G_, G_)["variance"], 0), size)
+        parts[key] = _from_decision(key, dec, f"E C(x) = x and E‖C(x)‖² = ({second})‖x‖² per coordinate (sympy "
+                                    f"combsimp of binom(d−1, k−1)/binom(d, k)); U slack >= 0 for every d, k, x ({ENGINE})",
+                                    ("Rand-k: a uniform k-subset scaled by d/k", "1 <= k <= d"))
+    key = f"Rand-k ∉ U(ζ) for any ζ < {sp.sstr(fac * d_s / k_s)} (tight, every d, k)"
+    dec = decide_real(sp.Lt(cl.U(z_).slacks(ratio * G_, ratio * G_, G_)["variance"], 0), size + [z_ < claimed])
+    parts[key] = _from_decision(key, dec, f"for every ζ < {sp.sstr(fac * d_s / k_s)} and every x ≠ 0 the U slack "
+                                f"ζ‖x‖² − E‖C(x)‖² is negative ({ENGINE})", ("1 <= k <= d", "x ≠ 0"))
+    # Top-k: the certificate is for every x, on the instances (d, k) listed
+    for dim, k in ((3, 1), (4, 2)):
+        ok, why = cl.topk_certificate(dim, k)
+        key = f"Top-{k} (d={dim}) ∈ B1(k/d, 1), B2(k/d, 1), B3(d/k)"
+        parts[key] = (exact_on_instances(key, why, f"(d, k) = ({dim}, {k}), every x", engine="sympy certificate")
+                      if ok else inconclusive(key, f"not established: {why}", needs="a proof sympy can check"))
     if fac != 1:  # a wrongly declared constant for Rand-k: exact enumeration decides
         for dim, k in ((3, 1), (4, 2)):
             z = sp.Rational(dim, k) * fac
@@ -91,7 +144,8 @@ def class_facts(mode: str = "quick", *, randk_zeta_factor: float | str = 1) -> V
             parts[key] = (proved(key, why) if member is True else
                           refuted(key, why, counterexample={"d": dim, "k": k, "zeta": str(z)}) if member is False else
                           inconclusive(key, why, needs="an eigenvalue sign sympy can decide"))
-    return combine("class facts", parts)
+    return combine("class facts", parts, notes="B1/B2 and Rand-k: for every compressor, d, k and x (z3 over the "
+                   "reals, hypotheses listed); Top-k: a certificate for every x on the (d, k) listed.")
 
 
 @check(

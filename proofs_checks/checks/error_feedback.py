@@ -131,7 +131,8 @@ def error_feedback(mode: str = "quick", *, algorithms: Sequence[str] = ("ef14", 
         nums[f"{alg}_rate"] = rate
         key = f"{alg} converges"
         txt = f"gap {gaps[0]:.4g} → {final:.3e} after {K} steps (per-step rate at the end {rate:.6f})"
-        parts[key] = (holds(key, txt, confidence=None) if ok else
+        parts[key] = (holds(key, txt, confidence=None, test="float64 run, final gap / initial gap", tolerance=tol,
+                            engine="float64") if ok else
                       refuted(key, txt, counterexample={"algorithm": alg, "gamma": gamma, "x0": [1, 1, 1], "K": K,
                                                         "final_gap": final}))
     _, poster = _run("ef14-poster", C, H, gamma, K, rng)

@@ -29,7 +29,7 @@ import sympy as sp
 
 from ..check import check
 from ..claims import parse
-from ..verdict import Verdict, combine, holds, inconclusive, proved, refuted
+from ..verdict import Verdict, combine, exact_on_instances, holds, inconclusive, proved, refuted
 
 SRC = "Yuan, lecture 'Distributed Machine Learning (Part II)', slides 'Local SGD v.s. Scaffold', 'Scaffold algorithm'; docs/theory.md#lecture-phenomena"
 
@@ -67,23 +67,38 @@ def local_sgd_drift(mode: str = "quick", *, claimed_drift_free_K: tuple[int, ...
     drift = {K: local_sgd_fixed_point(a, c, eta, K) - xstar for K in Ks}
     prob = _scalar_problem(a, c)
     parts: dict[str, Verdict] = {}
+    inst = "a = (1, 3), c = (0, 1), η = 1/10"
+    if 1 in claimed_drift_free_K:  # K = 1 is GD: no drift for every N, a_i, c_i, η (sympy, symbolic sums)
+        i, n_ = sp.symbols("i N", integer=True, positive=True)
+        eta_s = sp.Symbol("eta", positive=True)
+        ai, ci = sp.IndexedBase("a"), sp.IndexedBase("c")
+        xb1 = sp.Sum(ci[i] * (1 - (1 - eta_s * ai[i])), (i, 1, n_)) / sp.Sum(1 - (1 - eta_s * ai[i]), (i, 1, n_))
+        xs = sp.Sum(ai[i] * ci[i], (i, 1, n_)) / sp.Sum(ai[i], (i, 1, n_))
+        gen = sp.simplify(xb1 - xs) == 0
+        key = "K=1 (every N, a_i, c_i, η)"
+        txt = "x̄_1 = Σc_i·ηa_i/Σηa_i = Σa_ic_i/Σa_i = x* (sympy, symbolic N, a_i, c_i, η > 0; Σa_i ≠ 0)"
+        parts[key] = (proved(key, txt, engine="sympy simplify", assumptions_used=("η > 0", "Σ a_i ≠ 0")) if gen else
+                      refuted(key, "x̄_1 − x* does not simplify to 0", counterexample={"K": 1}))
     for K in Ks:
         key = f"K={K}"
         zero = drift[K] == 0
         want_zero = K in claimed_drift_free_K
         txt = f"fixed point {local_sgd_fixed_point(a, c, eta, K)} vs x* = {xstar}: drift {drift[K]} ≈ {float(drift[K]):.4g}"
-        parts[key] = (proved(key, txt) if zero == want_zero else
+        parts[key] = (exact_on_instances(key, txt, f"{inst}, K = {K}") if zero == want_zero else
                       refuted(key, txt + (" (claimed none)" if want_zero else " (claimed a drift)"),
                               counterexample={"a": [1, 3], "c": [0, 1], "eta": "1/10", "K": K, "drift": str(drift[K])}))
         # the library's FedAvg (theorylab.simulate.algorithms.fedavg) has this fixed point
         lib = float(round_map("fedavg", prob, eta=float(eta), local_steps=K).fixed_point()["x"][0])
         key = f"K={K}: library FedAvg's fixed point"
         err = abs(lib - float(local_sgd_fixed_point(a, c, eta, K)))
-        parts[key] = (holds(key, f"{lib:.12g} (closed form differs by {err:.1e}; float64)", confidence=None)
+        parts[key] = (holds(key, f"{lib:.12g} (closed form differs by {err:.1e}; float64)", confidence=None,
+                            test="float64 comparison", tolerance=1e-12, engine="float64")
                       if err < 1e-12 else
                       refuted(key, f"library {lib!r} vs closed form", counterexample={"K": K, "library": lib, "error": err}))
     inc = all(abs(drift[k2]) > abs(drift[k1]) for k1, k2 in zip(Ks[1:], Ks[2:], strict=False))
-    parts["drift grows with K"] = (proved("drift grows with K", f"|drift| = {[f'{float(abs(drift[k])):.4g}' for k in Ks]}")
+    ks_txt = ", ".join(map(str, Ks[1:]))
+    parts["drift grows with K"] = (exact_on_instances("drift grows with K", f"|drift| = {[f'{float(abs(drift[k])):.4g}' for k in Ks]}",
+                                                      f"{inst}, K = {ks_txt}")
                                    if inc else refuted("drift grows with K", f"|drift| = {[float(abs(drift[k])) for k in Ks]}",
                                                        counterexample={"drifts": [str(drift[k]) for k in Ks]}))
     K = 5
@@ -92,7 +107,8 @@ def local_sgd_drift(mode: str = "quick", *, claimed_drift_free_K: tuple[int, ...
     key = "SCAFFOLD -> x*"
     txt = (f"library SCAFFOLD's round map: fixed point − x* = {err:.1e}, linear rate {rm.rate:.4f} per round "
            f"(local SGD's drift at K={K}: {float(abs(drift[K])):.4g}); float64, deterministic")
-    parts[key] = (holds(key, txt, confidence=None) if err < 1e-12 and rm.rate < 1 else
+    parts[key] = (holds(key, txt, confidence=None, test="float64 comparison", tolerance=1e-12, engine="float64")
+                  if err < 1e-12 and rm.rate < 1 else
                   refuted(key, txt, counterexample={"K": K, "fixed_point_error": err, "rate": rm.rate}))
     import dataclasses
 
@@ -101,6 +117,21 @@ def local_sgd_drift(mode: str = "quick", *, claimed_drift_free_K: tuple[int, ...
                 "library's FedAvg and SCAFFOLD round maps are measured from their batched steps (float64).")
     return dataclasses.replace(v, numbers={f"drift_K={k}": float(drift[k]) for k in Ks} | {"scaffold_err": err,
                                                                                            "scaffold_rate": rm.rate})
+
+
+def _mask_errors_general() -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Symbol]:
+    """Per coordinate, for every ``d``, ``k <= d``, ``N`` and ``g_j`` (sympy, symbolic): Rand-k keeps
+    coordinate j with probability ``binom(d−1, k−1)/binom(d, k)``; ``X = C(g)_j − g_j`` has
+    ``E X`` and ``E X²``; the mean of N independent copies has error ``E X²/N + (1 − 1/N)(E X)²``
+    (independence: ``E[X_i X_l] = E X_i E X_l``, i ≠ l), one shared mask ``E X²``. Returns
+    ``(independent error, shared error, ω g_j², N)``."""
+    d, k, n = sp.symbols("d k N", positive=True, integer=True)
+    gj = sp.Symbol("g_j", real=True)
+    p = sp.combsimp(sp.binomial(d - 1, k - 1) / sp.binomial(d, k))  # = k/d
+    ex = sp.simplify(p * (d / k * gj - gj) + (1 - p) * (0 - gj))
+    ex2 = sp.simplify(p * (d / k * gj - gj) ** 2 + (1 - p) * gj**2)
+    independent = sp.simplify(ex2 / n + (1 - 1 / n) * ex**2)
+    return independent, ex2, (d / k - 1) * gj**2, n
 
 
 @check(
@@ -114,6 +145,20 @@ def local_sgd_drift(mode: str = "quick", *, claimed_drift_free_K: tuple[int, ...
 )
 def independent_vs_shared(mode: str = "quick", *, independent_factor: str = "1/N", shared_factor: str = "1") -> Verdict:
     parts: dict[str, Verdict] = {}
+    ind_g, shared_g, omega_g2, n_sym = _mask_errors_general()
+    for name, got_g, fac_txt in (("independent", ind_g, independent_factor), ("shared", shared_g, shared_factor)):
+        want_g = omega_g2 * parse(fac_txt, N=n_sym)
+        key = f"{name}: every d, k <= d, N and g (per coordinate, symbolic)"
+        gap = sp.simplify(got_g - want_g)
+        txt = f"E error per coordinate = {got_g}; claimed ω g_j²·{parse(fac_txt, N=n_sym)}; difference {gap}"
+        parts[key] = (proved(key, txt, engine="sympy (combsimp, simplify)",
+                             assumptions_used=("Rand-k: a uniform k-subset, scaled by d/k",
+                                               "independent masks across agents" if name == "independent"
+                                               else "one mask shared by every agent"),
+                             domain_conditions=("1 <= k <= d", "N >= 1"))
+                      if gap == 0 else
+                      refuted(key, txt, counterexample={"error": str(got_g), "claimed": str(want_g),
+                                                        "difference": str(gap)}))
     g = [Q(3), Q(-1), Q(2), Q(1)]
     d = len(g)
     g2 = sum(v * v for v in g)
@@ -132,13 +177,18 @@ def independent_vs_shared(mode: str = "quick", *, independent_factor: str = "1/N
         fi = Q(str(sp.Rational(parse(independent_factor, N=Ns).subs(Ns, N))))
         fs = Q(str(sp.Rational(parse(shared_factor, N=Ns).subs(Ns, N))))
         for name, got, fac in (("independent", ind, fi), ("shared", shared, fs)):
-            key = f"{name}, k={k}, N={N}"
+            key = f"{name}, k={k}, N={N} (enumeration cross-check)"
             want = omega * g2 * fac
-            parts[key] = (proved(key, f"E error = {got} = ω‖g‖²·{fac}") if got == want else
+            # an exact statement about this one instance (every joint outcome enumerated): it cross-checks the
+            # general formula above against the compressor's definition
+            parts[key] = (proved(f"at g = (3, −1, 2, 1), k = {k}, N = {N}: E error = ω‖g‖²·{fac}",
+                                 f"E error = {got} = ω‖g‖²·{fac} (every joint mask outcome enumerated)",
+                                 engine="exact rationals (enumeration)") if got == want else
                           refuted(key, f"E error = {got}, claimed {want}", counterexample={"g": [3, -1, 2, 1], "k": k, "N": N,
                                                                                           "exact": str(got), "claimed": str(want)}))
     return combine("independence averages compression noise; a shared mask does not", parts,
-                   notes="g = (3, −1, 2, 1), Rand-k scaled, every joint mask outcome enumerated.")
+                   notes="General: per coordinate with symbolic d, k, N, g_j (sympy). Cross-check: g = (3, −1, 2, 1), "
+                   "Rand-k scaled, every joint mask outcome enumerated.")
 
 
 def ring_mixing(n: int) -> sp.Matrix:
@@ -167,7 +217,9 @@ def dsgd_consensus(mode: str = "quick", *, claimed_direction: str = "grows") -> 
     rows = []
     fixed_ok = True
     lib_err = 0.0
-    for n in (4, 8, 16, 32):
+    rho_err = 0.0
+    ns = (4, 8, 16, 32)
+    for n in ns:
         W = ring_mixing(n)
         c = sp.Matrix([1 if i < n // 2 else -1 for i in range(n)])  # two halves: b² = 1 for every n
         xfix = (sp.eye(n) - W + gamma * sp.eye(n)).LUsolve(gamma * c)
@@ -178,23 +230,34 @@ def dsgd_consensus(mode: str = "quick", *, claimed_direction: str = "grows") -> 
             lib_err = max(lib_err, float(np.max(np.abs(X - np.array(xfix.tolist(), dtype=float)[:, 0]))))
         mean = sum(xfix) / n
         cons = sum((v - mean) ** 2 for v in xfix) / n
-        rows.append((n, 1 - mixing_rate(mixing_matrix("ring", n)), cons))
+        # the spectral gap exactly: the ring's eigenvalues are (1 + 2cos(2πj/n))/3; ρ is the largest modulus
+        # over j ≠ 0 (sympy, exact trigonometric values), checked against the library's float64 mixing rate
+        rho = max((sp.Abs((1 + 2 * sp.cos(2 * sp.pi * j / n)) / 3) for j in range(1, n)),
+                  key=lambda e: sp.N(e, 50))
+        rho_err = max(rho_err, abs(float(rho) - mixing_rate(mixing_matrix("ring", n))))
+        rows.append((n, sp.nsimplify(1 - rho) if (1 - rho).is_Rational else 1 - rho, cons))
     gaps = [r[1] for r in rows]
     cons = [r[2] for r in rows]
-    grows = all(b > a for a, b in zip(cons, cons[1:], strict=False)) and all(b < a for a, b in zip(gaps, gaps[1:], strict=False))
+    # every comparison exact: rationals for the consensus errors, sympy's sign of a difference of exact cosines
+    grows = (all(b > a for a, b in zip(cons, cons[1:], strict=False))
+             and all(sp.simplify(a - b).is_positive is True for a, b in zip(gaps, gaps[1:], strict=False))
+             and rho_err < 1e-12)
     claim = f"consensus error {claimed_direction} as the spectral gap shrinks"
     ok = grows if claimed_direction == "grows" else not grows
-    txt = "; ".join(f"n={n}: 1−ρ={g:.4g}, consensus={float(cv):.4g}" for n, g, cv in rows) + \
-        f" (exact fixed points, compared exactly; library gossip SGD's steady state within {lib_err:.1e})"
-    nums = {f"gap_n={n}": g for n, g, _ in rows} | {f"consensus_n={n}": float(cv) for n, _, cv in rows}
+    txt = "; ".join(f"n={n}: 1−ρ={float(g):.4g} (= {g}), consensus={float(cv):.4g}" for n, g, cv in rows) + \
+        (f" (exact fixed points and gaps, compared exactly; library gossip SGD's steady state within {lib_err:.1e}, "
+         f"its mixing rate within {rho_err:.1e})")
+    nums = {f"gap_n={n}": float(g) for n, g, _ in rows} | {f"consensus_n={n}": float(cv) for n, _, cv in rows}
     if not fixed_ok or lib_err > 1e-10:
         return refuted(claim, "the solved X is not the fixed point of the gossip step (or the library's differs)",
                        counterexample={"library_error": lib_err, "exact_fixed_point_ok": bool(fixed_ok)}, numbers=nums)
     if ok:
-        return proved(claim, txt, numbers=nums,
-                      notes="Ring W (1/3 on self and neighbours), c = (1,…,1,−1,…,−1), γ = 1/20; exact rational solves "
-                      "(the consensus errors are compared as rationals; ρ in float64 from the library).")
-    return refuted(claim, txt, counterexample={"rows": [(n, g, str(cv)) for n, g, cv in rows]}, numbers=nums)
+        return exact_on_instances(claim, txt, "n = " + ", ".join(map(str, ns)) + " (ring, γ = 1/20)", numbers=nums,
+                                  engine="exact rationals and sympy (exact cosines)",
+                                  notes="Ring W (1/3 on self and neighbours), c = (1,…,1,−1,…,−1), γ = 1/20; exact "
+                                  "rational solves; 1 − ρ exact from the ring's eigenvalues (1 + 2cos(2πj/n))/3, "
+                                  "matching the library's float64 mixing rate.")
+    return refuted(claim, txt, counterexample={"rows": [(n, str(g), str(cv)) for n, g, cv in rows]}, numbers=nums)
 
 
 @check(

@@ -19,7 +19,7 @@ from theorylab.symbolic.symbols import omega as w_sym
 
 from ..check import check
 from ..claims import parse
-from ..verdict import Verdict, combine, proved, refuted
+from ..verdict import Verdict, combine, exact_on_instances, proved, refuted
 
 SRC = "Yuan, lecture 'Distributed Machine Learning (Part II)', slide 'Optimal total communication cost' (Proposition 1); docs/theory.md#communication-cost"
 
@@ -42,7 +42,8 @@ def per_round_bound(mode: str = "quick", *, bound: sp.Expr | str | None = None) 
     C5 = from_spec("randk:k=5")
     w5 = C5.omega(d_sym)
     val = sp.simplify(lb.subs(w_sym, w5))
-    parts["d/(1+ω) = k (symbolic)"] = (proved("d/(1+ω) = k", f"with ω(d) = {w5}: {val}")
+    parts["d/(1+ω) = k (symbolic)"] = (proved("d/(1+ω) = k for every d, at k = 5", f"with ω(d) = {w5}: {val}",
+                                              engine="sympy simplify (the compressor's symbolic ω(d))")
                                        if sp.simplify(val - 5) == 0 else
                                        refuted("d/(1+ω) = k", f"with ω(d) = {w5}: bound = {val} ≠ 5 values sent",
                                                counterexample={"k": 5, "bound": str(val)}))
@@ -64,14 +65,17 @@ def per_round_bound(mode: str = "quick", *, bound: sp.Expr | str | None = None) 
                 parts[key] = refuted(key, f"sends {sorted(set(nnz.tolist()))} values, not k", counterexample={"d": dd, "k": kk})
                 continue
             ratios.setdefault(dd, set()).add(sp.nsimplify(C.bits(sp.Integer(dd))) / need)
-            parts[key] = (proved(key, f"k = {kk} values = bound {need} (exact rationals)") if need == kk else
+            parts[key] = (exact_on_instances(key, f"k = {kk} values = bound {need} (exact rationals)", f"d = {dd}, k = {kk}")
+                          if need == kk else
                           refuted(key, f"sends k = {kk} values but the bound is {need} (ratio {sp.nsimplify(kk / need)})",
                                   counterexample={"d": dd, "k": kk, "omega": str(w), "bound": str(need)}))
     flat = {dd: (min(r), max(r)) for dd, r in ratios.items()}
     for dd, rset in ratios.items():
         key = f"bits/bound constant in ω, d={dd}"
         lo, hi = min(rset), max(rset)
-        parts[key] = (proved(key, f"bits(d)/(d/(1+ω)) = {lo} for every k (exact)") if len(rset) == 1 else
+        ks_txt = ", ".join(str(k) for k in sorted({1, 4, 16, dd // 4, dd} & set(range(1, dd + 1))))
+        parts[key] = (exact_on_instances(key, f"bits(d)/(d/(1+ω)) = {lo} at every k tried (exact)",
+                                         f"d = {dd}, k = {ks_txt}") if len(rset) == 1 else
                       refuted(key, f"bits ratio ranges over [{lo}, {hi}] as k varies: not Θ(bound)",
                               counterexample={"d": dd, "ratio_min": str(lo), "ratio_max": str(hi)}))
     import dataclasses

@@ -14,12 +14,43 @@ import sympy as sp
 from theorylab.symbolic import derivations as der
 
 from ..check import check
-from ..verdict import Verdict, inconclusive, proved, refuted
+from ..verdict import Verdict, holds, inconclusive, proved, refuted
 
 SRC = "Compagnoni et al. (2025),"
 
 
+def _step_parts(dv: der.Derivation) -> dict[str, Verdict]:
+    """Each step of the derivation as a part (for ``--explain``): a sympy-proved step is ``proved``
+    (engine sympy), a named assumption ``holds (assumed ...)`` (engine ``assumed``), a refuted one
+    ``refuted``, anything else ``inconclusive``."""
+    parts: dict[str, Verdict] = {}
+    for i, s in enumerate(dv.steps, 1):
+        key = f"step {i}: {s.justification}"
+        claim = str(s.statement)
+        used = (s.assumption.name,) if s.assumption is not None else ()
+        if s.status == "proved":
+            parts[key] = proved(claim, s.check, engine="sympy", assumptions_used=used)
+        elif s.status == "assumed":
+            parts[key] = holds(claim, s.check, confidence=None, test="assumed (named hypothesis)", engine="assumed",
+                               assumptions_used=used)
+        elif s.status == "refuted":
+            parts[key] = refuted(claim, s.check, counterexample=s.check)
+        else:
+            parts[key] = inconclusive(claim, s.check, needs=f"a proof of step {i}")
+    return parts
+
+
 def _judge(dv: der.Derivation, target_factor: float | str, claimed: str) -> Verdict:
+    import dataclasses
+
+    v = _judge_steps(dv, target_factor, claimed)
+    used = tuple(dict.fromkeys([a.name for a in dv.assumptions]
+                               + [s.assumption.name for s in dv.steps if s.status == "assumed" and s.assumption]))
+    return dataclasses.replace(v, parts=_step_parts(dv), engine="sympy (steps) and named assumptions",
+                               assumptions_used=used)
+
+
+def _judge_steps(dv: der.Derivation, target_factor: float | str, claimed: str) -> Verdict:
     """``refuted`` when the derived result differs from the (scaled) statement or a step is refuted,
     ``inconclusive`` when a step is neither proved nor a named assumption, else ``proved``.
     Each non-proved verdict names the first step that is not established."""

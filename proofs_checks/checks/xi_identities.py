@@ -76,7 +76,8 @@ def xi_is_t_cdf(mode: str = "quick", *, offset: float | str = "1/2") -> Verdict:
     parts["numeric"] = (refuted("non-integer nu", f"max |Ξ_hyper − (F − {off})| = {worst:.3g}", counterexample=worst_at)
                         if worst > tol and worst_at is not None else
                         holds("non-integer nu", f"max |Ξ_hyper − (F − {off})| = {worst:.2e} <= {tol} on "
-                              f"{len(nus) * len(xs)} points (mpmath 30 digits vs scipy)", confidence=None))
+                              f"{len(nus) * len(xs)} points (mpmath 30 digits vs scipy)", confidence=None,
+                              test="float comparison on a grid", tolerance=tol, engine="mpmath vs scipy"))
     import dataclasses
 
     v = combine(f"Ξ_ν(x) = F_ν(x) − {off}", parts)
@@ -151,7 +152,7 @@ def xi_gaussian_limit(mode: str = "quick", *, claim: sp.Expr | str = "erf(x/sqrt
     errs = [float(np.max(np.abs(2 * xi_numeric(v, GRID) - f(GRID)))) for v in (1e1, 1e3, 1e5)]
     ok = errs[-1] < 1e-4 and errs[0] > errs[1] > errs[2]
     parts["numeric"] = (holds("finite nu -> claim", f"max |2Ξ_ν − claim| = {errs} for ν = 1e1, 1e3, 1e5 (decreasing)",
-                              confidence=None) if ok else
+                              confidence=None, test="float64 grid", tolerance=1e-4, engine="float64") if ok else
                         refuted("finite nu -> claim", f"max |2Ξ_ν − claim| = {errs} does not vanish",
                                 counterexample={"nu": 1e5, "max_err": errs[-1]}))
     import dataclasses
@@ -193,12 +194,14 @@ def xi_bounded(mode: str = "quick", *, bound: float | str = "1/2") -> Verdict:
     vals = np.abs(xi_numeric(nus[:, None], grid[None, :]))
     i, j = np.unravel_index(np.argmax(vals), vals.shape)
     mx = float(vals[i, j])
-    parts["numeric"] = (holds(f"|Ξ| < {bound} on grid", f"max |Ξ| = {mx:.6f} on {vals.size} points", confidence=None)
+    parts["numeric"] = (holds(f"|Ξ| < {bound} on grid", f"max |Ξ| = {mx:.6f} on {vals.size} points", confidence=None,
+                              test="float64 grid, strict comparison", tolerance=0.0, engine="float64")
                         if mx < b else
                         refuted(f"|Ξ| < {bound} on grid", f"|Ξ_{nus[i]}({grid[j]})| = {mx:.6f} >= {b}",
                                 counterexample={"nu": float(nus[i]), "x": float(grid[j]), "abs_Xi": mx}))
     diag = 1 - 4 * vals**2
-    parts["Sigma-diagonal"] = (holds("0 < 1 − 4Ξ² <= 1", f"min diagonal {float(diag.min()):.3e} > 0", confidence=None)
+    parts["Sigma-diagonal"] = (holds("0 < 1 − 4Ξ² <= 1", f"min diagonal {float(diag.min()):.3e} > 0", confidence=None,
+                                     test="float64 grid, strict comparison", tolerance=0.0, engine="float64")
                                if diag.min() > 0 and diag.max() <= 1 else
                                refuted("0 < 1 − 4Ξ² <= 1", f"min diagonal {float(diag.min())}", counterexample={"min": float(diag.min())}))
     import dataclasses

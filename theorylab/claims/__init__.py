@@ -39,14 +39,14 @@ from here.
 from .band import Band, interval_status, lower_bound, upper_bound, within
 from .checks import CHECK_METHODS, MODES, Check, ImportFailure, check, discover, load_file, registry, select
 from .plugins import ENTRY_POINT_GROUP, installed_checks
-from .report import FORMATS, render, summary
+from .report import FORMATS, explain, render, summary
 from .runner import Result, collect, run_check, run_checks
 from .fixed_points import fixed_point, limit
 from .rates import loglog_slope, rate
 from .simulation import bound_function, bound_vs_simulation, run_settings
 from .status import STATUSES, Status
 from .symbolic import identity, inequality
-from .verdict import Verdict, combine, decide, errored, holds, inconclusive, proved, refuted
+from .verdict import Verdict, combine, decide, errored, exact_on_instances, holds, inconclusive, proved, refuted
 
 __all__ = [
     "Status",
@@ -54,6 +54,7 @@ __all__ = [
     "Verdict",
     "proved",
     "holds",
+    "exact_on_instances",
     "refuted",
     "inconclusive",
     "errored",
@@ -80,6 +81,7 @@ __all__ = [
     "run_checks",
     "collect",
     "render",
+    "explain",
     "summary",
     "FORMATS",
     "identity",

@@ -18,7 +18,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..errors import ClaimError
+from ..errors import ClaimError, InvalidParameterError
 from .domain import Condition, conditions
 from .status import Status
 from .symbolic import decimal_readings, declare, identity, inequality, parse, plain_note, unify
@@ -129,13 +129,19 @@ def limit(expr: Any, variable: str, to: Any, claimed: Any, *, symbols: Mapping[s
           assumptions: Iterable[Any] = (), direction: str = "+-", what: str | None = None) -> Verdict:
     """Verdict on ``lim_{variable → to} expr = claimed`` (sympy's ``limit``, then the identity).
 
-    ``direction``: ``"+"``, ``"-"`` or ``"+-"`` (both sides)."""
+    ``direction``: ``"+"`` (from above, printed ``→ a⁺``), ``"-"`` (from below, ``→ a⁻``) or
+    ``"+-"`` (both sides)."""
+    sides = {"+": "⁺", "-": "⁻", "+-": ""}
+    if direction not in sides:
+        raise InvalidParameterError(f"direction must be '+', '-' or '+-', got {direction!r}")
     names = declare(symbols)
     e = parse(expr, **names)
     var = next((s for s in e.free_symbols if str(s) == variable), None) or names.get(variable) or sp.Symbol(variable)
     target = parse(to, **names)
     claim_expr = parse(claimed, **names)
-    text = f"lim_{{{variable} → {target}}} {what or e} = {claim_expr}"
+    text = f"lim_{{{variable} → {target}{sides[direction]}}} {what or e} = {claim_expr}"
+    if direction != "+-":
+        text += f" (one-sided, from {'above' if direction == '+' else 'below'})"
     try:
         lim = sp.limit(e, var, target, dir=direction)
     except (NotImplementedError, ValueError) as exc:

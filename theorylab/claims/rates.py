@@ -100,8 +100,34 @@ def loglog_slope(x: Any, y: Any, confidence: float = 0.999, *,
     return m, m - half, m + half, r
 
 
+def _replicas_first(x: Any, y: Any, replica_axis: int | None) -> np.ndarray:
+    """``y`` as ``(n,)`` or ``(replicas, n)``: a :class:`~theorylab.simulate.record.Trajectory` (its
+    ``values`` are ``(points, replicas)``) is transposed; a 2-D array is read with ``replica_axis``
+    (0: ``(replicas, n)``, 1: ``(n, replicas)``); a square array without it is refused (ambiguous)."""
+    if not isinstance(y, np.ndarray) and hasattr(y, "values") and hasattr(y, "times"):  # a Trajectory
+        if replica_axis not in (None, 1):
+            raise InvalidParameterError("a Trajectory's values are (points, replicas): replica_axis must be 1 or left out")
+        return np.asarray(y.values, dtype=float).T
+    ya = np.asarray(y, dtype=float)
+    if replica_axis is not None:
+        if ya.ndim != 2 or replica_axis not in (0, 1):
+            raise InvalidParameterError(f"replica_axis (0 or 1) applies to a 2-D y; got replica_axis={replica_axis!r} "
+                                        f"for y of shape {ya.shape}")
+        return ya if replica_axis == 0 else ya.T
+    if ya.ndim == 2:
+        n = np.asarray(x).size
+        if ya.shape[0] == ya.shape[1]:
+            raise InvalidParameterError(f"y has shape {ya.shape}: ambiguous, say which axis holds the replicas "
+                                        "(replica_axis=0 for (replicas, points), 1 for (points, replicas)), or pass "
+                                        "the Trajectory itself")
+        if ya.shape[1] != n and ya.shape[0] == n:
+            raise InvalidParameterError(f"y has shape {ya.shape} with {n} points on axis 0: pass replica_axis=1 for "
+                                        "(points, replicas), or y.T")
+    return ya
+
+
 def rate(x: Any, y: Any, claimed: float | str, *, tol: float, confidence: float = 0.999,
-         what: str = "y", against: str = "x", estimate: str = "mean") -> Verdict:
+         what: str = "y", against: str = "x", estimate: str = "mean", replica_axis: int | None = None) -> Verdict:
     """Verdict on "``what`` ∝ ``against``^claimed" from the log-log slope (see the module docstring).
 
     ``claimed`` is a number or an exact string (``"-1/2"``); ``tol`` the absolute tolerance on
@@ -110,6 +136,15 @@ def rate(x: Any, y: Any, claimed: float | str, *, tol: float, confidence: float 
     the means, delta-method interval); ``estimate="per-replica"`` checks the mean of the
     replicas' log-log slopes instead (the geometric mean's rate; biased for ``E[y]`` when the
     relative spread of ``y`` changes with ``x``).
+
+    ``y`` may be a :class:`~theorylab.simulate.record.Trajectory` (its ``(points, replicas)``
+    values are used, ``x`` then gives the record points), or a 2-D array read with
+    ``replica_axis`` (0: ``(replicas, n)``, the default for a non-square array; 1: ``(n,
+    replicas)``); a square ``(n, n)`` array without ``replica_axis`` is refused as ambiguous.
+
+    A deterministic fit (one series, no replicas, or replicas without any spread) states no
+    false-alarm rate: its interval rests on the residuals around the line (curvature, for exact
+    data), not on a noise model, so the verdict's ``confidence`` is None.
     """
     from .._validate import real_number
 
@@ -123,6 +158,7 @@ def rate(x: Any, y: Any, claimed: float | str, *, tol: float, confidence: float 
     else:
         p = real_number("the claimed exponent", claimed)
     tol = real_number("tol", tol, low=0, open_low=True)
+    y = _replicas_first(x, y, replica_axis)
     slope, lo, hi, n = loglog_slope(x, y, confidence, estimate=estimate)
     band = within(p, atol=tol)
     claim = f"{what} ∝ {against}^{claimed} (slope of the log-log fit within ±{tol:g})"
@@ -136,10 +172,15 @@ def rate(x: Any, y: Any, claimed: float | str, *, tol: float, confidence: float 
         found += ("; slope of the log of the means, delta-method interval" if estimate == "mean"
                   else "; mean of the replicas' slopes (the rate of the geometric mean, not of E[y])")
     test = "equivalence" if kind == "replicas" else "equivalence, OLS residual interval"
+    deterministic = kind == "points" or bool(np.all(np.ptp(y, axis=0) == 0))
+    conf: float | None = None if deterministic else confidence
+    if deterministic:
+        test += ", deterministic fit"
+        found += "; deterministic fit (no replicas or no spread): no false-alarm rate is claimed"
     if status is Status.HOLDS:
-        return holds(claim, found, confidence=confidence, numbers=nums, test=test, tolerance=tol)
+        return holds(claim, found, confidence=conf, numbers=nums, test=test, tolerance=tol)
     if status is Status.REFUTED:
         return refuted(claim, found, counterexample={"slope": slope, "interval": [lo, hi], "band": [band.low, band.high]},
-                       numbers=nums, confidence=confidence, test=test, tolerance=tol)
+                       numbers=nums, confidence=conf, test=test, tolerance=tol)
     return inconclusive(claim, found, needs="more points or replicas, or a wider range of x (the interval straddles "
                         "the tolerance band)", numbers=nums, test=test, tolerance=tol)

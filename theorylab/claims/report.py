@@ -14,9 +14,10 @@ from typing import Any
 from ..errors import InvalidParameterError
 from .runner import Result
 from .status import STATUSES, Status
+from .verdict import Verdict
 from .verdict import plain as _plain
 
-__all__ = ["summary", "summary_line", "render", "FORMATS", "format_numbers", "status_cell"]
+__all__ = ["summary", "summary_line", "render", "explain", "FORMATS", "format_numbers", "status_cell"]
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "json")
 
@@ -178,3 +179,62 @@ def render(results: Sequence[Result], fmt: str = "text", *, mode: str = "quick",
     out += ["", _summary_line(s, mode)]
     return "\n".join(out) + "\n"
 
+
+
+def _obligations(v: Verdict, method: str = "") -> list[tuple[str, str]]:
+    """(field, text) rows of one verdict's proof obligations: engine, assumptions, domain conditions."""
+    unstated = f"not stated (the check's method: {method})" if method else "not stated"
+    # the fields, else what the claim helpers record in ``numbers`` ("engine", "assumptions used", ...)
+    num = v.numbers
+    engine = v.engine or str(num.get("engine") or "") or unstated
+    used = "; ".join(v.assumptions_used) if v.assumptions_used else str(num.get("assumptions used") or "none stated")
+    domain = "; ".join(v.domain_conditions) if v.domain_conditions else str(num.get("domain conditions") or "none")
+    rows = [("engine", engine), ("assumptions used", used), ("domain conditions discharged", domain)]
+    if v.counterexample is not None:
+        rows.append(("counterexample", _fmt_value(v.counterexample)))
+    if v.needs:
+        rows.append(("needs", v.needs))
+    return rows
+
+
+def _steps(v: Verdict, prefix: str) -> list[tuple[str, str, Verdict]]:
+    """``(number, name, verdict)`` for every part, depth first (``1``, ``1.1``, ...)."""
+    out: list[tuple[str, str, Verdict]] = []
+    for i, (name, part) in enumerate(v.parts.items(), 1):
+        num = f"{prefix}{i}"
+        out.append((num, name, part))
+        out += _steps(part, num + ".")
+    return out
+
+
+def explain(item: Result | Verdict, fmt: str = "text") -> str:
+    """The proof obligations of one check (``theorylab check --explain ID``): the verdict with its
+    evidence, then each step (the parts of a joint verdict, depth first) with its status, what
+    was claimed and found, the engine that decided it, the assumptions it used and the domain
+    conditions it discharged. A verdict without parts is its own single step.
+
+    ``fmt``: ``"text"`` or ``"markdown"``.
+    """
+    if fmt not in ("text", "markdown"):
+        raise InvalidParameterError(f"--explain prints text or markdown, got format {fmt!r}")
+    if isinstance(item, Result):
+        v, head = item.verdict, [("check", item.id), ("source", item.source), ("statement", item.statement)]
+        method = item.method
+    else:
+        v, head, method = item, [], ""
+    head += [("verdict", v.label()), ("claimed", v.claimed), ("found", v.found)]
+    steps = _steps(v, "") or [("1", "the claim itself", v)]
+    md = fmt == "markdown"
+    lines: list[str] = []
+    for k, val in head:
+        val = " ".join(str(val).split())
+        lines.append(f"- **{k}**: {val}" if md else f"{k}: {val}")
+    lines += ["", "### Steps" if md else f"steps ({len(steps)}):"]
+    for num, name, part in steps:
+        title = f"{num}. {name}: {part.label()}"
+        lines.append(("- **" + title + "**") if md else "  " + title)
+        fields = [("claimed", part.claimed), ("found", part.found)] + _obligations(part, method)
+        for k, val in fields:
+            val = " ".join(str(val).split())
+            lines.append(f"  - {k}: {val}" if md else f"      {k}: {val}")
+    return "\n".join(lines) + "\n"

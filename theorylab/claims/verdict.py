@@ -33,6 +33,7 @@ __all__ = [
     "Verdict",
     "proved",
     "holds",
+    "exact_on_instances",
     "refuted",
     "inconclusive",
     "errored",
@@ -99,6 +100,13 @@ class Verdict:
     tolerance: float | str | None = None
     #: the parts' own verdicts, for a verdict made by :func:`combine` (empty otherwise)
     parts: Mapping[str, "Verdict"] = field(default_factory=dict, compare=False)
+    #: what decided it (``"sympy simplify"``, ``"z3 nonlinear real arithmetic"``, ``"exact rationals"``,
+    #: ``"float64"``, ``"Monte Carlo"``, ``"assumed"``); empty when not stated
+    engine: str = ""
+    #: every assumption the decision relied on (named hypotheses, symbol signs, instance choices)
+    assumptions_used: tuple[str, ...] = ()
+    #: the domain conditions discharged on the way (denominators ≠ 0, log arguments > 0, ...)
+    domain_conditions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status.parse(self.status))
@@ -127,9 +135,10 @@ class Verdict:
         parts = []
         if self.test:
             parts.append(self.test)
-        if self.tolerance is not None:
+        if self.tolerance is not None and not (self.test or "").startswith("exact on the instances"):
             tol = self.tolerance
-            parts.append(f"tol {tol:g}" if isinstance(tol, float) else f"tol {tol}")
+            parts.append(f"tol {tol:g}" if isinstance(tol, (int, float))
+                         else f"tol {tol}")
         if self.confidence is not None:
             parts.append(f"false alarm ≤ {format_rate(1.0 - self.confidence)}")
         elif not self.test:
@@ -149,13 +158,19 @@ class Verdict:
             "tolerance": plain(self.tolerance),
             "needs": self.needs,
             "notes": self.notes,
+            "engine": self.engine,
+            "assumptions_used": list(self.assumptions_used),
+            "domain_conditions": list(self.domain_conditions),
             **({"parts": {k: v.to_dict() for k, v in self.parts.items()}} if self.parts else {}),
         }
 
 
-def proved(claimed: str, found: str, *, numbers: Mapping[str, Any] | None = None, notes: str = "") -> Verdict:
-    """``proved``: the computation established the claim exactly."""
-    return Verdict(Status.PROVED, claimed, found, numbers or {}, notes=notes)
+def proved(claimed: str, found: str, *, numbers: Mapping[str, Any] | None = None, notes: str = "",
+           engine: str = "", assumptions_used: tuple[str, ...] = (), domain_conditions: tuple[str, ...] = ()) -> Verdict:
+    """``proved``: the computation established the claim exactly, for every admissible value;
+    ``engine`` names what decided it, ``assumptions_used`` every assumption it relied on."""
+    return Verdict(Status.PROVED, claimed, found, numbers or {}, notes=notes, engine=engine,
+                   assumptions_used=tuple(assumptions_used), domain_conditions=tuple(domain_conditions))
 
 
 def holds(
@@ -167,11 +182,25 @@ def holds(
     notes: str = "",
     test: str | None = None,
     tolerance: float | str | None = None,
+    engine: str = "",
+    assumptions_used: tuple[str, ...] = (),
 ) -> Verdict:
     """``holds``: a test did not reject the claim; ``confidence = 1 − false-alarm`` (None:
-    deterministic evidence), ``test`` names the test and ``tolerance`` an equivalence band."""
+    deterministic evidence), ``test`` names the test and ``tolerance`` an equivalence band (for
+    deterministic evidence: the float tolerance of the comparison, ``0`` for exact arithmetic on
+    finitely many instances)."""
     return Verdict(Status.HOLDS, claimed, found, numbers or {}, confidence=confidence, notes=notes, test=test,
-                   tolerance=tolerance)
+                   tolerance=tolerance, engine=engine, assumptions_used=tuple(assumptions_used))
+
+
+def exact_on_instances(claimed: str, found: str, instances: str, *, numbers: Mapping[str, Any] | None = None,
+                       notes: str = "", engine: str = "exact rationals",
+                       assumptions_used: tuple[str, ...] = ()) -> Verdict:
+    """``holds (exact on the instances ...)``: decided exactly, but only on the finitely many
+    ``instances`` named (``"K = 1, 2, 4, 8"``), so it is no proof for every admissible value."""
+    return holds(claimed, found, confidence=None, numbers=numbers, notes=notes,
+                 test=f"exact on the instances {instances}", tolerance=0, engine=engine,
+                 assumptions_used=assumptions_used)
 
 
 def refuted(
@@ -253,6 +282,19 @@ def _prefixed(parts: Mapping[str, Verdict]) -> dict[str, Any]:
     return out
 
 
+def _joint_tolerance(parts: Mapping[str, Verdict]) -> float | str:
+    """The tolerance of a joint deterministic ``holds``: the largest numeric tolerance of its
+    ``holds`` parts (``0`` when each is exact on its instances); a part that states none is named
+    (``"unstated (part X)"``) rather than hidden, and string tolerances are listed by part."""
+    tols = {k: v.tolerance for k, v in parts.items() if v.status is Status.HOLDS}
+    unstated = [k for k, t in tols.items() if t is None]
+    if unstated:
+        return f"unstated ({', '.join(unstated)})"
+    if all(isinstance(t, (int, float)) for t in tols.values()):
+        return max(float(t) for t in tols.values())  # type: ignore[arg-type]
+    return "; ".join(f"{k}: {t}" for k, t in tols.items())
+
+
 def combine(claimed: str, parts: Mapping[str, Verdict], *, notes: str = "") -> Verdict:
     """One verdict for a claim made of several parts (steps of a chain, rows of a table).
 
@@ -302,8 +344,9 @@ def combine(claimed: str, parts: Mapping[str, Verdict], *, notes: str = "") -> V
                             table, notes=notes))
     if worst is Status.HOLDS:
         rates = [1.0 - v.confidence for v in parts.values() if v.status is Status.HOLDS and v.confidence is not None]
-        if not rates:  # deterministic evidence only
-            return made(holds(claimed, found, confidence=None, numbers=table, notes=notes, test="deterministic parts"))
+        if not rates:  # deterministic evidence only: the label states the loosest tolerance of the parts
+            return made(holds(claimed, found, confidence=None, numbers=table, notes=notes, test="deterministic parts",
+                              tolerance=_joint_tolerance(parts)))
         total = math.fsum(rates)
         test = f"union bound over {len(rates)} statistical part{'s' if len(rates) > 1 else ''}"
         if total >= 1.0:

@@ -88,6 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=_timeout, default=None, metavar="SECONDS",
                         help="give up on a check (an error verdict) after SECONDS (default 1800 per check; "
                         "0 = no limit)")
+    parser.add_argument("--explain", metavar="ID", default=None,
+                        help="run the one check ID and print its proof obligations: each step, the engine that "
+                        "decided it, the assumptions used and the domain conditions discharged")
     parser.add_argument("--wide", action="store_true",
                         help="text and markdown tables: never cut the source and key-number cells (no '…')")
 
@@ -121,6 +124,11 @@ def run_from_args(args: argparse.Namespace,
         raise InvalidParameterError("--out writes a report: it does not apply to --list (redirect the list instead)")
     if getattr(args, "wide", False) and args.format == "json":
         raise InvalidParameterError("--wide applies to the text and markdown tables; JSON is never cut")
+    explain_id = getattr(args, "explain", None)
+    if explain_id is not None:
+        if args.list or args.only:
+            raise InvalidParameterError("--explain ID runs that one check: drop --list and --only")
+        args.only = [explain_id]
     files = getattr(args, "from_files", None)
     both = getattr(args, "installed", False)
     if both and not files:
@@ -148,6 +156,10 @@ def run_from_args(args: argparse.Namespace,
                                         f"{ENTRY_POINT_GROUP!r} (reinstall theorylab: pip install -e .), or give "
                                         "your claims with --from FILE.py")
         checks = checks + [c for c in found if c.id not in mine]
+    if explain_id is not None:
+        checks = [c for c in checks if c.id == explain_id]
+        if not checks:
+            raise InvalidParameterError(f"--explain: no check has the id {explain_id!r}; use --list to see the ids")
     if args.only and not checks:
         raise InvalidParameterError(f"no check id matches {', '.join(args.only)}; use --list to see the ids")
     if args.only:
@@ -180,8 +192,13 @@ def run_from_args(args: argparse.Namespace,
         order = {c.id: i for i, c in enumerate(checks)}
         results = run_checks([], failures=failures, progress=False)  # the import failures, if any
         results += sorted(finished, key=lambda r: order.get(r.id, len(order)))
-    text = render(results, args.format, mode=args.mode, seconds=time.perf_counter() - t0,
-                  wide=getattr(args, "wide", False))
+    if explain_id is not None and not interrupted and args.format != "json":
+        from ..claims.report import explain
+
+        text = "".join(explain(r, args.format) for r in results)
+    else:
+        text = render(results, args.format, mode=args.mode, seconds=time.perf_counter() - t0,
+                      wide=getattr(args, "wide", False))
     sys.stdout.write(text)
     sys.stdout.flush()
     if args.out:
