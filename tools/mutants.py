@@ -34,6 +34,8 @@ TESTING = "tests/test_testing*.py tests/test_calibration*.py tests/test_compress
 SIMULATE = ("tests/test_simulate*.py tests/test_calibration*.py tests/test_exact*.py tests/test_algorithms*.py "
             "tests/test_kernels*.py")
 OPTIONS = "tests/test_options.py"  # every option at a value where it matters (run first: -x stops there)
+WORST = "tests/test_worst_case.py"
+STORE = "tests/test_sweep_faults.py tests/test_sweep_cluster.py tests/test_sweep_spec.py"
 EXPERIMENT = "tests/test_experiment.py tests/test_sweep_spec.py tests/test_simulate_cli.py tests/test_cli_errors.py"
 # the claim helpers' soundness suite first (fast: -x stops at its first failure), then the layer's tests
 CLAIMS = "tests/test_claims_soundness.py tests/test_claims*.py tests/test_symbolic_soundness.py"
@@ -210,6 +212,27 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("exact.scaffold-server-lr-ignored", "theorylab/simulate/exact/algorithms.py",
            "new_x = x + dx.scale(np.full(d, server_lr / n))", "new_x = x + dx.scale(np.full(d, 1.0 / n))",
            f"{OPTIONS} tests/test_engines_agree.py {SIMULATE}", "exact SCAFFOLD ignores the server step size"),
+    # --- worst-case certificates (exact checks of the SDP's dual)
+    Mutant("worst.negative-multiplier-accepted", "theorylab/claims/worst_case/certificate.py",
+           '        if v < 0 and c.kind == "ineq":', '        if v < 0 and c.kind == "ineq" and False:', WORST,
+           "a certificate with a negative multiplier on an inequality accepted"),
+    Mutant("worst.negative-pivot-accepted", "theorylab/claims/worst_case/exact.py",
+           "        if d < 0:\n", "        if d < -1e-8:\n", WORST,
+           "a residual matrix with a slightly negative pivot (eigenvalue -1e-9) accepted as PSD"),
+    Mutant("worst.function-terms-ignored", "theorylab/claims/worst_case/certificate.py",
+           "    if phi.lin:\n", "    if phi.lin and False:\n", WORST,
+           "a combination that keeps function-value terms taken as a certificate"),
+    # --- the sweep store's verification
+    Mutant("store.checksum-unchecked", "theorylab/sweep/store.py",
+           'if table.column("checksum")[0].as_py() != row_checksum(table):',
+           'if table.column("checksum")[0].as_py() != row_checksum(table) and False:', STORE,
+           "a row altered after it was written (a flipped bit) read back as a result"),
+    Mutant("store.foreign-sweep-accepted", "theorylab/sweep/store.py",
+           "        if row_sid != sid:\n", "        if row_sid != sid and False:\n", STORE,
+           "rows of another sweep mixed into this store's table"),
+    Mutant("store.copy-accepted", "theorylab/sweep/store.py",
+           '        if f.name != f"{key}.parquet":\n', '        if f.name != f"{key}.parquet" and False:\n', STORE,
+           "a row copied under another name counted as another cell"),
     # --- the Experiment shared by the library, the CLI and the sweeps
     Mutant("experiment.inapplicable-option-accepted", "theorylab/simulate/experiment.py",
            "bad = [_flag(k) for k in options if k not in alg.options]", "bad: list[str] = []", EXPERIMENT,
