@@ -142,16 +142,21 @@ def fit_rational(points: Sequence[Mapping[sp.Symbol, Fraction]], values: Sequenc
 
 def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], fixed: Mapping[str, Any],
                   region: Sequence[str | Any], bound: Any, initial: str = "distance", performance: str = "value",
-                  steps: int = 1, claim: str | None = None, max_degree: int = 4) -> Verdict:
+                  steps: int = 1, claim: str | None = None, max_degree: int = 4,
+                  canonical: bool = True) -> Verdict:
     """Prove ``performance ≤ bound`` for every parameter in ``region`` (see the module docstring).
 
     ``kind``: ``sc`` (F_{μ,L}), ``smooth`` or ``pl``; ``free``: each free parameter with its grid
     of sample values; ``fixed``: the other parameters (L, mu, ...) as exact numbers; ``region``:
     sympy relations in the free parameters (library strings are parsed with the free symbols);
-    ``bound``: a sympy expression in the free parameters.
+    ``bound``: a sympy expression in the free parameters. ``canonical``: replace each sample's
+    certificate by :func:`.certificate.canonical` (its constant pinned to the claimed bound, a
+    minimal support, the least-norm multipliers), so that a claim with slack or a degenerate
+    optimal face still gives multipliers that follow one rational function.
     """
     from . import engine
     from .certificate import assemble
+    from .certificate import vertex as canonical_certificate
     from .classes import FunctionClass
     from .methods import get_method
 
@@ -192,6 +197,10 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
             # when it succeeds, covers it (it covers every point of the region)
             missed.append({k: str(v) for k, v in zip(free, combo)})
             continue
+        if canonical:
+            pin = Fraction(int(B.p), int(B.q)) if getattr(B, "is_Rational", False) else None
+            cert = canonical_certificate(cert, built.metrics, sol.constraints, len(built.model.vec_leaves),
+                                         len(built.model.val_leaves), pin=pin)
         pts.append(pt)
         certs.append(cert)
     if not pts:
