@@ -301,6 +301,8 @@ def vertex(cert: Certificate, metrics: Sequence[Scalar], constraints: Sequence[A
         return cur
     with_pin = pin is not None and cur.bound == pin
     steps_done = 0
+    how = "end of the feasible interval"
+    det: Any = None
     for _ in range(max_rounds):
         a_sup = [j for j, a in enumerate(cur.weights) if a != 0]
         l_sup = [k for k, v in enumerate(cur.multipliers) if v != 0]
@@ -342,6 +344,7 @@ def vertex(cert: Certificate, metrics: Sequence[Scalar], constraints: Sequence[A
         for c_idx in range(len(x)):
             if v[c_idx] != 0:
                 cands.add(-x[c_idx] / v[c_idx])
+        det = None
         if Mr.shape[0]:
             det = sp.Poly(sp.expand(Mr.det(method="berkowitz")), t)
             if not det.is_zero:
@@ -349,10 +352,20 @@ def vertex(cert: Certificate, metrics: Sequence[Scalar], constraints: Sequence[A
                     fp = sp.Poly(fac, t)
                     if fp.degree() == 1:
                         cands.add(-fp.all_coeffs()[1] / fp.all_coeffs()[0])
+        centre: list[Any] = []
+        if len(fam) == 1 and det is not None and not det.is_zero:
+            # no rational end reached: the critical points of det along the family (rational
+            # when det is quadratic: the midpoint of its roots), tried after the ends
+            for fac, _m in sp.factor_list(det.diff(t).as_expr(), t)[1]:
+                fp = sp.Poly(fac, t)
+                if fp.degree() == 1:
+                    centre.append(-fp.all_coeffs()[1] / fp.all_coeffs()[0])
         moved = None
-        for r in sorted(cands):
-            if r >= 0:
-                break
+        final = False
+        for r in [c for c in sorted(cands) if c < 0] + sorted(centre, key=lambda c: -det.eval(c)):
+            if r == 0:
+                continue
+            final = r in centre
             vals = [x[i] + r * v[i] for i in range(len(x))]
             alpha = [Fraction(0)] * len(metrics)
             lam = [Fraction(0)] * len(constraints)
@@ -368,5 +381,8 @@ def vertex(cert: Certificate, metrics: Sequence[Scalar], constraints: Sequence[A
             break
         cur = moved
         steps_done += 1
-    cur.attempt = cert.attempt + f"; vertex: {steps_done} move(s) to the end of the feasible interval"
+        if final:
+            how = "critical point of det along the last free direction"
+            break
+    cur.attempt = cert.attempt + f"; vertex: {steps_done} move(s), last to the {how}"
     return cur

@@ -143,7 +143,7 @@ def fit_rational(points: Sequence[Mapping[sp.Symbol, Fraction]], values: Sequenc
 def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], fixed: Mapping[str, Any],
                   region: Sequence[str | Any], bound: Any, initial: str = "distance", performance: str = "value",
                   steps: int = 1, claim: str | None = None, max_degree: int = 4,
-                  canonical: bool = True) -> Verdict:
+                  canonical: bool = True, components: int = 1) -> Verdict:
     """Prove ``performance ≤ bound`` for every parameter in ``region`` (see the module docstring).
 
     ``kind``: ``sc`` (F_{μ,L}), ``smooth`` or ``pl``; ``free``: each free parameter with its grid
@@ -180,7 +180,7 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
             continue
         p = dict(fixedq)
         p.update({k: pt[syms[k]] for k in free})
-        cls = FunctionClass(kind, p.pop("L"), p.pop("mu", Fraction(0)))
+        cls = FunctionClass(kind, p.pop("L"), p.pop("mu", Fraction(0)), components)
         params = {"L": cls.L, "mu": cls.mu, **p}
         B = sp.simplify(bound.subs(sub))
         built = engine.build(method, cls, params, steps, initial, performance)
@@ -242,7 +242,7 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
     # 3. symbolic verification
     psym: dict[str, Any] = {k: sp.Rational(v.numerator, v.denominator) for k, v in fixedq.items()}
     psym.update(syms)
-    cls_s = FunctionClass(kind, psym.pop("L"), psym.pop("mu", sp.Integer(0)))
+    cls_s = FunctionClass(kind, psym.pop("L"), psym.pop("mu", sp.Integer(0)), components)
     params_s = {"L": cls_s.L, "mu": cls_s.mu, **psym}
     sb = engine.build(method, cls_s, params_s, steps, initial, performance, symbolic=True)
     cons = sb.model.all_constraints()

@@ -40,7 +40,9 @@ def run(ctx, f, starts, steps, p):  # type: ignore[no-untyped-def]
         from ....errors import InvalidParameterError
 
         raise InvalidParameterError(f"DIANA runs one agent per component: agents = {p['agents']} but {n} components")
-    gam, a, om = p["gamma"], p["alpha"], p["omega"]
+    gam, om = p["gamma"], p["omega"]
+    a = p["alpha"] if "alpha" in p else 1 / (1 + om)  # defaults also for a symbolic omega
+    weight = p["M"] if "M" in p else 4 * om / (n * a)
     gstar = [c.gradient(xs) for c in comps]
     g0 = [c.gradient(x0) for c in comps]
     h = [ctx.new_point(f"h{i + 1}") for i in range(n)]
@@ -59,7 +61,7 @@ def run(ctx, f, starts, steps, p):  # type: ignore[no-untyped-def]
         shift0 = shift0 + (hi - gs) ** 2
         shift1 = shift1 + (hi - gs + a * di) ** 2
     shift1 = shift1 + a ** 2 * om * sq_d
-    w = p["M"] * gam ** 2 / n
+    w = weight * gam ** 2 / n
     psi0 = (x0 - xs) ** 2 + w * shift0
     psi1 = dist1 + w * shift1
     return Run([x0], measures={"potential": psi1}, initial={"potential": psi0})
