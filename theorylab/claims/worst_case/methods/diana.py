@@ -40,7 +40,8 @@ def run(ctx, f, starts, steps, p):  # type: ignore[no-untyped-def]
         from ....errors import InvalidParameterError
 
         raise InvalidParameterError(f"DIANA runs one agent per component: agents = {p['agents']} but {n} components")
-    gam, om = p["gamma"], p["omega"]
+    om = p["omega"]
+    gam = p["gamma"] if "gamma" in p else 1 / ((1 + 6 * om / n) * p["L"])  # the theorem's step, also symbolic
     a = p["alpha"] if "alpha" in p else 1 / (1 + om)  # defaults also for a symbolic omega
     weight = p["M"] if "M" in p else 4 * om / (n * a)
     gstar = [c.gradient(xs) for c in comps]
