@@ -71,7 +71,11 @@ ROWS = [
      {"initial": "value"}),
     ("OGM (theta rounded), convex, f(xN)-f* <= LR^2/(2 theta_N^2), N=3", "ogm", "smooth-convex", 3,
      _ogm_bound(3), {"L": 1}, {}),
-    ("OGM, same, bound x (1 + 1e-3), N=3", "ogm", "smooth-convex", 3, _ogm_bound(3, F(1001, 1000)), {"L": 1}, {}),
+    ("OGM, same, bound x (1 + 1e-6), N=3", "ogm", "smooth-convex", 3, _ogm_bound(3, F(1000001, 1000000)), {"L": 1}, {}),
+    ("OGM, bound x (1 + 1e-6), N=5", "ogm", "smooth-convex", 5, _ogm_bound(5, F(1000001, 1000000)), {"L": 1}, {}),
+    ("compressed GD, eps=1/10, rate x (1 + 1e-2), N=2", "inexact-gd", "smooth-strongly-convex", 2,
+     (sp.Rational(110 - 9, 100) / sp.Rational(110 + 9, 100)) ** 4 * sp.Rational(101, 100),
+     {"L": 1, "mu": F(1, 10), "eps": F(1, 10)}, {"initial": "value"}),
 ]
 
 
@@ -115,6 +119,15 @@ PARAMETRIC = [
     ("DIANA one step, n=1, omega=1: E Psi1 <= (1-gamma mu) Psi0, all gamma <= 1/((1+6 omega)L) = 1/7, mu=1/10",
      dict(method="diana", kind="sc", free={"gamma": [F(k, 84) for k in range(1, 13)]},
           fixed={"L": 1, "mu": F(1, 10), "omega": 1}, region=["gamma <= 1/7"], bound="1 - gamma/10",
+          initial="potential", performance="potential")),
+    ("DIANA one step, n=1: E Psi1 <= (1-gamma mu) Psi0 at the theorem's step gamma = 1/((1+6 omega)L), all omega > 0",
+     dict(method="diana", kind="sc", free={"omega": [F(1, 8), F(1, 4), F(1, 3), F(1, 2), F(2, 3), 1, F(3, 2), 2, 3, 4, 5, 7,
+                                                     10, 15, 20, 30]},
+          fixed={"L": 1, "mu": F(1, 10)}, region=[], bound="1 - 1/(10*(1 + 6*omega))", initial="potential",
+          performance="potential")),
+    ("EF21 one step, PL, delta=3/4, mu=1/4: Psi1 <= (1-gamma mu) Psi0, all gamma <= 1/4",
+     dict(method="ef21", kind="pl", free={"gamma": [F(k, 40) for k in range(1, 11)]},
+          fixed={"L": 1, "mu": F(1, 4), "delta": F(3, 4)}, region=["gamma <= 1/4"], bound="1 - gamma/4",
           initial="potential", performance="potential")),
     ("DCSGD one step, PL: E f(x1)-f* <= (1-2 mu gamma+mu L gamma^2(1+omega))(f0-f*), gamma(1+omega)<=1",
      dict(method="dcsgd", kind="pl", free={"gamma": [F(k, 16) for k in range(1, 9)], "omega": [F(1, 2), 1, 2, 3, 5, 7]},

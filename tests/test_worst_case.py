@@ -338,3 +338,32 @@ def test_diana_potential_proved_for_all_steps():
     # planted: the rate 1 − 2γμ is below the worst case at every γ: no proof for all γ
     w = prove_for_all("diana", "sc", bound="1 - gamma/5", **kw)
     assert "proved for all parameters" not in w.found
+
+
+@pytest.mark.slow
+def test_ef21_potential_proved_for_all_steps_up_to_a_quarter():
+    from theorylab.claims.worst_case.parametric import prove_for_all
+
+    kw = dict(free={"gamma": [F(k, 40) for k in range(1, 11)]}, fixed={"L": 1, "mu": F(1, 4), "delta": F(3, 4)},
+              region=["gamma <= 1/4"], initial="potential", performance="potential")
+    v = prove_for_all("ef21", "pl", bound="1 - gamma/4", **kw)
+    assert v.status is Status.PROVED and "proved for all parameters" in v.found
+    assert v.numbers["multipliers (fitted)"]["contractive compressor"] == "2*gamma"
+    # planted: 1 − γμ·2 is below the PL model's worst case (0.9593 > 0.95 at γ = 1/10)
+    w = prove_for_all("ef21", "pl", bound="1 - gamma/2", **kw)
+    assert "proved for all parameters" not in w.found
+
+
+@pytest.mark.slow
+def test_diana_potential_proved_for_all_omega_at_the_theorem_step():
+    from theorylab.claims.worst_case.parametric import prove_for_all
+
+    ws = [F(1, 8), F(1, 4), F(1, 3), F(1, 2), F(2, 3), F(1), F(3, 2), F(2), F(3), F(4), F(5), F(7), F(10), F(15),
+          F(20), F(30)]
+    kw = dict(free={"omega": ws}, fixed={"L": 1, "mu": F(1, 10)}, region=[], initial="potential",
+              performance="potential")
+    v = prove_for_all("diana", "sc", bound="1 - 1/(10*(1 + 6*omega))", **kw)
+    assert v.status is Status.PROVED and "every positive value of omega" in v.found
+    # planted: twice the contraction, 1 − 2γμ, is below the worst case for every ω sampled
+    w = prove_for_all("diana", "sc", bound="1 - 1/(5*(1 + 6*omega))", **kw)
+    assert "proved for all parameters" not in w.found

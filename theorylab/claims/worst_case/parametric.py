@@ -165,6 +165,8 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
     syms = {k: sp.Symbol(k, positive=True) for k in free}
     loc = dict(syms)
     rel = [sp.sympify(r, locals=loc) if isinstance(r, str) else r for r in region]  # safe: library claim text
+    rel = [r for r in rel if r is not sp.true]  # e.g. "omega > 0": the free parameters are positive already
+    where = ", ".join(map(str, rel)) or "every positive value of " + ", ".join(free)
     bound = sp.sympify(bound, locals=loc) if isinstance(bound, str) else bound  # safe: library claim text
     fixedq = {k: Fraction(v) if not isinstance(v, Fraction) else v for k, v in fixed.items()}
     what = claim or f"{method.name}: {performance} ≤ {bound} for all {', '.join(free)} with {', '.join(map(str, rel))}"
@@ -313,7 +315,7 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
     nums.update({"multipliers (fitted)": {c.name: str(l) for l, c in zip(lam_fit, cons) if l != 0},
                  "certified bound": str(sp.factor(phi_const)), "symbolic checks": len(checks),
                  "seconds": round(time.perf_counter() - t0, 3)})
-    return proved(what, f"proved for all parameters with {', '.join(map(str, rel))}: multipliers fitted as rational "
+    return proved(what, f"proved for all parameters with {where}: multipliers fitted as rational "
                   f"functions from {len(pts)} exact certificates, the identity checked by cancel and "
                   f"{len(checks)} sign conditions decided by z3 over the region", numbers=nums,
                   notes="proved (exact parametric certificate)")
