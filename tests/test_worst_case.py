@@ -318,7 +318,7 @@ def test_vertex_certificate_is_the_textbook_one_and_a_perturbation_is_rejected()
 def test_gd_function_value_rate_proved_for_all_steps_and_planted_not():
     from theorylab.claims.worst_case.parametric import prove_for_all
 
-    kw = dict(free={"gamma": [F(k, 5) for k in range(1, 9)]}, fixed={"L": 1, "mu": F(1, 4)}, region=["gamma <= 8/5"],
+    kw = dict(free={"gamma": [F(k, 4) for k in range(1, 7)]}, fixed={"L": 1, "mu": F(1, 4)}, region=["gamma <= 8/5"],
               initial="value", performance="value")
     v = prove_for_all("gd", "sc", bound="(1-gamma/4)**2", **kw)
     assert v.status is Status.PROVED and "proved for all parameters" in v.found
