@@ -144,14 +144,15 @@ def parametric_table() -> None:
     from theorylab.claims.worst_case.parametric import prove_for_all
 
     print()
-    print("| parametric claim | verdict | samples | symbolic checks | time (s) |")
-    print("|---|---|---|---|---|")
+    print("| parametric claim | verdict | samples | certificate size (fitted multipliers) | symbolic checks | time (s) |")
+    print("|---|---|---|---|---|---|")
     for label, kw in PARAMETRIC:
         t0 = time.perf_counter()
         v = prove_for_all(kw.pop("method"), kw.pop("kind"), **kw)
         dt = time.perf_counter() - t0
         scope = "at the samples only" if "at these parameter values" in v.found else "for all parameters"
-        print(f"| {label} | {v.status.value} ({scope}) | {v.numbers.get('samples')} | "
+        size = len(v.numbers["multipliers (fitted)"]) if "multipliers (fitted)" in v.numbers else "-"
+        print(f"| {label} | {v.status.value} ({scope}) | {v.numbers.get('samples')} | {size} | "
               f"{v.numbers.get('symbolic checks', '-')} | {dt:.2f} |")
 
 

@@ -61,7 +61,7 @@ def gd_convex(mode: str = "quick", *, factor: sp.Expr | int = 1) -> Verdict:
     "and f(x1) − f* ≤ (1 − γμ)²(f(x0) − f*)",
     expression="worst_case(gd, sc, N=3, mu=1/10, gamma=2/(L+mu)); prove_for_all(gamma, mu)",
     method="exact",
-    cost=(15.0, 40.0),
+    cost=(15.0, 60.0),
 )
 def gd_strongly_convex(mode: str = "quick", *, factor: sp.Expr | int = 1) -> Verdict:
     mu = Fr(1, 10)
@@ -75,6 +75,11 @@ def gd_strongly_convex(mode: str = "quick", *, factor: sp.Expr | int = 1) -> Ver
             "gd", "sc", free={"gamma": grid_g, "mu": grid_mu}, fixed={"L": 1}, region=["mu < 1", "gamma <= 2/(1+mu)"],
             bound="(1-gamma*mu)**2", performance="distance",
             claim="‖x1 − x*‖² ≤ (1 − γμ)²‖x0 − x*‖² for all 0 < μ < L = 1, 0 < γ ≤ 2/(L + μ)")
+        if mode != "quick":
+            parts["one step, function value, all gamma <= 2/(L+mu), mu < L"] = prove_for_all(
+                "gd", "sc", free={"gamma": grid_g, "mu": grid_mu}, fixed={"L": 1}, region=["mu < 1", "gamma <= 2/(1+mu)"],
+                bound="(1-gamma*mu)**2", initial="value", performance="value",
+                claim="f(x1) − f* ≤ (1 − γμ)²(f(x0) − f*) for all 0 < μ < L = 1, 0 < γ ≤ 2/(L + μ)")
         parts["one step, function value, all gamma <= 2/(L+mu), mu = L/4"] = prove_for_all(
             "gd", "sc", free={"gamma": [Fr(k, 10) for k in range(2, 17)]}, fixed={"L": 1, "mu": Fr(1, 4)},
             region=["gamma <= 8/5"], bound="(1-gamma/4)**2", initial="value", performance="value",
