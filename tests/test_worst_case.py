@@ -367,3 +367,15 @@ def test_diana_potential_proved_for_all_omega_at_the_theorem_step():
     # planted: twice the contraction, 1 − 2γμ, is below the worst case for every ω sampled
     w = prove_for_all("diana", "sc", bound="1 - 1/(5*(1 + 6*omega))", **kw)
     assert "proved for all parameters" not in w.found
+
+
+@pytest.mark.slow
+def test_ef21_certificate_claimed_beyond_its_region_is_rejected():
+    """Planted: the γ ≤ 1/4 certificate claimed for γ ≤ 2/7. z3 finds a γ where a principal
+    minor of the residual is negative, so the verdict is not "for all"."""
+    from theorylab.claims.worst_case.parametric import prove_for_all
+
+    v = prove_for_all("ef21", "pl", free={"gamma": [F(k, 40) for k in range(1, 11)]},
+                      fixed={"L": 1, "mu": F(1, 4), "delta": F(3, 4)}, region=["gamma <= 2/7"], bound="1 - gamma/4",
+                      initial="potential", performance="potential")
+    assert "proved for all parameters" not in v.found and "principal minor" in v.found and "fails" in v.found
