@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 from fractions import Fraction as F
+from typing import Any
 
 import sympy as sp
 
@@ -105,7 +106,7 @@ def main() -> None:
     parametric_table()
 
 
-PARAMETRIC = [
+PARAMETRIC: list[tuple[str, dict[str, Any]]] = [
     ("GD one step, ||x1-x*||^2 <= (1-gamma mu)^2 ||x0-x*||^2, all 0<mu<L=1, gamma<=2/(L+mu)",
      dict(method="gd", kind="sc", free={"gamma": [F(k, 8) for k in range(1, 9)], "mu": [F(1, k) for k in (2, 3, 4, 5, 6, 8)]},
           fixed={"L": 1}, region=["mu < 1", "gamma <= 2/(1+mu)"], bound="(1-gamma*mu)**2", performance="distance")),
