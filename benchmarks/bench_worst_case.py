@@ -28,7 +28,7 @@ def _ogm_bound(n: int, slack: F = F(1)) -> sp.Rational:
     return sp.Rational(q.numerator, q.denominator)
 
 
-ROWS = [
+ROWS: list[tuple[str, str, str, int, Any, dict[str, Any], dict[str, Any]]] = [
     ("GD, L-smooth convex, f(xN)-f* <= LR^2/(4N+2), N=5", "gd", "smooth-convex", 5, L / (4 * N + 2), {"L": 1}, {}),
     ("GD, L-smooth convex, N=10", "gd", "smooth-convex", 10, L / (4 * N + 2), {"L": 1}, {}),
     ("GD, planted LR^2/(8N+4), N=5", "gd", "smooth-convex", 5, L / (8 * N + 4), {"L": 1}, {}),
