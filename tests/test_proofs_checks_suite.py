@@ -81,6 +81,7 @@ EXPECTED = {
     "pep.heavy-ball-cycle": "proved",  # the convergence claim is refuted by an exact 3-cycle
     "poster.theorem3-discrete-pep": "proved",
     "lecture.ef21-one-step-pep": "proved",
+    "lecture.diana-one-step-pep": "proved",
     "lecture.compressed-gd-contractive-pep": "proved",
 }
 

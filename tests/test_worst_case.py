@@ -254,5 +254,128 @@ def test_checks_refute_planted_constants():
     assert W.gd_convex(factor=half).status is Status.REFUTED
     assert W.gd_nonconvex(factor=half).status is Status.REFUTED
     assert W.sgd_one_step(factor=half).status is Status.REFUTED
+    assert W.diana_one_step(factor=half).status is Status.REFUTED
     # plain GD (no momentum) with Polyak's step has no 3-cycle: the cycle claim fails
     assert W.heavy_ball_cycle(beta=F(0)).status is Status.REFUTED
+
+
+# --- DIANA (one-step potential, unbiased compressor) and canonical vertex certificates --------
+
+def _diana(bound, **kw):
+    return solve_worst_case("diana", "smooth-strongly-convex", steps=1, bound=bound, L=1, mu=F(1, 10), omega=1,
+                            initial="potential", performance="potential", **kw)
+
+
+def test_diana_theorem_rate_proved_and_planted_rates_refuted():
+    # gamma = 1/((1 + 6 omega/n) L) = 1/7, alpha = 1/2: max(1 - gamma mu, 1 - alpha/2) = 69/70
+    wc = _diana(F(69, 70))
+    assert wc.verdict.status is Status.PROVED, wc.verdict.found
+    assert wc.verdict.numbers["parameters"]["gamma"] == "1/7" and wc.verdict.numbers["parameters"]["M"] == "8"
+    assert F(wc.verdict.numbers["certified bound (exact)"]) <= F(69, 70)
+    # 1 - 2 gamma mu = 34/35 < worst case 0.97273: a planted rate just below is refuted, in the class
+    wc2 = _diana(F(34, 35))
+    assert wc2.verdict.status is Status.REFUTED
+    cx = wc2.counterexample
+    assert cx.ok and cx.performance > F(34, 35) and cx.min_class_slack <= 0
+
+
+def test_diana_on_two_agents_and_agents_must_match_components():
+    wc = _diana(F(39, 40), components=2)
+    assert wc.verdict.status is Status.PROVED and wc.verdict.numbers["parameters"]["agents"] == "2"
+    with pytest.raises(InvalidParameterError, match="one agent per component"):
+        _diana(F(39, 40), components=2, agents=3)
+
+
+def test_vertex_certificate_is_the_textbook_one_and_a_perturbation_is_rejected():
+    """GD, one step, f(x1) − f* ≤ (1 − γμ)²(f(x0) − f*): the solver's multipliers are not unique;
+    the vertex certificate is (1 − γμ)², 1 − γμ, γμ(1 − γμ), γμ on init, (p0,p1), (x*,p0), (x*,p1)."""
+    from theorylab.claims.worst_case import _directions
+    from theorylab.claims.worst_case.certificate import assemble, vertex
+    from theorylab.claims.worst_case.classes import FunctionClass
+
+    g, mu = F(1, 2), F(1, 4)
+    b = engine.build(get_method("gd"), FunctionClass("sc", F(1), mu), {"L": F(1), "mu": mu, "gamma": g}, 1, "value",
+                     "value")
+    sol = engine.solve(b)
+    n_vec, n_val = len(b.model.vec_leaves), len(b.model.val_leaves)
+    B = (1 - g * mu) ** 2
+    c = assemble(b.metrics, sol.constraints, sol.weights, sol.duals, n_vec, n_val, directions=_directions(sol),
+                 target=lambda x: x <= B)
+    v = vertex(c, b.metrics, sol.constraints, n_vec, n_val, pin=B)
+    got = {n: m for n, m in zip(v.names, v.multipliers) if m}
+    r = g * mu
+    assert got == {"initial condition": (1 - r) ** 2, "F_{mu,L} f(p0,p1)": 1 - r, "F_{mu,L} f(x*,p0)": r * (1 - r),
+                   "F_{mu,L} f(x*,p1)": r}
+    assert verify(b.metrics, sol.constraints, v.weights, v.multipliers, n_vec).ok
+    # planted: one multiplier off by 1e-9 leaves a term in the function values
+    lam = list(v.multipliers)
+    k = v.names.index("F_{mu,L} f(x*,p1)")
+    lam[k] += F(1, 10**9)
+    bad = verify(b.metrics, sol.constraints, v.weights, lam, n_vec)
+    assert not bad.ok and "function values" in bad.reason
+
+
+def test_gd_function_value_rate_proved_for_all_steps_and_planted_not():
+    from theorylab.claims.worst_case.parametric import prove_for_all
+
+    kw = dict(free={"gamma": [F(k, 4) for k in range(1, 7)]}, fixed={"L": 1, "mu": F(1, 4)}, region=["gamma <= 8/5"],
+              initial="value", performance="value")
+    v = prove_for_all("gd", "sc", bound="(1-gamma/4)**2", **kw)
+    assert v.status is Status.PROVED and "proved for all parameters" in v.found
+    assert v.numbers["multipliers (fitted)"]["F_{mu,L} f(x*,p1)"] == "gamma/4"
+    w = prove_for_all("gd", "sc", bound="(1-gamma/4)**3", **kw)
+    assert "proved for all parameters" not in w.found
+
+
+@pytest.mark.slow
+def test_diana_potential_proved_for_all_steps():
+    from theorylab.claims.worst_case.parametric import prove_for_all
+
+    kw = dict(free={"gamma": [F(k, 84) for k in range(1, 13)]}, fixed={"L": 1, "mu": F(1, 10), "omega": 1},
+              region=["gamma <= 1/7"], initial="potential", performance="potential")
+    v = prove_for_all("diana", "sc", bound="1 - gamma/10", **kw)
+    assert v.status is Status.PROVED and "proved for all parameters" in v.found
+    # planted: the rate 1 − 2γμ is below the worst case at every γ: no proof for all γ
+    w = prove_for_all("diana", "sc", bound="1 - gamma/5", **kw)
+    assert "proved for all parameters" not in w.found
+
+
+@pytest.mark.slow
+def test_ef21_potential_proved_for_all_steps_up_to_a_quarter():
+    from theorylab.claims.worst_case.parametric import prove_for_all
+
+    kw = dict(free={"gamma": [F(k, 40) for k in range(1, 11)]}, fixed={"L": 1, "mu": F(1, 4), "delta": F(3, 4)},
+              region=["gamma <= 1/4"], initial="potential", performance="potential")
+    v = prove_for_all("ef21", "pl", bound="1 - gamma/4", **kw)
+    assert v.status is Status.PROVED and "proved for all parameters" in v.found
+    assert v.numbers["multipliers (fitted)"]["contractive compressor"] == "2*gamma"
+    # planted: 1 − γμ·2 is below the PL model's worst case (0.9593 > 0.95 at γ = 1/10)
+    w = prove_for_all("ef21", "pl", bound="1 - gamma/2", **kw)
+    assert "proved for all parameters" not in w.found
+
+
+@pytest.mark.slow
+def test_diana_potential_proved_for_all_omega_at_the_theorem_step():
+    from theorylab.claims.worst_case.parametric import prove_for_all
+
+    ws = [F(1, 8), F(1, 4), F(1, 3), F(1, 2), F(2, 3), F(1), F(3, 2), F(2), F(3), F(4), F(5), F(7), F(10), F(15),
+          F(20), F(30)]
+    kw = dict(free={"omega": ws}, fixed={"L": 1, "mu": F(1, 10)}, region=[], initial="potential",
+              performance="potential")
+    v = prove_for_all("diana", "sc", bound="1 - 1/(10*(1 + 6*omega))", **kw)
+    assert v.status is Status.PROVED and "every positive value of omega" in v.found
+    # planted: twice the contraction, 1 − 2γμ, is below the worst case for every ω sampled
+    w = prove_for_all("diana", "sc", bound="1 - 1/(5*(1 + 6*omega))", **kw)
+    assert "proved for all parameters" not in w.found
+
+
+@pytest.mark.slow
+def test_ef21_certificate_claimed_beyond_its_region_is_rejected():
+    """Planted: the γ ≤ 1/4 certificate claimed for γ ≤ 2/7. z3 finds a γ where a principal
+    minor of the residual is negative, so the verdict is not "for all"."""
+    from theorylab.claims.worst_case.parametric import prove_for_all
+
+    v = prove_for_all("ef21", "pl", free={"gamma": [F(k, 40) for k in range(1, 11)]},
+                      fixed={"L": 1, "mu": F(1, 4), "delta": F(3, 4)}, region=["gamma <= 2/7"], bound="1 - gamma/4",
+                      initial="potential", performance="potential")
+    assert "proved for all parameters" not in v.found and "principal minor" in v.found and "fails" in v.found

@@ -99,6 +99,8 @@ def _params(method: Method, cls: FunctionClass, given: Mapping[str, Any]) -> dic
     if unknown:
         raise InvalidParameterError(f"method {method.name!r} has no parameter {unknown[0]!r}; its parameters: "
                                     f"{', '.join(method.params) or 'none'}")
+    if "agents" in method.params:  # n agents: one per component of a finite sum, unless given
+        p.setdefault("agents", Fraction(cls.components))
     for k, v in method.defaults(p).items():
         p.setdefault(k, v)
     missing = [k for k in method.params if k not in p]

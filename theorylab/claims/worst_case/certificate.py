@@ -175,3 +175,214 @@ def _equations(metrics: Sequence[Scalar], constraints: Sequence[Any], a_sup: lis
     # drop all-zero rows with zero right-hand side
     keep = [(r, b) for r, b in zip(rows, rhs) if any(r) or b]
     return [r for r, _ in keep], [b for _, b in keep]
+
+
+def _nullspace(M: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
+    """A basis of ``{u : M u = 0}`` (exact, reduced row echelon form)."""
+    n = len(M)
+    A = [list(r) for r in M]
+    pivots: list[int] = []
+    row = 0
+    for col in range(n):
+        piv = next((i for i in range(row, n) if A[i][col] != 0), None)
+        if piv is None:
+            continue
+        A[row], A[piv] = A[piv], A[row]
+        p = A[row][col]
+        A[row] = [v / p for v in A[row]]
+        for i in range(n):
+            if i != row and A[i][col] != 0:
+                c = A[i][col]
+                A[i] = [a - c * b for a, b in zip(A[i], A[row])]
+        pivots.append(col)
+        row += 1
+    out = []
+    for f in (c for c in range(n) if c not in pivots):
+        u = [Fraction(0)] * n
+        u[f] = Fraction(1)
+        for r, pc in enumerate(pivots):
+            u[pc] = -A[r][f]
+        out.append(u)
+    return out
+
+
+def canonical(cert: Certificate, metrics: Sequence[Scalar], constraints: Sequence[Any], n_vec: int, n_val: int,
+              pin: Fraction | None = None) -> Certificate:
+    """A canonical certificate near ``cert`` (a verified one), so that certificates found at
+    different parameter values follow one rational function of the parameters.
+
+    A claim with slack, or a degenerate optimal face, has many certificates, and the solver's
+    choice jumps between them. The canonical one is fixed by linear conditions only: the residual
+    keeps ``cert``'s null space (``M u = 0``, exact), the constant equals ``pin`` (the claimed
+    bound, when given), the support is made minimal by dropping multipliers greedily in the
+    constraints' order while a certificate remains, and the remaining freedom is removed by the
+    least-norm solution of these linear conditions. Each candidate is verified exactly; the first
+    stage that fails keeps the previous one (``attempt`` says which stages held)."""
+    if not cert.ok:
+        return cert
+    nulls = _nullspace(cert.residual) if cert.residual else []
+
+    def rows_for(a_sup: list[int], l_sup: list[int], with_pin: bool) -> tuple[list[list[Fraction]], list[Fraction]]:
+        rows, rhs = _equations(metrics, constraints, a_sup, l_sup, n_vec, n_val, (), 0)
+        cols: list[Scalar] = [metrics[j] for j in a_sup] + [constraints[k].expr.scale(Fraction(-1)) for k in l_sup]
+        if nulls:
+            mats = [c.scale(Fraction(-1)).gram_matrix(n_vec) for c in cols]
+            for u in nulls:
+                for i in range(n_vec):
+                    r = [sum((Mc[i][j] * u[j] for j in range(n_vec)), Fraction(0)) for Mc in mats]
+                    if any(r):
+                        rows.append(r)
+                        rhs.append(Fraction(0))
+        if with_pin and pin is not None:
+            rows.append([c.const for c in cols])
+            rhs.append(Fraction(pin))
+        return rows, rhs
+
+    def attempt(a_sup: list[int], l_sup: list[int], x0: list[Fraction], with_pin: bool) -> Certificate | None:
+        rows, rhs = rows_for(a_sup, l_sup, with_pin)
+        x = solve_affine(rows, rhs, x0)
+        if x is None:
+            return None
+        alpha = [Fraction(0)] * len(metrics)
+        lam = [Fraction(0)] * len(constraints)
+        for j, v in zip(a_sup, x[: len(a_sup)]):
+            alpha[j] = v
+        for k, v in zip(l_sup, x[len(a_sup):]):
+            lam[k] = v
+        c = verify(metrics, constraints, alpha, lam, n_vec)
+        return c if c.ok else None
+
+    a0 = [j for j, a in enumerate(cert.weights) if a != 0]
+    l0 = [k for k, v in enumerate(cert.multipliers) if v != 0]
+    x_start = [cert.weights[j] for j in a0] + [cert.multipliers[k] for k in l0]
+    modes = [(True, False), (True, True), (False, True)] if pin is not None and pin >= cert.bound else [(False, True)]
+    best, stages = cert, ["none"]
+    for with_pin, use_nulls in modes:
+        saved = list(nulls)
+        if not use_nulls:
+            nulls.clear()
+        c = attempt(a0, l0, x_start, with_pin)
+        if c is None:
+            nulls[:] = saved
+            continue
+        best, a_sup, l_sup = c, a0, list(l0)
+        stages = [("constant pinned to the claim" if with_pin else "constant as found")
+                  + (", residual null space kept" if use_nulls else "")]
+        for k in list(l_sup):
+            trial = [i for i in l_sup if i != k]
+            c = attempt(a_sup, trial, [best.weights[j] for j in a_sup] + [best.multipliers[i] for i in trial], with_pin)
+            if c is not None:
+                l_sup, best = trial, c
+        stages.append(f"minimal support ({len(l_sup)} multipliers)")
+        c = attempt(a_sup, l_sup, [Fraction(0)] * (len(a_sup) + len(l_sup)), with_pin)
+        if c is not None:
+            best = c
+            stages.append("least-norm solution")
+        nulls[:] = saved
+        break
+    best.attempt = (cert.attempt + "; canonical: " + ", ".join(stages)).lstrip("; ")
+    return best
+
+
+def vertex(cert: Certificate, metrics: Sequence[Scalar], constraints: Sequence[Any], n_vec: int, n_val: int,
+           pin: Fraction | None = None, max_rounds: int = 8) -> Certificate:
+    """A *vertex* certificate: starting from a verified ``cert``, move along the remaining
+    freedom of its linear conditions (constant pinned to ``pin``, the residual's null space kept,
+    the support fixed) to the lower end of the feasible interval (lexicographic in the
+    constraints' order), where a multiplier vanishes or the residual loses rank; repeat until the
+    linear conditions leave no freedom. The interval's ends are roots of linear functions (the
+    multipliers) or of ``det`` of the reduced residual (a polynomial, whose rational roots are
+    tried); every candidate is verified exactly. The result is unique whenever the ends reached
+    are rational, so certificates at different parameters follow one rational function."""
+    import sympy as sp
+
+    cur = canonical(cert, metrics, constraints, n_vec, n_val, pin)
+    if not cur.ok:
+        return cur
+    with_pin = pin is not None and cur.bound == pin
+    steps_done = 0
+    how = "end of the feasible interval"
+    det: Any = None
+    for _ in range(max_rounds):
+        a_sup = [j for j, a in enumerate(cur.weights) if a != 0]
+        l_sup = [k for k, v in enumerate(cur.multipliers) if v != 0]
+        nulls = _nullspace(cur.residual)
+        cols: list[Scalar] = [metrics[j] for j in a_sup] + [constraints[k].expr.scale(Fraction(-1)) for k in l_sup]
+        rows, _ = _equations(metrics, constraints, a_sup, l_sup, n_vec, n_val, (), 0)
+        mats = [c.scale(Fraction(-1)).gram_matrix(n_vec) for c in cols]
+        for u in nulls:
+            for i in range(n_vec):
+                r = [sum((Mc[i][j] * u[j] for j in range(n_vec)), Fraction(0)) for Mc in mats]
+                if any(r):
+                    rows.append(r)
+        if with_pin:
+            rows.append([c.const for c in cols])
+        A = sp.Matrix([[sp.Rational(v.numerator, v.denominator) for v in r] for r in rows])
+        fam = A.nullspace()
+        if not fam:
+            break
+        v = fam[0]
+        first = next(i for i in range(len(v)) if v[i] != 0)
+        v = v / v[first]  # the first free coordinate decreases along -v
+        x = [sp.Rational(q.numerator, q.denominator) for q in
+             [cur.weights[j] for j in a_sup] + [cur.multipliers[k] for k in l_sup]]
+        t = sp.Symbol("t")
+        n = n_vec
+        Mt = sp.zeros(n, n)
+        for c_idx, Mc in enumerate(mats):
+            coef = x[c_idx] + t * v[c_idx]
+            if coef != 0:
+                Mt += coef * sp.Matrix([[sp.Rational(q.numerator, q.denominator) for q in row] for row in Mc])
+        keep = [u for u in nulls]
+        if keep:  # restrict to the complement of the kept null space
+            Nm = sp.Matrix([[sp.Rational(q.numerator, q.denominator) for q in u] for u in keep])
+            Q = sp.Matrix.hstack(*Nm.nullspace()) if Nm.nullspace() else None
+            Mr = Q.T * Mt * Q if Q is not None else sp.zeros(0, 0)
+        else:
+            Mr = Mt
+        cands: set[Any] = set()
+        for c_idx in range(len(x)):
+            if v[c_idx] != 0:
+                cands.add(-x[c_idx] / v[c_idx])
+        det = None
+        if Mr.shape[0]:
+            det = sp.Poly(sp.expand(Mr.det(method="berkowitz")), t)
+            if not det.is_zero:
+                for fac, _m in sp.factor_list(det.as_expr(), t)[1]:
+                    fp = sp.Poly(fac, t)
+                    if fp.degree() == 1:
+                        cands.add(-fp.all_coeffs()[1] / fp.all_coeffs()[0])
+        centre: list[Any] = []
+        if len(fam) == 1 and det is not None and not det.is_zero:
+            # no rational end reached: the critical points of det along the family (rational
+            # when det is quadratic: the midpoint of its roots), tried after the ends
+            for fac, _m in sp.factor_list(det.diff(t).as_expr(), t)[1]:
+                fp = sp.Poly(fac, t)
+                if fp.degree() == 1:
+                    centre.append(-fp.all_coeffs()[1] / fp.all_coeffs()[0])
+        moved = None
+        final = False
+        for r in [c for c in sorted(cands) if c < 0] + sorted(centre, key=lambda c: -det.eval(c)):
+            if r == 0:
+                continue
+            final = r in centre
+            vals = [x[i] + r * v[i] for i in range(len(x))]
+            alpha = [Fraction(0)] * len(metrics)
+            lam = [Fraction(0)] * len(constraints)
+            for j, q in zip(a_sup, vals[: len(a_sup)]):
+                alpha[j] = Fraction(int(q.p), int(q.q))
+            for k, q in zip(l_sup, vals[len(a_sup):]):
+                lam[k] = Fraction(int(q.p), int(q.q))
+            c = verify(metrics, constraints, alpha, lam, n_vec)
+            if c.ok:
+                moved = c
+                break
+        if moved is None:
+            break
+        cur = moved
+        steps_done += 1
+        if final:
+            how = "critical point of det along the last free direction"
+            break
+    cur.attempt = cert.attempt + f"; vertex: {steps_done} move(s), last to the {how}"
+    return cur

@@ -142,16 +142,21 @@ def fit_rational(points: Sequence[Mapping[sp.Symbol, Fraction]], values: Sequenc
 
 def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], fixed: Mapping[str, Any],
                   region: Sequence[str | Any], bound: Any, initial: str = "distance", performance: str = "value",
-                  steps: int = 1, claim: str | None = None, max_degree: int = 4) -> Verdict:
+                  steps: int = 1, claim: str | None = None, max_degree: int = 4,
+                  canonical: bool = True, components: int = 1) -> Verdict:
     """Prove ``performance ≤ bound`` for every parameter in ``region`` (see the module docstring).
 
     ``kind``: ``sc`` (F_{μ,L}), ``smooth`` or ``pl``; ``free``: each free parameter with its grid
     of sample values; ``fixed``: the other parameters (L, mu, ...) as exact numbers; ``region``:
     sympy relations in the free parameters (library strings are parsed with the free symbols);
-    ``bound``: a sympy expression in the free parameters.
+    ``bound``: a sympy expression in the free parameters. ``canonical``: replace each sample's
+    certificate by :func:`.certificate.canonical` (its constant pinned to the claimed bound, a
+    minimal support, the least-norm multipliers), so that a claim with slack or a degenerate
+    optimal face still gives multipliers that follow one rational function.
     """
     from . import engine
     from .certificate import assemble
+    from .certificate import vertex as canonical_certificate
     from .classes import FunctionClass
     from .methods import get_method
 
@@ -160,6 +165,8 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
     syms = {k: sp.Symbol(k, positive=True) for k in free}
     loc = dict(syms)
     rel = [sp.sympify(r, locals=loc) if isinstance(r, str) else r for r in region]  # safe: library claim text
+    rel = [r for r in rel if r is not sp.true]  # e.g. "omega > 0": the free parameters are positive already
+    where = ", ".join(map(str, rel)) or "every positive value of " + ", ".join(free)
     bound = sp.sympify(bound, locals=loc) if isinstance(bound, str) else bound  # safe: library claim text
     fixedq = {k: Fraction(v) if not isinstance(v, Fraction) else v for k, v in fixed.items()}
     what = claim or f"{method.name}: {performance} ≤ {bound} for all {', '.join(free)} with {', '.join(map(str, rel))}"
@@ -175,7 +182,7 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
             continue
         p = dict(fixedq)
         p.update({k: pt[syms[k]] for k in free})
-        cls = FunctionClass(kind, p.pop("L"), p.pop("mu", Fraction(0)))
+        cls = FunctionClass(kind, p.pop("L"), p.pop("mu", Fraction(0)), components)
         params = {"L": cls.L, "mu": cls.mu, **p}
         B = sp.simplify(bound.subs(sub))
         built = engine.build(method, cls, params, steps, initial, performance)
@@ -192,6 +199,10 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
             # when it succeeds, covers it (it covers every point of the region)
             missed.append({k: str(v) for k, v in zip(free, combo)})
             continue
+        if canonical:
+            pin = Fraction(int(B.p), int(B.q)) if getattr(B, "is_Rational", False) else None
+            cert = canonical_certificate(cert, built.metrics, sol.constraints, len(built.model.vec_leaves),
+                                         len(built.model.val_leaves), pin=pin)
         pts.append(pt)
         certs.append(cert)
     if not pts:
@@ -233,7 +244,7 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
     # 3. symbolic verification
     psym: dict[str, Any] = {k: sp.Rational(v.numerator, v.denominator) for k, v in fixedq.items()}
     psym.update(syms)
-    cls_s = FunctionClass(kind, psym.pop("L"), psym.pop("mu", sp.Integer(0)))
+    cls_s = FunctionClass(kind, psym.pop("L"), psym.pop("mu", sp.Integer(0)), components)
     params_s = {"L": cls_s.L, "mu": cls_s.mu, **psym}
     sb = engine.build(method, cls_s, params_s, steps, initial, performance, symbolic=True)
     cons = sb.model.all_constraints()
@@ -304,7 +315,7 @@ def prove_for_all(method: Any, kind: str, *, free: Mapping[str, Sequence[Any]], 
     nums.update({"multipliers (fitted)": {c.name: str(l) for l, c in zip(lam_fit, cons) if l != 0},
                  "certified bound": str(sp.factor(phi_const)), "symbolic checks": len(checks),
                  "seconds": round(time.perf_counter() - t0, 3)})
-    return proved(what, f"proved for all parameters with {', '.join(map(str, rel))}: multipliers fitted as rational "
+    return proved(what, f"proved for all parameters with {where}: multipliers fitted as rational "
                   f"functions from {len(pts)} exact certificates, the identity checked by cancel and "
                   f"{len(checks)} sign conditions decided by z3 over the region", numbers=nums,
                   notes="proved (exact parametric certificate)")

@@ -15,7 +15,7 @@ from ._base import Method, Run, exact_sqrt
 
 __all__ = ["Method", "Run", "exact_sqrt", "get_method", "METHODS", "MODULES"]
 
-MODULES = ("gd", "heavy_ball", "fgm", "ogm", "sgd", "inexact_gd", "dcsgd", "ef21")
+MODULES = ("gd", "heavy_ball", "fgm", "ogm", "sgd", "inexact_gd", "dcsgd", "ef21", "diana")
 
 
 def _load() -> dict[str, Method]:
