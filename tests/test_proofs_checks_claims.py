@@ -79,6 +79,11 @@ COVERED_ELSEWHERE: set[str] = {
     # planted wrong claims and planted algorithms in tests/test_algorithms_claims.py
     "algorithms.fedavg-fixed-point", "algorithms.scaffold-linear-rate", "algorithms.fedavg-m-limit",
     "algorithms.gossip-steady-state", "algorithms.dcsgd-floor-diana-ef21", "algorithms.independent-masks-save-bits",
+    # planted constants in tests/test_worst_case.py (test_checks_refute_planted_constants and
+    # test_pl_checks_never_prove_a_planted_constant)
+    "pep.gd-convex-tight", "pep.gd-nonconvex-gradient", "pep.gd-strongly-convex-distance", "pep.heavy-ball-cycle",
+    "pep.sgd-one-step", "poster.theorem3-discrete-pep", "lecture.ef21-one-step-pep",
+    "lecture.compressed-gd-contractive-pep", "lecture.diana-one-step-pep",
 }
 
 

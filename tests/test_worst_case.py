@@ -255,8 +255,20 @@ def test_checks_refute_planted_constants():
     assert W.gd_nonconvex(factor=half).status is Status.REFUTED
     assert W.sgd_one_step(factor=half).status is Status.REFUTED
     assert W.diana_one_step(factor=half).status is Status.REFUTED
+    assert W.gd_strongly_convex(factor=half).status is Status.REFUTED
+    assert W.compressed_gd(factor=half).status is Status.REFUTED
     # plain GD (no momentum) with Polyak's step has no 3-cycle: the cycle claim fails
     assert W.heavy_ball_cycle(beta=F(0)).status is Status.REFUTED
+
+
+def test_pl_checks_never_prove_a_planted_constant():
+    """Under PL the interpolation conditions are necessary only, so a planted rate cannot be refuted by
+    a function of the class; it must not be proved either (inconclusive, with both numbers)."""
+    from proofs_checks.checks import worst_case_pep as W
+
+    half = sp.Rational(1, 2)
+    for check in (W.theorem3_discrete, W.ef21_one_step):
+        assert check(factor=half).status is Status.INCONCLUSIVE
 
 
 # --- DIANA (one-step potential, unbiased compressor) and canonical vertex certificates --------

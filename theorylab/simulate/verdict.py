@@ -78,13 +78,15 @@ def run_state(traj: Trajectory | None, rtol: float = 1e-12) -> RunState:
     """Classify ``traj`` (see the module docstring); ``RunState("ok")`` for None."""
     if traj is None:
         return RunState("ok")
-    div = traj.divergence
+    div = getattr(traj, "divergence", None)  # a duck-typed record (times, values, alive) has no divergence report
     vals = traj.values[:, traj.alive]
-    if vals.size and traj.n_steps >= 1 and np.all(np.isfinite(vals)):  # before divergence: exact ρ = 1 at η ≈ 0
+    if vals.size and getattr(traj, "n_steps", len(vals) - 1) >= 1 and np.all(np.isfinite(vals)):  # before divergence: exact ρ = 1 at η ≈ 0
         start = vals[0]
         if np.any(start != 0) and np.all(np.abs(vals - start) <= rtol * np.abs(start)):
             return RunState("never moved", None, f"every recorded gap equals the starting gap {float(np.max(start)):.6g} "
                             f"over {traj.n_steps} steps: the run never left its start (raise eta or steps)")
+    if div is None:
+        return RunState("ok")
     if div.diverged and div.count >= traj.replicas:
         return RunState("diverged", div.first_step, div.message())
     if div.diverged:
