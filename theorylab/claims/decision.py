@@ -126,18 +126,21 @@ def exact_sign(v: sp.Expr) -> int | None:
         return int(sp.sign(v))
     if v.is_real is False:
         return None
-    if v.is_algebraic or v.has(sp.CRootOf):
+    try:
+        hi = sp.N(v, 60)
+        lo = sp.N(v, 30)
+    except (TypeError, ValueError):
+        return None
+    # A number clearly away from 0 has its sign read at 60 digits; the minimal polynomial (whose
+    # cost grows with the degree: cos(pi/10**6) has degree ~10**6) is asked only near 0.
+    near_zero = not (hi.is_real and hi.is_finite and abs(hi) >= sp.Float(10) ** -40)
+    if near_zero and (v.is_algebraic or v.has(sp.CRootOf)) and _small_degree(v):
         try:
             mp = sp.minimal_polynomial(v, sp.Dummy("t"))
             if mp.is_Symbol:
                 return 0
         except (NotImplementedError, ValueError, TypeError, sp.PolificationFailed):
             pass
-    try:
-        hi = sp.N(v, 60)
-        lo = sp.N(v, 30)
-    except (TypeError, ValueError):
-        return None
     if not (hi.is_real and lo.is_real and hi.is_finite):
         if hi.is_real is False:
             im = sp.im(hi)
@@ -148,6 +151,17 @@ def exact_sign(v: sp.Expr) -> int | None:
         return None
     s_hi, s_lo = (1 if hi > 0 else -1), (1 if lo > 0 else -1)
     return s_hi if s_hi == s_lo else None
+
+
+def _small_degree(v: sp.Expr, bound: int = 64) -> bool:
+    """Whether the minimal polynomial of ``v`` is cheap to ask for: every trigonometric argument is
+    a rational multiple of pi with denominator at most ``bound`` and every root index at most
+    ``bound`` (a larger one makes sympy build a polynomial of that degree)."""
+    for f in v.atoms(TrigonometricFunction):
+        q = sp.sympify(f.args[0] / sp.pi)  # safe: a sympy expression, never text
+        if not q.is_Rational or q.q > bound:
+            return False
+    return all(not (p.exp.is_Rational and p.exp.q > bound) for p in v.atoms(sp.Pow))
 
 
 def holds_at(rel: sp.Basic, point: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
