@@ -43,6 +43,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
+from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
 from .domain import Condition, conditions, merge
 
