@@ -112,6 +112,10 @@ MUTANTS: tuple[Mutant, ...] = (
            "    return e if _terms(e) > _MAX_TERMS else f(e)\n", "    return f(e)\n", REDTEAM,
            "the sign rules simplify/factor an expression too large to expand (a degree-20 polynomial in 6 "
            "symbols runs minutes past its 2 s timeout)"),
+    Mutant("fixed-point.unit-modulus-refutes", "theorylab/claims/fixed_points.py",
+           "                if part.status is Status.REFUTED and not affine:\n", "                if False:\n",
+           REDTEAM, "|T'(x̂)| = 1 taken as 'not attracting' for a nonlinear update (0 is refuted as an "
+           "attracting point of x - eta*x**3, which attracts)"),
     Mutant("fixed-point.signed-spectral-radius", "theorylab/claims/fixed_points.py",
            "            mods = [sp.Abs(e) for e in eig]\n", "            mods = [e for e in eig]\n", f"{OPTIONS} {CLAIMS}",
            "the spectral radius taken as the largest eigenvalue, not the largest modulus"),
