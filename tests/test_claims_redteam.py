@@ -339,6 +339,19 @@ CASES: list[Case] = [
     LIM("x.lim-exp-inverse-two-sided", "limit", FALSE, "exp(-1/x)", "x", 0, "0", symbols=R),
     LIM("x.lim-sign-left", "limit", TRUE, "x/Abs(x)", "x", 0, "-1", symbols=R, direction="-"),
     LIM("x.lim-rate-sign", "limit", TRUE, "x*exp(a*x)", "x", "oo", "0", symbols={"x": "real", "a": "negative"}),
+    # ---------------------------------------------------------------- third round: integers and types
+    Q("y.integer-square-at-one", "integer", FALSE, "j**2", ">=", "2", {"j": "integer"}, ("j >= 1",), ok=(RF,)),
+    I("y.cos-pi-n", "integer", TRUE, "cos(pi*j)", "(-1)**j", {"j": "integer"}),
+    I("y.sin-pi-n", "integer", TRUE, "sin(pi*j)", "0", {"j": "integer"}),
+    I("y.sin-pi-x", "integer", FALSE, "sin(pi*j)", "0", {"j": "real"}),
+    Q("y.integer-successor", "integer", TRUE, "i1", ">=", "i2", {"i1": "integer", "i2": "integer"}, ("i1 > i2 - 1",)),
+    Q("y.integer-successor-strict", "integer", FALSE, "i1", ">", "i2", {"i1": "integer", "i2": "integer"},
+      ("i1 > i2 - 1",)),
+    Q("y.real-successor", "integer", FALSE, "i1", ">=", "i2", {"i1": "real", "i2": "real"}, ("i1 > i2 - 1",),
+      ok=(RF,)),
+    Q("y.declared-vs-assumed", "assumptions", VACUOUS, "gamma", ">", "1", {"gamma": "positive"}, ("gamma < 0",)),
+    Q("y.nonneg-integer-zero", "integer", FALSE, "j", ">", "0", {"j": "nonnegative integer"}, ok=(RF,)),
+    Q("y.parity-square", "integer", TRUE, "(2*j + 1)**2", ">=", "1", {"j": "integer"}),
     LIM("l.decimal-claim", "limit", FALSE, "(1 + 1/x)**x", "x", "oo", "2.718281828459045", symbols=R, ok=(RF,)),
 ]
 

@@ -115,11 +115,11 @@ def exact_numbers(e: Any) -> Any:
 
 
 def exact_sign(v: sp.Expr) -> int | None:
-    """The sign (−1, 0, 1) of the real number ``v``, decided exactly: rationals directly; an
-    algebraic number is 0 exactly when its minimal polynomial is ``x``, and otherwise its sign is
-    read at 60 digits (a nonzero algebraic number is separated from 0); any other number only
-    when 60-digit evaluation is at least 10⁻⁴⁰ away from 0 and agrees with 30 digits. None:
-    undecided, or not a finite real number."""
+    """The sign (−1, 0, 1) of the real number ``v``, decided exactly: rationals directly; any
+    other number when its 60-digit evaluation is at least 10⁻⁴⁰ away from 0 and agrees with 30
+    digits; a number nearer 0 is 0 exactly when it is algebraic with minimal polynomial ``x``
+    (asked only there, and only when cheap: see :func:`_small_degree`). None: undecided, or not a
+    finite real number."""
     v = sp.sympify(v)  # safe: v is a sympy number built by this module, never text
     if v.free_symbols or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None

@@ -6,7 +6,10 @@
   exact point that satisfies them). With ``attracting=True`` the claim also says the iteration
   converges to it locally: for a scalar update ``|T'(x̂)| < 1`` (two inequalities, each proved by
   :func:`theorylab.claims.inequality`); for a vector update with numeric parameters, the
-  spectral radius of the Jacobian at ``x̂`` (exact eigenvalues) is below 1.
+  spectral radius of the Jacobian at ``x̂`` (exact eigenvalues) is below 1. A modulus above 1
+  refutes it (x̂ repels); a modulus exactly 1 refutes it only for an affine update, and leaves a
+  nonlinear one inconclusive (``x - eta*x**3`` attracts 0, ``x + eta*x**3`` does not, and both
+  have ``T'(0) = 1``).
 - :func:`limit`: the claim ``lim_{v → a} expr = L``, with sympy's ``limit`` then the identity.
 """
 
