@@ -352,6 +352,18 @@ CASES: list[Case] = [
     Q("y.declared-vs-assumed", "assumptions", VACUOUS, "gamma", ">", "1", {"gamma": "positive"}, ("gamma < 0",)),
     Q("y.nonneg-integer-zero", "integer", FALSE, "j", ">", "0", {"j": "nonnegative integer"}, ok=(RF,)),
     Q("y.parity-square", "integer", TRUE, "(2*j + 1)**2", ">=", "1", {"j": "integer"}),
+    LIM("y.lim-power-at-zero", "limit", TRUE, "x**a", "x", 0, "0", symbols={"x": "real", "a": "real"},
+        assumptions=["a > 0"], direction="+"),
+    LIM("y.lim-power-at-zero-closed", "limit", FALSE, "x**a", "x", 0, "0", symbols={"x": "real", "a": "real"},
+        assumptions=["a >= 0"], direction="+"),
+    LIM("y.lim-sin-ax", "limit", TRUE, "sin(a*x)/x", "x", 0, "a", symbols={"x": "real", "a": "real"}),
+    LIM("y.lim-box-cox", "limit", TRUE, "(x**a - 1)/a", "a", 0, "log(x)", symbols={"x": "positive", "a": "real"}),
+    LIM("y.lim-floor-inverse", "limit", TRUE, "x*floor(1/x)", "x", 0, "1", symbols=R, direction="+"),
+    Q("y.caret-power", "ops", TRUE, "x^2", ">=", "0", R, ok=(P, ERR)),
+    Q("y.implicit-product", "ops", TRUE, "2x", ">=", "x", {"x": "nonnegative"}, ok=(P, ERR)),
+    Q("y.huge-even-exponent", "float", TRUE, "x**(10**9)", ">=", "0", R, ok=(P, IN, ERR)),
+    Q("y.huge-odd-exponent", "float", FALSE, "x**(10**9 + 1)", ">=", "0", R, ok=(RF, IN, ERR)),
+    I("y.huge-exponent-identity", "float", TRUE, "x**(10**9)*x", "x**(10**9 + 1)", R, ok=(P, IN, ERR)),
     LIM("l.decimal-claim", "limit", FALSE, "(1 + 1/x)**x", "x", "oo", "2.718281828459045", symbols=R, ok=(RF,)),
 ]
 

@@ -116,6 +116,9 @@ MUTANTS: tuple[Mutant, ...] = (
            "                if part.status is Status.REFUTED and not affine:\n", "                if False:\n",
            REDTEAM, "|T'(x̂)| = 1 taken as 'not attracting' for a nonlinear update (0 is refuted as an "
            "attracting point of x - eta*x**3, which attracts)"),
+    Mutant("decision.huge-power-at-point", "theorylab/claims/decision.py",
+           "    if _huge_at(rel, point):\n        return None\n", "", REDTEAM,
+           "a sampled point substituted into x**(10**9 + 1) exactly (a rational power of ~5e9 bits: hangs)"),
     Mutant("fixed-point.signed-spectral-radius", "theorylab/claims/fixed_points.py",
            "            mods = [sp.Abs(e) for e in eig]\n", "            mods = [e for e in eig]\n", f"{OPTIONS} {CLAIMS}",
            "the spectral radius taken as the largest eigenvalue, not the largest modulus"),

@@ -165,6 +165,27 @@ def _small_degree(v: sp.Expr, bound: int = 64) -> bool:
     return all(not (p.exp.is_Rational and p.exp.q > bound) for p in v.atoms(sp.Pow))
 
 
+# an exact power with more bits than this is not computed: x**(10**9 + 1) at x = 37/11 has ~5e9 bits
+MAX_POWER_BITS = 10 ** 6
+
+
+def _huge_at(rel: sp.Basic, point: Mapping[sp.Symbol, sp.Expr]) -> bool:
+    """Whether substituting ``point`` into ``rel`` would build an exact power of more than
+    :data:`MAX_POWER_BITS` bits (a large integer exponent of a base that is not 0 or ±1 there)."""
+    for p in rel.atoms(sp.Pow):
+        if not (p.exp.is_Integer and abs(int(p.exp)) > 64 and p.base.free_symbols):
+            continue
+        base = p.base.xreplace(dict(point))
+        if not base.is_Rational:
+            return True  # an irrational base: its power is not cheap to compare either
+        if base in (0, 1, -1):
+            continue
+        bits = max(abs(base.p).bit_length(), base.q.bit_length())
+        if bits * abs(int(p.exp)) > MAX_POWER_BITS:
+            return True
+    return False
+
+
 def holds_at(rel: sp.Basic, point: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
     """Whether the relation (or ``And``/``Or``/``Not`` of relations) holds at ``point``, decided
     exactly with :func:`exact_sign`; None when undecided or a side is undefined there."""
@@ -182,6 +203,8 @@ def holds_at(rel: sp.Basic, point: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
         v = holds_at(rel.args[0], point)
         return None if v is None else not v
     if not isinstance(rel, sp.Rel):
+        return None
+    if _huge_at(rel, point):
         return None
     lhs, rhs = (side.xreplace(dict(point)) for side in (rel.lhs, rel.rhs))
     if any(x.has(sp.nan, sp.zoo) or x.free_symbols for x in (lhs, rhs)):
