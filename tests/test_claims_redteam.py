@@ -364,6 +364,16 @@ CASES: list[Case] = [
     Q("y.huge-even-exponent", "float", TRUE, "x**(10**9)", ">=", "0", R, ok=(P, IN, ERR)),
     Q("y.huge-odd-exponent", "float", FALSE, "x**(10**9 + 1)", ">=", "0", R, ok=(RF, IN, ERR)),
     I("y.huge-exponent-identity", "float", TRUE, "x**(10**9)*x", "x**(10**9 + 1)", R, ok=(P, IN, ERR)),
+    Q("y.below-1e-400", "float", TRUE, "x", ">", "0", {"x": "positive"}, ("x < 1e-400",), ok=(P,)),
+    Q("y.inverse-square-at-zero", "removable", UNDEF, "1/x**2", ">", "0", R),
+    Q("y.bounded-ratio", "removable", TRUE, "x/(x**2 + 1)", "<=", "1/2", R, ok=(P,)),
+    I("y.abs-squared", "piecewise", TRUE, "Abs(x)**2", "x**2", R),
+    Q("y.sqrt-subadditive", "branch", TRUE, "sqrt(x) + sqrt(y)", ">=", "sqrt(x + y)",
+      {"x": "nonnegative", "y": "nonnegative"}),
+    Q("y.sqrt-am-gm", "branch", TRUE, "sqrt(x)", "<=", "(x + 1)/2", {"x": "nonnegative"}),
+    Q("y.sqrt-am-gm-strict", "branch", FALSE, "sqrt(x)", "<", "(x + 1)/2", {"x": "nonnegative"}),
+    Q("y.sqrt-am-gm-real", "branch", UNDEF, "sqrt(x)", "<=", "(x + 1)/2", R),
+    I("y.half-power-vs-sqrt", "branch", UNDEF, "x**(1/2)", "sqrt(x)", R),
     LIM("l.decimal-claim", "limit", FALSE, "(1 + 1/x)**x", "x", "oo", "2.718281828459045", symbols=R, ok=(RF,)),
 ]
 
