@@ -65,9 +65,9 @@ class Case:
 
 
 def I(cid: str, g: str, truth: str, lhs: Any, rhs: Any, sym: dict | None = None, asm: tuple = (),
-      ok: tuple[str, ...] | None = None, **kw: Any) -> Case:
+      ok: tuple[str, ...] | None = None, note: str | None = None, **kw: Any) -> Case:
     return Case(cid, g, truth, "identity", (lhs, rhs), dict(symbols=sym, assumptions=list(asm), **kw),
-                ok or _default(truth), kw.pop("note", None) if "note" in kw else None)
+                ok or _default(truth), note)
 
 
 def Q(cid: str, g: str, truth: str, lhs: Any, op: str, rhs: Any, sym: dict | None = None, asm: tuple = (),
