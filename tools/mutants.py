@@ -40,6 +40,8 @@ EXPERIMENT = "tests/test_experiment.py tests/test_sweep_spec.py tests/test_simul
 # the claim helpers' soundness suite first (fast: -x stops at its first failure), then the layer's tests
 CLAIMS = "tests/test_claims_soundness.py tests/test_claims*.py tests/test_symbolic_soundness.py"
 LABELS = "tests/test_sound_labels.py"
+# the red-team statements first (each stopped at its time budget), then the claims' layer
+REDTEAM = "tests/test_claims_redteam.py tests/test_claims_soundness.py tests/test_claims*.py"
 CHECKS = "tests/test_proofs_checks*.py tests/test_claims*.py tests/test_calibration*.py tests/test_exact_calibration*.py"
 
 
@@ -104,6 +106,22 @@ MUTANTS: tuple[Mutant, ...] = (
            "            strict = lower[s][1] if s in lower else upper[s][1]\n",
            "            strict = (s in lower and lower[s][1]) or (s in upper and upper[s][1])\n", CLAIMS,
            "a strict upper bound makes the slack positive, so the closed lower end is never looked at"),
+    Mutant("decision.minimal-polynomial-first", "theorylab/claims/decision.py",
+           "    if near_zero and (v.is_algebraic or v.has(sp.CRootOf)) and _small_degree(v):\n",
+           "    if v.is_algebraic or v.has(sp.CRootOf):\n", REDTEAM,
+           "the minimal polynomial asked for every algebraic number, however far from 0 (atan(tan(x)) = x on "
+           "(-pi/2, pi/2) hangs on cos of a rational multiple of pi with a large denominator)"),
+    Mutant("symbolic.rewrite-large", "theorylab/claims/symbolic.py",
+           "    return e if _terms(e) > _MAX_TERMS else f(e)\n", "    return f(e)\n", REDTEAM,
+           "the sign rules simplify/factor an expression too large to expand (a degree-20 polynomial in 6 "
+           "symbols runs minutes past its 2 s timeout)"),
+    Mutant("fixed-point.unit-modulus-refutes", "theorylab/claims/fixed_points.py",
+           "                if part.status is Status.REFUTED and not affine:\n", "                if False:\n",
+           REDTEAM, "|T'(x̂)| = 1 taken as 'not attracting' for a nonlinear update (0 is refuted as an "
+           "attracting point of x - eta*x**3, which attracts)"),
+    Mutant("decision.huge-power-at-point", "theorylab/claims/decision.py",
+           "    if _huge_at(rel, point):\n        return None\n", "", REDTEAM,
+           "a sampled point substituted into x**(10**9 + 1) exactly (a rational power of ~5e9 bits: hangs)"),
     Mutant("fixed-point.signed-spectral-radius", "theorylab/claims/fixed_points.py",
            "            mods = [sp.Abs(e) for e in eig]\n", "            mods = [e for e in eig]\n", f"{OPTIONS} {CLAIMS}",
            "the spectral radius taken as the largest eigenvalue, not the largest modulus"),

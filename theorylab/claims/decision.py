@@ -43,6 +43,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
+from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
 from .domain import Condition, conditions, merge
 
@@ -114,11 +115,11 @@ def exact_numbers(e: Any) -> Any:
 
 
 def exact_sign(v: sp.Expr) -> int | None:
-    """The sign (−1, 0, 1) of the real number ``v``, decided exactly: rationals directly; an
-    algebraic number is 0 exactly when its minimal polynomial is ``x``, and otherwise its sign is
-    read at 60 digits (a nonzero algebraic number is separated from 0); any other number only
-    when 60-digit evaluation is at least 10⁻⁴⁰ away from 0 and agrees with 30 digits. None:
-    undecided, or not a finite real number."""
+    """The sign (−1, 0, 1) of the real number ``v``, decided exactly: rationals directly; any
+    other number when its 60-digit evaluation is at least 10⁻⁴⁰ away from 0 and agrees with 30
+    digits; a number nearer 0 is 0 exactly when it is algebraic with minimal polynomial ``x``
+    (asked only there, and only when cheap: see :func:`_small_degree`). None: undecided, or not a
+    finite real number."""
     v = sp.sympify(v)  # safe: v is a sympy number built by this module, never text
     if v.free_symbols or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
@@ -126,18 +127,21 @@ def exact_sign(v: sp.Expr) -> int | None:
         return int(sp.sign(v))
     if v.is_real is False:
         return None
-    if v.is_algebraic or v.has(sp.CRootOf):
+    try:
+        hi = sp.N(v, 60)
+        lo = sp.N(v, 30)
+    except (TypeError, ValueError):
+        return None
+    # A number clearly away from 0 has its sign read at 60 digits; the minimal polynomial (whose
+    # cost grows with the degree: cos(pi/10**6) has degree ~10**6) is asked only near 0.
+    near_zero = not (hi.is_real and hi.is_finite and abs(hi) >= sp.Float(10) ** -40)
+    if near_zero and (v.is_algebraic or v.has(sp.CRootOf)) and _small_degree(v):
         try:
             mp = sp.minimal_polynomial(v, sp.Dummy("t"))
             if mp.is_Symbol:
                 return 0
         except (NotImplementedError, ValueError, TypeError, sp.PolificationFailed):
             pass
-    try:
-        hi = sp.N(v, 60)
-        lo = sp.N(v, 30)
-    except (TypeError, ValueError):
-        return None
     if not (hi.is_real and lo.is_real and hi.is_finite):
         if hi.is_real is False:
             im = sp.im(hi)
@@ -148,6 +152,38 @@ def exact_sign(v: sp.Expr) -> int | None:
         return None
     s_hi, s_lo = (1 if hi > 0 else -1), (1 if lo > 0 else -1)
     return s_hi if s_hi == s_lo else None
+
+
+def _small_degree(v: sp.Expr, bound: int = 64) -> bool:
+    """Whether the minimal polynomial of ``v`` is cheap to ask for: every trigonometric argument is
+    a rational multiple of pi with denominator at most ``bound`` and every root index at most
+    ``bound`` (a larger one makes sympy build a polynomial of that degree)."""
+    for f in v.atoms(TrigonometricFunction):
+        q = sp.sympify(f.args[0] / sp.pi)  # safe: a sympy expression, never text
+        if not q.is_Rational or q.q > bound:
+            return False
+    return all(not (p.exp.is_Rational and p.exp.q > bound) for p in v.atoms(sp.Pow))
+
+
+# an exact power with more bits than this is not computed: x**(10**9 + 1) at x = 37/11 has ~5e9 bits
+MAX_POWER_BITS = 10 ** 6
+
+
+def _huge_at(rel: sp.Basic, point: Mapping[sp.Symbol, sp.Expr]) -> bool:
+    """Whether substituting ``point`` into ``rel`` would build an exact power of more than
+    :data:`MAX_POWER_BITS` bits (a large integer exponent of a base that is not 0 or ±1 there)."""
+    for p in rel.atoms(sp.Pow):
+        if not (p.exp.is_Integer and abs(int(p.exp)) > 64 and p.base.free_symbols):
+            continue
+        base = p.base.xreplace(dict(point))
+        if not base.is_Rational:
+            return True  # an irrational base: its power is not cheap to compare either
+        if base in (0, 1, -1):
+            continue
+        bits = max(abs(base.p).bit_length(), base.q.bit_length())
+        if bits * abs(int(p.exp)) > MAX_POWER_BITS:
+            return True
+    return False
 
 
 def holds_at(rel: sp.Basic, point: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
@@ -167,6 +203,8 @@ def holds_at(rel: sp.Basic, point: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
         v = holds_at(rel.args[0], point)
         return None if v is None else not v
     if not isinstance(rel, sp.Rel):
+        return None
+    if _huge_at(rel, point):
         return None
     lhs, rhs = (side.xreplace(dict(point)) for side in (rel.lhs, rel.rhs))
     if any(x.has(sp.nan, sp.zoo) or x.free_symbols for x in (lhs, rhs)):

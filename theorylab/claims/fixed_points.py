@@ -6,7 +6,10 @@
   exact point that satisfies them). With ``attracting=True`` the claim also says the iteration
   converges to it locally: for a scalar update ``|T'(x̂)| < 1`` (two inequalities, each proved by
   :func:`theorylab.claims.inequality`); for a vector update with numeric parameters, the
-  spectral radius of the Jacobian at ``x̂`` (exact eigenvalues) is below 1.
+  spectral radius of the Jacobian at ``x̂`` (exact eigenvalues) is below 1. A modulus above 1
+  refutes it (x̂ repels); a modulus exactly 1 refutes it only for an affine update, and leaves a
+  nonlinear one inconclusive (``x - eta*x**3`` attracts 0, ``x + eta*x**3`` does not, and both
+  have ``T'(0) = 1``).
 - :func:`limit`: the claim ``lim_{v → a} expr = L``, with sympy's ``limit`` then the identity.
 """
 
@@ -89,10 +92,23 @@ def fixed_point(update: Callable[..., Any] | Any, claimed: Any, state: str | Seq
                                 claimed=f"{label}: {ti.xreplace(at)} = {xi}", domain=dom)
     if attracting:
         J = sp.Matrix(T).jacobian(sp.Matrix(xs)).xreplace(at)
+        # |T'(x̂)| = 1 decides nothing for a nonlinear update (x - eta*x**3 attracts 0, x + x**2 does
+        # not): there only a modulus > 1 refutes; for an affine update a modulus 1 refutes too
+        affine = all(sp.simplify(sp.diff(t, a, b)) == 0 for t in T for a in xs for b in xs)
         if n == 1:
             j = sp.simplify(J[0, 0])
-            parts["T'(x̂) < 1"] = inequality(j, "<", 1, symbols=sym_spec, assumptions=assumptions)
-            parts["T'(x̂) > -1"] = inequality(j, ">", -1, symbols=sym_spec, assumptions=assumptions)
+            for label, op, wide, bound in (("T'(x̂) < 1", "<", "<=", 1), ("T'(x̂) > -1", ">", ">=", -1)):
+                part = inequality(j, op, bound, symbols=sym_spec, assumptions=assumptions)
+                if part.status is Status.REFUTED and not affine:
+                    outside = inequality(j, wide, bound, symbols=sym_spec, assumptions=assumptions)
+                    if outside.status is not Status.REFUTED:
+                        part = inconclusive(f"{label}", f"{part.found}; but |T'(x̂)| = 1 there, where the "
+                                            "linearization does not decide attraction for a nonlinear update",
+                                            needs="the update's higher-order terms at x̂ (a center-manifold or "
+                                            "Lyapunov argument)")
+                    else:
+                        part = outside  # a modulus > 1: repelling
+                parts[label] = part
         elif J.free_symbols:
             parts["spectral radius < 1"] = inconclusive(
                 "spectral radius of the Jacobian at x̂ < 1", f"Jacobian {J} has free parameters",
@@ -108,11 +124,15 @@ def fixed_point(update: Callable[..., Any] | Any, claimed: Any, state: str | Seq
                 f"{', '.join(str(sp.N(m, 8)) for m in mods)}"
             if all(sg == -1 for sg in signs):
                 parts["spectral radius < 1"] = proved("spectral radius < 1", text + " (each modulus < 1, exactly)")
-            elif any(sg in (0, 1) for sg in signs):
-                worst = next(m for m, sg in zip(mods, signs) if sg in (0, 1))
+            elif any(sg == 1 for sg in signs) or (affine and any(sg == 0 for sg in signs)):
+                worst = next(m for m, sg in zip(mods, signs) if sg in ((0, 1) if affine else (1,)))
                 parts["spectral radius < 1"] = refuted("spectral radius < 1", text + f": a modulus {worst} >= 1",
                                                        counterexample={"rho": str(sp.N(worst, 30)),
                                                                        "eigenvalues": [str(e) for e in eig]})
+            elif all(sg in (-1, 0) for sg in signs):
+                parts["spectral radius < 1"] = inconclusive(
+                    "spectral radius < 1", text + ": a modulus is exactly 1, where the linearization does not "
+                    "decide attraction for a nonlinear update", needs="the update's higher-order terms at x̂")
             else:
                 parts["spectral radius < 1"] = inconclusive("spectral radius < 1", text,
                                                             needs="the sign of |lambda| - 1, which could not be "

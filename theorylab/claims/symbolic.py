@@ -830,6 +830,37 @@ def _vacuous(c: _Claim, claimed: str, engine: str, used: list[str], extra: Mappi
                         numbers=c.numbers(engine, used, (), extra), notes=c.notes())
 
 
+# sympy's simplify/factor/expand of a large polynomial runs for minutes (the expansion of
+# (x1**2 + ... + x6**2)**10 has 3003 terms; factoring it does not finish), past the caller's
+# timeout; above this many terms (estimated before expanding) the sign rules see the expression
+# as written.
+_MAX_TERMS = 300
+
+
+def _terms(e: sp.Expr) -> int:
+    """An upper bound on the number of terms of ``expand(e)``, read from the tree without expanding."""
+    if isinstance(e, sp.Add):
+        return sum(_terms(a) for a in e.args)
+    if isinstance(e, sp.Mul):
+        n = 1
+        for a in e.args:
+            n *= _terms(a)
+            if n > 10 ** 9:
+                break
+        return n
+    if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0:
+        m, k = _terms(e.base), int(e.exp)
+        return int(sp.binomial(m + k - 1, k)) if m < 10 ** 6 and k < 10 ** 4 else 10 ** 9
+    if isinstance(e, sp.Pow) and e.exp.is_Integer:
+        return _terms(e.base)
+    return 1
+
+
+def _rewritten(f: Any, e: sp.Expr) -> sp.Expr:
+    """``f(e)`` (simplify, factor, expand, together), or ``e`` itself when ``e`` is too large."""
+    return e if _terms(e) > _MAX_TERMS else f(e)
+
+
 def _sign_holds(rel: sp.Basic, a: _Assumptions, subs: Mapping[sp.Symbol, sp.Expr]) -> bool:
     """sympy's sign rules establish ``rel`` (a domain condition) under the substitution ``subs``."""
     if rel is sp.true:
@@ -839,7 +870,7 @@ def _sign_holds(rel: sp.Basic, a: _Assumptions, subs: Mapping[sp.Symbol, sp.Expr
     if not isinstance(rel, sp.Rel):
         return False
     d = a.apply(rel.lhs - rel.rhs, subs)
-    forms = [d, sp.simplify(d), sp.factor(d)]
+    forms = [d, _rewritten(sp.simplify, d), _rewritten(sp.factor, d)]
     if isinstance(rel, sp.Ne):
         return any(_pos(f) or _pos(-f) for f in forms)
     if rel.rel_op in (">", ">="):
@@ -917,7 +948,7 @@ def _judge(c: _Claim, claimed: str, extra: dict[str, Any], tries: int, seed: int
     missing: list[str] = []
     if c.op == "=":
         for label, subs in _cases(c.a):
-            diff = sp.simplify(c.a.apply(c.left - c.right, subs))
+            diff = _rewritten(sp.simplify, c.a.apply(c.left - c.right, subs))
             if diff != 0:
                 missing.append(f"{diff}{label}")
     else:
@@ -925,11 +956,12 @@ def _judge(c: _Claim, claimed: str, extra: dict[str, Any], tries: int, seed: int
         ok = _pos if strict else _nonneg
         for label, subs in _cases(c.a):
             e = c.a.apply(gap, subs)
-            forms = [e, sp.simplify(e), sp.factor(e), sp.expand(e)]
-            num, den = sp.fraction(sp.together(sp.simplify(e)))
-            if any(ok(f) for f in forms) or (ok(sp.factor(num)) or ok(sp.expand(num))) and _pos(sp.factor(den)):
+            forms = [e] + [_rewritten(f, e) for f in (sp.simplify, sp.factor, sp.expand)]
+            num, den = sp.fraction(_rewritten(sp.together, forms[1]))
+            if any(ok(f) for f in forms) or (ok(_rewritten(sp.factor, num)) or ok(_rewritten(sp.expand, num))) \
+                    and _pos(_rewritten(sp.factor, den)):
                 continue
-            missing.append(f"{'; '.join(_undetermined(sp.factor(e), strict))}{label}")
+            missing.append(f"{'; '.join(_undetermined(forms[2], strict))}{label}")
     used = c.all_assumptions()
     if not missing:
         inhabited = _assumptions_inhabited(c, tries, seed)
