@@ -734,12 +734,14 @@ FIELD_NAMES: tuple[str, ...] = tuple(EXPERIMENT_FIELDS)
 
 
 def applies(name: str) -> str:
-    """Which runs take field ``name``: the methods that take an algorithm option (from the registry),
-    the methods with a compressor, an engine, or another field's value."""
+    """Which runs take field ``name``: the library's methods that take an algorithm option (from the
+    registry; algorithms a user registered at run time are not listed), the methods with a
+    compressor, an engine, or another field's value."""
     from .algorithms import ALGORITHMS
 
     text = EXPERIMENT_FIELDS[name].metadata["applies"]
-    algs = list({id(a): a for a in ALGORITHMS.values()}.values())
+    algs = [a for a in {id(a): a for a in ALGORITHMS.values()}.values()
+            if type(a).__module__.startswith("theorylab.simulate.algorithms")]
     if text.startswith("@"):
         return ", ".join(a.name for a in algs if text[1:] in a.options)
     if text == _COMPRESSED:

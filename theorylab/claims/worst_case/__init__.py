@@ -173,14 +173,6 @@ def solve_worst_case(method: str | Method, function_class: str | FunctionClass, 
         bq = B
         cert = assemble(built.metrics, sol.constraints, sol.weights, sol.duals, n_vec, n_val,
                         bound=None, directions=dirs, target=lambda c: _le(c, bq))
-        if cert.ok and _le(cert.bound, B):
-            nums.update({"certified bound (exact)": str(cert.bound), "certificate size": cert.size,
-                         "multipliers": cert.nonzero(), "rounding": cert.attempt,
-                         "seconds": round(time.perf_counter() - t0, 3)})
-            found = (f"worst case ≤ {cert.bound} (exact certificate: {cert.size} multipliers, residual PSD by exact "
-                     f"LDLᵀ); solver {value:.10g}; claimed {B}")
-            v = proved(what, found, numbers=nums, notes=notes + "; proved (exact certificate)")
-            return WorstCase(v, value, certificate=cert, solution=sol, seconds=time.perf_counter() - t0)
         if not (cert.ok and _le(cert.bound, B)) and value < Bf - 1e-4 * max(1.0, abs(Bf)):
             # slack: a regularised solve leaves the residual a margin, and its multipliers round safely
             for reps in (Fraction(1, 10**4), Fraction(1, 10**3), Fraction(1, 10**2)):
