@@ -641,7 +641,7 @@ def _exact_model(m: Any, enc: _Encoder, z3: Any, syms: Sequence[sp.Symbol]) -> d
     out: dict[sp.Symbol, sp.Expr] = {}
     try:
         for s in syms:
-            out[s] = _z3_number(m.eval(enc.raw[s] if s in enc.raw else enc.var(s), model_completion=True), z3)
+            out[s] = _z3_number(m.eval(enc.raw[s] if s in enc.raw else enc.var(s), model_completion=True), z3)  # safe: z3 model evaluation, no Python
     except (NotAlgebraic, ValueError, TypeError, z3.Z3Exception):
         return None
     return out

@@ -384,7 +384,7 @@ def _wide_point(symbols: Iterable[sp.Symbol], rng: random.Random) -> dict[sp.Sym
 
 
 def _as_claim(x: Any) -> Any:
-    """A string through :func:`parse` (never run); anything else through ``sympify(strict=True)``."""
+    """A string through :func:`parse` (never run); anything else through ``sympify`` with ``strict=True``."""
     return parse(x) if isinstance(x, str) else sp.sympify(x, strict=True)  # safe: strict refuses strings
 
 

@@ -1,7 +1,7 @@
 """Reading expressions from untrusted text, without running any of it.
 
-``sympy.sympify`` and ``parse_expr`` *evaluate Python*: ``sympify("__import__('os').getcwd()")``
-calls ``os.getcwd()``. Every expression that comes from a command-line flag, a TOML file, a
+``sympy.sympify`` and ``parse_expr`` *evaluate Python*: given ``"__import__('os').getcwd()"`` they
+call ``os.getcwd()``. Every expression that comes from a command-line flag, a TOML file, a
 claim string or a problem spec is therefore read here instead, by walking Python's own
 syntax tree (:mod:`ast`) and building the sympy expression node by node. Nothing is ever
 ``eval``-ed, so nothing outside the grammar below can happen:
@@ -295,7 +295,7 @@ def parse_number(text: str, what: str = "the value") -> sp.Expr:
 
 def as_expr(value: Any, names: Mapping[str, Any] | None = None, *, what: str = "the value") -> Any:
     """``value`` as a sympy object: a string is read by :func:`parse_expression` (never run);
-    anything else (a number, a sympy object, a numpy scalar) goes through ``sympify(strict=True)``,
+    anything else (a number, a sympy object, a numpy scalar) goes through ``sympify`` with ``strict=True``,
     which refuses strings nested in containers too. The one conversion for values of the
     public API that may be strings (``U("omega")``, ``values={"eta": "1/100"}``)."""
     if isinstance(value, str):

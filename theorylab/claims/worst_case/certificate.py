@@ -362,7 +362,7 @@ def vertex(cert: Certificate, metrics: Sequence[Scalar], constraints: Sequence[A
                     centre.append(-fp.all_coeffs()[1] / fp.all_coeffs()[0])
         moved = None
         final = False
-        for r in [c for c in sorted(cands) if c < 0] + sorted(centre, key=lambda c: -det.eval(c)):
+        for r in [c for c in sorted(cands) if c < 0] + sorted(centre, key=lambda c: -det.eval(c)):  # safe: polynomial evaluation
             if r == 0:
                 continue
             final = r in centre

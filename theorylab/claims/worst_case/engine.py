@@ -216,7 +216,7 @@ def solve(built: Built) -> Solution:
     G, vals, V = evaluate_leaves(model)
     mismatch = 0.0
     for c in constraints:
-        mine, theirs = c.expr.evaluate(G, vals), float(c.pep.eval())
+        mine, theirs = c.expr.evaluate(G, vals), float(c.pep.eval())  # safe: PEPit's numeric value
         mismatch = max(mismatch, abs(mine - theirs) / (1 + abs(theirs)))
     if mismatch > 1e-6:
         raise RuntimeError(f"the exact model and PEPit's disagree on a constraint by {mismatch:.3g}")

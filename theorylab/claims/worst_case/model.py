@@ -384,7 +384,7 @@ def evaluate_leaves(model: PEPModel) -> tuple[Any, list[float], Any]:
     """The solved leaf vectors' Gram matrix, the leaf values and the vectors themselves."""
     import numpy as np
 
-    V = np.array([np.atleast_1d(p.eval()) for p in model.vec_leaves], dtype=float)
-    vals = [float(e.eval()) for e in model.val_leaves]
+    V = np.array([np.atleast_1d(p.eval()) for p in model.vec_leaves], dtype=float)  # safe: PEPit's numeric value
+    vals = [float(e.eval()) for e in model.val_leaves]  # safe: PEPit's numeric value
     G = (V @ V.T).tolist()
     return G, vals, V
