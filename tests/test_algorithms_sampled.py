@@ -24,12 +24,13 @@ import numpy as np
 import pytest
 
 from theorylab import _numba
-from theorylab.simulate import custom_quadratic, gaussian, logistic_regression, quadratic, run_algorithm, sin_pl
+from theorylab.simulate import gaussian, quadratic, run_algorithm
 from theorylab.simulate.algorithms import Context, get_algorithm
 from theorylab.simulate.algorithms.fedavg import FedAvg
 from theorylab.simulate.algorithms.fedavg_m import FedAvgM
 from theorylab.simulate.algorithms.scaffold import Scaffold
 from theorylab.simulate.problems import Problem
+from helpers_algorithms import problem_zoo
 
 R, N, D, S = 7, 5, 6, 2
 
@@ -49,21 +50,7 @@ class _UserProblem(Problem):
 
 
 def _problems() -> dict[str, Problem]:
-    rng = np.random.default_rng(1)
-    h = rng.uniform(0.5, 2.0, (N, D))
-    dense = np.stack([np.diag(v) + 0.1 for v in h])
-    tilts = rng.standard_normal((N, D))
-    tilts -= tilts.mean(axis=0)
-    return {
-        "quadratic": quadratic(D, N, 0.5, 2.0, hetero=1.0, seed=2),
-        "quadratic-homogeneous": quadratic(D, N, 0.5, 2.0),
-        "quadratic-rotated": quadratic(D, N, 0.5, 2.0, hetero=1.0, rotate=True, seed=2),
-        "custom-diagonal": custom_quadratic(h, rng.standard_normal((N, D))),
-        "custom-dense": custom_quadratic(dense, rng.standard_normal((N, D))),
-        "sinpl": sin_pl(D, N, hetero=0.5, seed=3),
-        "logistic": logistic_regression(N, d=D, samples=8, seed=4),
-        "user": _UserProblem(D, N, 0.0, 1.0, 0.0, np.ones(D), tilts, "user"),
-    }
+    return problem_zoo(N, D, _UserProblem)
 
 
 def _agents(seed: int = 0) -> np.ndarray:

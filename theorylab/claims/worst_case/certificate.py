@@ -64,6 +64,19 @@ def _combination(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha: S
     return phi
 
 
+def _scatter(x: Sequence[Fraction], a_sup: Sequence[int], l_sup: Sequence[int], n_metrics: int,
+             n_constraints: int) -> tuple[list[Fraction], list[Fraction]]:
+    """The full weight and multiplier vectors from a solution ``x`` on their supports (the weights
+    on ``a_sup`` first, then the multipliers on ``l_sup``); zero elsewhere."""
+    alpha = [Fraction(0)] * n_metrics
+    lam = [Fraction(0)] * n_constraints
+    for j, v in zip(a_sup, x[: len(a_sup)]):
+        alpha[j] = v
+    for k, v in zip(l_sup, x[len(a_sup):]):
+        lam[k] = v
+    return alpha, lam
+
+
 def verify(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha: Sequence[Fraction],
            lam: Sequence[Fraction], n_vec: int, accept: Callable[[Fraction], bool] | None = None) -> Certificate:
     """Check a certificate exactly (see the module docstring); never rounds. With ``accept``, a
@@ -131,12 +144,7 @@ def assemble(metrics: Sequence[Scalar], constraints: Sequence[Any], alpha_f: Seq
         x = solve_affine(rows, rhs, x0)
         if x is None:
             continue
-        alpha = [Fraction(0)] * len(metrics)
-        lam = [Fraction(0)] * len(constraints)
-        for j, v in zip(a_sup, x[: len(a_sup)]):
-            alpha[j] = v
-        for k, v in zip(l_sup, x[len(a_sup):]):
-            lam[k] = v
+        alpha, lam = _scatter(x, a_sup, l_sup, len(metrics), len(constraints))
         accept = target if target is not None else ((lambda c: c <= bound) if bound is not None else None)
         cert = verify(metrics, constraints, alpha, lam, n_vec, accept=accept)
         how = f"simplest rationals within 1e{den}" if den < 0 else f"denominators ≤ {den:g}"
@@ -243,12 +251,7 @@ def canonical(cert: Certificate, metrics: Sequence[Scalar], constraints: Sequenc
         x = solve_affine(rows, rhs, x0)
         if x is None:
             return None
-        alpha = [Fraction(0)] * len(metrics)
-        lam = [Fraction(0)] * len(constraints)
-        for j, v in zip(a_sup, x[: len(a_sup)]):
-            alpha[j] = v
-        for k, v in zip(l_sup, x[len(a_sup):]):
-            lam[k] = v
+        alpha, lam = _scatter(x, a_sup, l_sup, len(metrics), len(constraints))
         c = verify(metrics, constraints, alpha, lam, n_vec)
         return c if c.ok else None
 
